@@ -1,0 +1,73 @@
+"""Names and JSON shapes of a TF.js artifact, defined once.
+
+A TF.js artifact is a directory holding ``model.json`` (topology plus weights manifest) and the
+weight shards ``group1-shard{i}of{n}.bin``.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Literal, TypedDict
+
+MODEL_JSON = "model.json"
+DEFAULT_SHARD_SIZE = 4 * 1024 * 1024
+LAYERS_FORMAT = "layers-model"
+GRAPH_FORMAT = "graph-model"
+
+ModelFormat = Literal["layers-model", "graph-model"]
+WeightDtype = Literal["float32", "int32", "bool", "string"]
+QuantizationDtype = Literal["float16", "uint8", "uint16"]
+
+SHARD_NAME_RE = re.compile(r"^group(\d+)-shard(\d+)of(\d+)\.bin$")
+
+
+def shard_name(index: int, count: int, group: int = 1) -> str:
+    """File name of shard ``index`` (1-based) of ``count`` in weight group ``group``."""
+    return f"group{group}-shard{index}of{count}.bin"
+
+
+class _QuantizationRequired(TypedDict):
+    dtype: QuantizationDtype
+
+
+class Quantization(_QuantizationRequired, total=False):
+    """``quantization`` of a manifest entry: affine ones carry ``min`` and ``scale``."""
+
+    min: float
+    scale: float
+    original_dtype: str
+
+
+class _WeightEntryRequired(TypedDict):
+    name: str
+    shape: list[int]
+    dtype: str
+
+
+class WeightEntry(_WeightEntryRequired, total=False):
+    """One weight in a manifest group."""
+
+    quantization: Quantization
+
+
+class WeightGroup(TypedDict):
+    """One group of the weights manifest: its shard files and the weights they hold, in order."""
+
+    paths: list[str]
+    weights: list[WeightEntry]
+
+
+class _ModelJsonRequired(TypedDict):
+    format: ModelFormat
+    modelTopology: dict
+    weightsManifest: list[WeightGroup]
+
+
+class ModelJson(_ModelJsonRequired, total=False):
+    """The ``model.json`` document as this project writes it."""
+
+    generatedBy: str
+    convertedBy: str
+    signature: dict
+    userDefinedMetadata: dict
+    modelInitializer: dict
