@@ -1,0 +1,123 @@
+"""Write an ``Artifact`` into a directory as ``model.json`` plus shards, and read one back."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+from typing import Any
+
+from tfjs_build.artifact.format import (
+    DEFAULT_SHARD_SIZE,
+    GRAPH_FORMAT,
+    LAYERS_FORMAT,
+    MODEL_JSON,
+    ModelJson,
+)
+from tfjs_build.artifact.model import Artifact
+from tfjs_build.artifact.quantize import QuantizationPlan
+from tfjs_build.artifact.weights import read_weights, write_weights
+from tfjs_build.errors import ArtifactError
+
+_KNOWN_KEYS = {
+    "format",
+    "generatedBy",
+    "convertedBy",
+    "modelTopology",
+    "weightsManifest",
+    "signature",
+    "userDefinedMetadata",
+}
+
+
+def _write_json(path: Path, document: Any) -> None:
+    try:
+        text = json.dumps(document, allow_nan=False, ensure_ascii=False, separators=(",", ":"))
+    except ValueError as exc:
+        raise ArtifactError(
+            f"{path}: the model description holds NaN or infinity, which JSON cannot carry ({exc})"
+        ) from None
+    with open(path, "w", encoding="utf-8") as handle:
+        handle.write(text)
+        handle.flush()
+        os.fsync(handle.fileno())
+
+
+def write_artifact(
+    artifact: Artifact,
+    directory: Path,
+    *,
+    shard_size: int = DEFAULT_SHARD_SIZE,
+    quantization: QuantizationPlan | None = None,
+) -> ModelJson:
+    """Write ``artifact`` into ``directory`` (missing or empty) and return its ``model.json``.
+
+    To replace an existing artifact, use ``publish_artifact``, which writes beside it and swaps.
+    """
+    directory = Path(directory)
+    directory.mkdir(parents=True, exist_ok=True)
+    if any(directory.iterdir()):
+        raise ArtifactError(
+            f"{directory} is not empty; write into a new directory or replace it with publish_artifact"
+        )
+    if artifact.format not in (LAYERS_FORMAT, GRAPH_FORMAT):
+        raise ArtifactError(f"unknown artifact format {artifact.format!r}")
+    manifest = write_weights(
+        artifact.weights, directory, shard_size=shard_size, quantization=quantization
+    )
+    document: ModelJson = {"format": artifact.format, "modelTopology": artifact.topology, "weightsManifest": manifest}
+    if artifact.generated_by:
+        document["generatedBy"] = artifact.generated_by
+    if artifact.converted_by:
+        document["convertedBy"] = artifact.converted_by
+    if artifact.signature is not None:
+        document["signature"] = artifact.signature
+    if artifact.user_metadata is not None:
+        document["userDefinedMetadata"] = artifact.user_metadata
+    ordered: dict[str, Any] = {key: document[key] for key in ("format", "generatedBy", "convertedBy") if key in document}  # type: ignore[literal-required]
+    ordered.update({k: v for k, v in document.items() if k not in ordered})
+    ordered.update(artifact.extra)
+    _write_json(directory / MODEL_JSON, ordered)
+    return ordered  # type: ignore[return-value]
+
+
+def read_model_json(directory: Path) -> dict[str, Any]:
+    """Parse ``directory/model.json`` with clear errors for a missing or broken file."""
+    path = Path(directory) / MODEL_JSON
+    try:
+        document = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ArtifactError(f"{path} does not exist; is {directory} a TF.js artifact directory?") from None
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise ArtifactError(f"{path} is not valid JSON ({exc}); rebuild the artifact") from None
+    if not isinstance(document, dict) or "modelTopology" not in document:
+        raise ArtifactError(f"{path} has no modelTopology; it is not a TF.js model.json")
+    return document
+
+
+def artifact_format(document: dict[str, Any]) -> str:
+    """The artifact's format; older files without ``format`` are told apart by their topology."""
+    declared = document.get("format")
+    if declared in (LAYERS_FORMAT, GRAPH_FORMAT):
+        return str(declared)
+    topology = document.get("modelTopology") or {}
+    return GRAPH_FORMAT if "node" in topology else LAYERS_FORMAT
+
+
+def read_artifact(directory: Path) -> Artifact:
+    """Read any TF.js artifact (this project's or another converter's) with dequantized weights."""
+    directory = Path(directory)
+    document = read_model_json(directory)
+    manifest = document.get("weightsManifest") or []
+    if not isinstance(manifest, list):
+        raise ArtifactError(f"{directory / MODEL_JSON}: weightsManifest is not a list")
+    return Artifact(
+        format=artifact_format(document),  # type: ignore[arg-type]
+        topology=document["modelTopology"],
+        weights=read_weights(directory, manifest),
+        signature=document.get("signature"),
+        generated_by=document.get("generatedBy"),
+        converted_by=document.get("convertedBy"),
+        user_metadata=document.get("userDefinedMetadata"),
+        extra={k: v for k, v in document.items() if k not in _KNOWN_KEYS},
+    )

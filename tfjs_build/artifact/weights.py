@@ -1,0 +1,196 @@
+"""Write named arrays as one TF.js weight group cut into shards, and read any manifest back.
+
+Writing streams: each weight is narrowed or quantized on its own and its bytes go straight to the
+shard files, so peak memory stays near the size of the largest single weight.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+from typing import BinaryIO
+
+import numpy as np
+
+from tfjs_build.artifact.dtypes import decode_strings, encode_strings, narrow, tfjs_dtype
+from tfjs_build.artifact.format import (
+    DEFAULT_SHARD_SIZE,
+    WeightEntry,
+    WeightGroup,
+    shard_name,
+)
+from tfjs_build.artifact.quantize import QuantizationPlan, dequantize, quantize
+from tfjs_build.errors import ArtifactError
+
+_ITEM_BYTES = {"float32": 4, "int32": 4, "bool": 1, "float16": 2, "uint8": 1, "uint16": 2}
+_NUMPY_DTYPES = {"float32": "<f4", "int32": "<i4", "bool": "?", "float16": "<f2", "uint8": "<u1", "uint16": "<u2"}
+
+NamedArrays = Sequence[tuple[str, np.ndarray]]
+
+
+class _ShardWriter:
+    """Writes a byte stream into ``count`` files of ``shard_size`` bytes (the last may be shorter)."""
+
+    def __init__(self, directory: Path, total: int, shard_size: int) -> None:
+        self.directory = directory
+        self.shard_size = shard_size
+        self.count = math.ceil(total / shard_size) if total else 0
+        self.paths = [shard_name(i + 1, self.count) for i in range(self.count)]
+        self._index = -1
+        self._room = 0
+        self._file: BinaryIO | None = None
+
+    def write(self, data: memoryview) -> None:
+        while len(data):
+            if self._room == 0:
+                self._next_file()
+            take = min(self._room, len(data))
+            assert self._file is not None
+            self._file.write(data[:take])
+            self._room -= take
+            data = data[take:]
+
+    def _next_file(self) -> None:
+        self._close_current()
+        self._index += 1
+        if self._index >= self.count:
+            raise AssertionError("more weight bytes than planned")
+        self._file = open(self.directory / self.paths[self._index], "wb")
+        self._room = self.shard_size
+
+    def _close_current(self) -> None:
+        if self._file is not None:
+            self._file.flush()
+            os.fsync(self._file.fileno())
+            self._file.close()
+            self._file = None
+
+    def close(self) -> None:
+        self._close_current()
+        if self._index != self.count - 1:
+            raise AssertionError("fewer weight bytes than planned")
+
+
+def _stored_bytes(entry: WeightEntry, encoded_strings: bytes | None) -> int:
+    if encoded_strings is not None:
+        return len(encoded_strings)
+    dtype = entry["quantization"]["dtype"] if "quantization" in entry else entry["dtype"]
+    return math.prod(entry["shape"]) * _ITEM_BYTES[dtype]
+
+
+def _check_names(weights: Iterable[tuple[str, np.ndarray]]) -> None:
+    seen: set[str] = set()
+    for name, _ in weights:
+        if not isinstance(name, str) or not name:
+            raise ArtifactError(f"weight names must be non-empty strings, got {name!r}")
+        if name in seen:
+            raise ArtifactError(f"duplicate weight name {name!r}: every weight needs its own name")
+        seen.add(name)
+
+
+def write_weights(
+    weights: NamedArrays,
+    directory: Path,
+    *,
+    shard_size: int = DEFAULT_SHARD_SIZE,
+    quantization: QuantizationPlan | None = None,
+) -> list[WeightGroup]:
+    """Write ``weights`` as one group of shards into ``directory``; return the manifest."""
+    if shard_size < 1:
+        raise ArtifactError(f"shard size must be at least 1 byte, got {shard_size}")
+    _check_names(weights)
+    entries: list[WeightEntry] = []
+    strings: list[bytes | None] = []
+    for name, array in weights:
+        array = np.asarray(array)
+        dtype = tfjs_dtype(name, array)
+        entry: WeightEntry = {"name": name, "shape": [int(d) for d in array.shape], "dtype": dtype}
+        if quantization is not None and quantization.applies_to(name, array):
+            entry["quantization"] = {"dtype": quantization.dtype}
+        entries.append(entry)
+        strings.append(encode_strings(name, array) if dtype == "string" else None)
+    total = sum(_stored_bytes(e, s) for e, s in zip(entries, strings))
+    writer = _ShardWriter(directory, total, shard_size)
+    try:
+        for entry, encoded, (name, array) in zip(entries, strings, weights):
+            if encoded is not None:
+                writer.write(memoryview(encoded))
+                continue
+            stored = narrow(name, np.asarray(array))
+            if "quantization" in entry:
+                stored, entry["quantization"] = quantize(name, stored, entry["quantization"]["dtype"])
+            writer.write(memoryview(stored.reshape(-1)).cast("B"))
+    finally:
+        writer.close()
+    return [{"paths": writer.paths, "weights": entries}]
+
+
+def _safe_shard_path(directory: Path, relative: str) -> Path:
+    if not isinstance(relative, str) or not relative:
+        raise ArtifactError(f"{directory}: weights manifest has an invalid shard path {relative!r}")
+    candidate = Path(relative)
+    if candidate.is_absolute() or ".." in candidate.parts or "\\" in relative:
+        raise ArtifactError(
+            f"{directory}: weights manifest path {relative!r} leaves the artifact directory; refusing to read it"
+        )
+    return directory / candidate
+
+
+def _read_group(directory: Path, group: WeightGroup) -> bytes:
+    parts = []
+    for relative in group.get("paths", []):
+        path = _safe_shard_path(directory, relative)
+        try:
+            parts.append(path.read_bytes())
+        except FileNotFoundError:
+            raise ArtifactError(
+                f"{path}: weight shard named in model.json is missing; rebuild the artifact"
+            ) from None
+    return b"".join(parts)
+
+
+def _decode_entry(entry: WeightEntry, data: memoryview, where: Path) -> tuple[np.ndarray, int]:
+    name, shape, dtype = entry["name"], tuple(entry["shape"]), entry["dtype"]
+    count = math.prod(shape)
+    if "quantization" not in entry and dtype == "string":
+        values, used = decode_strings(name, data, count)
+        return values.reshape(shape), used
+    quantization = entry.get("quantization")
+    stored_dtype = quantization["dtype"] if quantization else dtype
+    if stored_dtype not in _NUMPY_DTYPES:
+        raise ArtifactError(f"{where}: weight {name!r} has unsupported dtype {stored_dtype!r}")
+    used = count * _ITEM_BYTES[stored_dtype]
+    if used > len(data):
+        raise ArtifactError(
+            f"{where}: weight data ends early: {name!r} needs {used} bytes, {len(data)} are left; "
+            "a shard is truncated or missing"
+        )
+    stored = np.frombuffer(data[:used], dtype=_NUMPY_DTYPES[stored_dtype]).reshape(shape)
+    if quantization:
+        return dequantize(stored, quantization, dtype).reshape(shape), used
+    return stored.astype(stored.dtype.newbyteorder("="), copy=True), used
+
+
+def read_weights(directory: Path, manifest: list[WeightGroup]) -> list[tuple[str, np.ndarray]]:
+    """Reassemble and dequantize every weight of ``manifest`` from the shards in ``directory``."""
+    out: list[tuple[str, np.ndarray]] = []
+    for group in manifest:
+        data = memoryview(_read_group(directory, group))
+        offset = 0
+        for entry in group.get("weights", []):
+            try:
+                array, used = _decode_entry(entry, data[offset:], directory)
+            except (KeyError, TypeError, ValueError) as exc:
+                raise ArtifactError(
+                    f"{directory}: malformed weights manifest entry {entry!r} ({exc})"
+                ) from None
+            out.append((entry["name"], array))
+            offset += used
+        if offset != len(data):
+            raise ArtifactError(
+                f"{directory}: shards of {group.get('paths')} hold {len(data) - offset} bytes more than "
+                "the manifest describes; model.json and the shards do not belong together"
+            )
+    return out
