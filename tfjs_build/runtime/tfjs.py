@@ -1,0 +1,92 @@
+"""Run a TF.js artifact in real TensorFlow.js (Node, pure-JS cpu or wasm backend)."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import tempfile
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Literal
+
+import numpy as np
+
+from tfjs_build.artifact.dtypes import decode_strings
+from tfjs_build.errors import RuntimeFailure
+from tfjs_build.runtime.node_packages import ensure_node_packages, js_dir, node_executable
+
+Backend = Literal["cpu", "wasm"]
+BACKENDS: tuple[Backend, ...] = ("cpu", "wasm")
+_RAW_DTYPES = {"float32": "<f4", "int32": "<i4", "bool": "?"}
+
+
+def _input_spec(name: str, value: np.ndarray, directory: Path, index: int) -> dict:
+    array = np.asarray(value)
+    if array.dtype.kind == "f":
+        dtype, raw = "float32", array.astype("<f4")
+    elif array.dtype.kind in "iu":
+        dtype, raw = "int32", array.astype("<i4")
+    elif array.dtype.kind == "b":
+        dtype, raw = "bool", array.astype("?")
+    else:
+        raise RuntimeFailure(f"input {name!r} has dtype {array.dtype}; TF.js inputs here are float, int or bool")
+    file = directory / f"input{index}.bin"
+    file.write_bytes(np.ascontiguousarray(raw).tobytes())
+    return {"name": name, "dtype": dtype, "shape": list(array.shape), "file": str(file)}
+
+
+def _read_output(spec: dict) -> np.ndarray:
+    data = Path(spec["file"]).read_bytes()
+    shape = tuple(spec["shape"])
+    if spec["dtype"] == "string":
+        values, _ = decode_strings(spec["name"], memoryview(data), int(np.prod(shape)))
+        return values.reshape(shape)
+    raw = np.frombuffer(data, dtype=_RAW_DTYPES[spec["dtype"]])
+    return raw.astype(raw.dtype.newbyteorder("=")).reshape(shape)
+
+
+def run_in_tfjs(
+    model_dir: Path,
+    inputs: Mapping[str, np.ndarray],
+    *,
+    backend: Backend = "cpu",
+    outputs: Sequence[str] | None = None,
+) -> dict[str, np.ndarray]:
+    """Load the artifact in ``model_dir`` in TF.js, run ``inputs`` and return its outputs by name.
+
+    Layers models take inputs by input-layer name and name outputs by output layer; graph models
+    take signature input keys (or node names) and name outputs by signature output key.
+    """
+    if backend not in BACKENDS:
+        raise RuntimeFailure(f"unknown TF.js backend {backend!r}; choose one of {', '.join(BACKENDS)}")
+    packages = ensure_node_packages()
+    node = node_executable()
+    with tempfile.TemporaryDirectory(prefix="tfjs-build-run-") as scratch:
+        work = Path(scratch)
+        job = {
+            "model_dir": str(Path(model_dir).resolve()),
+            "inputs": [_input_spec(n, v, work, i) for i, (n, v) in enumerate(inputs.items())],
+            "outputs": list(outputs) if outputs is not None else None,
+            "result_dir": str(work),
+        }
+        request = work / "request.json"
+        request.write_text(json.dumps({"backend": backend, "jobs": [job]}))
+        result = subprocess.run(
+            [node, str(js_dir() / "run.js"), str(packages), str(request)],
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        if result.returncode != 0:
+            raise RuntimeFailure(f"TF.js ({backend}) failed on {model_dir}: {_error_message(result)}")
+        specs = json.loads((work / "outputs.json").read_text())
+        return {spec["name"]: _read_output(spec) for spec in specs}
+
+
+def _error_message(result: subprocess.CompletedProcess[str]) -> str:
+    for line in reversed(result.stderr.strip().splitlines()):
+        try:
+            return str(json.loads(line)["error"])
+        except (ValueError, KeyError, TypeError):
+            continue
+    return (result.stderr.strip() or result.stdout.strip() or f"exit code {result.returncode}")[-2000:]
