@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -15,6 +16,7 @@ from tfjs_build.artifact.format import (
     ModelJson,
 )
 from tfjs_build.artifact.model import Artifact
+from tfjs_build.artifact.publish import publish_directory
 from tfjs_build.artifact.quantize import QuantizationPlan
 from tfjs_build.artifact.weights import read_weights, write_weights
 from tfjs_build.errors import ArtifactError
@@ -120,4 +122,20 @@ def read_artifact(directory: Path) -> Artifact:
         converted_by=document.get("convertedBy"),
         user_metadata=document.get("userDefinedMetadata"),
         extra={k: v for k, v in document.items() if k not in _KNOWN_KEYS},
+    )
+
+
+def publish_artifact(
+    artifact: Artifact,
+    output: Path,
+    *,
+    shard_size: int = DEFAULT_SHARD_SIZE,
+    quantization: QuantizationPlan | None = None,
+    verify: Callable[[Path], None] | None = None,
+) -> ModelJson:
+    """Write ``artifact`` beside ``output`` and swap it in atomically (after ``verify``, if given)."""
+    return publish_directory(
+        Path(output),
+        lambda staging: write_artifact(artifact, staging, shard_size=shard_size, quantization=quantization),
+        verify=verify,
     )

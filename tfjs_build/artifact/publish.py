@@ -1,0 +1,176 @@
+"""Publish an artifact directory atomically: write it beside the old one, then swap.
+
+A reader sees the old artifact or the new one, never a mix; an interrupted build (crash, kill,
+Ctrl-C) leaves the old one as it was; no stale shard of an earlier build survives. On Linux the
+swap is one ``renameat2(RENAME_EXCHANGE)``; elsewhere two renames, recovered on the next publish.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import ctypes
+import ctypes.util
+import errno
+import fcntl
+import os
+import shutil
+import tempfile
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import TypeVar
+
+from tfjs_build.artifact.format import MODEL_JSON
+from tfjs_build.errors import ArtifactError
+
+T = TypeVar("T")
+
+_RENAME_EXCHANGE = 2
+_AT_FDCWD = -100
+
+
+def _sibling(output: Path, role: str) -> Path:
+    return output.parent / f".{output.name}.tfjs-build-{role}"
+
+
+def leftovers(output: Path) -> list[Path]:
+    """Hidden siblings of ``output`` that a publish in progress (or an interrupted one) made."""
+    return sorted(Path(output).parent.glob(f".{Path(output).name}.tfjs-build-*"))
+
+
+def rejected_path(output: Path) -> Path:
+    """Where a build that failed verification is kept for inspection."""
+    return output.parent / f"{output.name}.rejected"
+
+
+def _exchange(first: Path, second: Path) -> bool:
+    """Atomically swap two paths; False where the platform or filesystem cannot."""
+    name = ctypes.util.find_library("c")
+    libc = ctypes.CDLL(name, use_errno=True) if name else None
+    renameat2 = getattr(libc, "renameat2", None)
+    if renameat2 is None:
+        return False
+    result = renameat2(_AT_FDCWD, os.fsencode(first), _AT_FDCWD, os.fsencode(second), _RENAME_EXCHANGE)
+    if result == 0:
+        return True
+    code = ctypes.get_errno()
+    if code in (errno.EINVAL, errno.ENOSYS, errno.ENOTSUP):
+        return False
+    raise OSError(code, os.strerror(code), str(second))
+
+
+def _fsync_directory(path: Path) -> None:
+    with contextlib.suppress(OSError):
+        fd = os.open(path, os.O_RDONLY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+
+
+@contextlib.contextmanager
+def _directory_lock(directory: Path) -> Iterator[None]:
+    """Hold an exclusive lock on ``directory`` itself (no lock file is left behind)."""
+    fd = os.open(directory, os.O_RDONLY)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(fd)
+
+
+def _process_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def _recover(output: Path) -> None:
+    """Undo what an interrupted publish left behind (called under the directory lock)."""
+    old = _sibling(output, "old")
+    if old.exists():
+        if not output.exists():
+            old.rename(output)
+        else:
+            shutil.rmtree(old, ignore_errors=True)
+    prefix = f".{output.name}.tfjs-build-new-"
+    for leftover in output.parent.glob(prefix + "*"):
+        pid = leftover.name[len(prefix) :].split("-", 1)[0]
+        if not pid.isdigit() or not _process_alive(int(pid)):
+            shutil.rmtree(leftover, ignore_errors=True)
+
+
+def _check_replaceable(output: Path) -> None:
+    if output.is_symlink() or (output.exists() and not output.is_dir()):
+        raise ArtifactError(f"refusing to replace {output}: it is not a directory")
+    if output.is_dir() and any(output.iterdir()) and not (output / MODEL_JSON).is_file():
+        raise ArtifactError(
+            f"refusing to replace {output}: it is not empty and holds no {MODEL_JSON}, so it is not a "
+            "TF.js artifact; move its files away or choose another output directory"
+        )
+
+
+def _swap_in(staging: Path, output: Path) -> None:
+    _fsync_directory(staging)
+    if output.exists():
+        if _exchange(staging, output):
+            shutil.rmtree(staging, ignore_errors=True)
+        else:
+            old = _sibling(output, "old")
+            output.rename(old)
+            staging.rename(output)
+            shutil.rmtree(old, ignore_errors=True)
+    else:
+        staging.rename(output)
+    _fsync_directory(output.parent)
+
+
+def _keep_rejected(staging: Path, output: Path) -> None:
+    target = rejected_path(output)
+    if target.exists():
+        shutil.rmtree(target)
+    staging.rename(target)
+
+
+def publish_directory(
+    output: Path,
+    fill: Callable[[Path], T],
+    *,
+    verify: Callable[[Path], None] | None = None,
+    keep_rejected: bool = True,
+) -> T:
+    """Build a new ``output`` directory with ``fill(staging)`` and swap it in if ``verify`` passes.
+
+    When ``verify(staging)`` raises, the old ``output`` stays untouched and the rejected build is
+    moved to ``<output>.rejected`` (when ``keep_rejected``) before the error propagates.
+    """
+    output = Path(os.path.abspath(output))
+    output.parent.mkdir(parents=True, exist_ok=True)
+    _check_replaceable(output)
+    staging = Path(
+        tempfile.mkdtemp(prefix=f".{output.name}.tfjs-build-new-{os.getpid()}-", dir=output.parent)
+    )
+    try:
+        result = fill(staging)
+        if verify is not None:
+            try:
+                verify(staging)
+            except BaseException:
+                if keep_rejected:
+                    with _directory_lock(output.parent):
+                        _keep_rejected(staging, output)
+                raise
+        umask = os.umask(0)
+        os.umask(umask)
+        staging.chmod(0o777 & ~umask)
+        with _directory_lock(output.parent):
+            _recover(output)
+            _check_replaceable(output)
+            _swap_in(staging, output)
+    finally:
+        if staging.exists():
+            shutil.rmtree(staging, ignore_errors=True)
+    return result
