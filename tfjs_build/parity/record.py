@@ -1,0 +1,104 @@
+"""The parity record: the JSON saved with a build (lockfile, CI), deterministic for its inputs.
+
+Keys are fixed, lists keep the model's output order, floats are plain numbers (non-finite ones are
+the strings ``"nan"``, ``"inf"``, ``"-inf"``) and nothing depends on the clock, so the same
+artifact, source and probes give the same bytes from :func:`dumps_record`.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from typing import Literal, TypedDict
+
+
+class OutputRecord(TypedDict):
+    """Errors of one output on one backend."""
+
+    name: str
+    shape: list[int]
+    dtype: str
+    max_abs_error: float | str
+    max_rel_error: float | str
+    worst_index: list[int] | None
+    worst_reference: float | str | None
+    worst_candidate: float | str | None
+    mismatches: int
+    argmax_agreement: float | str | None
+    passed: bool
+
+
+class _BackendRecordRequired(TypedDict):
+    backend: str
+    passed: bool
+    outputs: list[OutputRecord]
+
+
+class BackendRecord(_BackendRecordRequired, total=False):
+    """Every output of one TF.js backend; ``error`` when TF.js could not run the artifact."""
+
+    error: str
+
+
+class _ProbeInputs(TypedDict):
+    kind: Literal["probes"]
+    seed: int
+    batch: int
+
+
+class _SampleInputs(TypedDict):
+    kind: Literal["samples"]
+    file: str
+    sha256: str
+
+
+InputsRecord = _ProbeInputs | _SampleInputs
+
+
+class ToleranceRecord(TypedDict):
+    """The tolerance applied and the quantization it was chosen for."""
+
+    atol: float
+    rtol: float
+    min_argmax_agreement: float | None
+    quantization: str | None
+
+
+class ParityRecord(TypedDict):
+    """A parity check that ran."""
+
+    skipped: Literal[False]
+    passed: bool
+    format: str
+    reference: str
+    inputs: InputsRecord
+    tolerance: ToleranceRecord
+    backends: list[BackendRecord]
+
+
+class SkippedRecord(TypedDict):
+    """A parity check switched off, on purpose and visibly."""
+
+    skipped: Literal[True]
+    reason: str
+
+
+def skipped_record(reason: str) -> SkippedRecord:
+    """The record of a build whose parity check was switched off for ``reason``."""
+    if not reason.strip():
+        raise ValueError("switching parity off needs a reason")
+    return SkippedRecord(skipped=True, reason=reason)
+
+
+def json_float(value: float) -> float | str:
+    """``value`` as JSON: finite floats as they are, non-finite ones as strings."""
+    if math.isnan(value):
+        return "nan"
+    if math.isinf(value):
+        return "inf" if value > 0 else "-inf"
+    return float(value)
+
+
+def dumps_record(record: ParityRecord | SkippedRecord) -> str:
+    """The record as canonical JSON text (sorted keys, strict: no NaN or Infinity)."""
+    return json.dumps(record, sort_keys=True, indent=2, allow_nan=False) + "\n"

@@ -1,0 +1,199 @@
+"""The reference run: the SOURCE model executed in TensorFlow / Keras on the probe inputs.
+
+Supported sources: Keras 3 ``.keras`` / ``.h5`` (``keras.saving.load_model``), Keras 2 ``.h5`` /
+``.keras`` / SavedModel with ``keras_metadata.pb`` (``tf_keras``; told apart by the file's
+``keras_version``) and TensorFlow SavedModel directories (through the signature the artifact was
+made from). Loading is safe by default: Lambda bytecode is refused unless the user opts in.
+Outputs come back keyed by the names the artifact uses (see :mod:`tfjs_build.parity.model_io`).
+TensorFlow and Keras are imported inside the functions that need them.
+"""
+
+from __future__ import annotations
+
+import json
+import zipfile
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Literal
+
+import numpy as np
+
+from tfjs_build._optional import import_tensorflow
+from tfjs_build.errors import MissingDependencyError, SourceError
+
+SourceKind = Literal["keras3", "tf_keras", "saved_model"]
+
+
+@dataclass(frozen=True)
+class ReferenceResult:
+    """Reference outputs keyed by artifact output name, and what produced them."""
+
+    outputs: dict[str, np.ndarray]
+    description: str
+
+
+def source_kind(source: Path) -> SourceKind:
+    """Which runtime the source needs: Keras 3, Keras 2 (``tf_keras``) or a plain SavedModel."""
+    if source.is_dir():
+        if not (source / "saved_model.pb").is_file():
+            raise SourceError(f"{source}: directory without saved_model.pb is not a SavedModel")
+        return "saved_model"
+    if not source.is_file():
+        raise SourceError(f"{source}: source model not found")
+    if source.suffix in (".h5", ".hdf5"):
+        return "keras3" if _h5_keras_version(source).startswith("3.") else "tf_keras"
+    if source.suffix == ".keras":
+        return "keras3" if _zip_keras_version(source).startswith("3.") else "tf_keras"
+    raise SourceError(
+        f"{source}: unknown source kind; expected a .keras or .h5 file or a SavedModel directory"
+    )
+
+
+def _h5_keras_version(source: Path) -> str:
+    import h5py
+
+    try:
+        with h5py.File(source, "r") as handle:
+            version = handle.attrs.get("keras_version", "")
+    except OSError as exc:
+        raise SourceError(f"{source}: not a readable HDF5 file ({exc})") from None
+    return version.decode() if isinstance(version, bytes) else str(version)
+
+
+def _zip_keras_version(source: Path) -> str:
+    try:
+        with zipfile.ZipFile(source) as archive:
+            metadata = json.loads(archive.read("metadata.json"))
+    except (zipfile.BadZipFile, KeyError, ValueError) as exc:
+        raise SourceError(f"{source}: not a readable .keras archive ({exc})") from None
+    return str(metadata.get("keras_version", "3"))
+
+
+def run_reference(
+    source: Path,
+    inputs: Mapping[str, np.ndarray],
+    output_names: Sequence[str],
+    *,
+    graph: bool,
+    signature: str = "serving_default",
+    allow_unsafe_deserialization: bool = False,
+) -> ReferenceResult:
+    """Run ``source`` on ``inputs`` (keyed and ordered like the artifact's inputs).
+
+    ``graph`` says the artifact is a graph model: a SavedModel source then runs through
+    ``signature``; a Keras source through the model itself. Outputs are matched to
+    ``output_names`` by name when the source names them the same way, otherwise by position.
+    """
+    source = Path(source)
+    kind = source_kind(source)
+    tf = import_tensorflow()
+    if kind == "saved_model" and (graph or not (source / "keras_metadata.pb").is_file()):
+        outputs = _run_signature(tf, source, signature, inputs)
+        return ReferenceResult(
+            _match_outputs(source, outputs, output_names), f"saved_model:{signature}"
+        )
+    model = _load_keras(source, kind, allow_unsafe_deserialization)
+    raw = model(_keras_inputs(model, inputs), training=False)
+    named = _keras_outputs(model, raw)
+    return ReferenceResult(
+        _match_outputs(source, named, output_names),
+        "keras" if kind == "keras3" else "tf_keras",
+    )
+
+
+def _run_signature(
+    tf: Any, source: Path, signature: str, inputs: Mapping[str, np.ndarray]
+) -> dict[str, np.ndarray]:
+    try:
+        loaded = tf.saved_model.load(str(source))
+    except Exception as exc:
+        raise SourceError(f"{source}: TensorFlow cannot load this SavedModel ({exc})") from None
+    if signature not in loaded.signatures:
+        known = ", ".join(sorted(loaded.signatures)) or "none"
+        raise SourceError(
+            f"{source}: no signature {signature!r} (signatures: {known}); pass the one the "
+            "artifact was converted from"
+        )
+    function = loaded.signatures[signature]
+    expected = function.structured_input_signature[1]
+    missing = sorted(set(expected) - set(inputs))
+    extra = sorted(set(inputs) - set(expected))
+    if missing or extra:
+        raise SourceError(
+            f"{source}: signature {signature!r} takes inputs {', '.join(sorted(expected))} but the "
+            f"artifact has {', '.join(inputs)}; was it converted from another signature?"
+        )
+    feeds = {
+        name: tf.constant(np.asarray(value), dtype=expected[name].dtype)
+        for name, value in inputs.items()
+    }
+    result = function(**feeds)
+    return {name: np.asarray(tensor) for name, tensor in result.items()}
+
+
+def _load_keras(source: Path, kind: SourceKind, allow_unsafe: bool) -> Any:
+    try:
+        if kind == "keras3":
+            import keras
+
+            return keras.saving.load_model(source, compile=False, safe_mode=not allow_unsafe)
+        try:
+            import tf_keras
+            from tf_keras.src.saving import serialization_lib
+        except ImportError:
+            raise MissingDependencyError(
+                f"{source}: this Keras 2 model needs tf_keras to run; install it with: "
+                "pip install tf_keras"
+            ) from None
+        with serialization_lib.SafeModeScope(not allow_unsafe):
+            return tf_keras.models.load_model(source, compile=False)
+    except MissingDependencyError:
+        raise
+    except Exception as exc:
+        message = " ".join(str(exc).split())
+        if "arbitrary code execution" in message:
+            raise SourceError(
+                f"{source}: the model contains a Python lambda (Lambda layer); running it executes "
+                "code stored in the file; if you trust it, allow unsafe deserialization"
+            ) from None
+        raise SourceError(f"{source}: Keras cannot load this model ({message[:300]})") from None
+
+
+def _keras_inputs(model: Any, inputs: Mapping[str, np.ndarray]) -> Any:
+    """Inputs in the model's own order: by name when the names match, else by position."""
+    arrays = list(inputs.values())
+    if len(arrays) == 1:
+        return arrays[0]
+    names = [_tensor_name(t) for t in model.inputs]
+    if sorted(names) == sorted(inputs):
+        return [inputs[name] for name in names]
+    return arrays
+
+
+def _keras_outputs(model: Any, raw: Any) -> dict[str, np.ndarray]:
+    """The call's result as named arrays, keeping order (names from the model where it has them)."""
+    if isinstance(raw, Mapping):
+        return {str(key): np.asarray(value) for key, value in raw.items()}
+    values = list(raw) if isinstance(raw, (list, tuple)) else [raw]
+    names = list(getattr(model, "output_names", None) or [])
+    if len(names) != len(values):
+        names = [f"output_{i}" for i in range(len(values))]
+    return {str(name): np.asarray(value) for name, value in zip(names, values, strict=True)}
+
+
+def _match_outputs(
+    source: Path, outputs: Mapping[str, np.ndarray], output_names: Sequence[str]
+) -> dict[str, np.ndarray]:
+    if set(outputs) == set(output_names):
+        return {name: outputs[name] for name in output_names}
+    if len(outputs) != len(output_names):
+        raise SourceError(
+            f"{source}: the source has {len(outputs)} output(s) ({', '.join(outputs)}) but the "
+            f"artifact has {len(output_names)} ({', '.join(output_names)}); is it the right source?"
+        )
+    return dict(zip(output_names, outputs.values(), strict=True))
+
+
+def _tensor_name(tensor: Any) -> str:
+    return str(getattr(tensor, "name", "")).split(":")[0]

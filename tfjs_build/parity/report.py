@@ -1,0 +1,102 @@
+"""The outcome of a parity check: the record to save, a summary to print, a failure to raise."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from tfjs_build.errors import TfjsBuildError
+from tfjs_build.parity.compare import OutputComparison
+from tfjs_build.parity.record import ParityRecord, SkippedRecord, skipped_record
+from tfjs_build.parity.tolerances import Tolerance
+
+
+class ParityError(TfjsBuildError):
+    """The artifact's outputs in TF.js differ from the source's beyond the tolerance."""
+
+
+@dataclass(frozen=True)
+class BackendResult:
+    """One backend's comparisons, or the error that kept TF.js from running the artifact."""
+
+    backend: str
+    comparisons: tuple[OutputComparison, ...] = ()
+    error: str | None = None
+
+    @property
+    def passed(self) -> bool:
+        """No error and every output within tolerance."""
+        return self.error is None and all(c.passed for c in self.comparisons)
+
+
+@dataclass(frozen=True)
+class ParityReport:
+    """What :func:`tfjs_build.parity.check_parity` found.
+
+    ``record`` is the JSON-ready :class:`~tfjs_build.parity.record.ParityRecord` (or a
+    :class:`~tfjs_build.parity.record.SkippedRecord`); ``seconds`` holds wall-clock timings
+    (``reference`` and one per backend), kept out of the record so the record stays deterministic.
+    A skipped check counts as passed, and says so in its summary.
+    """
+
+    record: ParityRecord | SkippedRecord
+    results: tuple[BackendResult, ...] = ()
+    tolerance: Tolerance | None = None
+    artifact: str = ""
+    seconds: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def skipped(self) -> bool:
+        """Whether parity was switched off."""
+        return bool(self.record["skipped"])
+
+    @property
+    def passed(self) -> bool:
+        """Whether every output passed on every backend (or the check was switched off)."""
+        return self.skipped or all(result.passed for result in self.results)
+
+    def summary(self) -> str:
+        """One line per output and backend (one line in all when skipped)."""
+        if self.record["skipped"]:
+            return f"parity SKIPPED for {self.artifact or 'this artifact'}: {self.record['reason']}"
+        assert self.tolerance is not None
+        lines = []
+        for result in self.results:
+            if result.error is not None:
+                lines.append(f"[{result.backend}] TF.js could not run the artifact: {result.error}")
+            for comparison in result.comparisons:
+                lines.append(f"[{result.backend}] {comparison.describe(self.tolerance)}")
+        return "\n".join(lines)
+
+    def failure_message(self) -> str | None:
+        """One line naming the first failing backend, output and error; ``None`` if it passed."""
+        if self.passed:
+            return None
+        assert self.tolerance is not None
+        where = f"{self.artifact}: " if self.artifact else ""
+        failures = [
+            (result.backend, comparison)
+            for result in self.results
+            for comparison in result.comparisons
+            if not comparison.passed
+        ]
+        errors = [result for result in self.results if result.error is not None]
+        if failures:
+            backend, first = failures[0]
+            more = f" (and {len(failures) - 1} more failing output(s))" if len(failures) > 1 else ""
+            return (
+                f"{where}parity failed on TF.js {backend} for output "
+                f"{first.describe(self.tolerance)}{more}"
+            )
+        result = errors[0]
+        return f"{where}parity failed: TF.js {result.backend} could not run it: {result.error}"
+
+    def raise_for_failure(self) -> None:
+        """Raise :class:`ParityError` with :meth:`failure_message` when the check failed."""
+        message = self.failure_message()
+        if message is not None:
+            raise ParityError(message)
+
+
+def skipped_report(reason: str, artifact: str = "") -> ParityReport:
+    """The report of a build whose parity check was switched off, loudly, for ``reason``."""
+    return ParityReport(record=skipped_record(reason), artifact=artifact)
