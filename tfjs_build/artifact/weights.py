@@ -24,7 +24,7 @@ from tfjs_build.artifact.format import (
 from tfjs_build.artifact.quantize import QuantizationPlan, dequantize, quantize
 from tfjs_build.errors import ArtifactError
 
-_ITEM_BYTES = {"float32": 4, "int32": 4, "bool": 1, "float16": 2, "uint8": 1, "uint16": 2}
+STORED_ITEM_BYTES: dict[str, int] = {"float32": 4, "int32": 4, "bool": 1, "float16": 2, "uint8": 1, "uint16": 2}
 _NUMPY_DTYPES = {"float32": "<f4", "int32": "<i4", "bool": "?", "float16": "<f2", "uint8": "<u1", "uint16": "<u2"}
 
 NamedArrays = Sequence[tuple[str, np.ndarray]]
@@ -77,7 +77,7 @@ def _stored_bytes(entry: WeightEntry, encoded_strings: bytes | None) -> int:
     if encoded_strings is not None:
         return len(encoded_strings)
     dtype = entry["quantization"]["dtype"] if "quantization" in entry else entry["dtype"]
-    return math.prod(entry["shape"]) * _ITEM_BYTES[dtype]
+    return math.prod(entry["shape"]) * STORED_ITEM_BYTES[dtype]
 
 
 def _check_names(weights: Iterable[tuple[str, np.ndarray]]) -> None:
@@ -161,7 +161,7 @@ def _decode_entry(entry: WeightEntry, data: memoryview, where: Path) -> tuple[np
     stored_dtype = quantization["dtype"] if quantization else dtype
     if stored_dtype not in _NUMPY_DTYPES:
         raise ArtifactError(f"{where}: weight {name!r} has unsupported dtype {stored_dtype!r}")
-    used = count * _ITEM_BYTES[stored_dtype]
+    used = count * STORED_ITEM_BYTES[stored_dtype]
     if used > len(data):
         raise ArtifactError(
             f"{where}: weight data ends early: {name!r} needs {used} bytes, {len(data)} are left; "

@@ -1,0 +1,64 @@
+"""The ``tfjs-build`` command line: one parser, one error handler, stable exit codes.
+
+Exit codes: 0 success; 1 a failure the message explains; 2 bad usage; 3 an unexpected error
+(a bug: the traceback is printed); 130 interrupted (Ctrl-C).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import traceback
+from collections.abc import Sequence
+
+from tfjs_build import __version__
+from tfjs_build.cli import convert_command, inspect_command
+from tfjs_build.errors import TfjsBuildError
+
+EXIT_OK = 0
+EXIT_FAILURE = 1
+EXIT_USAGE = 2
+EXIT_BUG = 3
+EXIT_INTERRUPTED = 130
+
+_COMMANDS = {
+    "convert": convert_command,
+    "inspect": inspect_command,
+}
+
+
+def make_parser() -> argparse.ArgumentParser:
+    """The full argument parser (kept separate so the CLI reference can be generated from it)."""
+    parser = argparse.ArgumentParser(
+        prog="tfjs-build",
+        description="Build TensorFlow.js artifacts from Keras and SavedModel sources.",
+    )
+    parser.add_argument("--version", action="version", version=f"tfjs-build {__version__}")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    for name, module in _COMMANDS.items():
+        module.add_parser(commands, name)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the CLI and return its exit code."""
+    parser = make_parser()
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exc:
+        return int(exc.code) if isinstance(exc.code, int) else EXIT_USAGE
+    try:
+        return int(_COMMANDS[args.command].run(args))
+    except KeyboardInterrupt:
+        print("tfjs-build: interrupted", file=sys.stderr)
+        return EXIT_INTERRUPTED
+    except TfjsBuildError as exc:
+        print(f"tfjs-build: error: {exc}", file=sys.stderr)
+        return EXIT_FAILURE
+    except Exception:
+        traceback.print_exc()
+        print(
+            "tfjs-build: unexpected error (a bug in tfjs-build); please report it with the traceback above",
+            file=sys.stderr,
+        )
+        return EXIT_BUG

@@ -1,0 +1,86 @@
+"""``tfjs-build convert SOURCE OUTPUT_DIR``: convert, verify and publish one model."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+from typing import Any
+
+from tfjs_build.artifact.format import DEFAULT_SHARD_SIZE
+from tfjs_build.artifact.quantize import QUANTIZATION_DTYPES
+from tfjs_build.convert import FORMAT_CHOICES, ConvertOptions
+from tfjs_build.pipeline import BuildResult, build
+
+
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number of bytes, got {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
+    return value
+
+
+def add_parser(commands: Any, name: str) -> None:
+    """Register the subcommand."""
+    parser = commands.add_parser(
+        name,
+        help="convert a Keras file or SavedModel into a TF.js artifact",
+        description="Convert SOURCE (.keras, .h5, or a SavedModel directory) into a TF.js artifact "
+        "in OUTPUT_DIR, replacing any previous artifact there atomically.",
+    )
+    parser.add_argument("source", type=Path, metavar="SOURCE")
+    parser.add_argument("output", type=Path, metavar="OUTPUT_DIR")
+    parser.add_argument("--format", choices=FORMAT_CHOICES, default="auto",
+                        help="layers model, graph model, or auto: layers when TF.js layers can express "
+                        "every layer, else graph (default: auto)")
+    parser.add_argument("--quantize", choices=QUANTIZATION_DTYPES, default=None,
+                        help="store float weights as float16, or affine uint8/uint16")
+    parser.add_argument("--quantize-only", action="append", default=[], metavar="PATTERN",
+                        help="quantize only weights whose names match (shell pattern; repeatable)")
+    parser.add_argument("--quantize-skip", action="append", default=[], metavar="PATTERN",
+                        help="never quantize weights whose names match, e.g. '*/bias' (repeatable)")
+    parser.add_argument("--shard-size", type=_positive_int, default=DEFAULT_SHARD_SIZE, metavar="BYTES",
+                        help=f"weight shard size in bytes (default: {DEFAULT_SHARD_SIZE})")
+    parser.add_argument("--signature", default="serving_default", metavar="NAME",
+                        help="SavedModel signature to convert (default: serving_default)")
+    parser.add_argument("--tags", default="serve", metavar="TAGS",
+                        help="comma-separated SavedModel tags (default: serve)")
+    parser.add_argument("--no-op-check", dest="check_ops", action="store_false",
+                        help="do not fail on ops TF.js cannot execute (graph models)")
+    parser.add_argument("--allow-unsafe-deserialization", action="store_true",
+                        help="allow loading Lambda layers, which executes code stored in the model file")
+    parser.add_argument("--no-parity", dest="parity", action="store_false",
+                        help="skip the numeric parity check (the result says it was skipped)")
+
+
+def options_from_args(args: argparse.Namespace) -> ConvertOptions:
+    """The conversion options the command line asks for."""
+    return ConvertOptions(
+        format=args.format,
+        quantization=args.quantize,
+        quantize_include=tuple(args.quantize_only) or ("*",),
+        quantize_exclude=tuple(args.quantize_skip),
+        shard_size=args.shard_size,
+        signature=args.signature,
+        tags=tuple(t for t in args.tags.split(",") if t),
+        check_ops=args.check_ops,
+        allow_unsafe_deserialization=args.allow_unsafe_deserialization,
+    )
+
+
+def describe(result: BuildResult) -> str:
+    """One line for a person: what was built, how big, and how it checked out."""
+    parity = "parity skipped" if result.parity is None else f"parity {result.parity.get('summary', 'ok')}"
+    return (
+        f"converted {result.output} ({result.format}: {result.reason}); "
+        f"{result.total_bytes:,} bytes in {result.shards} shard(s); {parity}; {result.seconds:.1f}s"
+    )
+
+
+def run(args: argparse.Namespace) -> int:
+    """Convert and publish; exit 1 with a message when anything fails."""
+    result = build(args.source, args.output, options_from_args(args))
+    print(describe(result))
+    return 0

@@ -1,0 +1,68 @@
+"""Convert, verify and publish one model: the pipeline behind the CLI, doit and pre-commit."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from tfjs_build.artifact import MODEL_JSON, publish_directory, write_artifact
+from tfjs_build.convert import Conversion, ConvertOptions, convert_source
+
+
+@dataclass(frozen=True)
+class BuildResult:
+    """What a build published."""
+
+    output: Path
+    format: str
+    reason: str
+    files: tuple[str, ...]
+    total_bytes: int
+    shards: int
+    seconds: float
+    parity: dict[str, Any] | None
+
+
+Verifier = Callable[[Path, Path], "dict[str, Any] | None"]
+"""``verify(staged_artifact_dir, source)``: raise to reject the build, return a parity record."""
+
+
+def build(
+    source: Path,
+    output: Path,
+    options: ConvertOptions = ConvertOptions(),
+    *,
+    verify: Verifier | None = None,
+) -> BuildResult:
+    """Convert ``source`` and publish it to ``output`` atomically once ``verify`` accepts it."""
+    started = time.perf_counter()
+    conversion: Conversion = convert_source(Path(source), options)
+    records: list[dict[str, Any] | None] = [None]
+
+    def fill(staging: Path) -> None:
+        write_artifact(
+            conversion.artifact,
+            staging,
+            shard_size=options.shard_size,
+            quantization=options.quantization_plan(),
+        )
+
+    def check(staging: Path) -> None:
+        if verify is not None:
+            records[0] = verify(staging, Path(source))
+
+    publish_directory(Path(output), fill, verify=check)
+    files = tuple(sorted(p.name for p in Path(output).iterdir()))
+    return BuildResult(
+        output=Path(output),
+        format=conversion.format,
+        reason=conversion.reason,
+        files=files,
+        total_bytes=sum((Path(output) / f).stat().st_size for f in files),
+        shards=sum(1 for f in files if f != MODEL_JSON and f.endswith(".bin")),
+        seconds=time.perf_counter() - started,
+        parity=records[0],
+    )

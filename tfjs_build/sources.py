@@ -1,0 +1,41 @@
+"""Identify what a model source path is, with the standard library only."""
+
+from __future__ import annotations
+
+import zipfile
+from pathlib import Path
+from typing import Literal
+
+from tfjs_build.errors import SourceError
+
+SourceKind = Literal["keras", "h5", "saved_model"]
+
+_HDF5_SIGNATURE = b"\x89HDF\r\n\x1a\n"
+H5_SUFFIXES = (".h5", ".hdf5")
+
+
+def identify_source(path: Path) -> SourceKind:
+    """``keras`` (Keras 3 archive), ``h5`` (legacy HDF5) or ``saved_model`` (directory)."""
+    path = Path(path)
+    if not path.exists():
+        raise SourceError(f"{path}: no such file or directory")
+    if path.is_dir():
+        if (path / "saved_model.pb").is_file() or (path / "saved_model.pbtxt").is_file():
+            return "saved_model"
+        raise SourceError(
+            f"{path} is a directory without saved_model.pb, so it is not a TensorFlow SavedModel"
+        )
+    suffix = path.suffix.lower()
+    if suffix == ".keras":
+        if not zipfile.is_zipfile(path):
+            raise SourceError(f"{path} is not a zip archive, so it is not a Keras 3 .keras file (corrupt or truncated?)")
+        return "keras"
+    if suffix in H5_SUFFIXES:
+        with open(path, "rb") as handle:
+            header = handle.read(8)
+        if header != _HDF5_SIGNATURE:
+            raise SourceError(f"{path} is not an HDF5 file (corrupt or truncated?)")
+        return "h5"
+    raise SourceError(
+        f"{path}: unknown model kind; expected a Keras .keras or .h5/.hdf5 file or a SavedModel directory"
+    )
