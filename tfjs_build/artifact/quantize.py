@@ -95,8 +95,8 @@ def _affine(name: str, values: np.ndarray, dtype: QuantizationDtype) -> tuple[np
     hi = max(float(values.max()), 0.0) if values.size else 0.0
     if hi == lo:
         return np.zeros(values.shape, storage), {"dtype": dtype, "min": lo, "scale": 1.0}
-    scale = float(np.float32((hi - lo) / levels))
+    scale = (hi - lo) / levels
     zero_point = round(-lo / scale)
-    minimum = float(np.float32(-zero_point * scale))
+    minimum = -zero_point * scale  # a double, as TF.js computes q * scale + min: zero stays exact
     stored = np.clip(np.rint((values.astype(np.float64) - minimum) / scale), 0, levels).astype(storage)
     return stored, {"dtype": dtype, "min": minimum, "scale": scale}

@@ -72,6 +72,14 @@ class _ShardWriter:
         if self._index != self.count - 1:
             raise AssertionError("fewer weight bytes than planned")
 
+    def abort(self) -> None:
+        """Close and delete what was written, so a failed write leaves no partial shards."""
+        if self._file is not None:
+            self._file.close()
+            self._file = None
+        for name in self.paths[: self._index + 1]:
+            (self.directory / name).unlink(missing_ok=True)
+
 
 def _stored_bytes(entry: WeightEntry, encoded_strings: bytes | None) -> int:
     if encoded_strings is not None:
@@ -122,8 +130,10 @@ def write_weights(
             if "quantization" in entry:
                 stored, entry["quantization"] = quantize(name, stored, entry["quantization"]["dtype"])
             writer.write(memoryview(stored.reshape(-1)).cast("B"))
-    finally:
-        writer.close()
+    except BaseException:
+        writer.abort()
+        raise
+    writer.close()
     return [{"paths": writer.paths, "weights": entries}]
 
 
