@@ -167,7 +167,7 @@ def _inbound_layer_names(layer: Mapping[str, Any]) -> set[str]:
                 return
             for value in node.values():
                 walk(value)
-        elif isinstance(node, list):
+        elif isinstance(node, (list, tuple)):
             if len(node) >= 3 and isinstance(node[0], str) and isinstance(node[1], int):
                 names.add(node[0])
                 return

@@ -1,0 +1,196 @@
+"""Parity benchmarks: seconds per backend for a MobileNetV2-sized model, and tolerance measurements.
+
+    python bench/bench_parity.py               # parity seconds, MobileNetV2 224x224 (cpu, wasm)
+    python bench/bench_parity.py --tolerances  # errors per quantization, the data behind the
+                                               # defaults in tfjs_build/parity/tolerances.py
+
+Artifacts are written by hand from tf_keras models (tests/parity/handmade.py), so the numbers do
+not depend on a converter.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib.util
+import os
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+
+import numpy as np  # noqa: E402
+
+from tfjs_build.artifact import read_model_json  # noqa: E402
+from tfjs_build.parity import check_parity, make_probes  # noqa: E402
+from tfjs_build.parity.model_io import output_names  # noqa: E402
+from tfjs_build.parity.reference import run_reference  # noqa: E402
+from tfjs_build.runtime import run_in_tfjs  # noqa: E402
+
+
+def _handmade() -> Any:
+    spec = importlib.util.spec_from_file_location("handmade", REPO / "tests/parity/handmade.py")
+    assert spec and spec.loader
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def _randomize_batchnorm(model: Any, seed: int = 0) -> None:
+    """Give BatchNormalization layers non-trivial statistics, as trained models have."""
+    rng = np.random.default_rng(seed)
+    for layer in model.layers:
+        if type(layer).__name__ == "BatchNormalization":
+            gamma, beta, mean, var = layer.get_weights()
+            layer.set_weights(
+                [
+                    rng.uniform(0.5, 1.5, gamma.shape).astype("float32"),
+                    rng.normal(0, 0.1, beta.shape).astype("float32"),
+                    rng.normal(0, 0.1, mean.shape).astype("float32"),
+                    rng.uniform(0.5, 1.5, var.shape).astype("float32"),
+                ]
+            )
+
+
+def mlp() -> Any:
+    import tf_keras as K
+
+    x = K.Input((32,), name="features")
+    h = K.layers.Dense(128, activation="relu")(x)
+    h = K.layers.Dense(64, activation="tanh")(h)
+    logits = K.layers.Dense(10, name="logits")(h)
+    probs = K.layers.Softmax(name="probs")(logits)
+    return K.Model(x, [logits, probs])
+
+
+def cnn() -> Any:
+    import tf_keras as K
+
+    x = K.Input((32, 32, 3), name="image")
+    h = K.layers.Conv2D(16, 3, activation="relu")(x)
+    h = K.layers.BatchNormalization()(h)
+    h = K.layers.MaxPooling2D()(h)
+    h = K.layers.Conv2D(32, 3, activation="relu")(h)
+    h = K.layers.BatchNormalization()(h)
+    h = K.layers.GlobalAveragePooling2D()(h)
+    return K.Model(x, K.layers.Dense(10, activation="softmax", name="probs")(h))
+
+
+def text_lstm() -> Any:
+    import tf_keras as K
+
+    x = K.Input((20,), dtype="int32", name="tokens")
+    h = K.layers.Embedding(1000, 16)(x)
+    h = K.layers.LSTM(32)(h)
+    return K.Model(x, K.layers.Dense(5, activation="softmax", name="probs")(h))
+
+
+def mobilenet_v2(size: int = 96, activation: str | None = "softmax") -> Callable[[], Any]:
+    def build() -> Any:
+        import tf_keras as K
+
+        return K.applications.MobileNetV2(
+            weights=None, input_shape=(size, size, 3), classifier_activation=activation
+        )
+
+    return build
+
+
+MODELS: dict[str, Callable[[], Any]] = {
+    "mlp": mlp,
+    "cnn": cnn,
+    "text_lstm": text_lstm,
+    "mobilenet_v2_96": mobilenet_v2(96),
+    "mobilenet_v2_96_logits": mobilenet_v2(96, None),
+}
+QUANTIZATIONS = (None, "float16", "uint16", "uint8")
+RTOLS = (1e-3, 1e-2, 5e-2)
+
+
+def measure_tolerances(seeds: int, models: list[str]) -> None:
+    """Print per model, quantization, backend and output the worst errors over ``seeds`` probes."""
+    handmade = _handmade()
+    print("model quant backend output max|ref| max_abs max_abs/max|ref| atol@rtol" + str(RTOLS))
+    with tempfile.TemporaryDirectory() as scratch:
+        for model_name in models:
+            model = MODELS[model_name]()
+            _randomize_batchnorm(model)
+            source = Path(scratch) / f"{model_name}.h5"
+            model.save(source)
+            arts = {
+                q: handmade.write_layers_artifact(
+                    model, Path(scratch) / f"{model_name}-{q}", quantization=q
+                )
+                for q in QUANTIZATIONS
+            }
+            model_json = read_model_json(arts[None])
+            names = output_names(model_json)
+            stats: dict[tuple[Any, str, str], list[np.ndarray]] = {}
+            for seed in range(seeds):
+                probes = make_probes(model_json, seed=seed)
+                reference = run_reference(source, probes, names, graph=False).outputs
+                for q, art in arts.items():
+                    for backend in ("cpu", "wasm"):
+                        candidate = run_in_tfjs(art, probes, backend=backend, outputs=names)
+                        for name in names:
+                            ref = reference[name].astype(np.float64)
+                            diff = np.abs(candidate[name] - ref)
+                            row = [np.abs(ref).max(), diff.max()]
+                            row += [np.maximum(diff - r * np.abs(ref), 0).max() for r in RTOLS]
+                            stats.setdefault((q, backend, name), []).append(np.array(row))
+            for (q, backend, name), rows in stats.items():
+                worst = np.max(rows, axis=0)
+                print(
+                    f"{model_name} {q or 'float32'} {backend} {name} {worst[0]:.3g} {worst[1]:.3g} "
+                    f"{worst[1] / worst[0]:.3g} " + " ".join(f"{v:.3g}" for v in worst[2:]),
+                    flush=True,
+                )
+
+
+def bench_seconds(size: int, repeats: int) -> None:
+    """Time check_parity on MobileNetV2 (``size`` x ``size``) per backend."""
+    handmade = _handmade()
+    import tf_keras as K
+
+    model = K.applications.MobileNetV2(weights=None, input_shape=(size, size, 3))
+    with tempfile.TemporaryDirectory() as scratch:
+        source = Path(scratch) / "mobilenet_v2.h5"
+        model.save(source)
+        art = handmade.write_layers_artifact(model, Path(scratch) / "art")
+        params = model.count_params()
+        print(f"MobileNetV2 {size}x{size}, {params:,} parameters, batch 2")
+        for backend in ("cpu", "wasm"):
+            for _ in range(repeats):
+                started = time.perf_counter()
+                report = check_parity(art, source, backends=(backend,))
+                total = time.perf_counter() - started
+                reference, tfjs = report.seconds["reference"], report.seconds[backend]
+                print(
+                    f"{backend}: check_parity {total:.2f} s (reference {reference:.2f} s, "
+                    f"TF.js {tfjs:.2f} s), passed={report.passed}",
+                    flush=True,
+                )
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--tolerances", action="store_true", help="measure errors per quantization")
+    parser.add_argument("--seeds", type=int, default=3)
+    parser.add_argument("--models", nargs="*", default=list(MODELS))
+    parser.add_argument("--size", type=int, default=224)
+    parser.add_argument("--repeats", type=int, default=2)
+    args = parser.parse_args(argv)
+    if args.tolerances:
+        measure_tolerances(args.seeds, args.models)
+    else:
+        bench_seconds(args.size, args.repeats)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
