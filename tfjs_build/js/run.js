@@ -53,16 +53,16 @@ function readInput(spec) {
 
 async function writeOutput(resultDir, name, index, tensor) {
   const file = path.join(resultDir, `output${index}.bin`);
-  const values = await tensor.data();
   if (tensor.dtype === 'string') {
     const parts = [];
-    for (const v of values) {
+    for (const bytes of await tensor.bytes()) {
       const len = Buffer.alloc(4);
-      len.writeUInt32LE(v.length);
-      parts.push(len, Buffer.from(v));
+      len.writeUInt32LE(bytes.length);
+      parts.push(len, Buffer.from(bytes));
     }
     fs.writeFileSync(file, Buffer.concat(parts));
   } else {
+    const values = await tensor.data();
     fs.writeFileSync(file, Buffer.from(values.buffer, values.byteOffset, values.byteLength));
   }
   return {name, dtype: tensor.dtype, shape: tensor.shape, file};

@@ -1,0 +1,58 @@
+from __future__ import annotations
+
+import json
+import os
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from tfjs_build.errors import MissingDependencyError
+from tfjs_build.runtime import ensure_node_packages, run_in_tfjs
+from tfjs_build.runtime.node_packages import js_dir, lock_key
+
+
+def _path_with(tmp_path: Path, *tools: str) -> str:
+    """A PATH holding only links to the given tools."""
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir(exist_ok=True)
+    for tool in tools:
+        (bin_dir / tool).symlink_to(shutil.which(tool))
+    return str(bin_dir)
+
+
+def test_pins_are_exact_and_never_tfjs_node():
+    package = json.loads((js_dir() / "package.json").read_text())
+    assert package["dependencies"] == {"@tensorflow/tfjs": "4.22.0", "@tensorflow/tfjs-backend-wasm": "4.22.0"}
+    lock = json.loads((js_dir() / "package-lock.json").read_text())
+    assert lock["packages"]["node_modules/@tensorflow/tfjs"]["version"] == "4.22.0"
+    assert not any("tfjs-node" in name for name in lock["packages"])
+
+
+def test_first_use_installs_into_a_cache_keyed_by_the_lockfile(tmp_path, monkeypatch):
+    monkeypatch.setenv("TFJS_BUILD_CACHE_DIR", str(tmp_path / "cache"))
+    installed = ensure_node_packages()
+    assert installed == tmp_path / "cache" / "node" / lock_key()
+    assert (installed / "node_modules" / "@tensorflow" / "tfjs" / "package.json").is_file()
+    assert (installed / "node_modules" / "@tensorflow" / "tfjs-backend-wasm" / "dist" / "tfjs-backend-wasm.wasm").is_file()
+    assert not (installed / "node_modules" / "@tensorflow" / "tfjs-node").exists()
+    stamp = (installed / "node_modules").stat().st_mtime_ns
+    monkeypatch.setenv("PATH", _path_with(tmp_path, "node"))  # no npm: a second install would fail
+    assert ensure_node_packages() == installed
+    assert (installed / "node_modules").stat().st_mtime_ns == stamp
+    assert [p.name for p in (tmp_path / "cache" / "node").iterdir() if p.is_dir()] == [lock_key()]
+
+
+def test_missing_npm_on_first_use_says_what_to_install(tmp_path, monkeypatch):
+    monkeypatch.setenv("TFJS_BUILD_CACHE_DIR", str(tmp_path / "empty-cache"))
+    monkeypatch.setenv("PATH", _path_with(tmp_path, "node"))
+    with pytest.raises(MissingDependencyError, match=r"`npm` was not found on PATH; running TF.js needs Node.js 18\+ with npm"):
+        ensure_node_packages()
+
+
+def test_missing_node_says_what_to_install(tmp_path, monkeypatch, node_packages):
+    monkeypatch.setenv("PATH", str(tmp_path))
+    with pytest.raises(MissingDependencyError, match=r"`node` was not found on PATH"):
+        run_in_tfjs(tmp_path, {"x": np.zeros(1, np.float32)})
+    assert os.environ["PATH"] == str(tmp_path)
