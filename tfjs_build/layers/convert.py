@@ -1,0 +1,51 @@
+"""Keras model file -> TF.js layers-model ``Artifact``, without TensorFlow or Keras."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import tfjs_build
+from tfjs_build.artifact import Artifact
+from tfjs_build.artifact.format import LAYERS_FORMAT
+from tfjs_build.layers.source import KerasModelFile, open_keras_model
+from tfjs_build.layers.topology import rewrite_model_config
+from tfjs_build.layers.unsupported import UnsupportedLayer, unsupported_model_error
+from tfjs_build.layers.weights import read_weights
+
+
+def _topology(model: KerasModelFile) -> tuple[dict[str, Any], list[UnsupportedLayer]]:
+    return rewrite_model_config(model.model_config, model.keras_major)
+
+
+def find_unsupported_layers(path: Path) -> list[UnsupportedLayer]:
+    """Every layer of the model at ``path`` that a TF.js layers model cannot express."""
+    with open_keras_model(Path(path)) as model:
+        return _topology(model)[1]
+
+
+def convert_keras_to_layers(path: Path) -> Artifact:
+    """Convert a ``.keras``, ``.h5`` or ``.hdf5`` Keras model to a TF.js layers model.
+
+    Raises ``SourceError`` for unreadable, weights-only or unsafe files and
+    ``UnsupportedModelError`` (naming every offending layer) when TF.js layers cannot express it.
+    """
+    path = Path(path)
+    with open_keras_model(path) as model:
+        model_topology, problems = _topology(model)
+        if problems:
+            raise unsupported_model_error(path, problems)
+        weights = read_weights(model, model_topology)
+        generated_by = f"keras v{model.keras_version}"
+        topology = {
+            **model_topology,
+            "keras_version": generated_by,
+            "backend": model.backend,
+        }
+    return Artifact(
+        format=LAYERS_FORMAT,
+        topology=topology,
+        weights=weights,
+        generated_by=generated_by,
+        converted_by=f"tfjs-build {tfjs_build.__version__}",
+    )

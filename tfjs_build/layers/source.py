@@ -1,0 +1,188 @@
+"""Open a Keras model file (``.keras`` archive or legacy HDF5) with zipfile, h5py and json only.
+
+``open_keras_model`` yields a ``KerasModelFile``: the model config, the Keras version and backend
+that wrote it, and the open HDF5 group holding the weights. Untrusted input is handled
+defensively: archive members with absolute or parent paths are refused, attributes are decoded
+whatever their HDF5 string type, and corrupt or truncated files give a ``SourceError``.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import tempfile
+import zipfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path, PurePosixPath
+from typing import Any, Literal
+
+import h5py
+import numpy as np
+
+from tfjs_build.errors import SourceError
+
+HDF5_SIGNATURE = b"\x89HDF\r\n\x1a\n"
+ZIP_SIGNATURE = b"PK\x03\x04"
+KERAS_CONFIG = "config.json"
+KERAS_METADATA = "metadata.json"
+KERAS_WEIGHTS = "model.weights.h5"
+
+WeightLayout = Literal["keras3", "legacy_h5"]
+
+
+@dataclass(frozen=True)
+class KerasModelFile:
+    """A Keras model file, open for reading."""
+
+    path: Path
+    model_config: dict[str, Any]
+    keras_version: str
+    backend: str
+    layout: WeightLayout
+    """``keras3``: the ``.keras`` weight store (``layers/<class>/vars/<i>``); ``legacy_h5``: the
+    ``model_weights`` group of an HDF5 model file (``<layer>/<weight name>``)."""
+    weights: h5py.Group | None
+    mappable: bool
+    """Whether ``weights`` lives in ``path`` itself, so contiguous datasets can be memory-mapped."""
+
+    @property
+    def keras_major(self) -> int:
+        """The major version of the Keras that saved the file (2 for tf_keras)."""
+        head = self.keras_version.split(".", 1)[0]
+        return int(head) if head.isdigit() else 2
+
+
+def attribute_text(value: Any, what: str) -> str:
+    """An HDF5 string attribute as ``str``, whatever string type h5py returns for it."""
+    if isinstance(value, np.ndarray) and value.shape == ():
+        value = value[()]
+    if isinstance(value, (bytes, np.bytes_)):
+        try:
+            return bytes(value).decode("utf-8")
+        except UnicodeDecodeError:
+            raise SourceError(f"{what} is not UTF-8 text") from None
+    if isinstance(value, str):
+        return value
+    raise SourceError(f"{what} is not a text attribute")
+
+
+def attribute_text_list(value: Any, what: str) -> list[str]:
+    """An HDF5 list-of-strings attribute as ``list[str]``."""
+    if isinstance(value, (bytes, str, np.bytes_)):
+        return [attribute_text(value, what)]
+    try:
+        items = list(np.asarray(value).reshape(-1))
+    except (TypeError, ValueError):
+        raise SourceError(f"{what} is not a list of names") from None
+    return [attribute_text(item, what) for item in items]
+
+
+def _json_object(text: str | bytes, what: str) -> dict[str, Any]:
+    try:
+        value = json.loads(text)
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise SourceError(f"{what} is not valid JSON ({exc})") from None
+    if not isinstance(value, dict):
+        raise SourceError(f"{what} is not a JSON object")
+    return value
+
+
+def _file_signature(path: Path) -> bytes:
+    try:
+        with path.open("rb") as stream:
+            return stream.read(8)
+    except FileNotFoundError:
+        raise SourceError(f"{path}: no such file") from None
+    except IsADirectoryError:
+        raise SourceError(f"{path} is a directory, not a Keras model file") from None
+    except OSError as exc:
+        raise SourceError(f"{path}: cannot read it ({exc.strerror})") from None
+
+
+def _open_h5(source: Any, what: str) -> h5py.File:
+    try:
+        return h5py.File(source, "r")
+    except (OSError, ValueError) as exc:
+        raise SourceError(f"{what} is not a readable HDF5 file, corrupt or truncated ({exc})") from None
+
+
+@contextmanager
+def open_keras_model(path: Path) -> Iterator[KerasModelFile]:
+    """Open ``path`` (``.keras``, ``.h5`` or ``.hdf5``; recognized by content) for conversion."""
+    signature = _file_signature(path)
+    if signature.startswith(ZIP_SIGNATURE):
+        with _open_keras_archive(path) as model:
+            yield model
+    elif signature == HDF5_SIGNATURE:
+        with _open_legacy_h5(path) as model:
+            yield model
+    else:
+        raise SourceError(
+            f"{path} is neither a Keras .keras archive nor an HDF5 model (unknown content)"
+        )
+
+
+@contextmanager
+def _open_legacy_h5(path: Path) -> Iterator[KerasModelFile]:
+    with _open_h5(path, str(path)) as h5:
+        try:
+            raw_config = h5.attrs.get("model_config")
+        except (OSError, RuntimeError) as exc:
+            raise SourceError(f"{path}: cannot read its attributes, corrupt? ({exc})") from None
+        if raw_config is None:
+            raise SourceError(
+                f"{path} holds weights only: it has no model_config attribute, so the "
+                "architecture is missing; save the whole model (model.save('model.keras') or "
+                "model.save('model.h5')), not model.save_weights()"
+            )
+        config = _json_object(attribute_text(raw_config, f"{path} model_config"), f"{path} model_config")
+        version = attribute_text(h5.attrs.get("keras_version", b"2"), f"{path} keras_version")
+        backend = attribute_text(h5.attrs.get("backend", b"tensorflow"), f"{path} backend")
+        weights = h5.get("model_weights")
+        if weights is not None and not isinstance(weights, h5py.Group):
+            raise SourceError(f"{path}: model_weights is not an HDF5 group")
+        yield KerasModelFile(path, config, version, backend, "legacy_h5", weights, mappable=True)
+
+
+def _safe_member_name(path: Path, name: str) -> None:
+    pure = PurePosixPath(name.replace("\\", "/"))
+    if pure.is_absolute() or ".." in pure.parts or (pure.parts and ":" in pure.parts[0]):
+        raise SourceError(
+            f"{path}: archive member {name!r} has an absolute or parent path; refusing to read "
+            "this .keras file"
+        )
+
+
+@contextmanager
+def _open_keras_archive(path: Path) -> Iterator[KerasModelFile]:
+    try:
+        archive = zipfile.ZipFile(path)
+    except (zipfile.BadZipFile, OSError) as exc:
+        raise SourceError(f"{path} is not a readable .keras archive, corrupt or truncated ({exc})") from None
+    with archive, tempfile.TemporaryDirectory(prefix="tfjs-build-keras-") as scratch:
+        try:
+            names = archive.namelist()
+            for name in names:
+                _safe_member_name(path, name)
+            if KERAS_CONFIG not in names:
+                raise SourceError(f"{path}: the archive has no {KERAS_CONFIG}; is it a Keras 3 model?")
+            config = _json_object(archive.read(KERAS_CONFIG), f"{path} {KERAS_CONFIG}")
+            metadata: dict[str, Any] = {}
+            if KERAS_METADATA in names:
+                metadata = _json_object(archive.read(KERAS_METADATA), f"{path} {KERAS_METADATA}")
+            weights_file = None
+            if KERAS_WEIGHTS in names:
+                weights_file = Path(scratch) / KERAS_WEIGHTS
+                with archive.open(KERAS_WEIGHTS) as member, weights_file.open("wb") as out:
+                    shutil.copyfileobj(member, out, 1 << 20)
+        except (zipfile.BadZipFile, OSError, EOFError) as exc:
+            raise SourceError(f"{path}: corrupt or truncated .keras archive ({exc})") from None
+        version = str(metadata.get("keras_version", "3"))
+        backend = str(metadata.get("backend", config.get("backend", "tensorflow")))
+        if weights_file is None:
+            yield KerasModelFile(path, config, version, backend, "keras3", None, mappable=False)
+            return
+        with _open_h5(weights_file, f"{path} {KERAS_WEIGHTS}") as h5:
+            yield KerasModelFile(path, config, version, backend, "keras3", h5, mappable=False)

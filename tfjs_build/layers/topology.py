@@ -1,0 +1,259 @@
+"""Rewrite a Keras 2 or Keras 3 model config into the Keras-2-style topology TF.js 4.22 reads.
+
+Keras 3 differs from what TF.js reads in: ``batch_shape`` on InputLayers, dtype policies,
+``module``/``registered_name`` wrappers, ``inbound_nodes`` as ``{"args", "kwargs"}`` with
+``__keras_tensor__`` histories, nested models that start counting their call nodes at 0, single
+``input_layers`` written flat, and wrapped layers named ``forward_*``. Keras 2 configs pass through
+the same code, which leaves them as they are. Every layer TF.js cannot express is recorded as an
+``UnsupportedLayer`` instead of stopping at the first one.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from tfjs_build.layers.config_values import (
+    UnsupportedConfig,
+    input_dtype,
+    layer_dtype,
+    unwrap_keras_object,
+)
+from tfjs_build.layers.layer_configs import RECURRENT_CLASSES, rewrite_leaf_config
+from tfjs_build.layers.unsupported import UnsupportedLayer
+
+Config = dict[str, Any]
+MODEL_CLASSES = frozenset({"Sequential", "Functional", "Model"})
+WRAPPER_CLASSES = frozenset({"Bidirectional", "TimeDistributed"})
+_KERAS_TENSOR = "__keras_tensor__"
+_DROPPED_CALL_KWARGS = ("training", "mask")
+
+
+@dataclass
+class _Rewriter:
+    keras_major: int
+    problems: list[UnsupportedLayer] = field(default_factory=list)
+
+    # --- models -------------------------------------------------------------------------------
+
+    def model(self, class_name: str, config: Any, path: str) -> Config:
+        """``{"class_name", "config"}`` of a Sequential or functional model."""
+        if class_name == "Sequential":
+            return {"class_name": "Sequential", "config": self._sequential(config, path)}
+        if not isinstance(config, dict) or "layers" not in config:
+            raise UnsupportedConfig("subclassed model (its Python code is not in the file)")
+        return {"class_name": "Model", "config": self._functional(config, path)}
+
+    def _sequential(self, config: Any, path: str) -> Config:
+        if isinstance(config, list):  # Keras 1 style: the layer list itself
+            config = {"layers": config}
+        if not isinstance(config, dict) or not isinstance(config.get("layers"), list):
+            raise UnsupportedConfig("Sequential config without a layer list")
+        layers = [self.layer(entry, path, functional=False) for entry in config["layers"]]
+        if not layers or layers[0]["class_name"] != "InputLayer":
+            first = layers[0]["config"] if layers else {}
+            shape = config.get("build_input_shape")
+            if "batch_input_shape" not in first:
+                if shape is None:
+                    raise UnsupportedConfig("Sequential model that was never built (no input shape)")
+                input_name = f"{config.get('name', 'sequential')}_input"
+                layers.insert(0, _input_layer_entry(input_name, shape, "float32"))
+        return {"name": config.get("name"), "layers": layers}
+
+    def _functional(self, config: Config, path: str) -> Config:
+        entries = config["layers"]
+        classes = {
+            entry.get("name") or entry.get("config", {}).get("name"): entry.get("class_name")
+            for entry in entries
+        }
+        nested_models = frozenset(name for name, cls in classes.items() if cls in MODEL_CLASSES)
+        shift = nested_models if self.keras_major >= 3 else frozenset()
+        layers = [
+            self.layer(entry, path, functional=True, nested_models=shift) for entry in entries
+        ]
+        return {
+            "name": config.get("name"),
+            "trainable": config.get("trainable", True),
+            "layers": layers,
+            "input_layers": _tensor_refs(config.get("input_layers"), shift),
+            "output_layers": _tensor_refs(config.get("output_layers"), shift),
+        }
+
+    # --- layers -------------------------------------------------------------------------------
+
+    def layer(
+        self,
+        entry: Config,
+        path: str,
+        *,
+        functional: bool,
+        nested_models: frozenset[str] = frozenset(),
+    ) -> Config:
+        """One entry of a model's layer list, rewritten; problems are recorded, not raised."""
+        class_name, config = unwrap_keras_object(entry)
+        name = (config.get("name") if isinstance(config, dict) else None) or entry.get("name", "?")
+        layer_path = f"{path}/{name}" if path else name
+        try:
+            out = self._layer_body(class_name, config, layer_path)
+        except UnsupportedConfig as problem:
+            self.problems.append(UnsupportedLayer(layer_path, class_name, str(problem)))
+            out = {"class_name": class_name, "config": config}
+        if functional:
+            out["name"] = name
+            try:
+                out["inbound_nodes"] = [
+                    _call_node(node, nested_models) for node in entry.get("inbound_nodes", [])
+                ]
+            except UnsupportedConfig as problem:
+                self.problems.append(UnsupportedLayer(layer_path, class_name, str(problem)))
+                out["inbound_nodes"] = []
+        return out
+
+    def _layer_body(self, class_name: str, config: Any, path: str) -> Config:
+        if class_name in MODEL_CLASSES:
+            return self.model(class_name, config, path)
+        if class_name == "InputLayer":
+            return _input_layer(config)
+        if class_name in WRAPPER_CLASSES:
+            return self._wrapper(class_name, config)
+        return {
+            "class_name": class_name,
+            "config": rewrite_leaf_config(class_name, config, self.keras_major),
+        }
+
+    def _wrapper(self, class_name: str, config: Config) -> Config:
+        inner_class, inner_config = unwrap_keras_object(config.get("layer") or {})
+        if class_name == "Bidirectional" and inner_class not in RECURRENT_CLASSES - {"ConvLSTM2D"}:
+            raise UnsupportedConfig(f"Bidirectional around {inner_class}")
+        if inner_class in MODEL_CLASSES | WRAPPER_CLASSES | {"InputLayer"}:
+            raise UnsupportedConfig(f"{class_name} around a {inner_class}")
+        try:
+            inner = rewrite_leaf_config(inner_class, inner_config, self.keras_major)
+        except UnsupportedConfig as problem:
+            raise UnsupportedConfig(f"wrapped {inner_class}: {problem}") from None
+        out: Config = {
+            "name": config.get("name"),
+            "trainable": config.get("trainable", True),
+            "dtype": layer_dtype(config.get("dtype")),
+        }
+        if class_name == "Bidirectional":
+            inner = self._bidirectional_forward(inner, config)
+            if config.get("num_constants"):
+                raise UnsupportedConfig("Bidirectional with constants")
+            out["merge_mode"] = config.get("merge_mode", "concat")
+        out["layer"] = {"class_name": inner_class, "config": inner}
+        return {"class_name": class_name, "config": out}
+
+    def _bidirectional_forward(self, forward: Config, config: Config) -> Config:
+        """The forward layer as TF.js wants it: named as the wrapped layer (TF.js adds
+        ``forward_``/``backward_``), with a backward twin TF.js can derive from it."""
+        name = forward.get("name") or ""
+        if self.keras_major >= 3 and name.startswith("forward_"):
+            forward = {**forward, "name": name[len("forward_") :]}
+        backward_entry = config.get("backward_layer")
+        if backward_entry:
+            back_class, back_config = unwrap_keras_object(backward_entry)
+            backward = rewrite_leaf_config(back_class, back_config, self.keras_major)
+            expected = {**forward, "go_backwards": not forward.get("go_backwards", False)}
+            ignored = ("name",)
+            if any(
+                backward.get(key) != expected.get(key)
+                for key in set(backward) | set(expected)
+                if key not in ignored
+            ):
+                raise UnsupportedConfig("custom backward_layer (TF.js mirrors the forward layer)")
+        return forward
+
+
+def _input_layer(config: Config) -> Config:
+    shape = config.get("batch_input_shape", config.get("batch_shape"))
+    if shape is None:
+        raise UnsupportedConfig("InputLayer without a shape")
+    if config.get("sparse") or config.get("ragged"):
+        raise UnsupportedConfig("sparse or ragged input")
+    return _input_layer_entry(config.get("name"), shape, input_dtype(config.get("dtype")))
+
+
+def _input_layer_entry(name: str | None, shape: list[Any], dtype: str) -> Config:
+    return {
+        "class_name": "InputLayer",
+        "config": {"batch_input_shape": list(shape), "dtype": dtype, "sparse": False, "name": name},
+    }
+
+
+def _tensor_refs(refs: Any, nested_models: frozenset[str]) -> list[list[Any]]:
+    """Model ``input_layers``/``output_layers`` as a list of ``[layer, node, tensor]``."""
+    if isinstance(refs, dict):
+        refs = list(refs.values())
+    if isinstance(refs, list) and len(refs) == 3 and isinstance(refs[0], str):
+        refs = [refs]
+    if not isinstance(refs, list):
+        raise UnsupportedConfig(f"model inputs/outputs {refs!r:.80}")
+    return [_shifted(list(ref[:3]), nested_models) for ref in refs]
+
+
+def _shifted(ref: list[Any], nested_models: frozenset[str]) -> list[Any]:
+    """Keras 3 counts a nested model's call nodes from 0; TF.js (like Keras 2) from 1, because
+    a TF.js model's own input-to-output node comes first."""
+    name, node_index, tensor_index = ref
+    if name in nested_models:
+        node_index += 1
+    return [name, node_index, tensor_index]
+
+
+def _call_node(node: Any, nested_models: frozenset[str]) -> list[list[Any]]:
+    """One inbound node as the Keras 2 list of ``[layer, node, tensor, kwargs]``."""
+    if isinstance(node, list):  # already Keras 2 style
+        return node
+    if not isinstance(node, dict):
+        raise UnsupportedConfig(f"inbound node {node!r:.80}")
+    refs: list[list[Any]] = []
+    _collect_tensors(node.get("args", []), refs)
+    kwargs: Config = {}
+    for key, value in (node.get("kwargs") or {}).items():
+        if key in _DROPPED_CALL_KWARGS and (value is None or key == "training"):
+            continue
+        if _contains_tensor(value):
+            raise UnsupportedConfig(f"called with a tensor as keyword argument {key!r}")
+        kwargs[key] = value
+    return [[*_shifted(ref, nested_models), kwargs] for ref in refs]
+
+
+def _collect_tensors(value: Any, refs: list[list[Any]]) -> None:
+    if isinstance(value, dict) and value.get("class_name") == _KERAS_TENSOR:
+        refs.append(list(value["config"]["keras_history"][:3]))
+    elif isinstance(value, (list, tuple)):
+        for item in value:
+            _collect_tensors(item, refs)
+    else:
+        raise UnsupportedConfig(f"called with a non-tensor argument {value!r:.60}")
+
+
+def _contains_tensor(value: Any) -> bool:
+    if isinstance(value, dict):
+        return value.get("class_name") == _KERAS_TENSOR or any(
+            _contains_tensor(v) for v in value.values()
+        )
+    if isinstance(value, (list, tuple)):
+        return any(_contains_tensor(v) for v in value)
+    return False
+
+
+def rewrite_model_config(
+    model_config: Config, keras_major: int
+) -> tuple[Config, list[UnsupportedLayer]]:
+    """``({"class_name", "config"}, problems)`` for a model config of either Keras major version."""
+    rewriter = _Rewriter(keras_major)
+    class_name, config = unwrap_keras_object(model_config)
+    name = (config.get("name") if isinstance(config, dict) else None) or "model"
+    if class_name not in MODEL_CLASSES:
+        rewriter.problems.append(
+            UnsupportedLayer(name, class_name, "the file holds no Sequential or functional model")
+        )
+        return {"class_name": class_name, "config": config}, rewriter.problems
+    try:
+        topology = rewriter.model(class_name, config, "")
+    except UnsupportedConfig as problem:
+        rewriter.problems.append(UnsupportedLayer(name, class_name, str(problem)))
+        topology = {"class_name": class_name, "config": config}
+    return topology, rewriter.problems

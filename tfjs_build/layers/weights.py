@@ -1,0 +1,238 @@
+"""Read a model's weights and name them as TF.js layers expects (``<layer>/<variable>``).
+
+TF.js names a variable by the layer that owns it: ``dense/kernel``, ``lstm/recurrent_kernel``
+(no cell name), ``bidirectional/forward_lstm/kernel``, ``time_distributed/kernel``; layers of a
+nested model keep their own names. The names and their Keras creation order come from the layer
+configs; the values come from one of two layouts:
+
+- ``.keras`` weight stores address objects by class: ``layers/<snake_class>[_<n>]/vars/<i>``
+  (recurrent cells under ``cell/``, wrapped layers under ``layer/`` or ``forward_layer/``).
+- legacy HDF5 files keep, per top-level layer, an ordered ``weight_names`` attribute.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import h5py
+import numpy as np
+
+from tfjs_build.errors import SourceError
+from tfjs_build.layers.source import KerasModelFile, attribute_text_list
+from tfjs_build.layers.topology import MODEL_CLASSES
+
+Config = dict[str, Any]
+NamedWeights = list[tuple[str, np.ndarray]]
+_KERNEL_LAYERS = frozenset(
+    {"Dense", "Conv1D", "Conv2D", "Conv3D", "Conv2DTranspose", "Conv3DTranspose"}
+)
+_RECURRENT_LAYERS = frozenset({"SimpleRNN", "LSTM", "GRU", "ConvLSTM2D"})
+
+
+def variable_names(class_name: str, config: Config) -> list[str]:
+    """The variables of a (non-model) layer, relative to its name, in Keras creation order."""
+    bias = ["bias"] if config.get("use_bias", True) else []
+    if class_name in _KERNEL_LAYERS:
+        return ["kernel", *bias]
+    if class_name == "DepthwiseConv2D":
+        return ["depthwise_kernel", *bias]
+    if class_name == "SeparableConv2D":
+        return ["depthwise_kernel", "pointwise_kernel", *bias]
+    if class_name in _RECURRENT_LAYERS:
+        return ["kernel", "recurrent_kernel", *bias]
+    if class_name == "Embedding":
+        return ["embeddings"]
+    if class_name == "PReLU":
+        return ["alpha"]
+    if class_name in ("BatchNormalization", "LayerNormalization"):
+        affine = (["gamma"] if config.get("scale", True) else []) + (
+            ["beta"] if config.get("center", True) else []
+        )
+        if class_name == "BatchNormalization":
+            return [*affine, "moving_mean", "moving_variance"]
+        return affine
+    if class_name == "Bidirectional":
+        inner = config["layer"]
+        inner_names = variable_names(inner["class_name"], inner["config"])
+        name = inner["config"]["name"]
+        return [f"{side}_{name}/{var}" for side in ("forward", "backward") for var in inner_names]
+    if class_name == "TimeDistributed":
+        inner = config["layer"]
+        return variable_names(inner["class_name"], inner["config"])
+    return []
+
+
+def _keras3_var_groups(class_name: str, config: Config) -> list[tuple[str, list[str]]]:
+    """``(subgroup, variable names)`` pairs of a layer in a ``.keras`` weight store."""
+    if class_name in _RECURRENT_LAYERS:
+        return [("cell/vars", variable_names(class_name, config))]
+    if class_name == "Bidirectional":
+        inner = config["layer"]
+        names = variable_names(inner["class_name"], inner["config"])
+        half = len(names)
+        all_names = variable_names(class_name, config)
+        return [
+            (f"{side}_layer/cell/vars", all_names[i * half : (i + 1) * half])
+            for i, side in enumerate(("forward", "backward"))
+        ]
+    if class_name == "TimeDistributed":
+        inner = config["layer"]
+        return [(f"layer/{sub}", names) for sub, names in _keras3_var_groups(inner["class_name"], inner["config"])]
+    return [("vars", variable_names(class_name, config))]
+
+
+def snake_case(class_name: str) -> str:
+    """Keras's object-path name for a class: ``BatchNormalization`` -> ``batch_normalization``."""
+    name = re.sub(r"\W+", "", class_name)
+    name = re.sub(r"(.)([A-Z][a-z]+)", r"\1_\2", name)
+    return re.sub(r"([a-z])([A-Z])", r"\1_\2", name).lower()
+
+
+def _layers_of(model: Config) -> list[Config]:
+    return list(model["config"]["layers"])
+
+
+def _read(dataset: Any, where: str, model: KerasModelFile) -> np.ndarray:
+    if not isinstance(dataset, h5py.Dataset):
+        raise SourceError(f"{model.path}: {where} is missing or not a dataset")
+    try:
+        if model.mappable:
+            mapped = _memory_map(dataset, model.path)
+            if mapped is not None:
+                return mapped
+        return np.asarray(dataset[()])
+    except (OSError, RuntimeError, ValueError) as exc:
+        raise SourceError(f"{model.path}: cannot read {where}, corrupt or truncated? ({exc})") from None
+
+
+def _memory_map(dataset: h5py.Dataset, path: Path) -> np.ndarray | None:
+    """A read-only map of a contiguous, unfiltered, little-endian dataset (no copy, no read)."""
+    dtype = dataset.dtype
+    if dataset.chunks is not None or dtype.kind not in "fiub" or dtype.byteorder == ">":
+        return None
+    offset = dataset.id.get_offset()
+    if offset is None or dataset.size == 0:
+        return None
+    if offset + dataset.size * dtype.itemsize > path.stat().st_size:
+        raise ValueError("the dataset extends past the end of the file")
+    return np.memmap(path, dtype=dtype, mode="r", offset=offset, shape=dataset.shape)
+
+
+# --- .keras weight stores ----------------------------------------------------------------------
+
+
+def _keras3_weights(model: KerasModelFile, topology: Config) -> NamedWeights:
+    assert model.weights is not None
+    return list(_keras3_model_weights(model, topology, model.weights))
+
+
+def _keras3_model_weights(model: KerasModelFile, topology: Config, group: h5py.Group) -> Iterator[tuple[str, np.ndarray]]:
+    is_sequential = topology["class_name"] == "Sequential"
+    counters: dict[str, int] = {}
+    for layer in _layers_of(topology):
+        class_name, config = layer["class_name"], layer["config"]
+        if is_sequential and class_name == "InputLayer":
+            continue  # Sequential.layers leaves out its InputLayer, and so do weight paths
+        # A functional model is a Functional object whatever its config calls it.
+        key = snake_case("Functional" if class_name == "Model" else class_name)
+        count = counters.get(key)
+        counters[key] = 0 if count is None else count + 1
+        sub = key if count is None else f"{key}_{count + 1}"
+        where = f"layers/{sub}"
+        if class_name in MODEL_CLASSES:
+            inner = group.get(where)
+            if isinstance(inner, h5py.Group):
+                yield from _keras3_model_weights(model, layer, inner)
+            elif any(True for _ in _expected_leaf_weights(layer)):
+                raise SourceError(f"{model.path}: {KERAS_WEIGHTS_NAME} has no {group.name}/{where}")
+            continue
+        for subgroup, names in _keras3_var_groups(class_name, config):
+            for index, var in enumerate(names):
+                dataset_path = f"{where}/{subgroup}/{index}"
+                yield f"{config['name']}/{var}", _read(group.get(dataset_path), f"{group.name}/{dataset_path}", model)
+
+
+KERAS_WEIGHTS_NAME = "model.weights.h5"
+
+
+def _expected_leaf_weights(model_entry: Config) -> Iterator[str]:
+    for layer in _layers_of(model_entry):
+        if layer["class_name"] in MODEL_CLASSES:
+            yield from _expected_leaf_weights(layer)
+        else:
+            yield from variable_names(layer["class_name"], layer["config"])
+
+
+# --- legacy HDF5 -------------------------------------------------------------------------------
+
+StoredWeights = list[tuple[str, Any]]
+
+
+def _legacy_weights(model: KerasModelFile, topology: Config) -> NamedWeights:
+    root = model.weights
+    by_layer: dict[str, StoredWeights] = {}
+    if root is not None:
+        for layer in _layers_of(topology):
+            name = layer["config"]["name"] if layer["class_name"] != "InputLayer" else layer["config"].get("name")
+            group = root.get(name) if name else None
+            if isinstance(group, h5py.Group):
+                stored = attribute_text_list(group.attrs.get("weight_names", []), f"{model.path} {name} weight_names")
+                by_layer[name] = [(n, group.get(n)) for n in stored]
+    return list(_legacy_model_weights(model, topology, by_layer))
+
+
+def _legacy_model_weights(model: KerasModelFile, topology: Config, by_layer: dict[str, StoredWeights]) -> Iterator[tuple[str, np.ndarray]]:
+    for layer in _layers_of(topology):
+        class_name, config = layer["class_name"], layer["config"]
+        name = config.get("name")
+        stored = by_layer.get(name, []) if name else []
+        if class_name in MODEL_CLASSES:
+            yield from _legacy_model_weights(model, layer, _split_by_layer(model, layer, stored))
+            continue
+        expected = variable_names(class_name, config)
+        if len(stored) != len(expected):
+            raise SourceError(
+                f"{model.path}: layer {name} ({class_name}) has {len(stored)} weights in the "
+                f"file, expected {len(expected)} ({', '.join(expected) or 'none'})"
+            )
+        for (stored_name, dataset), var in zip(stored, expected):
+            if _last_part(stored_name) != var.rsplit("/", 1)[-1]:
+                raise SourceError(
+                    f"{model.path}: layer {name} ({class_name}) stores {stored_name!r} where "
+                    f"{var!r} was expected"
+                )
+            yield f"{name}/{var}", _read(dataset, f"model_weights/{name}/{stored_name}", model)
+
+
+def _last_part(stored_name: str) -> str:
+    return stored_name.rsplit("/", 1)[-1].split(":", 1)[0]
+
+
+def _split_by_layer(model: KerasModelFile, nested: Config, stored: StoredWeights) -> dict[str, StoredWeights]:
+    """Assign a nested model's weights (``[outer/]layer/.../var[:0]``) to its layers."""
+    names = {layer["config"].get("name") for layer in _layers_of(nested)}
+    split: dict[str, StoredWeights] = {}
+    for stored_name, dataset in stored:
+        owner = next((part for part in stored_name.split("/")[:-1] if part in names), None)
+        if owner is None:
+            raise SourceError(
+                f"{model.path}: weight {stored_name!r} of nested model "
+                f"{nested['config'].get('name')} belongs to none of its layers"
+            )
+        split.setdefault(owner, []).append((stored_name, dataset))
+    return split
+
+
+def read_weights(model: KerasModelFile, topology: Config) -> NamedWeights:
+    """The model's weights as ``(TF.js name, array)`` pairs in layer order."""
+    if model.weights is None:
+        expected = list(_expected_leaf_weights(topology))
+        if expected:
+            raise SourceError(f"{model.path} has no weights, but the model needs {len(expected)}")
+        return []
+    if model.layout == "keras3":
+        return _keras3_weights(model, topology)
+    return _legacy_weights(model, topology)
