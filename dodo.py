@@ -1,0 +1,40 @@
+"""The project's own tasks: ``doit test``, ``doit test_slow``, ``doit lint``, ``doit demo``, ``doit bench``."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+DOIT_CONFIG = {"default_tasks": ["test"], "verbosity": 2}
+PYTHON = sys.executable
+ROOT = Path(__file__).parent
+EXAMPLE = ROOT / "example_project"
+
+
+def task_test() -> dict:
+    """Run the test suite (everything but the tests marked slow)."""
+    return {"actions": [f"{PYTHON} -m pytest -m 'not slow' -q"], "uptodate": [False]}
+
+
+def task_test_slow() -> dict:
+    """Run only the slow tests (keras.applications and other large models)."""
+    return {"actions": [f"{PYTHON} -m pytest -m slow -q"], "uptodate": [False]}
+
+
+def task_lint() -> dict:
+    """ruff and mypy over the package."""
+    return {"actions": [f"{PYTHON} -m ruff check tfjs_build tests", f"{PYTHON} -m mypy"], "uptodate": [False]}
+
+
+def task_demo() -> dict:
+    """Train the example project's models and build their TF.js artifacts."""
+    return {
+        "actions": [f"cd {EXAMPLE} && {PYTHON} -m doit"],
+        "uptodate": [False],
+    }
+
+
+def task_bench() -> dict:
+    """Run every benchmark in bench/ (results go to docs/benchmarks.md by hand)."""
+    for script in sorted((ROOT / "bench").glob("bench_*.py")):
+        yield {"name": script.stem, "actions": [f"{PYTHON} {script}"], "uptodate": [False], "verbosity": 2}
