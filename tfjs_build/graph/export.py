@@ -1,0 +1,105 @@
+"""Turn an optimized GraphDef into a TF.js graph-model ``Artifact``.
+
+Constants leave the graph as named weights (TF.js looks every ``Const`` up by node name in one
+weight map, function bodies included, so constants inside functions get names unique in the whole
+model); the GraphDef without their contents becomes ``modelTopology`` as JSON.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+import tfjs_build
+from tfjs_build.artifact import Artifact
+from tfjs_build.artifact.format import GRAPH_FORMAT
+from tfjs_build.errors import UnsupportedModelError
+from tfjs_build.graph.graph_edit import const_value, node_of, unique_name
+from tfjs_build.graph.scope import Scope, all_scopes
+
+# Fields of a TensorProto that hold values; the shape and dtype stay in the topology.
+_VALUE_FIELDS = (
+    "tensor_content", "half_val", "float_val", "double_val", "int_val", "string_val",
+    "scomplex_val", "int64_val", "bool_val", "dcomplex_val", "resource_handle_val",
+    "variant_val", "uint32_val", "uint64_val",
+)
+_WEIGHT_KINDS = frozenset("fiub")
+
+
+def _rename_in_function(scope: Scope, old: str, new: str) -> None:
+    for node in scope.nodes:
+        if node.name == old:
+            node.name = new
+        for i, reference in enumerate(node.input):
+            if node_of(reference) == old:
+                node.input[i] = reference.replace(old, new, 1)
+    function = scope.function
+    for key, value in list(function.ret.items()):
+        if node_of(value) == old:
+            function.ret[key] = value.replace(old, new, 1)
+
+
+def make_function_constants_unique(graph_def: Any) -> None:
+    """Rename Const nodes of function bodies to ``function/node``, unique in the whole model."""
+    taken = {node.name for node in graph_def.node}
+    for scope in all_scopes(graph_def)[1:]:
+        body_names = scope.node_names()
+        for node in list(scope.nodes):
+            if node.op != "Const":
+                continue
+            new = unique_name(taken | body_names, f"{scope.function.signature.name}/{node.name}")
+            body_names.add(new)
+            _rename_in_function(scope, node.name, new)
+
+
+def _weight(node: Any, where: str) -> np.ndarray:
+    value = const_value(node)
+    if value.dtype == object or value.dtype.kind in "SU":
+        return value
+    if value.dtype.kind not in _WEIGHT_KINDS:
+        raise UnsupportedModelError(f"constant {where} has dtype {value.dtype}, which TF.js cannot hold")
+    if value.dtype == np.float16:
+        raise UnsupportedModelError(
+            f"constant {where} is float16, which TF.js graph models cannot hold; export the model in float32"
+        )
+    return value
+
+
+def extract_weights(graph_def: Any) -> list[tuple[str, np.ndarray]]:
+    """Move every constant's value out of the graph, in graph order."""
+    weights = []
+    for scope in all_scopes(graph_def):
+        for node in scope.nodes:
+            if node.op != "Const":
+                continue
+            weights.append((node.name, _weight(node, f"{node.name!r} ({scope.name})")))
+            tensor = node.attr["value"].tensor
+            for field in _VALUE_FIELDS:
+                tensor.ClearField(field)
+    return weights
+
+
+def graph_topology(graph_def: Any) -> dict[str, Any]:
+    """The GraphDef as TF.js reads it: protobuf JSON with ``node``, ``library``, ``versions``."""
+    from google.protobuf import json_format
+
+    topology = json_format.MessageToDict(graph_def)
+    topology.setdefault("node", [])
+    topology.setdefault("library", {})
+    topology.setdefault("versions", {})
+    return topology
+
+
+def build_artifact(graph_def: Any, signature: dict[str, Any], *, generated_by: str) -> Artifact:
+    """The graph-model artifact of an optimized, renamed, checked GraphDef."""
+    make_function_constants_unique(graph_def)
+    weights = extract_weights(graph_def)
+    return Artifact(
+        format=GRAPH_FORMAT,
+        topology=graph_topology(graph_def),
+        weights=weights,
+        signature=signature,
+        generated_by=generated_by,
+        converted_by=f"tfjs-build {tfjs_build.__version__}",
+    )

@@ -1,0 +1,73 @@
+"""From a frozen graph to a checked TF.js graph-model artifact, one pass after another."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from tfjs_build.artifact import Artifact
+from tfjs_build.graph.einsum import rewrite_einsums
+from tfjs_build.graph.export import build_artifact
+from tfjs_build.graph.freeze import FrozenGraph
+from tfjs_build.graph.fusion import apply_fusion_policy, check_backends
+from tfjs_build.graph.graph_edit import prune
+from tfjs_build.graph.grappler import run_grappler
+from tfjs_build.graph.op_check import check_ops as check_graph_ops
+from tfjs_build.graph.rewrites import apply_exact_rewrites, strip_debug_ops
+from tfjs_build.graph.signature import name_inputs, name_outputs, tfjs_signature
+
+DEFAULT_BACKENDS: tuple[str, ...] = ("cpu", "wasm", "webgl")
+
+
+def count_nodes(graph_def: Any) -> int:
+    """Nodes of the graph and of every function body."""
+    return len(graph_def.node) + sum(len(f.node_def) for f in graph_def.library.function)
+
+
+@dataclass
+class ConversionReport:
+    """What the optimization did, for benchmarks and the build log."""
+
+    nodes_before: int = 0
+    nodes_after: int = 0
+    fused_kept: int = 0
+    fused_split: int = 0
+    rewrites: dict[str, int] = field(default_factory=dict)
+    debug_ops_stripped: int = 0
+
+
+def optimize_for_tfjs(frozen: FrozenGraph, backends: Sequence[str], report: ConversionReport) -> Any:
+    """Grappler, then the TF.js passes; returns the new GraphDef (signature names not yet set)."""
+    report.nodes_before = count_nodes(frozen.graph_def)
+    graph_def = run_grappler(frozen)
+    report.debug_ops_stripped = strip_debug_ops(graph_def)
+    fusion = apply_fusion_policy(graph_def, backends)
+    report.fused_kept, report.fused_split = fusion["kept"], fusion["split"]
+    report.rewrites = apply_exact_rewrites(graph_def)
+    if "wasm" in backends:
+        einsums = rewrite_einsums(graph_def)
+        if einsums:
+            report.rewrites["Einsum"] = einsums
+    return graph_def
+
+
+def frozen_to_artifact(
+    frozen: FrozenGraph,
+    *,
+    backends: Sequence[str] = DEFAULT_BACKENDS,
+    check_ops: bool = True,
+    generated_by: str,
+    report: ConversionReport | None = None,
+) -> Artifact:
+    """Optimize ``frozen`` for TF.js, name its inputs/outputs by key, check its ops, export it."""
+    backends = check_backends(backends)
+    report = report if report is not None else ConversionReport()
+    graph_def = optimize_for_tfjs(frozen, backends, report)
+    inputs = name_inputs(graph_def, frozen.inputs)
+    outputs = name_outputs(graph_def, frozen.outputs, [b.node for b in inputs])
+    prune(graph_def, [b.node for b in inputs] + [b.node for b in outputs])
+    report.nodes_after = count_nodes(graph_def)
+    if check_ops:
+        check_graph_ops(graph_def, backends, frozen.source)
+    return build_artifact(graph_def, tfjs_signature(inputs, outputs), generated_by=generated_by)
