@@ -23,7 +23,10 @@ def task_test_slow() -> dict:
 
 def task_lint() -> dict:
     """ruff and mypy over the package."""
-    return {"actions": [f"{PYTHON} -m ruff check tfjs_build tests", f"{PYTHON} -m mypy"], "uptodate": [False]}
+    return {
+        "actions": [f"{PYTHON} -m ruff check tfjs_build tests", f"{PYTHON} -m mypy"],
+        "uptodate": [False],
+    }
 
 
 def task_demo() -> dict:
@@ -37,4 +40,9 @@ def task_demo() -> dict:
 def task_bench() -> dict:
     """Run every benchmark in bench/ (results go to docs/benchmarks.md by hand)."""
     for script in sorted((ROOT / "bench").glob("bench_*.py")):
-        yield {"name": script.stem, "actions": [f"{PYTHON} {script}"], "uptodate": [False], "verbosity": 2}
+        yield {
+            "name": script.stem,
+            "actions": [f"{PYTHON} {script}"],
+            "uptodate": [False],
+            "verbosity": 2,
+        }

@@ -34,7 +34,10 @@ def main() -> int:
     for mode in ("float32", "uint8"):
         with tempfile.TemporaryDirectory() as scratch:
             line = subprocess.run(
-                [sys.executable, "-c", CASE, mode, f"{scratch}/out"], capture_output=True, text=True, check=True
+                [sys.executable, "-c", CASE, mode, f"{scratch}/out"],
+                capture_output=True,
+                text=True,
+                check=True,
             ).stdout.split()
             publish_s, read_s, before, after = line
             print(f"{mode:9} {25 * 4:10}  {publish_s:>9}  {read_s:>6}  {before:>13}  {after:>18}")

@@ -34,8 +34,10 @@ def task_convert() -> dict:
         yield {
             "name": name,
             "doc": f"{source} -> web_model/{name}",
-            "actions": [f"{sys.executable} -m tfjs_build convert {source} web_model/{name}",
-                        f"{sys.executable} -m tfjs_build inspect web_model/{name}"],
+            "actions": [
+                f"{sys.executable} -m tfjs_build convert {source} web_model/{name}",
+                f"{sys.executable} -m tfjs_build inspect web_model/{name}",
+            ],
             "file_dep": files,
             "targets": [f"web_model/{name}/model.json"],
         }

@@ -13,9 +13,9 @@ from pathlib import Path
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
-import keras  # noqa: E402
-import numpy as np  # noqa: E402
-import tensorflow as tf  # noqa: E402
+import keras
+import numpy as np
+import tensorflow as tf
 
 MODELS = Path(__file__).parent / "models"
 
@@ -70,7 +70,9 @@ def train_scorer(rng: np.random.Generator) -> None:
     design = np.hstack([x, np.ones((200, 1))])
     coef, *_ = np.linalg.lstsq(design, y, rcond=None)
     module = Scorer(coef[:4].astype("float32"), float(coef[4]))
-    tf.saved_model.save(module, str(MODELS / "scorer"), signatures={"serving_default": module.score})
+    tf.saved_model.save(
+        module, str(MODELS / "scorer"), signatures={"serving_default": module.score}
+    )
 
 
 def main() -> int:

@@ -51,13 +51,19 @@ def convert_source(source: Path, options: ConvertOptions = ConvertOptions()) -> 
     """Convert ``source`` (Keras file or SavedModel directory) into an in-memory artifact."""
     kind = identify_source(source)
     if options.format not in FORMAT_CHOICES:
-        raise TfjsBuildError(f"unknown format {options.format!r}; choose one of {', '.join(FORMAT_CHOICES)}")
+        raise TfjsBuildError(
+            f"unknown format {options.format!r}; choose one of {', '.join(FORMAT_CHOICES)}"
+        )
     if kind == "saved_model":
         if options.format == "layers":
             raise TfjsBuildError(
                 f"{source} is a SavedModel, which converts to a graph model only; use --format graph or auto"
             )
-        return Conversion(_saved_model_to_graph(source, options), "graph", "SavedModel sources become graph models")
+        return Conversion(
+            _saved_model_to_graph(source, options),
+            "graph",
+            "SavedModel sources become graph models",
+        )
     if options.format == "layers":
         return Conversion(_keras_to_layers(source), "layers", "layers format requested")
     if options.format == "graph":
@@ -66,7 +72,9 @@ def convert_source(source: Path, options: ConvertOptions = ConvertOptions()) -> 
 
     unsupported = find_unsupported_layers(source)
     if not unsupported:
-        return Conversion(_keras_to_layers(source), "layers", "TF.js layers can express every layer")
+        return Conversion(
+            _keras_to_layers(source), "layers", "TF.js layers can express every layer"
+        )
     names = ", ".join(f"{u.name} ({u.class_name})" for u in unsupported)
     return Conversion(
         _keras_to_graph(source, options), "graph", f"TF.js layers cannot express {names}"

@@ -33,11 +33,12 @@ Verifier = Callable[[Path, Path], "dict[str, Any] | None"]
 def build(
     source: Path,
     output: Path,
-    options: ConvertOptions = ConvertOptions(),
+    options: ConvertOptions | None = None,
     *,
     verify: Verifier | None = None,
 ) -> BuildResult:
     """Convert ``source`` and publish it to ``output`` atomically once ``verify`` accepts it."""
+    options = options or ConvertOptions()
     started = time.perf_counter()
     conversion: Conversion = convert_source(Path(source), options)
     records: list[dict[str, Any] | None] = [None]

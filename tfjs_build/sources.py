@@ -28,7 +28,9 @@ def identify_source(path: Path) -> SourceKind:
     suffix = path.suffix.lower()
     if suffix == ".keras":
         if not zipfile.is_zipfile(path):
-            raise SourceError(f"{path} is not a zip archive, so it is not a Keras 3 .keras file (corrupt or truncated?)")
+            raise SourceError(
+                f"{path} is not a zip archive, so it is not a Keras 3 .keras file (corrupt or truncated?)"
+            )
         return "keras"
     if suffix in H5_SUFFIXES:
         with open(path, "rb") as handle:

@@ -17,16 +17,29 @@ def _foreign_artifact(directory: Path) -> None:
     (directory / "group1-shard2of2").write_bytes(np.array([1.5, -2.0], "<f4").tobytes()[5:])
     (directory / "group2-shard1of1").write_bytes(np.array([3, 250], np.uint8).tobytes() + b"\x01")
     manifest = [
-        {"paths": ["group1-shard1of2", "group1-shard2of2"], "weights": [{"name": "a", "shape": [2], "dtype": "float32"}]},
+        {
+            "paths": ["group1-shard1of2", "group1-shard2of2"],
+            "weights": [{"name": "a", "shape": [2], "dtype": "float32"}],
+        },
         {
             "paths": ["group2-shard1of1"],
             "weights": [
-                {"name": "q", "shape": [2], "dtype": "float32", "quantization": {"dtype": "uint8", "min": -1.0, "scale": 0.01}},
+                {
+                    "name": "q",
+                    "shape": [2],
+                    "dtype": "float32",
+                    "quantization": {"dtype": "uint8", "min": -1.0, "scale": 0.01},
+                },
                 {"name": "flag", "shape": [], "dtype": "bool"},
             ],
         },
     ]
-    document = {"modelTopology": {"node": []}, "weightsManifest": manifest, "generatedBy": "2.15.0", "convertedBy": "other 1.0"}
+    document = {
+        "modelTopology": {"node": []},
+        "weightsManifest": manifest,
+        "generatedBy": "2.15.0",
+        "convertedBy": "other 1.0",
+    }
     (directory / "model.json").write_text(json.dumps(document))
 
 
@@ -55,18 +68,30 @@ def test_model_json_keeps_topology_signature_and_extra_keys(tmp_path):
     write_artifact(artifact, tmp_path / "m")
     document = json.loads((tmp_path / "m" / "model.json").read_text())
     assert list(document) == [
-        "format", "generatedBy", "convertedBy", "modelTopology", "weightsManifest",
-        "signature", "userDefinedMetadata", "modelInitializer",
+        "format",
+        "generatedBy",
+        "convertedBy",
+        "modelTopology",
+        "weightsManifest",
+        "signature",
+        "userDefinedMetadata",
+        "modelInitializer",
     ]
     back = read_artifact(tmp_path / "m")
-    assert (back.signature, back.user_metadata, back.extra) == (artifact.signature, {"k": "v"}, artifact.extra)
+    assert (back.signature, back.user_metadata, back.extra) == (
+        artifact.signature,
+        {"k": "v"},
+        artifact.extra,
+    )
 
 
 @pytest.mark.parametrize("bad_path", ["../outside.bin", "/etc/passwd", "sub/../../x.bin"])
 def test_manifest_paths_that_leave_the_directory_are_refused(tmp_path, bad_path):
     (tmp_path / "m").mkdir()
     manifest = [{"paths": [bad_path], "weights": [{"name": "w", "shape": [1], "dtype": "float32"}]}]
-    (tmp_path / "m" / "model.json").write_text(json.dumps({"modelTopology": {}, "weightsManifest": manifest}))
+    (tmp_path / "m" / "model.json").write_text(
+        json.dumps({"modelTopology": {}, "weightsManifest": manifest})
+    )
     with pytest.raises(ArtifactError, match="leaves the artifact directory"):
         read_artifact(tmp_path / "m")
 
@@ -75,14 +100,18 @@ def test_truncated_shard_is_reported_with_the_weight(tmp_path):
     write_artifact(Artifact("layers-model", {}, [("w", np.ones(8, np.float32))]), tmp_path / "m")
     shard = tmp_path / "m" / "group1-shard1of1.bin"
     shard.write_bytes(shard.read_bytes()[:-4])
-    with pytest.raises(ArtifactError, match=r"weight data ends early: 'w' needs 32 bytes, 28 are left"):
+    with pytest.raises(
+        ArtifactError, match=r"weight data ends early: 'w' needs 32 bytes, 28 are left"
+    ):
         read_artifact(tmp_path / "m")
 
 
 def test_missing_shard_and_broken_json_are_clear_errors(tmp_path):
     write_artifact(Artifact("layers-model", {}, [("w", np.ones(8, np.float32))]), tmp_path / "m")
     (tmp_path / "m" / "group1-shard1of1.bin").unlink()
-    with pytest.raises(ArtifactError, match="group1-shard1of1.bin: weight shard named in model.json is missing"):
+    with pytest.raises(
+        ArtifactError, match="group1-shard1of1.bin: weight shard named in model.json is missing"
+    ):
         read_artifact(tmp_path / "m")
     (tmp_path / "m" / "model.json").write_text("{not json")
     with pytest.raises(ArtifactError, match="model.json is not valid JSON"):

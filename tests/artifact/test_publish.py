@@ -22,15 +22,23 @@ def _snapshot(directory: Path) -> dict[str, str]:
 
 
 def _artifact(values: int, fill: float = 1.0) -> Artifact:
-    return Artifact("layers-model", {"model_config": {}}, [("w", np.full(values, fill, np.float32))])
+    return Artifact(
+        "layers-model", {"model_config": {}}, [("w", np.full(values, fill, np.float32))]
+    )
 
 
 def test_fewer_shards_leave_no_stale_shard(tmp_path):
     out = tmp_path / "model"
     publish_artifact(_artifact(30), out, shard_size=40)
-    assert sorted(p.name for p in out.iterdir()) == [f"group1-shard{i}of3.bin" for i in (1, 2, 3)] + ["model.json"]
+    assert sorted(p.name for p in out.iterdir()) == [
+        f"group1-shard{i}of3.bin" for i in (1, 2, 3)
+    ] + ["model.json"]
     publish_artifact(_artifact(20, 2.0), out, shard_size=40)
-    assert sorted(p.name for p in out.iterdir()) == ["group1-shard1of2.bin", "group1-shard2of2.bin", "model.json"]
+    assert sorted(p.name for p in out.iterdir()) == [
+        "group1-shard1of2.bin",
+        "group1-shard2of2.bin",
+        "model.json",
+    ]
     assert read_artifact(out).weight_dict()["w"].tolist() == [2.0] * 20
     assert sorted(p.name for p in tmp_path.iterdir()) == ["model"]
 

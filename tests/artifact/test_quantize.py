@@ -31,11 +31,20 @@ def test_constant_weights_are_stored_exactly():
 
 def test_float16_round_trip_matches_numpy_half_precision(tmp_path):
     values = RNG.standard_normal(100).astype(np.float32)
-    write_artifact(Artifact("layers-model", {}, [("w", values)]), tmp_path / "a", quantization=QuantizationPlan("float16"))
-    entry = __import__("json").loads((tmp_path / "a" / "model.json").read_text())["weightsManifest"][0]["weights"][0]
+    write_artifact(
+        Artifact("layers-model", {}, [("w", values)]),
+        tmp_path / "a",
+        quantization=QuantizationPlan("float16"),
+    )
+    entry = __import__("json").loads((tmp_path / "a" / "model.json").read_text())[
+        "weightsManifest"
+    ][0]["weights"][0]
     assert entry["quantization"] == {"dtype": "float16"}
     assert (tmp_path / "a" / "group1-shard1of1.bin").stat().st_size == 200
-    assert np.array_equal(read_artifact(tmp_path / "a").weight_dict()["w"], values.astype(np.float16).astype(np.float32))
+    assert np.array_equal(
+        read_artifact(tmp_path / "a").weight_dict()["w"],
+        values.astype(np.float16).astype(np.float32),
+    )
 
 
 def test_float16_overflow_is_an_error_naming_the_weight():

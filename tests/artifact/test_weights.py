@@ -26,14 +26,18 @@ EVERY_DTYPE = [
 
 
 def _roundtrip(tmp_path: Path, weights, **kwargs) -> dict[str, np.ndarray]:
-    write_artifact(Artifact("layers-model", {"model_config": {}}, list(weights)), tmp_path / "a", **kwargs)
+    write_artifact(
+        Artifact("layers-model", {"model_config": {}}, list(weights)), tmp_path / "a", **kwargs
+    )
     return read_artifact(tmp_path / "a").weight_dict()
 
 
 def _expected(array: np.ndarray) -> np.ndarray:
     array = np.asarray(array)
     if array.dtype.kind == "O":
-        return np.vectorize(lambda v: v.encode() if isinstance(v, str) else v, otypes=[object])(array)
+        return np.vectorize(lambda v: v.encode() if isinstance(v, str) else v, otypes=[object])(
+            array
+        )
     if array.dtype.kind == "f":
         return array.astype(np.float32)
     if array.dtype.kind in "iu":
@@ -65,9 +69,13 @@ def test_shards_are_cut_at_the_shard_size_and_weights_straddle_them(tmp_path):
 
 def test_shard_size_of_one_byte_gives_one_file_per_byte(tmp_path):
     manifest = write_artifact(
-        Artifact("layers-model", {}, [("w", np.array([1.0, 2.0], np.float32))]), tmp_path / "a", shard_size=1
+        Artifact("layers-model", {}, [("w", np.array([1.0, 2.0], np.float32))]),
+        tmp_path / "a",
+        shard_size=1,
     )
-    assert manifest["weightsManifest"][0]["paths"] == [f"group1-shard{i}of8.bin" for i in range(1, 9)]
+    assert manifest["weightsManifest"][0]["paths"] == [
+        f"group1-shard{i}of8.bin" for i in range(1, 9)
+    ]
     assert np.array_equal(read_artifact(tmp_path / "a").weight_dict()["w"], [1.0, 2.0])
 
 
@@ -98,7 +106,9 @@ def test_manifest_entries_have_name_shape_and_tfjs_dtype(tmp_path):
 
 def test_strings_use_tfjs_length_prefixed_utf8(tmp_path):
     write_weights([("s", np.array(["é", "ab"], dtype=object))], tmp_path)
-    assert (tmp_path / "group1-shard1of1.bin").read_bytes() == b"\x02\x00\x00\x00\xc3\xa9\x02\x00\x00\x00ab"
+    assert (
+        tmp_path / "group1-shard1of1.bin"
+    ).read_bytes() == b"\x02\x00\x00\x00\xc3\xa9\x02\x00\x00\x00ab"
 
 
 def test_duplicate_weight_names_are_rejected(tmp_path):
@@ -109,12 +119,16 @@ def test_duplicate_weight_names_are_rejected(tmp_path):
 
 
 def test_int64_beyond_int32_is_an_error_naming_the_weight(tmp_path):
-    with pytest.raises(ArtifactError, match=r"weight 'ids' \(int64\) has values outside int32's range"):
+    with pytest.raises(
+        ArtifactError, match=r"weight 'ids' \(int64\) has values outside int32's range"
+    ):
         write_weights([("ids", np.array([1, 2**40], np.int64))], tmp_path)
 
 
 def test_float64_beyond_float32_is_an_error_naming_the_weight(tmp_path):
-    with pytest.raises(ArtifactError, match=r"weight 'big' \(float64\) has values beyond float32's range"):
+    with pytest.raises(
+        ArtifactError, match=r"weight 'big' \(float64\) has values beyond float32's range"
+    ):
         write_weights([("big", np.array([1e300]))], tmp_path)
 
 
@@ -136,8 +150,13 @@ def test_quantization_is_chosen_per_weight_by_name_pattern(tmp_path):
         ("ids", np.array([1, 2], np.int32)),
     ]
     plan = QuantizationPlan("uint8", exclude=("*/bias",))
-    manifest = write_artifact(Artifact("layers-model", {}, weights), tmp_path / "a", quantization=plan)
-    quantized = {e["name"]: e.get("quantization", {}).get("dtype") for e in manifest["weightsManifest"][0]["weights"]}
+    manifest = write_artifact(
+        Artifact("layers-model", {}, weights), tmp_path / "a", quantization=plan
+    )
+    quantized = {
+        e["name"]: e.get("quantization", {}).get("dtype")
+        for e in manifest["weightsManifest"][0]["weights"]
+    }
     assert quantized == {"dense/kernel": "uint8", "dense/bias": None, "ids": None}
     back = read_artifact(tmp_path / "a").weight_dict()
     assert np.array_equal(back["dense/bias"], weights[1][1])

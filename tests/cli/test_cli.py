@@ -5,15 +5,14 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
-from pathlib import Path
 
 import numpy as np
 import pytest
 
+from tests.runtime.handmade import dense_layers_model, relu_graph_model
 from tfjs_build import __version__
 from tfjs_build.artifact import QuantizationPlan, write_artifact
 from tfjs_build.cli import main
-from tests.runtime.handmade import dense_layers_model, relu_graph_model
 
 RNG = np.random.default_rng(5)
 KERNEL = RNG.standard_normal((5, 3)).astype(np.float32)
@@ -21,7 +20,9 @@ BIAS = RNG.standard_normal(3).astype(np.float32)
 
 
 def _cli(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "tfjs_build", *args], capture_output=True, text=True, check=False)
+    return subprocess.run(
+        [sys.executable, "-m", "tfjs_build", *args], capture_output=True, text=True, check=False
+    )
 
 
 def test_version_and_help_exit_zero():
@@ -30,8 +31,16 @@ def test_version_and_help_exit_zero():
     assert _cli("convert", "--help").returncode == 0
 
 
-@pytest.mark.parametrize("args", [[], ["bogus"], ["convert"], ["convert", "a", "b", "--shard-size", "0"],
-                                  ["convert", "a", "b", "--quantize", "int4"]])
+@pytest.mark.parametrize(
+    "args",
+    [
+        [],
+        ["bogus"],
+        ["convert"],
+        ["convert", "a", "b", "--shard-size", "0"],
+        ["convert", "a", "b", "--quantize", "int4"],
+    ],
+)
 def test_bad_usage_exits_2(args):
     assert main(args) == 2
 
@@ -39,14 +48,23 @@ def test_bad_usage_exits_2(args):
 @pytest.mark.parametrize(
     "args,message",
     [
-        (["convert", "missing.h5", "out"], "tfjs-build: error: missing.h5: no such file or directory"),
+        (
+            ["convert", "missing.h5", "out"],
+            "tfjs-build: error: missing.h5: no such file or directory",
+        ),
         (["convert", "README.txt", "out"], "tfjs-build: error: README.txt: unknown model kind"),
         (["inspect", "nowhere"], "tfjs-build: error: nowhere/model.json does not exist"),
     ],
 )
 def test_user_mistakes_are_one_line_errors_with_exit_1(tmp_path, args, message):
     (tmp_path / "README.txt").write_text("not a model")
-    result = subprocess.run([sys.executable, "-m", "tfjs_build", *args], capture_output=True, text=True, cwd=tmp_path, check=False)
+    result = subprocess.run(
+        [sys.executable, "-m", "tfjs_build", *args],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        check=False,
+    )
     assert result.returncode == 1
     assert result.stderr.startswith(message)
     assert len(result.stderr.strip().splitlines()) == 1
@@ -55,8 +73,12 @@ def test_user_mistakes_are_one_line_errors_with_exit_1(tmp_path, args, message):
 
 
 def test_inspect_describes_a_quantized_layers_model(tmp_path):
-    write_artifact(dense_layers_model(KERNEL, BIAS), tmp_path / "m", shard_size=32,
-                   quantization=QuantizationPlan("uint8", exclude=("*/bias",)))
+    write_artifact(
+        dense_layers_model(KERNEL, BIAS),
+        tmp_path / "m",
+        shard_size=32,
+        quantization=QuantizationPlan("uint8", exclude=("*/bias",)),
+    )
     result = _cli("inspect", str(tmp_path / "m"))
     assert result.returncode == 0, result.stderr
     lines = result.stdout.splitlines()

@@ -24,7 +24,10 @@ def _path_with(tmp_path: Path, *tools: str) -> str:
 
 def test_pins_are_exact_and_never_tfjs_node():
     package = json.loads((js_dir() / "package.json").read_text())
-    assert package["dependencies"] == {"@tensorflow/tfjs": "4.22.0", "@tensorflow/tfjs-backend-wasm": "4.22.0"}
+    assert package["dependencies"] == {
+        "@tensorflow/tfjs": "4.22.0",
+        "@tensorflow/tfjs-backend-wasm": "4.22.0",
+    }
     lock = json.loads((js_dir() / "package-lock.json").read_text())
     assert lock["packages"]["node_modules/@tensorflow/tfjs"]["version"] == "4.22.0"
     assert not any("tfjs-node" in name for name in lock["packages"])
@@ -35,7 +38,14 @@ def test_first_use_installs_into_a_cache_keyed_by_the_lockfile(tmp_path, monkeyp
     installed = ensure_node_packages()
     assert installed == tmp_path / "cache" / "node" / lock_key()
     assert (installed / "node_modules" / "@tensorflow" / "tfjs" / "package.json").is_file()
-    assert (installed / "node_modules" / "@tensorflow" / "tfjs-backend-wasm" / "dist" / "tfjs-backend-wasm.wasm").is_file()
+    assert (
+        installed
+        / "node_modules"
+        / "@tensorflow"
+        / "tfjs-backend-wasm"
+        / "dist"
+        / "tfjs-backend-wasm.wasm"
+    ).is_file()
     assert not (installed / "node_modules" / "@tensorflow" / "tfjs-node").exists()
     stamp = (installed / "node_modules").stat().st_mtime_ns
     monkeypatch.setenv("PATH", _path_with(tmp_path, "node"))  # no npm: a second install would fail
@@ -47,7 +57,10 @@ def test_first_use_installs_into_a_cache_keyed_by_the_lockfile(tmp_path, monkeyp
 def test_missing_npm_on_first_use_says_what_to_install(tmp_path, monkeypatch):
     monkeypatch.setenv("TFJS_BUILD_CACHE_DIR", str(tmp_path / "empty-cache"))
     monkeypatch.setenv("PATH", _path_with(tmp_path, "node"))
-    with pytest.raises(MissingDependencyError, match=r"`npm` was not found on PATH; running TF.js needs Node.js 18\+ with npm"):
+    with pytest.raises(
+        MissingDependencyError,
+        match=r"`npm` was not found on PATH; running TF.js needs Node.js 18\+ with npm",
+    ):
         ensure_node_packages()
 
 

@@ -5,10 +5,10 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from tests.runtime.handmade import dense_layers_model, relu_graph_model, string_graph_model
 from tfjs_build.artifact import QuantizationPlan, read_artifact, write_artifact
 from tfjs_build.errors import RuntimeFailure
 from tfjs_build.runtime import run_in_tfjs
-from tests.runtime.handmade import dense_layers_model, relu_graph_model, string_graph_model
 
 RNG = np.random.default_rng(11)
 KERNEL = RNG.standard_normal((5, 3)).astype(np.float32)
@@ -38,7 +38,11 @@ def test_tfjs_dequantizes_exactly_what_the_reader_returns(tmp_path, node_package
     """Identity input: the outputs are the weights as TF.js decoded them, bit for bit."""
     kernel = RNG.uniform(-3, 2, (5, 5)).astype(np.float32)
     zero_bias = np.zeros(5, np.float32)
-    write_artifact(dense_layers_model(kernel, zero_bias, "linear"), tmp_path / "q", quantization=QuantizationPlan(dtype))
+    write_artifact(
+        dense_layers_model(kernel, zero_bias, "linear"),
+        tmp_path / "q",
+        quantization=QuantizationPlan(dtype),
+    )
     decoded = run_in_tfjs(tmp_path / "q", {"features": np.eye(5, dtype=np.float32)})["dense"]
     ours = read_artifact(tmp_path / "q").weight_dict()["dense/kernel"]
     assert np.array_equal(decoded, ours)

@@ -67,20 +67,19 @@ def write_artifact(
     manifest = write_weights(
         artifact.weights, directory, shard_size=shard_size, quantization=quantization
     )
-    document: ModelJson = {"format": artifact.format, "modelTopology": artifact.topology, "weightsManifest": manifest}
-    if artifact.generated_by:
-        document["generatedBy"] = artifact.generated_by
-    if artifact.converted_by:
-        document["convertedBy"] = artifact.converted_by
-    if artifact.signature is not None:
-        document["signature"] = artifact.signature
-    if artifact.user_metadata is not None:
-        document["userDefinedMetadata"] = artifact.user_metadata
-    ordered: dict[str, Any] = {key: document[key] for key in ("format", "generatedBy", "convertedBy") if key in document}  # type: ignore[literal-required]
-    ordered.update({k: v for k, v in document.items() if k not in ordered})
-    ordered.update(artifact.extra)
-    _write_json(directory / MODEL_JSON, ordered)
-    return ordered  # type: ignore[return-value]
+    document: dict[str, Any] = {"format": artifact.format}
+    optional = {
+        "generatedBy": artifact.generated_by,
+        "convertedBy": artifact.converted_by,
+        "modelTopology": artifact.topology,
+        "weightsManifest": manifest,
+        "signature": artifact.signature,
+        "userDefinedMetadata": artifact.user_metadata,
+    }
+    document.update((key, value) for key, value in optional.items() if value is not None)
+    document.update(artifact.extra)
+    _write_json(directory / MODEL_JSON, document)
+    return document  # type: ignore[return-value]
 
 
 def read_model_json(directory: Path) -> dict[str, Any]:
@@ -89,7 +88,9 @@ def read_model_json(directory: Path) -> dict[str, Any]:
     try:
         document = json.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
-        raise ArtifactError(f"{path} does not exist; is {directory} a TF.js artifact directory?") from None
+        raise ArtifactError(
+            f"{path} does not exist; is {directory} a TF.js artifact directory?"
+        ) from None
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise ArtifactError(f"{path} is not valid JSON ({exc}); rebuild the artifact") from None
     if not isinstance(document, dict) or "modelTopology" not in document:
@@ -136,6 +137,8 @@ def publish_artifact(
     """Write ``artifact`` beside ``output`` and swap it in atomically (after ``verify``, if given)."""
     return publish_directory(
         Path(output),
-        lambda staging: write_artifact(artifact, staging, shard_size=shard_size, quantization=quantization),
+        lambda staging: write_artifact(
+            artifact, staging, shard_size=shard_size, quantization=quantization
+        ),
         verify=verify,
     )

@@ -55,7 +55,9 @@ def quantization_plan(
     return QuantizationPlan(dtype, tuple(include) or ("*",), tuple(exclude))
 
 
-def quantize(name: str, values: np.ndarray, dtype: QuantizationDtype) -> tuple[np.ndarray, Quantization]:
+def quantize(
+    name: str, values: np.ndarray, dtype: QuantizationDtype
+) -> tuple[np.ndarray, Quantization]:
     """Quantize float32 ``values``; return the stored array (little-endian) and its metadata."""
     if dtype == "float16":
         return _to_float16(name, values), {"dtype": "float16"}
@@ -83,7 +85,9 @@ def _to_float16(name: str, values: np.ndarray) -> np.ndarray:
     return values.astype("<f2")
 
 
-def _affine(name: str, values: np.ndarray, dtype: QuantizationDtype) -> tuple[np.ndarray, Quantization]:
+def _affine(
+    name: str, values: np.ndarray, dtype: QuantizationDtype
+) -> tuple[np.ndarray, Quantization]:
     storage = np.dtype("<u1") if dtype == "uint8" else np.dtype("<u2")
     levels = int(np.iinfo(storage).max)
     if values.size and not np.isfinite(values).all():
@@ -98,5 +102,7 @@ def _affine(name: str, values: np.ndarray, dtype: QuantizationDtype) -> tuple[np
     scale = (hi - lo) / levels
     zero_point = round(-lo / scale)
     minimum = -zero_point * scale  # a double, as TF.js computes q * scale + min: zero stays exact
-    stored = np.clip(np.rint((values.astype(np.float64) - minimum) / scale), 0, levels).astype(storage)
+    stored = np.clip(np.rint((values.astype(np.float64) - minimum) / scale), 0, levels).astype(
+        storage
+    )
     return stored, {"dtype": dtype, "min": minimum, "scale": scale}

@@ -43,8 +43,16 @@ class ArtifactSummary:
 
     def to_json(self) -> dict[str, Any]:
         """A JSON-ready dict (``inspect --json``)."""
+
         def tensors(items: list[TensorDescription]) -> list[dict[str, Any]]:
-            return [{"name": t.name, "shape": list(t.shape) if t.shape is not None else None, "dtype": t.dtype} for t in items]
+            return [
+                {
+                    "name": t.name,
+                    "shape": list(t.shape) if t.shape is not None else None,
+                    "dtype": t.dtype,
+                }
+                for t in items
+            ]
 
         return {
             "path": str(self.path),
@@ -67,16 +75,20 @@ class ArtifactSummary:
 def _layer_config_inputs(model_config: dict[str, Any]) -> list[TensorDescription]:
     config = model_config.get("config", {})
     layers = config.get("layers", []) if isinstance(config, dict) else config
-    described = []
+    described: list[TensorDescription] = []
     for layer in layers:
         layer_config = layer.get("config", {})
         shape = layer_config.get("batch_input_shape") or layer_config.get("batch_shape")
-        if layer.get("class_name") == "InputLayer" or (shape and not described and model_config.get("class_name") == "Sequential"):
+        if layer.get("class_name") == "InputLayer" or (
+            shape and not described and model_config.get("class_name") == "Sequential"
+        ):
             described.append(
                 TensorDescription(
                     layer_config.get("name", layer.get("name", "?")),
                     tuple(shape) if shape else None,
-                    str(layer_config.get("dtype", "float32")) if isinstance(layer_config.get("dtype", "float32"), str) else "float32",
+                    str(layer_config.get("dtype", "float32"))
+                    if isinstance(layer_config.get("dtype", "float32"), str)
+                    else "float32",
                 )
             )
     return described
@@ -87,12 +99,18 @@ def _layers_outputs(model_config: dict[str, Any]) -> list[TensorDescription]:
     if model_config.get("class_name") == "Sequential":
         layers = config.get("layers", []) if isinstance(config, dict) else config
         return [TensorDescription(layers[-1]["config"]["name"], None, "float32")] if layers else []
-    return [TensorDescription(str(item[0]), None, "float32") for item in config.get("output_layers", [])]
+    return [
+        TensorDescription(str(item[0]), None, "float32") for item in config.get("output_layers", [])
+    ]
 
 
 def _tensor_info(key: str, info: dict[str, Any]) -> TensorDescription:
     dims = info.get("tensorShape", {}).get("dim")
-    shape = None if dims is None else tuple(None if int(d.get("size", -1)) < 0 else int(d["size"]) for d in dims)
+    shape = (
+        None
+        if dims is None
+        else tuple(None if int(d.get("size", -1)) < 0 else int(d["size"]) for d in dims)
+    )
     dtype = str(info.get("dtype", "?")).removeprefix("DT_").lower()
     return TensorDescription(key, shape, dtype)
 
@@ -112,7 +130,9 @@ def summarize_artifact(directory: Path) -> ArtifactSummary:
     document = read_model_json(directory)
     fmt = artifact_format(document)
     topology = document.get("modelTopology") or {}
-    summary = ArtifactSummary(directory, fmt, document.get("convertedBy"), document.get("generatedBy"), [], [])
+    summary = ArtifactSummary(
+        directory, fmt, document.get("convertedBy"), document.get("generatedBy"), [], []
+    )
     if fmt == GRAPH_FORMAT:
         signature = document.get("signature") or {}
         summary.inputs = [_tensor_info(k, v) for k, v in (signature.get("inputs") or {}).items()]
@@ -132,7 +152,11 @@ def summarize_artifact(directory: Path) -> ArtifactSummary:
             quantization = (entry.get("quantization") or {}).get("dtype")
             summary.quantization[quantization or "none"] += 1
             stored = quantization or entry.get("dtype")
-            expected = -1 if expected < 0 or stored == "string" else expected + size * STORED_ITEM_BYTES.get(stored, 0)
+            expected = (
+                -1
+                if expected < 0 or stored == "string"
+                else expected + size * STORED_ITEM_BYTES.get(stored, 0)
+            )
         for relative in group.get("paths", []):
             summary.shards.append(relative)
             shard = directory / relative

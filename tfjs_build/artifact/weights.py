@@ -24,8 +24,22 @@ from tfjs_build.artifact.format import (
 from tfjs_build.artifact.quantize import QuantizationPlan, dequantize, quantize
 from tfjs_build.errors import ArtifactError
 
-STORED_ITEM_BYTES: dict[str, int] = {"float32": 4, "int32": 4, "bool": 1, "float16": 2, "uint8": 1, "uint16": 2}
-_NUMPY_DTYPES = {"float32": "<f4", "int32": "<i4", "bool": "?", "float16": "<f2", "uint8": "<u1", "uint16": "<u2"}
+STORED_ITEM_BYTES: dict[str, int] = {
+    "float32": 4,
+    "int32": 4,
+    "bool": 1,
+    "float16": 2,
+    "uint8": 1,
+    "uint16": 2,
+}
+_NUMPY_DTYPES = {
+    "float32": "<f4",
+    "int32": "<i4",
+    "bool": "?",
+    "float16": "<f2",
+    "uint8": "<u1",
+    "uint16": "<u2",
+}
 
 NamedArrays = Sequence[tuple[str, np.ndarray]]
 
@@ -57,7 +71,7 @@ class _ShardWriter:
         self._index += 1
         if self._index >= self.count:
             raise AssertionError("more weight bytes than planned")
-        self._file = open(self.directory / self.paths[self._index], "wb")
+        self._file = open(self.directory / self.paths[self._index], "wb")  # noqa: SIM115 (held across writes)
         self._room = self.shard_size
 
     def _close_current(self) -> None:
@@ -119,17 +133,19 @@ def write_weights(
             entry["quantization"] = {"dtype": quantization.dtype}
         entries.append(entry)
         strings.append(encode_strings(name, array) if dtype == "string" else None)
-    total = sum(_stored_bytes(e, s) for e, s in zip(entries, strings))
+    total = sum(_stored_bytes(e, s) for e, s in zip(entries, strings, strict=True))
     writer = _ShardWriter(directory, total, shard_size)
     try:
-        for entry, encoded, (name, array) in zip(entries, strings, weights):
+        for entry, encoded, (name, array) in zip(entries, strings, weights, strict=True):
             if encoded is not None:
                 writer.write(memoryview(encoded))
                 continue
             stored = narrow(name, np.asarray(array))
             if "quantization" in entry:
-                stored, entry["quantization"] = quantize(name, stored, entry["quantization"]["dtype"])
-            writer.write(memoryview(stored.reshape(-1)).cast("B"))
+                stored, entry["quantization"] = quantize(
+                    name, stored, entry["quantization"]["dtype"]
+                )
+            writer.write(stored.reshape(-1).view(np.uint8).data)
     except BaseException:
         writer.abort()
         raise

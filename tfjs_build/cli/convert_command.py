@@ -16,7 +16,9 @@ def _positive_int(text: str) -> int:
     try:
         value = int(text)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a whole number of bytes, got {text!r}") from None
+        raise argparse.ArgumentTypeError(
+            f"expected a whole number of bytes, got {text!r}"
+        ) from None
     if value < 1:
         raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
     return value
@@ -32,27 +34,69 @@ def add_parser(commands: Any, name: str) -> None:
     )
     parser.add_argument("source", type=Path, metavar="SOURCE")
     parser.add_argument("output", type=Path, metavar="OUTPUT_DIR")
-    parser.add_argument("--format", choices=FORMAT_CHOICES, default="auto",
-                        help="layers model, graph model, or auto: layers when TF.js layers can express "
-                        "every layer, else graph (default: auto)")
-    parser.add_argument("--quantize", choices=QUANTIZATION_DTYPES, default=None,
-                        help="store float weights as float16, or affine uint8/uint16")
-    parser.add_argument("--quantize-only", action="append", default=[], metavar="PATTERN",
-                        help="quantize only weights whose names match (shell pattern; repeatable)")
-    parser.add_argument("--quantize-skip", action="append", default=[], metavar="PATTERN",
-                        help="never quantize weights whose names match, e.g. '*/bias' (repeatable)")
-    parser.add_argument("--shard-size", type=_positive_int, default=DEFAULT_SHARD_SIZE, metavar="BYTES",
-                        help=f"weight shard size in bytes (default: {DEFAULT_SHARD_SIZE})")
-    parser.add_argument("--signature", default="serving_default", metavar="NAME",
-                        help="SavedModel signature to convert (default: serving_default)")
-    parser.add_argument("--tags", default="serve", metavar="TAGS",
-                        help="comma-separated SavedModel tags (default: serve)")
-    parser.add_argument("--no-op-check", dest="check_ops", action="store_false",
-                        help="do not fail on ops TF.js cannot execute (graph models)")
-    parser.add_argument("--allow-unsafe-deserialization", action="store_true",
-                        help="allow loading Lambda layers, which executes code stored in the model file")
-    parser.add_argument("--no-parity", dest="parity", action="store_false",
-                        help="skip the numeric parity check (the result says it was skipped)")
+    parser.add_argument(
+        "--format",
+        choices=FORMAT_CHOICES,
+        default="auto",
+        help="layers model, graph model, or auto: layers when TF.js layers can express "
+        "every layer, else graph (default: auto)",
+    )
+    parser.add_argument(
+        "--quantize",
+        choices=QUANTIZATION_DTYPES,
+        default=None,
+        help="store float weights as float16, or affine uint8/uint16",
+    )
+    parser.add_argument(
+        "--quantize-only",
+        action="append",
+        default=[],
+        metavar="PATTERN",
+        help="quantize only weights whose names match (shell pattern; repeatable)",
+    )
+    parser.add_argument(
+        "--quantize-skip",
+        action="append",
+        default=[],
+        metavar="PATTERN",
+        help="never quantize weights whose names match, e.g. '*/bias' (repeatable)",
+    )
+    parser.add_argument(
+        "--shard-size",
+        type=_positive_int,
+        default=DEFAULT_SHARD_SIZE,
+        metavar="BYTES",
+        help=f"weight shard size in bytes (default: {DEFAULT_SHARD_SIZE})",
+    )
+    parser.add_argument(
+        "--signature",
+        default="serving_default",
+        metavar="NAME",
+        help="SavedModel signature to convert (default: serving_default)",
+    )
+    parser.add_argument(
+        "--tags",
+        default="serve",
+        metavar="TAGS",
+        help="comma-separated SavedModel tags (default: serve)",
+    )
+    parser.add_argument(
+        "--no-op-check",
+        dest="check_ops",
+        action="store_false",
+        help="do not fail on ops TF.js cannot execute (graph models)",
+    )
+    parser.add_argument(
+        "--allow-unsafe-deserialization",
+        action="store_true",
+        help="allow loading Lambda layers, which executes code stored in the model file",
+    )
+    parser.add_argument(
+        "--no-parity",
+        dest="parity",
+        action="store_false",
+        help="skip the numeric parity check (the result says it was skipped)",
+    )
 
 
 def options_from_args(args: argparse.Namespace) -> ConvertOptions:
@@ -72,7 +116,11 @@ def options_from_args(args: argparse.Namespace) -> ConvertOptions:
 
 def describe(result: BuildResult) -> str:
     """One line for a person: what was built, how big, and how it checked out."""
-    parity = "parity skipped" if result.parity is None else f"parity {result.parity.get('summary', 'ok')}"
+    parity = (
+        "parity skipped"
+        if result.parity is None
+        else f"parity {result.parity.get('summary', 'ok')}"
+    )
     return (
         f"converted {result.output} ({result.format}: {result.reason}); "
         f"{result.total_bytes:,} bytes in {result.shards} shard(s); {parity}; {result.seconds:.1f}s"

@@ -22,19 +22,28 @@ def add_parser(commands: Any, name: str) -> None:
 
 
 def _tensor(t: TensorDescription) -> str:
-    shape = "?" if t.shape is None else "[" + ", ".join("None" if d is None else str(d) for d in t.shape) + "]"
+    shape = (
+        "?"
+        if t.shape is None
+        else "[" + ", ".join("None" if d is None else str(d) for d in t.shape) + "]"
+    )
     return f"{t.name} {shape} {t.dtype}"
 
 
 def _counts(counter: Any) -> str:
-    return ", ".join(f"{name} x{count}" for name, count in sorted(counter.items(), key=lambda kv: (-kv[1], kv[0])))
+    return ", ".join(
+        f"{name} x{count}"
+        for name, count in sorted(counter.items(), key=lambda kv: (-kv[1], kv[0]))
+    )
 
 
 def format_summary(summary: ArtifactSummary) -> str:
     """The human-readable description."""
     lines = [f"{summary.path}: {summary.format}"]
     if summary.converted_by or summary.generated_by:
-        lines.append(f"  made by:      {summary.converted_by or '?'} from {summary.generated_by or '?'}")
+        lines.append(
+            f"  made by:      {summary.converted_by or '?'} from {summary.generated_by or '?'}"
+        )
     lines += [f"  input:        {_tensor(t)}" for t in summary.inputs]
     lines += [f"  output:       {_tensor(t)}" for t in summary.outputs]
     if summary.layers:

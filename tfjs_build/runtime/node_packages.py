@@ -60,7 +60,9 @@ def find_executable(name: str) -> str:
 def node_executable() -> str:
     """The ``node`` binary, checked to be recent enough."""
     node = find_executable("node")
-    version = subprocess.run([node, "--version"], capture_output=True, text=True, check=False).stdout
+    version = subprocess.run(
+        [node, "--version"], capture_output=True, text=True, check=False
+    ).stdout
     match = re.match(r"v(\d+)\.", version.strip())
     if not match or int(match.group(1)) < MIN_NODE_MAJOR:
         raise MissingDependencyError(

@@ -29,7 +29,9 @@ def _input_spec(name: str, value: np.ndarray, directory: Path, index: int) -> di
     elif array.dtype.kind == "b":
         dtype, raw = "bool", array.astype("?")
     else:
-        raise RuntimeFailure(f"input {name!r} has dtype {array.dtype}; TF.js inputs here are float, int or bool")
+        raise RuntimeFailure(
+            f"input {name!r} has dtype {array.dtype}; TF.js inputs here are float, int or bool"
+        )
     file = directory / f"input{index}.bin"
     file.write_bytes(np.ascontiguousarray(raw).tobytes())
     return {"name": name, "dtype": dtype, "shape": list(array.shape), "file": str(file)}
@@ -58,7 +60,9 @@ def run_in_tfjs(
     take signature input keys (or node names) and name outputs by signature output key.
     """
     if backend not in BACKENDS:
-        raise RuntimeFailure(f"unknown TF.js backend {backend!r}; choose one of {', '.join(BACKENDS)}")
+        raise RuntimeFailure(
+            f"unknown TF.js backend {backend!r}; choose one of {', '.join(BACKENDS)}"
+        )
     packages = ensure_node_packages()
     node = node_executable()
     with tempfile.TemporaryDirectory(prefix="tfjs-build-run-") as scratch:
@@ -78,7 +82,9 @@ def run_in_tfjs(
             check=False,
         )
         if result.returncode != 0:
-            raise RuntimeFailure(f"TF.js ({backend}) failed on {model_dir}: {_error_message(result)}")
+            raise RuntimeFailure(
+                f"TF.js ({backend}) failed on {model_dir}: {_error_message(result)}"
+            )
         specs = json.loads((work / "outputs.json").read_text())
         return {spec["name"]: _read_output(spec) for spec in specs}
 
@@ -89,4 +95,6 @@ def _error_message(result: subprocess.CompletedProcess[str]) -> str:
             return str(json.loads(line)["error"])
         except (ValueError, KeyError, TypeError):
             continue
-    return (result.stderr.strip() or result.stdout.strip() or f"exit code {result.returncode}")[-2000:]
+    return (result.stderr.strip() or result.stdout.strip() or f"exit code {result.returncode}")[
+        -2000:
+    ]
