@@ -101,12 +101,26 @@ def mobilenet_v2(size: int = 96, activation: str | None = "softmax") -> Callable
     return build
 
 
+def scaled_logits(build: Callable[[], Any], factor: float) -> Callable[[], Any]:
+    """``build``'s model with its last layer's kernel times ``factor``: trained-sized logits."""
+
+    def scaled() -> Any:
+        model = build()
+        kernel, *rest = model.layers[-1].get_weights()
+        model.layers[-1].set_weights([kernel * factor, *rest])
+        return model
+
+    return scaled
+
+
 MODELS: dict[str, Callable[[], Any]] = {
     "mlp": mlp,
     "cnn": cnn,
     "text_lstm": text_lstm,
     "mobilenet_v2_96": mobilenet_v2(96),
     "mobilenet_v2_96_logits": mobilenet_v2(96, None),
+    "mobilenet_v2_96_logits_x30": scaled_logits(mobilenet_v2(96, None), 30.0),
+    "mobilenet_v2_96_x30": scaled_logits(mobilenet_v2(96), 30.0),
 }
 QUANTIZATIONS = (None, "float16", "uint16", "uint8")
 RTOLS = (1e-3, 1e-2, 5e-2)
