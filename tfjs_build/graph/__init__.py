@@ -5,7 +5,7 @@ Imports TensorFlow lazily: importing this package is cheap.
 
 from __future__ import annotations
 
-from tfjs_build.graph.convert import convert_saved_model
+from tfjs_build.graph.convert import convert_keras_to_graph, convert_saved_model
 from tfjs_build.graph.saved_model import list_signatures
 
-__all__ = ["convert_saved_model", "list_signatures"]
+__all__ = ["convert_keras_to_graph", "convert_saved_model", "list_signatures"]

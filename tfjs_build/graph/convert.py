@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
+from typing import Any
 
 from tfjs_build.artifact import Artifact
 from tfjs_build.graph.freeze import freeze_function
+from tfjs_build.graph.keras_model import load_keras_model, trace_keras_model
 from tfjs_build.graph.pipeline import DEFAULT_BACKENDS, ConversionReport, frozen_to_artifact
 from tfjs_build.graph.saved_model import load_signature
 
@@ -38,3 +40,39 @@ def convert_saved_model(
     return frozen_to_artifact(
         frozen, backends=backends, check_ops=check_ops, generated_by=_tensorflow_version(), report=report
     )
+
+
+def convert_keras_to_graph(
+    path: Path,
+    *,
+    allow_unsafe_deserialization: bool = False,
+    custom_objects: Mapping[str, Any] | None = None,
+    backends: Sequence[str] = DEFAULT_BACKENDS,
+    check_ops: bool = True,
+    report: ConversionReport | None = None,
+) -> Artifact:
+    """Convert a Keras ``.keras``/``.h5`` model (Keras 3 or tf_keras) into a TF.js graph model.
+
+    For models TF.js layers cannot express (Lambda, custom layers, ...). The model is loaded in
+    Keras and traced in inference mode; inputs are named after the input layers, outputs after the
+    output layers. Lambda layers run code from the file when loaded, so they need
+    ``allow_unsafe_deserialization=True``.
+    """
+    path = Path(path)
+    model, flavor = load_keras_model(
+        path, allow_unsafe_deserialization=allow_unsafe_deserialization, custom_objects=custom_objects
+    )
+    function = trace_keras_model(model, flavor, str(path))
+    frozen = freeze_function(function, str(path))
+    generated_by = f"{'Keras' if flavor == 'keras3' else 'tf_keras'} {_keras_version(flavor)}"
+    return frozen_to_artifact(frozen, backends=backends, check_ops=check_ops, generated_by=generated_by, report=report)
+
+
+def _keras_version(flavor: str) -> str:
+    if flavor == "keras3":
+        import keras
+
+        return str(keras.__version__)
+    import tf_keras
+
+    return str(tf_keras.__version__)

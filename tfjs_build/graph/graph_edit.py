@@ -117,22 +117,6 @@ class DType:
         self.enum = enum
 
 
-def add_const(graph_def: Any, name: str, value: np.ndarray) -> Any:
-    """Append a Const node holding ``value``."""
-    import tensorflow as tf
-
-    tensor = tf.make_tensor_proto(value)
-    return add_node(graph_def, "Const", name, [], {"dtype": DType(tensor.dtype), "value": _tensor_attr(tensor)})
-
-
-def _tensor_attr(tensor: Any) -> Any:
-    from tensorflow.core.framework import attr_value_pb2
-
-    proto = attr_value_pb2.AttrValue()
-    proto.tensor.CopyFrom(tensor)
-    return proto
-
-
 def const_value(node: Any) -> np.ndarray:
     """The value of a Const node as numpy (strings as an object array of bytes)."""
     import tensorflow as tf

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from tfjs_build.artifact import Artifact
+from tfjs_build.graph.batch_norm import expand_batch_norms
 from tfjs_build.graph.einsum import rewrite_einsums
 from tfjs_build.graph.export import build_artifact
 from tfjs_build.graph.freeze import FrozenGraph
@@ -45,6 +46,9 @@ def optimize_for_tfjs(frozen: FrozenGraph, backends: Sequence[str], report: Conv
     fusion = apply_fusion_policy(graph_def, backends)
     report.fused_kept, report.fused_split = fusion["kept"], fusion["split"]
     report.rewrites = apply_exact_rewrites(graph_def)
+    batch_norms = expand_batch_norms(graph_def)
+    if batch_norms:
+        report.rewrites["FusedBatchNorm"] = batch_norms
     if "wasm" in backends:
         einsums = rewrite_einsums(graph_def)
         if einsums:

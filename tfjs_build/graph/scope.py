@@ -9,6 +9,8 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+import numpy as np
+
 from tfjs_build.graph.graph_edit import DType, attr_value, node_of
 
 
@@ -57,13 +59,17 @@ class Scope:
         return node
 
     def add_scalar(self, name: str, value: float, dtype_enum: int) -> Any:
-        import numpy as np
         import tensorflow as tf
 
-        tensor = tf.make_tensor_proto(np.asarray(value, dtype=tf.dtypes.as_dtype(dtype_enum).as_numpy_dtype))
+        return self.add_const(name, np.asarray(value, dtype=tf.dtypes.as_dtype(dtype_enum).as_numpy_dtype))
+
+    def add_const(self, name: str, value: np.ndarray) -> Any:
+        import tensorflow as tf
+
+        tensor = tf.make_tensor_proto(value)
         node = self.nodes.add()
         node.op, node.name = "Const", name
-        node.attr["dtype"].type = dtype_enum
+        node.attr["dtype"].type = tensor.dtype
         node.attr["value"].tensor.CopyFrom(tensor)
         return node
 

@@ -1,0 +1,202 @@
+"""Real TensorFlow and Keras models for the graph-converter tests, each with probe inputs.
+
+Every builder saves a model under ``directory`` and returns a ``Case``: where it is, inputs to
+feed, and what TensorFlow itself computes for them (the reference TF.js must match).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+RNG_SEED = 7
+
+
+@dataclass
+class Case:
+    """A saved model, inputs for it, and TensorFlow's outputs for them, keyed like the signature."""
+
+    path: Path
+    inputs: dict[str, np.ndarray]
+    expected: dict[str, np.ndarray]
+
+
+def _rng() -> np.random.Generator:
+    return np.random.default_rng(RNG_SEED)
+
+
+def _run_signature(path: Path, inputs: dict[str, np.ndarray], signature: str = "serving_default") -> dict[str, np.ndarray]:
+    import tensorflow as tf
+
+    function = tf.saved_model.load(str(path)).signatures[signature]
+    result = function(**{k: tf.constant(v) for k, v in inputs.items()})
+    return {k: v.numpy() for k, v in result.items()}
+
+
+def _randomize(weights: list[Any], rng: np.random.Generator, low: float = 0.5, high: float = 1.5) -> None:
+    for variable in weights:
+        variable.assign(rng.uniform(low, high, variable.shape).astype(variable.dtype.name if hasattr(variable.dtype, "name") else variable.dtype))
+
+
+def mlp_module(directory: Path) -> Case:
+    """A tf.Module MLP with a tf.function signature."""
+    import tensorflow as tf
+
+    rng = _rng()
+
+    class Mlp(tf.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.w1 = tf.Variable(rng.normal(size=(6, 16)).astype("float32"))
+            self.b1 = tf.Variable(rng.normal(size=(16,)).astype("float32"))
+            self.w2 = tf.Variable(rng.normal(size=(16, 3)).astype("float32"))
+            self.b2 = tf.Variable(rng.normal(size=(3,)).astype("float32"))
+
+        @tf.function(input_signature=[tf.TensorSpec([None, 6], tf.float32, name="x")])
+        def __call__(self, x: Any) -> Any:
+            hidden = tf.nn.relu(tf.matmul(x, self.w1) + self.b1)
+            tf.debugging.check_numerics(hidden, "hidden went bad")
+            return {"logits": tf.matmul(hidden, self.w2) + self.b2}
+
+    module = Mlp()
+    tf.saved_model.save(module, str(directory))
+    inputs = {"x": rng.normal(size=(4, 6)).astype("float32")}
+    return Case(directory, inputs, _run_signature(directory, inputs))
+
+
+def control_flow_module(directory: Path) -> Case:
+    """tf.while_loop and tf.cond in a signature (v2 control flow: While and If with functions)."""
+    import tensorflow as tf
+
+    rng = _rng()
+
+    class Loop(tf.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.w = tf.Variable((rng.normal(size=(3, 3)) * 0.5).astype("float32"))
+
+        @tf.function(
+            input_signature=[tf.TensorSpec([None, 3], tf.float32, name="x"), tf.TensorSpec([], tf.int32, name="steps")]
+        )
+        def __call__(self, x: Any, steps: Any) -> Any:
+            def body(i: Any, value: Any) -> Any:
+                return i + 1, tf.tanh(tf.matmul(value, self.w)) + tf.constant(0.25)
+
+            _, looped = tf.while_loop(lambda i, _: i < steps, body, [tf.constant(0), x])
+            chosen = tf.cond(tf.reduce_sum(looped) > 0.0, lambda: looped * 2.0, lambda: looped - 1.0)
+            return {"y": chosen}
+
+    module = Loop()
+    tf.saved_model.save(module, str(directory))
+    inputs = {"x": rng.normal(size=(2, 3)).astype("float32"), "steps": np.array(3, dtype="int32")}
+    return Case(directory, inputs, _run_signature(directory, inputs))
+
+
+def two_inputs_module(directory: Path) -> Case:
+    """Two named inputs of different dtypes (float32 features, int32 ids) and a dict of outputs."""
+    import tensorflow as tf
+
+    rng = _rng()
+
+    class Ranker(tf.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.table = tf.Variable(rng.normal(size=(10, 4)).astype("float32"))
+            self.w = tf.Variable(rng.normal(size=(4, 1)).astype("float32"))
+
+        @tf.function(
+            input_signature=[
+                tf.TensorSpec([None, 4], tf.float32, name="features"),
+                tf.TensorSpec([None], tf.int32, name="ids"),
+            ]
+        )
+        def __call__(self, features: Any, ids: Any) -> Any:
+            embedded = tf.gather(self.table, ids)
+            mixed = embedded * features
+            return {
+                "score": tf.squeeze(tf.matmul(mixed, self.w), -1),
+                "embedding": mixed,
+                "best": tf.argmax(mixed, axis=-1, output_type=tf.int32),
+            }
+
+    module = Ranker()
+    tf.saved_model.save(module, str(directory))
+    inputs = {
+        "features": rng.normal(size=(5, 4)).astype("float32"),
+        "ids": np.array([0, 3, 9, 3, 1], dtype="int32"),
+    }
+    return Case(directory, inputs, _run_signature(directory, inputs))
+
+
+def two_signatures_module(directory: Path) -> tuple[Case, Case]:
+    """One module exported with two signatures: ``serving_default`` and ``scaled``."""
+    import tensorflow as tf
+
+    rng = _rng()
+
+    class Two(tf.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.w = tf.Variable(rng.normal(size=(3, 2)).astype("float32"))
+
+        @tf.function(input_signature=[tf.TensorSpec([None, 3], tf.float32, name="x")])
+        def project(self, x: Any) -> Any:
+            return {"projected": tf.matmul(x, self.w)}
+
+        @tf.function(input_signature=[tf.TensorSpec([None, 3], tf.float32, name="x"), tf.TensorSpec([], tf.float32, name="factor")])
+        def scaled(self, x: Any, factor: Any) -> Any:
+            return {"scaled": tf.sigmoid(tf.matmul(x, self.w) * factor)}
+
+    module = Two()
+    tf.saved_model.save(module, str(directory), signatures={"serving_default": module.project, "scaled": module.scaled})
+    x = rng.normal(size=(4, 3)).astype("float32")
+    first = {"x": x}
+    second = {"x": x, "factor": np.array(1.5, dtype="float32")}
+    return (
+        Case(directory, first, _run_signature(directory, first)),
+        Case(directory, second, _run_signature(directory, second, "scaled")),
+    )
+
+
+def keras3_conv_export(directory: Path) -> Case:
+    """A Keras 3 conv net with BatchNormalization, written by ``model.export``."""
+    import keras
+
+    rng = _rng()
+    inputs = keras.Input((12, 12, 3), name="image")
+    x = keras.layers.Conv2D(8, 3, padding="same")(inputs)
+    x = keras.layers.BatchNormalization()(x)
+    x = keras.layers.ReLU()(x)
+    x = keras.layers.DepthwiseConv2D(3, padding="same", activation="relu6")(x)
+    x = keras.layers.Conv2D(8, 1, activation="tanh")(x)
+    x = keras.layers.BatchNormalization()(x)
+    x = keras.layers.GlobalAveragePooling2D()(x)
+    outputs = keras.layers.Dense(5, activation="softmax", name="probabilities")(x)
+    model = keras.Model(inputs, outputs)
+    _randomize(model.weights, rng)
+    model.export(str(directory), verbose=False)
+    feed = {"image": rng.normal(size=(2, 12, 12, 3)).astype("float32")}
+    return Case(directory, feed, _run_signature(directory, feed))
+
+
+def tf_keras_saved_model(directory: Path) -> Case:
+    """A tf_keras model saved as a SavedModel directory by ``model.save``."""
+    import tf_keras
+
+    rng = _rng()
+    inputs = tf_keras.Input((5,), name="values")
+    x = tf_keras.layers.Dense(8, activation="elu")(inputs)
+    x = tf_keras.layers.LayerNormalization()(x)
+    outputs = tf_keras.layers.Dense(2, activation="sigmoid", name="prob")(x)
+    model = tf_keras.Model(inputs, outputs)
+    _randomize(model.weights, rng, -1.0, 1.0)
+    model.save(str(directory), save_format="tf")
+    feed = {"values": rng.normal(size=(3, 5)).astype("float32")}
+    return Case(directory, feed, _run_signature(directory, feed))
+
+
+CaseBuilder = Callable[[Path], Any]

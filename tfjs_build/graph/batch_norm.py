@@ -1,0 +1,81 @@
+"""Spell out the ``FusedBatchNorm`` nodes TF.js would compute wrongly.
+
+TF.js's FusedBatchNorm always uses the given mean and variance and treats the last axis as the
+channels. tf_keras's LayerNormalization emits ``FusedBatchNormV3(is_training=True)`` on NCHW data
+to compute the statistics of each sample; TF.js would return NaN for it. Such nodes (batch
+statistics, or channels first) become Mean, SquaredDifference, Rsqrt, Mul and Add, the same math.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from tfjs_build.graph.graph_edit import DType, node_of, replace_nodes
+from tfjs_build.graph.scope import Builder, Scope, all_scopes
+
+BATCH_NORM_OPS = frozenset({"FusedBatchNorm", "FusedBatchNormV2", "FusedBatchNormV3"})
+
+
+def _needs_expansion(node: Any) -> bool:
+    channels_first = node.attr["data_format"].s.startswith(b"NC") if "data_format" in node.attr else False
+    training = node.attr["is_training"].b if "is_training" in node.attr else False
+    return training or channels_first
+
+
+def _only_first_output_read(scope: Scope, name: str) -> bool:
+    first = {name, f"{name}:0", f"{name}:y:0"}
+    for node in scope.nodes:
+        for reference in node.input:
+            if node_of(reference) == name and not reference.startswith("^") and reference not in first:
+                return False
+    if scope.function is not None:
+        return all(node_of(v) != name or v in first for v in scope.function.ret.values())
+    return True
+
+
+def _int_const(builder: Builder, values: list[int]) -> str:
+    builder.count += 1
+    name = builder.scope.unique(f"{builder.node.name}/_i{builder.count}")
+    return builder.scope.ref(builder.scope.add_const(name, np.asarray(values, dtype=np.int32)))
+
+
+def _expand(b: Builder) -> str:
+    x, scale, offset, mean, variance = b.data[:5]
+    channels_first = b.node.attr["data_format"].s.startswith(b"NC")
+    # 4-D: NCHW reduces over N, H, W; NHWC over N, H, W too, channels last.
+    axes = [0, 2, 3] if channels_first else [0, 1, 2]
+    param_shape = [1, -1, 1, 1] if channels_first else [-1]
+
+    def per_channel(ref: str) -> str:
+        return b.op("Reshape", ref, _int_const(b, param_shape), attrs={"Tshape": DType(3)})
+
+    if b.node.attr["is_training"].b:
+        reduction = _int_const(b, axes)
+        keep = {"keep_dims": True, "Tidx": DType(3)}
+        mean_ref = b.op("Mean", x, reduction, attrs=keep)
+        var_ref = b.op("Mean", b.op("SquaredDifference", x, mean_ref), reduction, attrs=keep)
+    else:
+        mean_ref, var_ref = per_channel(mean), per_channel(variance)
+    inv_std = b.op("Rsqrt", b.op("AddV2", var_ref, b.scalar(float(b.node.attr["epsilon"].f))))
+    normalized = b.op("Mul", b.op("Sub", x, mean_ref), inv_std)
+    return b.op("AddV2", b.op("Mul", normalized, per_channel(scale)), per_channel(offset))
+
+
+def expand_batch_norms(graph_def: Any) -> int:
+    """Expand every FusedBatchNorm TF.js would get wrong; returns how many."""
+    count = 0
+    for scope in all_scopes(graph_def):
+        replaced: set[str] = set()
+        for node in list(scope.nodes):
+            if node.op not in BATCH_NORM_OPS or not _needs_expansion(node):
+                continue
+            if not _only_first_output_read(scope, node.name):
+                continue
+            builder = Builder(scope, node)
+            replaced.add(builder.take_over(_expand(builder)))
+            count += 1
+        if replaced:
+            replace_nodes(scope.nodes, [n for n in scope.nodes if n.name not in replaced])
+    return count

@@ -1,0 +1,148 @@
+"""Load a Keras model file (Keras 3 or tf_keras, ``.keras`` or HDF5) and trace it to a function.
+
+Before anything is loaded the file's configuration is read as plain JSON: a ``Lambda`` layer holds
+Python code that loading would run, so it needs the caller's explicit opt-in.
+"""
+
+from __future__ import annotations
+
+import json
+import zipfile
+from collections.abc import Iterator, Mapping
+from pathlib import Path
+from typing import Any, Literal
+
+from tfjs_build._optional import import_tensorflow
+from tfjs_build.errors import SourceError, UnsupportedModelError
+
+KerasFlavor = Literal["keras3", "tf_keras"]
+HDF5_SUFFIXES = (".h5", ".hdf5")
+UNSAFE_HINT = "allow_unsafe_deserialization=True"
+
+
+def _decode(value: Any) -> str:
+    return value.decode() if isinstance(value, bytes) else str(value)
+
+
+def read_keras_config(path: Path) -> tuple[KerasFlavor, dict[str, Any]]:
+    """Which Keras wrote ``path`` and its model configuration, read without importing Keras."""
+    if not path.is_file():
+        raise SourceError(f"{path}: no such file")
+    try:
+        if path.suffix == ".keras":
+            with zipfile.ZipFile(path) as archive:
+                config = json.loads(archive.read("config.json"))
+                metadata = json.loads(archive.read("metadata.json")) if "metadata.json" in archive.namelist() else {}
+            version = str(metadata.get("keras_version", "3"))
+        elif path.suffix in HDF5_SUFFIXES:
+            import h5py
+
+            with h5py.File(path, "r") as handle:
+                if "model_config" not in handle.attrs:
+                    raise SourceError(f"{path}: an HDF5 file without a model (weights only?); save the whole model")
+                config = json.loads(_decode(handle.attrs["model_config"]))
+                version = _decode(handle.attrs.get("keras_version", "2"))
+        else:
+            raise SourceError(f"{path}: not a Keras model file (.keras, .h5 or .hdf5)")
+    except (OSError, KeyError, zipfile.BadZipFile, json.JSONDecodeError) as exc:
+        raise SourceError(f"{path}: unreadable or corrupt Keras file ({exc})") from None
+    return ("keras3" if version.startswith("3") else "tf_keras"), config
+
+
+def _layers(config: Any) -> Iterator[dict[str, Any]]:
+    if isinstance(config, dict):
+        if "class_name" in config and isinstance(config.get("config"), dict):
+            yield config
+        for value in config.values():
+            yield from _layers(value)
+    elif isinstance(config, list):
+        for value in config:
+            yield from _layers(value)
+
+
+def lambda_layers(config: dict[str, Any]) -> list[str]:
+    """Names of the Lambda layers anywhere in a model configuration."""
+    return [layer["config"].get("name", "?") for layer in _layers(config) if layer["class_name"] == "Lambda"]
+
+
+def load_keras_model(
+    path: Path,
+    *,
+    allow_unsafe_deserialization: bool = False,
+    custom_objects: Mapping[str, Any] | None = None,
+) -> tuple[Any, KerasFlavor]:
+    """Load the model with the Keras that wrote it; Lambda layers only with the opt-in."""
+    flavor, config = read_keras_config(path)
+    lambdas = lambda_layers(config)
+    if lambdas and not allow_unsafe_deserialization:
+        raise UnsupportedModelError(
+            f"{path}: Lambda layer(s) {', '.join(repr(n) for n in lambdas)} hold Python code that loading would run; "
+            f"if you trust this file, convert it with {UNSAFE_HINT}"
+        )
+    import_tensorflow()
+    options: dict[str, Any] = {"custom_objects": dict(custom_objects or {}), "compile": False}
+    try:
+        if flavor == "keras3":
+            import keras
+
+            model = keras.saving.load_model(path, safe_mode=not allow_unsafe_deserialization, **options)
+        else:
+            import tf_keras
+
+            if path.suffix == ".keras":
+                options["safe_mode"] = not allow_unsafe_deserialization
+            model = tf_keras.models.load_model(path, **options)
+    except Exception as exc:  # Keras raises ValueError, TypeError, ... for models it cannot build
+        first_line = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+        raise SourceError(
+            f"{path}: Keras cannot load this model: {first_line}; for custom layers, import the code "
+            "that registers them (keras.saving.register_keras_serializable) or pass custom_objects="
+        ) from None
+    return model, flavor
+
+
+def _names(values: Any, count: int, prefix: str) -> list[str]:
+    names = list(values) if values is not None else []
+    return names if len(names) == count else [f"{prefix}_{i}" for i in range(count)]
+
+
+def trace_keras_model(model: Any, flavor: KerasFlavor, source: str) -> Any:
+    """A concrete function of ``model`` in inference mode, inputs and outputs named by layer."""
+    tf = import_tensorflow()
+    try:
+        symbolic_inputs = list(model.inputs)
+    except (AttributeError, ValueError):
+        symbolic_inputs = []
+    if not symbolic_inputs:
+        raise UnsupportedModelError(
+            f"{source}: the model has no known inputs (a subclassed model that was never built); "
+            "export it with model.export() and convert the SavedModel"
+        )
+    input_names = _input_names(model, symbolic_inputs, flavor)
+    specs = [
+        tf.TensorSpec([None if d is None else int(d) for d in t.shape], t.dtype, name=n)
+        for t, n in zip(symbolic_inputs, input_names)
+    ]
+    structure = getattr(model, "_inputs_struct", None) if flavor == "keras3" else None
+
+    def call(*tensors: Any) -> dict[str, Any]:
+        if structure is not None:
+            import keras
+
+            arguments = keras.tree.pack_sequence_as(structure, list(tensors))
+        else:
+            arguments = list(tensors) if len(tensors) > 1 else tensors[0]
+        result = model(arguments, training=False)
+        if isinstance(result, Mapping):
+            return dict(result)
+        flat = list(result) if isinstance(result, (list, tuple)) else [result]
+        return dict(zip(_names(getattr(model, "output_names", None), len(flat), "output"), flat))
+
+    return tf.function(call, autograph=False).get_concrete_function(*specs)
+
+
+def _input_names(model: Any, symbolic_inputs: list[Any], flavor: KerasFlavor) -> list[str]:
+    if flavor == "tf_keras":
+        return _names(getattr(model, "input_names", None), len(symbolic_inputs), "input")
+    names = [getattr(t, "name", None) for t in symbolic_inputs]
+    return names if all(names) and len(set(names)) == len(names) else _names(None, len(names), "input")
