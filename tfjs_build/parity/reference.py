@@ -3,15 +3,15 @@
 Supported sources: Keras 3 ``.keras`` / ``.h5`` (``keras.saving.load_model``), Keras 2 ``.h5`` /
 ``.keras`` / SavedModel with ``keras_metadata.pb`` (``tf_keras``; told apart by the file's
 ``keras_version``) and TensorFlow SavedModel directories (through the signature the artifact was
-made from). Loading is safe by default: Lambda bytecode is refused unless the user opts in.
+made from). Loading is safe by default: Lambda bytecode is refused unless the user opts in
+(Keras files load through :func:`tfjs_build.graph.keras_model.load_keras_model`, which checks the
+configuration for Lambda layers before Keras sees it).
 Outputs come back keyed by the names the artifact uses (see :mod:`tfjs_build.parity.model_io`).
 TensorFlow and Keras are imported inside the functions that need them.
 """
 
 from __future__ import annotations
 
-import json
-import zipfile
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,6 +21,8 @@ import numpy as np
 
 from tfjs_build._optional import import_tensorflow
 from tfjs_build.errors import MissingDependencyError, SourceError
+from tfjs_build.graph.keras_model import load_keras_model, read_keras_config
+from tfjs_build.sources import identify_source
 
 SourceKind = Literal["keras3", "tf_keras", "saved_model"]
 
@@ -35,39 +37,10 @@ class ReferenceResult:
 
 def source_kind(source: Path) -> SourceKind:
     """Which runtime the source needs: Keras 3, Keras 2 (``tf_keras``) or a plain SavedModel."""
-    if source.is_dir():
-        if not (source / "saved_model.pb").is_file():
-            raise SourceError(f"{source}: directory without saved_model.pb is not a SavedModel")
+    if identify_source(source) == "saved_model":
         return "saved_model"
-    if not source.is_file():
-        raise SourceError(f"{source}: source model not found")
-    if source.suffix in (".h5", ".hdf5"):
-        return "keras3" if _h5_keras_version(source).startswith("3.") else "tf_keras"
-    if source.suffix == ".keras":
-        return "keras3" if _zip_keras_version(source).startswith("3.") else "tf_keras"
-    raise SourceError(
-        f"{source}: unknown source kind; expected a .keras or .h5 file or a SavedModel directory"
-    )
-
-
-def _h5_keras_version(source: Path) -> str:
-    import h5py
-
-    try:
-        with h5py.File(source, "r") as handle:
-            version = handle.attrs.get("keras_version", "")
-    except OSError as exc:
-        raise SourceError(f"{source}: not a readable HDF5 file ({exc})") from None
-    return version.decode() if isinstance(version, bytes) else str(version)
-
-
-def _zip_keras_version(source: Path) -> str:
-    try:
-        with zipfile.ZipFile(source) as archive:
-            metadata = json.loads(archive.read("metadata.json"))
-    except (zipfile.BadZipFile, KeyError, ValueError) as exc:
-        raise SourceError(f"{source}: not a readable .keras archive ({exc})") from None
-    return str(metadata.get("keras_version", "3"))
+    flavor, _ = read_keras_config(source)
+    return flavor
 
 
 def run_reference(
@@ -133,42 +106,38 @@ def _run_signature(
 
 
 def _load_keras(source: Path, kind: SourceKind, allow_unsafe: bool) -> Any:
-    try:
-        if kind == "keras3":
-            import keras
+    if kind != "saved_model":
+        model, _ = load_keras_model(source, allow_unsafe_deserialization=allow_unsafe)
+        return model
+    try:  # a Keras 2 SavedModel (keras_metadata.pb) behind a layers artifact
+        import tf_keras
+    except ImportError:
+        raise MissingDependencyError(
+            f"{source}: this Keras 2 SavedModel needs tf_keras to run; pip install tf_keras"
+        ) from None
+    from tf_keras.src.saving import serialization_lib
 
-            return keras.saving.load_model(source, compile=False, safe_mode=not allow_unsafe)
-        try:
-            import tf_keras
-            from tf_keras.src.saving import serialization_lib
-        except ImportError:
-            raise MissingDependencyError(
-                f"{source}: this Keras 2 model needs tf_keras to run; install it with: "
-                "pip install tf_keras"
-            ) from None
+    try:
         with serialization_lib.SafeModeScope(not allow_unsafe):
             return tf_keras.models.load_model(source, compile=False)
-    except MissingDependencyError:
-        raise
-    except Exception as exc:
-        message = " ".join(str(exc).split())
-        if "arbitrary code execution" in message:
-            raise SourceError(
-                f"{source}: the model contains a Python lambda (Lambda layer); running it executes "
-                "code stored in the file; if you trust it, allow unsafe deserialization"
-            ) from None
-        raise SourceError(f"{source}: Keras cannot load this model ({message[:300]})") from None
+    except Exception as exc:  # Keras raises many kinds for models it cannot rebuild
+        message = " ".join(str(exc).split())[:300]
+        raise SourceError(f"{source}: tf_keras cannot load this SavedModel ({message})") from None
 
 
 def _keras_inputs(model: Any, inputs: Mapping[str, np.ndarray]) -> Any:
-    """Inputs in the model's own order: by name when the names match, else by position."""
+    """Inputs in the model's own order (by name when the names match, else by position), packed
+    into the model's input structure when Keras 3 recorded one (dict inputs)."""
     arrays = list(inputs.values())
-    if len(arrays) == 1:
-        return arrays[0]
-    names = [_tensor_name(t) for t in model.inputs]
-    if sorted(names) == sorted(inputs):
-        return [inputs[name] for name in names]
-    return arrays
+    names = [_tensor_name(t) for t in getattr(model, "inputs", None) or []]
+    if len(arrays) > 1 and sorted(names) == sorted(inputs):
+        arrays = [inputs[name] for name in names]
+    structure = getattr(model, "_inputs_struct", None)
+    if structure is not None and not isinstance(structure, (list, tuple)):
+        import keras
+
+        return keras.tree.pack_sequence_as(structure, arrays)
+    return arrays if len(arrays) > 1 else arrays[0]
 
 
 def _keras_outputs(model: Any, raw: Any) -> dict[str, np.ndarray]:
