@@ -31,6 +31,17 @@ def _no_groups(config: Config) -> Config:
     return config
 
 
+def _conv1d(config: Config) -> Config:
+    _require(config.get("padding") != "causal", "padding='causal' (TF.js Conv1D does not implement it)")
+    return _no_groups(config)
+
+
+def _separable_conv(config: Config) -> Config:
+    # Keras 2 also writes the unused kernel_* fields, which TF.js refuses for SeparableConv2D.
+    unused = ("kernel_initializer", "kernel_regularizer", "kernel_constraint")
+    return _no_groups({k: v for k, v in config.items() if k not in unused})
+
+
 def _transpose_conv(config: Config) -> Config:
     _require(config.get("output_padding") is None, "output_padding (TF.js cannot set it)")
     dilation = config.get("dilation_rate", 1)
@@ -121,8 +132,10 @@ _REWRITES: dict[str, Rewrite] = {
         _keep,
     ),
     **dict.fromkeys(
-        ("Conv1D", "Conv2D", "Conv3D", "DepthwiseConv2D", "SeparableConv2D"), _no_groups
+        ("Conv2D", "Conv3D", "DepthwiseConv2D"), _no_groups
     ),
+    "Conv1D": _conv1d,
+    "SeparableConv2D": _separable_conv,
     **dict.fromkeys(("Conv2DTranspose", "Conv3DTranspose"), _transpose_conv),
     **dict.fromkeys(
         (

@@ -61,7 +61,7 @@ class _Rewriter:
         return {"name": config.get("name"), "layers": layers}
 
     def _functional(self, config: Config, path: str) -> Config:
-        entries = config["layers"]
+        entries = _without_mask_ops(config["layers"])
         classes = {
             entry.get("name") or entry.get("config", {}).get("name"): entry.get("class_name")
             for entry in entries
@@ -163,6 +163,62 @@ class _Rewriter:
             ):
                 raise UnsupportedConfig("custom backward_layer (TF.js mirrors the forward layer)")
         return forward
+
+
+# Keras 3 writes mask propagation into functional configs as op layers feeding ``mask=``
+# keyword arguments: ``NotEqual(x, value) -> Any(axis=-1)`` for Masking and Embedding(mask_zero).
+# TF.js layers propagate the same masks themselves (Layer.computeMask), so those ops and the
+# ``mask`` arguments are dropped when a mask-producing layer is present; otherwise they remain
+# and are reported as unsupported.
+_MASK_OP_CLASSES = frozenset({"NotEqual", "Any"})
+
+
+def _produces_masks(entry: Config) -> bool:
+    class_name, config = entry.get("class_name"), entry.get("config") or {}
+    return class_name == "Masking" or (class_name == "Embedding" and bool(config.get("mask_zero")))
+
+
+def _without_mask_ops(entries: list[Config]) -> list[Config]:
+    if not any(_produces_masks(entry) for entry in entries):
+        return entries
+    mask_ops = {entry.get("name") for entry in entries if entry.get("class_name") in _MASK_OP_CLASSES}
+    if not mask_ops:
+        return entries
+    used_otherwise: set[str] = set()
+    for entry in entries:
+        if entry.get("name") in mask_ops:
+            continue
+        for node in entry.get("inbound_nodes", []):
+            if isinstance(node, dict):
+                refs: list[list[Any]] = []
+                _collect_tensor_refs(node.get("args", []), refs)
+                used_otherwise.update(ref[0] for ref in refs)
+    droppable = mask_ops - used_otherwise
+    kept = []
+    for entry in entries:
+        if entry.get("name") in droppable:
+            continue
+        nodes = []
+        for node in entry.get("inbound_nodes", []):
+            mask = node.get("kwargs", {}).get("mask") if isinstance(node, dict) else None
+            if isinstance(mask, dict) and mask.get("class_name") == _KERAS_TENSOR:
+                if mask["config"]["keras_history"][0] in droppable:
+                    node = {**node, "kwargs": {k: v for k, v in node["kwargs"].items() if k != "mask"}}
+            nodes.append(node)
+        kept.append({**entry, "inbound_nodes": nodes} if "inbound_nodes" in entry else entry)
+    return kept
+
+
+def _collect_tensor_refs(value: Any, refs: list[list[Any]]) -> None:
+    """Every ``keras_history`` in ``value``, ignoring anything that is not a tensor."""
+    if isinstance(value, dict) and value.get("class_name") == _KERAS_TENSOR:
+        refs.append(list(value["config"]["keras_history"][:3]))
+    elif isinstance(value, (list, tuple)):
+        for item in value:
+            _collect_tensor_refs(item, refs)
+    elif isinstance(value, dict):
+        for item in value.values():
+            _collect_tensor_refs(item, refs)
 
 
 def _input_layer(config: Config) -> Config:

@@ -199,12 +199,18 @@ def _legacy_model_weights(model: KerasModelFile, topology: Config, by_layer: dic
                 f"file, expected {len(expected)} ({', '.join(expected) or 'none'})"
             )
         for (stored_name, dataset), var in zip(stored, expected):
-            if _last_part(stored_name) != var.rsplit("/", 1)[-1]:
+            if _last_part(stored_name) not in _stored_names(var):
                 raise SourceError(
                     f"{model.path}: layer {name} ({class_name}) stores {stored_name!r} where "
                     f"{var!r} was expected"
                 )
             yield f"{name}/{var}", _read(dataset, f"model_weights/{name}/{stored_name}", model)
+
+
+def _stored_names(var: str) -> tuple[str, ...]:
+    """Names a file may store variable ``var`` under (Keras 3 calls a depthwise kernel ``kernel``)."""
+    short = var.rsplit("/", 1)[-1]
+    return (short, "kernel") if short == "depthwise_kernel" else (short,)
 
 
 def _last_part(stored_name: str) -> str:

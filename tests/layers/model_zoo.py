@@ -1,0 +1,198 @@
+"""Small real Keras models covering the layer classes the converter maps, for both Keras 3
+(``keras``) and Keras 2 (``tf_keras``). Each builder returns ``(model, inputs by name)``."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from types import ModuleType
+from typing import Any
+
+import numpy as np
+
+Built = tuple[Any, dict[str, np.ndarray]]
+BUILDERS: dict[str, Callable[[ModuleType], Built]] = {}
+BATCH = 3
+
+
+def builder(function: Callable[[ModuleType], Built]) -> Callable[[ModuleType], Built]:
+    BUILDERS[function.__name__] = function
+    return function
+
+
+def input_names(model: Any) -> list[str]:
+    return [tensor._keras_history[0].name for tensor in model.inputs]
+
+
+def output_names(model: Any) -> list[str]:
+    return [tensor._keras_history[0].name for tensor in model.outputs]
+
+
+def _normal(*shape: int, seed: int = 1) -> np.ndarray:
+    return np.random.default_rng(seed).normal(size=(BATCH, *shape)).astype("float32")
+
+
+@builder
+def sequential_dense(keras: ModuleType) -> Built:
+    layers = keras.layers
+    model = keras.Sequential(
+        [
+            keras.Input((6,), name="features"),
+            layers.Dense(8, activation="relu", name="hidden"),
+            layers.Dropout(0.5),
+            layers.Dense(5, use_bias=False),
+            layers.BatchNormalization(),
+            layers.Dense(4, activation="softmax", name="probabilities"),
+        ],
+        name="sequential_dense",
+    )
+    return model, {"features": _normal(6)}
+
+
+@builder
+def sequential_built_later(keras: ModuleType) -> Built:
+    layers = keras.layers
+    model = keras.Sequential(
+        [layers.Dense(7, activation="tanh"), layers.Dense(3)], name="sequential_built_later"
+    )
+    model.build((None, 5))
+    name = input_names(model)[0]
+    return model, {name: _normal(5)}
+
+
+@builder
+def functional_graph(keras: ModuleType) -> Built:
+    """Several inputs and outputs, a shared layer, merge layers, nested models used twice."""
+    layers = keras.layers
+    a = keras.Input((6,), name="a")
+    b = keras.Input((6,), name="b")
+    inner_seq = keras.Sequential(
+        [keras.Input((6,)), layers.Dense(6, activation="relu"), layers.LayerNormalization()],
+        name="inner_seq",
+    )
+    inner_in = keras.Input((6,))
+    inner_fn = keras.Model(
+        inner_in, layers.Dense(6, activation="sigmoid", name="inner_dense")(inner_in), name="inner_fn"
+    )
+    shared = layers.Dense(6, name="shared")
+    sa, sb = shared(a), shared(b)
+    na, nb = inner_seq(sa), inner_seq(sb)
+    fa, fb = inner_fn(a), inner_fn(b)
+    merged = [
+        layers.Add()([na, nb]),
+        layers.Multiply()([na, fb]),
+        layers.Average()([fa, fb, sa]),
+        layers.Maximum()([sa, sb]),
+        layers.Minimum()([fa, nb]),
+        layers.Dot(axes=1)([sa, sb]),
+        layers.Dot(axes=1, normalize=True)([fa, nb]),
+    ]
+    concat = layers.Concatenate(name="concat")(merged)
+    head = layers.Dense(2, name="head")(concat)
+    model = keras.Model([a, b], [concat, head], name="functional_graph")
+    return model, {"a": _normal(6, seed=2), "b": _normal(6, seed=3)}
+
+
+@builder
+def conv2d_stack(keras: ModuleType) -> Built:
+    layers = keras.layers
+    x = keras.Input((12, 12, 3), name="image")
+    y = layers.Rescaling(1 / 2.0, offset=-0.25)(x)
+    y = layers.ZeroPadding2D(((1, 0), (0, 1)))(y)
+    y = layers.Conv2D(4, 3, strides=2, padding="same", activation="relu")(y)
+    y = layers.BatchNormalization()(y)
+    y = layers.DepthwiseConv2D(3, depth_multiplier=2, padding="same")(y)
+    y = layers.SeparableConv2D(5, 3, padding="valid", dilation_rate=1)(y)
+    y = layers.PReLU()(y)
+    y = layers.Conv2DTranspose(4, 3, strides=2, padding="same")(y)
+    y = layers.Conv2D(4, 3, dilation_rate=2, padding="same")(y)
+    y = layers.LeakyReLU(0.2)(y)
+    y = layers.Cropping2D(((1, 1), (0, 2)))(y)
+    y = layers.UpSampling2D(2)(y)
+    y = layers.MaxPooling2D(2)(y)
+    y = layers.AveragePooling2D(2, strides=1, padding="same")(y)
+    y = layers.ReLU(max_value=0.8)(y)
+    y = layers.ELU()(y)
+    y = layers.CenterCrop(4, 4)(y)
+    p = layers.GlobalAveragePooling2D()(y)
+    q = layers.GlobalMaxPooling2D()(y)
+    f = layers.Flatten()(y)
+    out = layers.Concatenate()([p, q, f])
+    out = layers.Dense(3)(out)
+    out = layers.Softmax(name="scores")(out)
+    model = keras.Model(x, out, name="conv2d_stack")
+    return model, {"image": _normal(12, 12, 3)}
+
+
+@builder
+def conv1d_conv3d(keras: ModuleType) -> Built:
+    layers = keras.layers
+    s = keras.Input((16, 3), name="sequence")
+    y = layers.Conv1D(4, 3, padding="same", dilation_rate=2, activation="elu")(s)
+    y = layers.SpatialDropout1D(0.3)(y)
+    y = layers.MaxPooling1D(2)(y)
+    y = layers.AveragePooling1D(2, padding="same")(y)
+    y = layers.Conv1D(4, 2, strides=2)(y)
+    seq_out = layers.Concatenate(name="seq_out")(
+        [layers.GlobalAveragePooling1D()(y), layers.GlobalMaxPooling1D()(y)]
+    )
+    v = keras.Input((6, 6, 6, 2), name="volume")
+    z = layers.Conv3D(3, 3, padding="same", activation="relu")(v)
+    z = layers.MaxPooling3D(2)(z)
+    z = layers.Conv3DTranspose(2, 2, strides=2)(z)
+    z = layers.AveragePooling3D(3)(z)
+    vol_out = layers.Flatten(name="vol_out")(z)
+    model = keras.Model([s, v], [seq_out, vol_out], name="conv1d_conv3d")
+    return model, {"sequence": _normal(16, 3), "volume": _normal(6, 6, 6, 2, seed=4)}
+
+
+@builder
+def recurrent(keras: ModuleType) -> Built:
+    layers = keras.layers
+    x = keras.Input((7, 4), name="steps")
+    masked = layers.Masking(mask_value=0.0)(x)
+    seq = layers.LSTM(5, return_sequences=True)(masked)
+    seq = layers.Bidirectional(layers.SimpleRNN(3, return_sequences=True), merge_mode="sum")(seq)
+    seq = layers.TimeDistributed(layers.Dense(4, activation="tanh"))(seq)
+    gru = layers.GRU(4, reset_after=False, go_backwards=True)(seq)
+    lstm_out, state_h, state_c = layers.LSTM(3, return_state=True)(x)
+    bi = layers.Bidirectional(layers.LSTM(2))(x)
+    out = layers.Concatenate(name="features")([gru, lstm_out, state_h, state_c, bi])
+    model = keras.Model(x, out, name="recurrent")
+    inputs = _normal(7, 4)
+    inputs[0, 5:] = 0.0  # masked steps
+    return model, {"steps": inputs}
+
+
+@builder
+def embedding_text(keras: ModuleType) -> Built:
+    layers = keras.layers
+    tokens = keras.Input((9,), dtype="int32", name="tokens")
+    y = layers.Embedding(50, 6)(tokens)
+    y = layers.Conv1D(4, 3, activation="relu")(y)
+    y = layers.GlobalAveragePooling1D()(y)
+    y = layers.Dense(2, activation="sigmoid", name="label")(y)
+    model = keras.Model(tokens, y, name="embedding_text")
+    values = np.random.default_rng(5).integers(0, 50, size=(BATCH, 9)).astype("int32")
+    return model, {"tokens": values}
+
+
+@builder
+def reshaping(keras: ModuleType) -> Built:
+    layers = keras.layers
+    x = keras.Input((4, 6), name="table")
+    y = layers.Reshape((6, 4))(x)
+    y = layers.Permute((2, 1))(y)
+    y = layers.LayerNormalization(axis=-1, epsilon=1e-3)(y)
+    y = layers.Flatten()(y)
+    y = layers.Activation("softsign")(y)
+    y = layers.GaussianNoise(0.5)(y)
+    y = layers.GaussianDropout(0.3)(y)
+    y = layers.AlphaDropout(0.2)(y)
+    y = layers.Dense(5)(y)
+    y = layers.RepeatVector(3)(y)
+    y = layers.Reshape((15,), name="flat")(y)
+    model = keras.Model(x, y, name="reshaping")
+    return model, {"table": _normal(4, 6)}
+
+
+ZOO = tuple(BUILDERS)
