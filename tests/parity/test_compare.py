@@ -37,7 +37,20 @@ def test_an_element_beyond_tolerance_fails_and_is_described() -> None:
     line = result.describe(TIGHT)
     assert line.startswith("logits: max abs error 0.25")
     assert "worst at [1, 2] (reference 0, TF.js 0.25)" in line
-    assert "FAILED: 1 of 8 element(s) beyond atol 0.001 + rtol 0.01*|reference|" in line
+    assert line.endswith("FAILED: 1 of 8 element(s) beyond atol 0.001 + rtol 0.01*|reference|")
+
+
+def test_the_scale_term_follows_the_largest_reference() -> None:
+    ref = np.array([20.0, 0.0, -1.0])
+    cand = ref + np.array([0.0, 0.15, 0.15])
+    scaled = Tolerance(atol=0.0, rtol=0.0, scale_tol=0.01)  # allows 0.01 * 20 = 0.2 everywhere
+    assert compare_output("logits", ref, cand, scaled).passed
+    assert not compare_output("logits", ref / 10, cand / 10 + [0, 0.1, 0], scaled).passed
+    tight = Tolerance(atol=0.0, rtol=0.0, scale_tol=0.001)
+    line = compare_output("y", ref, cand, tight).describe(tight)
+    assert line.endswith(
+        "FAILED: 2 of 3 element(s) beyond atol 0 + rtol 0*|reference| + scale_tol 0.001*max|reference|"
+    )
 
 
 def test_nan_and_inf_must_match() -> None:
@@ -61,6 +74,7 @@ def test_integer_and_string_outputs_must_be_equal() -> None:
     )
     assert not ints.passed and ints.max_abs_error == 1.0 and ints.worst_index == (2,)
     assert (ints.worst_reference, ints.worst_candidate) == (3.0, 4.0)
+    assert ints.describe(TIGHT).endswith("FAILED: 1 of 3 element(s) differ (must be equal)")
     words = compare_output("w", np.array([b"a", b"b"], object), np.array(["a", "c"], object), TIGHT)
     assert not words.passed and (words.worst_reference, words.worst_candidate) == ("b", "c")
     assert compare_output("w", np.array([b"a"], object), np.array(["a"], object), TIGHT).passed
@@ -77,7 +91,7 @@ def test_argmax_agreement_for_classifier_like_outputs() -> None:
     strict_argmax = Tolerance(atol=1.0, rtol=0.0, min_argmax_agreement=0.9)
     result = compare_output("p", ref, cand, strict_argmax)
     assert not result.passed and result.mismatches == 0
-    assert "argmax agreement 75% below 90%" in result.describe(strict_argmax)
+    assert result.describe(strict_argmax).endswith("FAILED: argmax agreement 75% below 90%")
 
 
 def test_default_tolerances_loosen_with_coarser_quantization() -> None:
@@ -104,3 +118,4 @@ def test_quantization_is_read_from_the_manifest() -> None:
     assert artifact_quantization(manifest(None, None)) is None
     assert artifact_quantization(manifest(None, "float16")) == "float16"
     assert artifact_quantization(manifest("float16", "uint8", None)) == "uint8"
+    assert artifact_quantization(manifest("uint16", "float16")) == "float16"

@@ -181,6 +181,7 @@ def _tolerance_record(tolerance: Tolerance, quantization: str | None) -> Toleran
     return {
         "atol": tolerance.atol,
         "rtol": tolerance.rtol,
+        "scale_tol": tolerance.scale_tol,
         "min_argmax_agreement": tolerance.min_argmax_agreement,
         "quantization": quantization,
     }

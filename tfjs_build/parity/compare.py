@@ -1,14 +1,14 @@
 """Comparison of a candidate output (TF.js) with its reference (TensorFlow/Keras).
 
-An element passes when ``|candidate - reference| <= atol + rtol * |reference|`` (numpy's
-``allclose`` rule); NaN must meet NaN and infinities must match exactly. Integer, bool and string
+An element passes when ``|candidate - reference| <= atol + rtol * |reference| + scale_tol * S``
+(numpy's ``allclose`` rule plus a term for the output's scale ``S``, its largest finite
+``|reference|``); NaN must meet NaN and infinities must match exactly. Integer, bool and string
 outputs must be equal. Reported per output: max absolute error, max relative error (over elements
-whose reference is not zero), the worst element (largest ``|diff| / (atol + rtol * |ref|)``) with
+whose reference is not zero), the worst element (largest ``|diff| / allowed``) with
 its index and both values, and for classifier-like outputs (floating, rank >= 2, last dim > 1) the
 fraction of rows whose argmax agrees.
 
-Default tolerances (:data:`DEFAULT_TOLERANCES`) were chosen from measurements; see
-``tfjs_build/parity/tolerances.py``.
+Default tolerances were chosen from measurements; see :mod:`tfjs_build.parity.tolerances`.
 """
 
 from __future__ import annotations
@@ -39,6 +39,8 @@ class OutputComparison:
     mismatches: int
     argmax_agreement: float | None
     passed: bool
+    exact: bool = False
+    """Integer, bool or string output: compared for equality, not within a tolerance."""
 
     def to_record(self) -> OutputRecord:
         """The JSON form of this comparison."""
@@ -75,12 +77,14 @@ class OutputComparison:
             line += f", argmax agreement {self.argmax_agreement:.0%}"
         if self.passed:
             return line + " - ok"
-        total = math.prod(self.shape)
-        return (
-            line + f" - FAILED: {self.mismatches} of {total} element(s) beyond "
-            f"atol {tolerance.atol:g} + rtol {tolerance.rtol:g}*|reference|"
-            + _argmax_note(self, tolerance)
-        )
+        reasons = []
+        if self.mismatches:
+            rule = "differ (must be equal)" if self.exact else f"beyond {tolerance.describe()}"
+            reasons.append(f"{self.mismatches} of {math.prod(self.shape)} element(s) {rule}")
+        minimum, agreement = tolerance.min_argmax_agreement, self.argmax_agreement
+        if minimum is not None and agreement is not None and agreement < minimum:
+            reasons.append(f"argmax agreement {agreement:.0%} below {minimum:.0%}")
+        return f"{line} - FAILED: {'; '.join(reasons)}"
 
 
 def compare_output(
@@ -119,7 +123,9 @@ def _compare_floats(
     with np.errstate(invalid="ignore", over="ignore"):
         diff = np.where(settled, 0.0, np.abs(cand - ref))
         diff = np.where(np.isnan(diff), np.inf, diff)  # NaN on one side only
-        allowed = tolerance.atol + tolerance.rtol * np.where(np.isfinite(ref), np.abs(ref), 0.0)
+        magnitude = np.where(np.isfinite(ref), np.abs(ref), 0.0)
+        scale = float(magnitude.max()) if magnitude.size else 0.0
+        allowed = tolerance.atol + tolerance.rtol * magnitude + tolerance.scale_tol * scale
         bad = diff > allowed
         nonzero = (ref != 0) & np.isfinite(ref)
         rel = np.where(nonzero, diff / np.where(nonzero, np.abs(ref), 1.0), 0.0)
@@ -172,6 +178,7 @@ def _compare_exact(name: str, reference: np.ndarray, candidate: np.ndarray) -> O
         mismatches=mismatches,
         argmax_agreement=None,
         passed=mismatches == 0,
+        exact=True,
     )
 
 
@@ -215,11 +222,3 @@ def _fmt(value: float | str | None) -> str:
     if isinstance(value, float):
         return f"{value:.4g}"
     return repr(value)
-
-
-def _argmax_note(comparison: OutputComparison, tolerance: Tolerance) -> str:
-    minimum = tolerance.min_argmax_agreement
-    agreement = comparison.argmax_agreement
-    if minimum is None or agreement is None or agreement >= minimum:
-        return ""
-    return f"; argmax agreement {agreement:.0%} below {minimum:.0%}"

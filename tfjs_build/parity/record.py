@@ -60,6 +60,7 @@ class ToleranceRecord(TypedDict):
 
     atol: float
     rtol: float
+    scale_tol: float
     min_argmax_agreement: float | None
     quantization: str | None
 
