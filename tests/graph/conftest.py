@@ -42,3 +42,18 @@ def keras3_export_case(model_dir: Path) -> models.Case:
 @pytest.fixture(scope="session")
 def tf_keras_case(model_dir: Path) -> models.Case:
     return models.tf_keras_saved_model(model_dir / "tf_keras")
+
+
+@pytest.fixture(scope="session")
+def keras3_lambda_case(model_dir: Path) -> models.Case:
+    return models.keras3_lambda_model(model_dir / "lambda.keras")
+
+
+@pytest.fixture(scope="session")
+def keras3_custom_case(model_dir: Path) -> models.Case:
+    return models.keras3_custom_layer_model(model_dir / "custom.keras")
+
+
+@pytest.fixture(scope="session")
+def tf_keras_lambda_case(model_dir: Path) -> models.Case:
+    return models.tf_keras_lambda_h5(model_dir / "lambda.h5")

@@ -200,3 +200,79 @@ def tf_keras_saved_model(directory: Path) -> Case:
 
 
 CaseBuilder = Callable[[Path], Any]
+
+
+def _keras_case(model: Any, path: Path, feed: dict[str, np.ndarray]) -> Case:
+    """Save ``model`` to ``path`` and record its outputs, keyed by output layer name."""
+    model.save(str(path))
+    result = model(list(feed.values()) if len(feed) > 1 else next(iter(feed.values())), training=False)
+    flat = result if isinstance(result, (list, tuple)) else [result]
+    return Case(path, feed, {name: np.asarray(value) for name, value in zip(model.output_names, flat)})
+
+
+def keras3_lambda_model(path: Path) -> Case:
+    """A Keras 3 ``.keras`` model with a Lambda layer (Python code stored in the file)."""
+    import keras
+
+    rng = _rng()
+    inputs = keras.Input((4,), name="numbers")
+    x = keras.layers.Dense(6, activation="relu")(inputs)
+    x = keras.layers.Lambda(lambda t: t * 2.0 + 1.0, name="affine")(x)
+    outputs = keras.layers.Dense(2, name="result")(x)
+    model = keras.Model(inputs, outputs)
+    _randomize(model.weights, rng, -1.0, 1.0)
+    return _keras_case(model, path, {"numbers": rng.normal(size=(3, 4)).astype("float32")})
+
+
+def scaled_tanh_layer() -> type:
+    """A registered custom Keras 3 layer (TF.js layers cannot build it)."""
+    import keras
+
+    @keras.saving.register_keras_serializable(package="tfjs_build_tests")
+    class ScaledTanh(keras.layers.Layer):
+        def __init__(self, scale: float = 1.0, **kwargs: Any) -> None:
+            super().__init__(**kwargs)
+            self.scale = scale
+
+        def build(self, input_shape: Any) -> None:
+            self.gain = self.add_weight(shape=(input_shape[-1],), initializer="ones", name="gain")
+
+        def call(self, x: Any) -> Any:
+            return keras.ops.tanh(x * self.gain) * self.scale
+
+        def get_config(self) -> dict[str, Any]:
+            return {**super().get_config(), "scale": self.scale}
+
+    return ScaledTanh
+
+
+def keras3_custom_layer_model(path: Path) -> Case:
+    """A Keras 3 model with a custom layer, two inputs and two outputs."""
+    import keras
+
+    rng = _rng()
+    layer_class = scaled_tanh_layer()
+    left = keras.Input((3,), name="left")
+    right = keras.Input((3,), name="right")
+    joined = keras.layers.Concatenate()([left, right])
+    hidden = layer_class(scale=1.5, name="scaled_tanh")(keras.layers.Dense(5)(joined))
+    first = keras.layers.Dense(2, name="first")(hidden)
+    second = keras.layers.Dense(1, activation="sigmoid", name="second")(hidden)
+    model = keras.Model([left, right], [first, second])
+    _randomize(model.weights, rng, -1.0, 1.0)
+    feed = {"left": rng.normal(size=(2, 3)).astype("float32"), "right": rng.normal(size=(2, 3)).astype("float32")}
+    return _keras_case(model, path, feed)
+
+
+def tf_keras_lambda_h5(path: Path) -> Case:
+    """A tf_keras HDF5 model with a Lambda layer."""
+    import tf_keras
+
+    rng = _rng()
+    inputs = tf_keras.Input((4,), name="numbers")
+    x = tf_keras.layers.Dense(3, activation="tanh")(inputs)
+    x = tf_keras.layers.Lambda(lambda t: t * t, name="square")(x)
+    outputs = tf_keras.layers.Dense(2, name="out")(x)
+    model = tf_keras.Model(inputs, outputs)
+    _randomize(model.weights, rng, -1.0, 1.0)
+    return _keras_case(model, path, {"numbers": rng.normal(size=(3, 4)).astype("float32")})

@@ -1,0 +1,69 @@
+"""Keras models TF.js layers cannot express, traced into graph models and run in real TF.js."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from tests.graph.checks import assert_runs_like_tensorflow, write
+from tests.graph.models import Case
+from tfjs_build.errors import SourceError, UnsupportedModelError
+from tfjs_build.graph import convert_keras_to_graph
+from tfjs_build.graph.keras_model import lambda_layers, read_keras_config
+
+
+def test_lambda_needs_the_opt_in(keras3_lambda_case: Case) -> None:
+    with pytest.raises(UnsupportedModelError, match=r"Lambda layer\(s\) 'affine'.*allow_unsafe_deserialization=True"):
+        convert_keras_to_graph(keras3_lambda_case.path)
+
+
+def test_tf_keras_lambda_needs_the_opt_in(tf_keras_lambda_case: Case) -> None:
+    with pytest.raises(UnsupportedModelError, match=r"'square'.*allow_unsafe_deserialization=True"):
+        convert_keras_to_graph(tf_keras_lambda_case.path)
+
+
+@pytest.mark.parametrize("case_name", ["keras3_lambda_case", "tf_keras_lambda_case"])
+def test_lambda_model_with_opt_in_runs_in_tfjs(case_name: str, request: pytest.FixtureRequest, tmp_path: Path) -> None:
+    case: Case = request.getfixturevalue(case_name)
+    artifact = convert_keras_to_graph(case.path, allow_unsafe_deserialization=True)
+    assert artifact.signature is not None
+    assert list(artifact.signature["inputs"]) == ["numbers"]
+    assert_runs_like_tensorflow(write(artifact, tmp_path / "model"), case.inputs, case.expected)
+
+
+def test_custom_layer_model_runs_in_tfjs(keras3_custom_case: Case, tmp_path: Path) -> None:
+    artifact = convert_keras_to_graph(keras3_custom_case.path)
+    assert artifact.signature is not None
+    assert set(artifact.signature["inputs"]) == {"left", "right"}
+    assert set(artifact.signature["outputs"]) == {"first", "second"}
+    assert artifact.generated_by is not None and artifact.generated_by.startswith("Keras 3")
+    assert_runs_like_tensorflow(write(artifact, tmp_path / "model"), keras3_custom_case.inputs, keras3_custom_case.expected)
+
+
+def test_unregistered_custom_layer_says_what_to_do(keras3_custom_case: Case, tmp_path: Path) -> None:
+    import zipfile
+
+    renamed = tmp_path / "renamed.keras"
+    with zipfile.ZipFile(keras3_custom_case.path) as source, zipfile.ZipFile(renamed, "w") as target:
+        for item in source.namelist():
+            data = source.read(item)
+            if item == "config.json":
+                data = data.replace(b"ScaledTanh", b"NoSuchLayer")
+            target.writestr(item, data)
+    with pytest.raises(SourceError, match=r"Keras cannot load this model.*register_keras_serializable"):
+        convert_keras_to_graph(renamed)
+
+
+def test_reading_the_config_runs_no_keras(keras3_lambda_case: Case, tf_keras_lambda_case: Case) -> None:
+    assert read_keras_config(keras3_lambda_case.path)[0] == "keras3"
+    flavor, config = read_keras_config(tf_keras_lambda_case.path)
+    assert flavor == "tf_keras"
+    assert lambda_layers(config) == ["square"]
+
+
+def test_not_a_keras_file(tmp_path: Path) -> None:
+    bogus = tmp_path / "model.keras"
+    bogus.write_bytes(b"not a zip")
+    with pytest.raises(SourceError, match="unreadable or corrupt Keras file"):
+        convert_keras_to_graph(bogus)
