@@ -1,0 +1,112 @@
+"""Parity on artifacts made by the project's converters (layers and graph), in real TF.js."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from tfjs_build.artifact import quantization_plan, read_model_json, write_artifact
+from tfjs_build.errors import TfjsBuildError
+from tfjs_build.parity import check_parity, default_tolerance
+from tfjs_build.parity.model_io import input_specs
+
+
+@pytest.fixture(scope="module")
+def keras3_cnn(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A Keras 3 CNN (``cnn.keras``) and its layers artifacts ``float32/`` and ``uint8/``."""
+    import keras
+
+    from tfjs_build.layers import convert_keras_to_layers
+
+    keras.utils.set_random_seed(3)
+    image = keras.Input((16, 16, 3), name="image")
+    h = keras.layers.Conv2D(8, 3, activation="relu")(image)
+    h = keras.layers.BatchNormalization()(h)
+    h = keras.layers.DepthwiseConv2D(3, padding="same")(h)
+    h = keras.layers.GlobalAveragePooling2D()(h)
+    model = keras.Model(image, keras.layers.Dense(4, activation="softmax", name="probs")(h))
+    root = tmp_path_factory.mktemp("cnn")
+    model.save(root / "cnn.keras")
+    artifact = convert_keras_to_layers(root / "cnn.keras")
+    write_artifact(artifact, root / "float32")
+    write_artifact(artifact, root / "uint8", quantization=quantization_plan("uint8"))
+    return root
+
+
+def test_keras3_layers_model_passes(keras3_cnn: Path) -> None:
+    report = check_parity(keras3_cnn / "float32", keras3_cnn / "cnn.keras")
+    assert report.passed, report.summary()
+    assert report.record["reference"] == "keras"
+    assert [o["name"] for b in report.record["backends"] for o in b["outputs"]] == ["probs"] * 2
+
+
+def test_converted_uint8_passes_its_default_and_fails_float32s(keras3_cnn: Path) -> None:
+    quantized = keras3_cnn / "uint8"
+    assert check_parity(quantized, keras3_cnn / "cnn.keras", backends=("wasm",)).passed
+    strict = check_parity(
+        quantized, keras3_cnn / "cnn.keras", backends=("wasm",), tolerance=default_tolerance(None)
+    )
+    assert not strict.passed
+    assert "parity failed on TF.js wasm for output probs" in (strict.failure_message() or "")
+
+
+@pytest.fixture(scope="module")
+def saved_model(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A SavedModel with an integer lookup input (``ids`` into a 7-row table: TensorFlow rejects
+    larger ids) and a float input, converted into ``graph/``."""
+    import numpy as np
+    import tensorflow as tf
+
+    from tfjs_build.graph import convert_saved_model
+
+    class Scorer(tf.Module):
+        def __init__(self) -> None:
+            rng = np.random.default_rng(0)
+            self.table = tf.Variable(rng.normal(size=(7, 6)).astype("float32"))
+            self.kernel = tf.Variable(rng.normal(size=(6, 3)).astype("float32"))
+
+        @tf.function(
+            input_signature=[
+                tf.TensorSpec([None, 5], tf.int32, name="ids"),
+                tf.TensorSpec([None, 6], tf.float32, name="dense"),
+            ]
+        )
+        def serve(self, ids, dense):
+            pooled = tf.reduce_mean(tf.gather(self.table, ids), axis=1) + dense
+            return {"scores": tf.nn.relu(pooled @ self.kernel), "norm": tf.norm(pooled, axis=1)}
+
+    root = tmp_path_factory.mktemp("saved")
+    module = Scorer()
+    tf.saved_model.save(module, str(root / "model"), signatures=module.serve)
+    write_artifact(convert_saved_model(root / "model"), root / "graph")
+    return root
+
+
+def test_graph_model_from_a_saved_model_passes(saved_model: Path) -> None:
+    ids = input_specs(read_model_json(saved_model / "graph"))[0]
+    assert (ids.name, ids.dtype, ids.int_high) == ("ids", "int32", 7)  # seen through the Gather
+    report = check_parity(saved_model / "graph", saved_model / "model")
+    assert report.passed, report.summary()
+    assert report.record["format"] == "graph-model"
+    assert report.record["reference"] == "saved_model:serving_default"
+    names = {o["name"] for b in report.record["backends"] for o in b["outputs"]}
+    assert names == {"scores", "norm"}
+
+
+def test_keras_lambda_graph_model_needs_the_opt_in(tmp_path: Path) -> None:
+    import keras
+
+    from tfjs_build.graph import convert_keras_to_graph
+
+    x = keras.Input((3,), name="x")
+    y = keras.layers.Dense(2, name="dense")(keras.layers.Lambda(lambda t: t * t, name="sq")(x))
+    keras.Model(x, y).save(tmp_path / "lambda.keras")
+    artifact = convert_keras_to_graph(tmp_path / "lambda.keras", allow_unsafe_deserialization=True)
+    write_artifact(artifact, tmp_path / "graph")
+    with pytest.raises(TfjsBuildError, match="Lambda layer"):
+        check_parity(tmp_path / "graph", tmp_path / "lambda.keras")
+    report = check_parity(
+        tmp_path / "graph", tmp_path / "lambda.keras", allow_unsafe_deserialization=True
+    )
+    assert report.passed, report.summary()
