@@ -1,10 +1,171 @@
-"""Rewrite two-operand ``Einsum`` (which TF.js's wasm backend lacks) as transposes, reshapes and
-``BatchMatMulV2``."""
+"""Rewrite two-operand ``Einsum`` as Transpose, Reshape and ``BatchMatMulV2``.
+
+TF.js's wasm backend has no Einsum kernel, and Keras's MultiHeadAttention and EinsumDense emit
+Einsum. Each operand is transposed to (batch, free, contracted) order and reshaped to rank 3, one
+batched matmul contracts, and the result is reshaped and transposed to the output's labels. Shapes
+are computed at run time, so unknown batch sizes work. Labels that appear in one operand only and
+not in the output are summed first. Equations with ``...`` or a label repeated within an operand
+(diagonals) are left alone; the op check then reports them for wasm.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
+
+import numpy as np
+
+from tfjs_build.graph.graph_edit import DType, replace_nodes
+from tfjs_build.graph.scope import Builder, all_scopes
+
+DT_INT32 = 3
+
+
+@dataclass(frozen=True)
+class EinsumPlan:
+    """How to compute ``left,right->output`` with one batched matmul."""
+
+    left: str
+    right: str
+    output: str
+
+    @property
+    def batch(self) -> str:
+        return "".join(c for c in self.output if c in self.left and c in self.right)
+
+    @property
+    def contracted(self) -> str:
+        return "".join(c for c in self.left if c in self.right and c not in self.output)
+
+    @property
+    def left_free(self) -> str:
+        return "".join(c for c in self.output if c in self.left and c not in self.right)
+
+    @property
+    def right_free(self) -> str:
+        return "".join(c for c in self.output if c in self.right and c not in self.left)
+
+
+def parse_equation(equation: str) -> EinsumPlan | None:
+    """The plan for a supported two-operand equation, or None."""
+    equation = equation.replace(" ", "")
+    if "..." in equation or "->" not in equation:
+        return None
+    operands, output = equation.split("->")
+    parts = operands.split(",")
+    if len(parts) != 2:
+        return None
+    left, right = parts
+    labels_ok = all(len(set(p)) == len(p) and (p.isalpha() or not p) for p in (left, right, output))
+    if not labels_ok or any(c not in left + right for c in output):
+        return None
+    return EinsumPlan(left, right, output)
+
+
+class _EinsumBuilder(Builder):
+    """Builder with the int32 shape arithmetic the rewrite needs."""
+
+    def ints(self, values: Sequence[int] | int) -> str:
+        """An int32 constant: a vector, or a scalar when ``values`` is an int."""
+        self.count += 1
+        name = self.scope.unique(f"{self.node.name}/_i{self.count}")
+        return self.scope.ref(self.scope.add_const(name, np.asarray(values, dtype=np.int32)))
+
+    def int_op(self, op: str, inputs: Sequence[str], attrs: dict[str, Any]) -> str:
+        return self.scope.ref(self.emit(op, inputs, attrs, typed=False))
+
+    def transpose(self, x: str, perm: list[int]) -> str:
+        if perm == sorted(perm):
+            return x
+        return self.op("Transpose", x, self.ints(perm), attrs={"Tperm": DType(DT_INT32)})
+
+    def shape(self, x: str) -> str:
+        return self.int_op("Shape", [x], {"T": DType(self.dtype), "out_type": DType(DT_INT32)})
+
+    def dims(self, shape: str, indices: Sequence[int]) -> str:
+        """The sizes at ``indices`` of a shape vector, or '' for none."""
+        int32 = DType(DT_INT32)
+        attrs = {"Tparams": int32, "Tindices": int32, "Taxis": int32, "batch_dims": 0}
+        return self.int_op("GatherV2", [shape, self.ints(list(indices)), self.ints(0)], attrs) if indices else ""
+
+    def product(self, shape: str, indices: Sequence[int]) -> str:
+        if not indices:
+            return self.ints([1])
+        gathered = self.dims(shape, indices)
+        return self.int_op(
+            "Prod", [gathered, self.ints([0])], {"T": DType(DT_INT32), "Tidx": DType(DT_INT32), "keep_dims": True}
+        )
+
+    def concat(self, parts: Sequence[str]) -> str:
+        parts = [p for p in parts if p]
+        if not parts:
+            return self.ints([])
+        if len(parts) == 1:
+            return parts[0]
+        return self.int_op(
+            "ConcatV2", [*parts, self.ints(0)], {"T": DType(DT_INT32), "N": len(parts), "Tidx": DType(DT_INT32)}
+        )
+
+    def reshape(self, x: str, shape: str) -> str:
+        return self.op("Reshape", x, shape, attrs={"Tshape": DType(DT_INT32)})
+
+    def sum_out(self, x: str, labels: str, keep: str) -> tuple[str, str]:
+        """Sum away the labels of ``labels`` not in ``keep``; return the new tensor and labels."""
+        drop = [i for i, c in enumerate(labels) if c not in keep]
+        if not drop:
+            return x, labels
+        summed = self.op("Sum", x, self.ints(drop), attrs={"Tidx": DType(DT_INT32), "keep_dims": False})
+        return summed, "".join(c for c in labels if c in keep)
+
+
+def _rewrite(b: _EinsumBuilder, plan: EinsumPlan) -> str:
+    left, right = b.data[:2]
+    left, left_labels = b.sum_out(left, plan.left, plan.right + plan.output)
+    right, right_labels = b.sum_out(right, plan.right, plan.left + plan.output)
+    plan = EinsumPlan(left_labels, right_labels, plan.output)
+    batch, contracted, left_free, right_free = plan.batch, plan.contracted, plan.left_free, plan.right_free
+    nb = len(batch)
+
+    a = b.transpose(left, [left_labels.index(c) for c in batch + left_free + contracted])
+    a_shape = b.shape(a)
+    a_batch = b.dims(a_shape, list(range(nb)))
+    a_free_dims = b.dims(a_shape, list(range(nb, nb + len(left_free))))
+    m = b.product(a_shape, range(nb, nb + len(left_free)))
+    k = b.product(a_shape, range(nb + len(left_free), nb + len(left_free) + len(contracted)))
+    a3 = b.reshape(a, b.concat([a_batch, m, k]))
+
+    c = b.transpose(right, [right_labels.index(x) for x in batch + contracted + right_free])
+    c_shape = b.shape(c)
+    c_batch = b.dims(c_shape, list(range(nb)))
+    c_free_dims = b.dims(c_shape, range(nb + len(contracted), nb + len(contracted) + len(right_free)))
+    n = b.product(c_shape, range(nb + len(contracted), nb + len(contracted) + len(right_free)))
+    c3 = b.reshape(c, b.concat([c_batch, k, n]))
+
+    product = b.op("BatchMatMulV2", a3, c3, attrs={"adj_x": False, "adj_y": False})
+    out_batch = b.dims(b.shape(product), list(range(nb)))
+    result = b.reshape(product, b.concat([out_batch, a_free_dims, c_free_dims]))
+    current = batch + left_free + right_free
+    return b.transpose(result, [current.index(x) for x in plan.output])
 
 
 def rewrite_einsums(graph_def: Any) -> int:
-    return 0
+    """Rewrite every supported Einsum; returns how many."""
+    count = 0
+    for scope in all_scopes(graph_def):
+        replaced: set[str] = set()
+        for node in list(scope.nodes):
+            if node.op != "Einsum":
+                continue
+            plan = parse_equation(node.attr["equation"].s.decode())
+            if plan is None or node.attr["N"].i != 2:
+                continue
+            builder = _EinsumBuilder(scope, node)
+            last = _rewrite(builder, plan)
+            if last in builder.data:  # the equation is a plain copy: keep the node's name with an Identity
+                last = builder.op("Identity", last)
+            replaced.add(builder.take_over(last))
+            count += 1
+        if replaced:
+            replace_nodes(scope.nodes, [n for n in scope.nodes if n.name not in replaced])
+    return count
