@@ -84,7 +84,7 @@ def saved_model(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def test_graph_model_from_a_saved_model_passes(saved_model: Path) -> None:
-    ids = input_specs(read_model_json(saved_model / "graph"))[0]
+    ids = {spec.name: spec for spec in input_specs(read_model_json(saved_model / "graph"))}["ids"]
     assert (ids.name, ids.dtype, ids.int_high) == ("ids", "int32", 7)  # seen through the Gather
     report = check_parity(saved_model / "graph", saved_model / "model")
     assert report.passed, report.summary()
