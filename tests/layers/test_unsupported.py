@@ -1,0 +1,115 @@
+"""Models TF.js layers cannot express fail at conversion with one error naming every offending
+layer; ``find_unsupported_layers`` lists the same layers without converting."""
+
+from __future__ import annotations
+
+import json
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from tests.layers.conftest import keras_flavor
+from tfjs_build.errors import UnsupportedModelError
+from tfjs_build.layers import UnsupportedLayer, convert_keras_to_layers, find_unsupported_layers
+
+# name -> (class, words the reason must contain)
+EXPECTED = {
+    "doubler": ("Lambda", "no such class"),
+    "custom": ("Scale", "no such class"),
+    "normalize": ("Normalization", "no such class"),
+    "difference": ("Subtract", "no such class"),
+    "attention": ("MultiHeadAttention", "no such class"),
+    "gru_reset_after": ("GRU", "reset_after=True"),
+    "resize": ("Resizing", "aligns corners"),
+    "causal": ("Conv1D", "causal"),
+    "pool_keepdims": ("GlobalAveragePooling1D", "keepdims=True"),
+    "rms_norm": ("LayerNormalization", "rms_scaling=True"),
+    "hard": ("Dense", "hard_sigmoid"),
+}
+
+
+@pytest.fixture(scope="session")
+def unsupported_files(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    keras = keras_flavor("keras3")
+    layers = keras.layers
+
+    @keras.saving.register_keras_serializable(package="tests")
+    class Scale(layers.Layer):
+        def call(self, inputs):
+            return inputs * 3.0
+
+    x = keras.Input((6, 4), name="x")
+    image = keras.Input((8, 8, 1), name="image")
+    y = layers.Lambda(lambda t: t * 2.0, name="doubler")(x)
+    y = Scale(name="custom")(y)
+    y = layers.Normalization(mean=0.5, variance=2.0, name="normalize")(y)
+    y = layers.Subtract(name="difference")([y, x])
+    y = layers.MultiHeadAttention(2, 3, name="attention")(y, y)
+    y = layers.GRU(3, return_sequences=True, name="gru_reset_after")(y)
+    y = layers.Conv1D(2, 2, padding="causal", name="causal")(y)
+    y = layers.LayerNormalization(rms_scaling=True, name="rms_norm")(y)
+    y = layers.GlobalAveragePooling1D(keepdims=True, name="pool_keepdims")(y)
+    y = layers.Dense(2, activation="hard_sigmoid", name="hard")(y)
+    z = layers.Flatten()(layers.Resizing(4, 4, name="resize")(image))
+    model = keras.Model([x, image], [y, z], name="unsupported")
+    directory = tmp_path_factory.mktemp("unsupported")
+    files = {}
+    for suffix in (".keras", ".h5"):
+        files[suffix] = directory / f"model{suffix}"
+        model.save(files[suffix])
+    return files
+
+
+@pytest.mark.parametrize("suffix", [".keras", ".h5"])
+def test_find_unsupported_layers_lists_each_offender(unsupported_files, suffix: str) -> None:
+    found = find_unsupported_layers(unsupported_files[suffix])
+    assert all(isinstance(item, UnsupportedLayer) for item in found)
+    by_name = {item.name: item for item in found}
+    assert set(by_name) == set(EXPECTED)
+    for name, (class_name, words) in EXPECTED.items():
+        # Keras 3's HDF5 writer names a registered custom class by its registered name.
+        assert by_name[name].class_name in (class_name, f"tests>{class_name}")
+        assert words in by_name[name].reason, by_name[name]
+
+
+def test_conversion_error_names_every_layer_and_the_way_out(unsupported_files) -> None:
+    with pytest.raises(UnsupportedModelError) as caught:
+        convert_keras_to_layers(unsupported_files[".keras"])
+    message = str(caught.value)
+    assert "\n" not in message
+    for name, (class_name, _) in EXPECTED.items():
+        assert f"{name} ({class_name})" in message
+    assert "--format graph" in message and "--format auto" in message
+    assert str(unsupported_files[".keras"]) in message
+
+
+def test_supported_model_has_no_unsupported_layers(zoo) -> None:
+    assert find_unsupported_layers(zoo("keras3", "recurrent").files[".keras"]) == []
+
+
+def test_lambda_bytecode_is_never_decoded(tmp_path: Path) -> None:
+    """A Lambda whose 'bytecode' is garbage is reported like any Lambda: nothing unmarshals it."""
+    config = {
+        "class_name": "Sequential",
+        "config": {
+            "name": "lambda_model",
+            "layers": [
+                {"class_name": "InputLayer", "config": {"batch_shape": [None, 2], "name": "in"}},
+                {
+                    "class_name": "Lambda",
+                    "config": {
+                        "name": "evil",
+                        "function": {"class_name": "__lambda__", "config": {"code": "!!not-marshal!!"}},
+                    },
+                },
+            ],
+        },
+    }
+    source = tmp_path / "evil.keras"
+    with zipfile.ZipFile(source, "w") as archive:
+        archive.writestr("config.json", json.dumps(config))
+        archive.writestr("metadata.json", json.dumps({"keras_version": "3.15.1"}))
+    assert find_unsupported_layers(source) == [
+        UnsupportedLayer("evil", "Lambda", "TF.js layers has no such class")
+    ]
