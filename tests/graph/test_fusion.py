@@ -1,0 +1,86 @@
+"""Only fusions every target backend executes survive; the rest run as plain ops on cpu and wasm."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+
+from tests.graph.checks import assert_runs_like_tensorflow, write
+from tests.graph.models import Case
+from tfjs_build.graph import convert_keras_to_graph
+from tfjs_build.graph.fusion import apply_fusion_policy, common_activations
+from tfjs_build.graph.pipeline import ConversionReport
+
+ACTIVATIONS = ["hard_swish", "tanh", "gelu", "silu", "relu6", "elu", "sigmoid", "leaky_relu"]
+
+
+def _fused_activations(topology: dict[str, Any]) -> set[str]:
+    import base64
+
+    found = set()
+    for node in topology["node"]:
+        if node["op"] in ("_FusedConv2D", "_FusedMatMul", "FusedDepthwiseConv2dNative"):
+            ops = [base64.b64decode(s).decode() for s in node["attr"]["fused_ops"]["list"].get("s", [])]
+            found.update(ops[1:])
+    return found
+
+
+@pytest.fixture(scope="session")
+def activations_case(model_dir: Path) -> Case:
+    """Conv and Dense layers with the activations TensorFlow's remapper likes to fuse."""
+    import keras
+
+    rng = np.random.default_rng(11)
+    inputs = keras.Input((8, 8, 3), name="image")
+    x = inputs
+    for name in ACTIVATIONS:
+        x = keras.layers.Conv2D(4, 3, padding="same", activation=name, name=f"conv_{name}")(x)
+    x = keras.layers.DepthwiseConv2D(3, padding="same", activation="hard_swish")(x)
+    x = keras.layers.GlobalAveragePooling2D()(x)
+    for name in ACTIVATIONS:
+        x = keras.layers.Dense(6, activation=name, name=f"dense_{name}")(x)
+    outputs = keras.layers.Dense(3, name="scores")(x)
+    model = keras.Model(inputs, outputs)
+    for variable in model.weights:
+        variable.assign(rng.uniform(-0.6, 0.6, variable.shape).astype("float32"))
+    path = model_dir / "activations.keras"
+    model.save(path)
+    feed = {"image": rng.normal(size=(2, 8, 8, 3)).astype("float32")}
+    return Case(path, feed, {"scores": np.asarray(model(feed["image"], training=False))})
+
+
+def test_unsupported_fused_activations_run_on_cpu_and_wasm(activations_case: Case, tmp_path: Path) -> None:
+    report = ConversionReport()
+    artifact = convert_keras_to_graph(activations_case.path, report=report)
+    assert report.fused_split >= 3  # hard-swish, swish, tanh fusions were made and undone
+    ops = {node["op"] for node in artifact.topology["node"]}
+    assert not {op for op in ops if op.startswith("_Mkl") or op == "_FusedDepthwiseConv2dNative"}
+    assert _fused_activations(artifact.topology) <= common_activations(("cpu", "wasm", "webgl"))
+    assert "_FusedConv2D" in ops  # the fusions TF.js runs are kept
+    assert_runs_like_tensorflow(write(artifact, tmp_path / "model"), activations_case.inputs, activations_case.expected)
+
+
+def test_fused_matmul_with_tanh_is_split() -> None:
+    import tensorflow as tf
+
+    graph_def = tf.compat.v1.GraphDef()
+    for name in ("x", "w", "b"):
+        node = graph_def.node.add(name=name, op="Placeholder")
+        node.attr["dtype"].type = tf.float32.as_datatype_enum
+    fused = graph_def.node.add(name="dense", op="_FusedMatMul", input=["x", "w", "b"])
+    fused.attr["T"].type = tf.float32.as_datatype_enum
+    fused.attr["num_args"].i = 1
+    fused.attr["fused_ops"].list.s.extend([b"BiasAdd", b"Tanh"])
+    graph_def.node.add(name="out", op="Identity", input=["dense"]).attr["T"].type = tf.float32.as_datatype_enum
+
+    stats = apply_fusion_policy(graph_def, ("cpu", "wasm"))
+
+    assert stats == {"kept": 0, "split": 1}
+    by_name = {node.name: node for node in graph_def.node}
+    assert by_name["dense"].op == "Tanh"
+    bias = by_name[by_name["dense"].input[0]]
+    assert bias.op == "BiasAdd" and by_name[bias.input[0]].op == "MatMul"
+    assert list(by_name[bias.input[0]].input) == ["x", "w"]
