@@ -107,3 +107,10 @@ def test_lambda_code_runs_only_with_the_opt_in(sources: Path) -> None:
         allow_unsafe_deserialization=True,
     )
     np.testing.assert_allclose(result.outputs["double"], 2 * X)
+
+
+def test_a_source_rejecting_the_inputs_is_a_clear_error(sources: Path) -> None:
+    wrong = np.zeros((2, 5), np.float32)
+    with pytest.raises(SourceError, match="failed on the parity inputs") as caught:
+        run_reference(sources / "k3.keras", {"x": wrong}, ["a", "b"], graph=False)
+    assert str(caught.value).endswith("pass your own samples") and "\n" not in str(caught.value)

@@ -67,7 +67,10 @@ def run_reference(
             _match_outputs(source, outputs, output_names), f"saved_model:{signature}"
         )
     model = _load_keras(source, kind, allow_unsafe_deserialization)
-    raw = model(_keras_inputs(model, inputs), training=False)
+    try:
+        raw = model(_keras_inputs(model, inputs), training=False)
+    except Exception as exc:  # TensorFlow raises many kinds for inputs a model rejects
+        raise _failed_on_inputs(source, exc) from None
     named = _keras_outputs(model, raw)
     return ReferenceResult(
         _match_outputs(source, named, output_names),
@@ -101,7 +104,10 @@ def _run_signature(
         name: tf.constant(np.asarray(value), dtype=expected[name].dtype)
         for name, value in inputs.items()
     }
-    result = function(**feeds)
+    try:
+        result = function(**feeds)
+    except Exception as exc:  # e.g. InvalidArgumentError for an index out of range
+        raise _failed_on_inputs(source, exc) from None
     return {name: np.asarray(tensor) for name, tensor in result.items()}
 
 
@@ -162,6 +168,14 @@ def _match_outputs(
             f"artifact has {len(output_names)} ({', '.join(output_names)}); is it the right source?"
         )
     return dict(zip(output_names, outputs.values(), strict=True))
+
+
+def _failed_on_inputs(source: Path, exc: Exception) -> SourceError:
+    detail = " ".join(str(exc).split())[:300] or type(exc).__name__
+    return SourceError(
+        f"{source}: the source model failed on the parity inputs ({detail}); if the probes do "
+        "not fit the model (value ranges, shapes), pass your own samples"
+    )
 
 
 def _tensor_name(tensor: Any) -> str:
