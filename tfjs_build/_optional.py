@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from types import ModuleType
 
 from tfjs_build.errors import MissingDependencyError
@@ -11,6 +12,7 @@ TENSORFLOW_HINT = "pip install 'tfjs-build[tensorflow]'"
 
 def import_tensorflow() -> ModuleType:
     """Import and return ``tensorflow``; raise a clear error saying what to install when absent."""
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # keep TensorFlow's C++ info logs out of builds
     try:
         import tensorflow as tf
     except ImportError as exc:

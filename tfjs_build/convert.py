@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
@@ -31,7 +31,6 @@ class ConvertOptions:
     target_backends: tuple[str, ...] = DEFAULT_BACKENDS
     check_ops: bool = True
     allow_unsafe_deserialization: bool = False
-    extra: dict[str, object] = field(default_factory=dict)
 
     def quantization_plan(self) -> QuantizationPlan | None:
         """The weight quantization these options ask for, if any."""

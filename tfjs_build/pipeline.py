@@ -8,8 +8,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from tfjs_build.artifact import MODEL_JSON, publish_directory, write_artifact
+from tfjs_build.artifact import MODEL_JSON, publish_directory, rejected_path, write_artifact
 from tfjs_build.convert import Conversion, ConvertOptions, convert_source
+from tfjs_build.errors import TfjsBuildError
 
 
 @dataclass(frozen=True)
@@ -51,11 +52,23 @@ def build(
             quantization=options.quantization_plan(),
         )
 
+    rejected = [False]
+
     def check(staging: Path) -> None:
         if verify is not None:
-            records[0] = verify(staging, Path(source))
+            try:
+                records[0] = verify(staging, Path(source))
+            except BaseException:
+                rejected[0] = True
+                raise
 
-    publish_directory(Path(output), fill, verify=check)
+    try:
+        publish_directory(Path(output), fill, verify=check)
+    except TfjsBuildError as exc:
+        if rejected[0]:
+            kept = "the previous artifact is unchanged" if (Path(output) / MODEL_JSON).exists() else "nothing was published"
+            raise type(exc)(f"{exc}; {kept}; the rejected build is in {rejected_path(Path(output))}") from None
+        raise
     files = tuple(sorted(p.name for p in Path(output).iterdir()))
     return BuildResult(
         output=Path(output),

@@ -1,0 +1,100 @@
+"""The lockfile ``tfjs-build.lock``: what each published artifact was built from, and what it is.
+
+JSON, deterministic (sorted keys, two-space indent, one entry per model), written only when its
+content changes and under a file lock, so parallel builds (``doit -n 2``) each add their entry
+safely. With the artifacts committed beside it, it lets a fresh clone know everything is fresh.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import json
+import os
+import tempfile
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any, TypedDict
+
+from tfjs_build.errors import TfjsBuildError
+
+LOCK_VERSION = 1
+
+
+class LockEntry(TypedDict):
+    """One model's record."""
+
+    source: str
+    source_fingerprint: str
+    options: dict[str, Any]
+    options_fingerprint: str
+    versions: dict[str, str]
+    output: str
+    format: str
+    files: dict[str, str]
+    parity: dict[str, Any]
+
+
+def _empty() -> dict[str, Any]:
+    return {"version": LOCK_VERSION, "models": {}}
+
+
+def read_lock(path: Path) -> dict[str, Any]:
+    """The lockfile's content; an empty one when it does not exist."""
+    try:
+        document = json.loads(Path(path).read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        return _empty()
+    except (OSError, ValueError) as exc:
+        raise TfjsBuildError(f"{path} is not a valid tfjs-build lockfile ({exc}); delete it and rebuild") from None
+    if not isinstance(document, dict) or not isinstance(document.get("models"), dict):
+        raise TfjsBuildError(f"{path} is not a tfjs-build lockfile (no 'models' table); delete it and rebuild")
+    if document.get("version") != LOCK_VERSION:
+        raise TfjsBuildError(f"{path} has lockfile version {document.get('version')!r}; this tfjs-build reads version {LOCK_VERSION}")
+    return document
+
+
+def render_lock(document: dict[str, Any]) -> str:
+    """The canonical text of a lockfile."""
+    return json.dumps(document, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+
+
+@contextlib.contextmanager
+def _locked(path: Path) -> Iterator[None]:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(path.parent, os.O_RDONLY)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(fd)
+
+
+def update_lock(path: Path, change: Callable[[dict[str, Any]], None]) -> bool:
+    """Apply ``change`` to the lockfile's models under a lock; write only if the text changed."""
+    path = Path(path)
+    with _locked(path):
+        document = read_lock(path)
+        before = render_lock(document) if path.exists() else None
+        change(document["models"])
+        text = render_lock(document)
+        if text == before:
+            return False
+        if not document["models"] and before is None:
+            return False
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(text)
+        os.chmod(tmp, 0o644)
+        os.replace(tmp, path)
+        return True
+
+
+def set_entry(path: Path, name: str, entry: LockEntry) -> bool:
+    """Record ``entry`` for model ``name``."""
+    return update_lock(path, lambda models: models.__setitem__(name, entry))
+
+
+def remove_entry(path: Path, name: str) -> bool:
+    """Forget model ``name``."""
+    return update_lock(path, lambda models: models.pop(name, None))
