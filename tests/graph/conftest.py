@@ -57,3 +57,8 @@ def keras3_custom_case(model_dir: Path) -> models.Case:
 @pytest.fixture(scope="session")
 def tf_keras_lambda_case(model_dir: Path) -> models.Case:
     return models.tf_keras_lambda_h5(model_dir / "lambda.h5")
+
+
+@pytest.fixture(scope="session")
+def keras3_attention_case(model_dir: Path) -> models.Case:
+    return models.keras3_attention_model(model_dir / "attention.keras")

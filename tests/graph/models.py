@@ -276,3 +276,21 @@ def tf_keras_lambda_h5(path: Path) -> Case:
     model = tf_keras.Model(inputs, outputs)
     _randomize(model.weights, rng, -1.0, 1.0)
     return _keras_case(model, path, {"numbers": rng.normal(size=(3, 4)).astype("float32")})
+
+
+def keras3_attention_model(path: Path) -> Case:
+    """Keras 3 Normalization and MultiHeadAttention (Einsum inside): no TF.js layers for either."""
+    import keras
+
+    rng = _rng()
+    tokens = keras.Input((6, 8), name="tokens")
+    normalization = keras.layers.Normalization(axis=-1, name="normalize")
+    normalization.adapt(rng.normal(2.0, 3.0, size=(32, 6, 8)).astype("float32"))
+    x = normalization(tokens)
+    attended = keras.layers.MultiHeadAttention(num_heads=2, key_dim=4, name="attention")(x, x)
+    x = keras.layers.LayerNormalization()(x + attended)
+    outputs = keras.layers.Dense(3, activation="gelu", name="head")(keras.layers.GlobalAveragePooling1D()(x))
+    model = keras.Model(tokens, outputs)
+    for variable in model.trainable_weights:
+        variable.assign(rng.uniform(-0.5, 0.5, variable.shape).astype("float32"))
+    return _keras_case(model, path, {"tokens": rng.normal(size=(2, 6, 8)).astype("float32")})

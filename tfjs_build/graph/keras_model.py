@@ -77,7 +77,7 @@ def load_keras_model(
     if lambdas and not allow_unsafe_deserialization:
         raise UnsupportedModelError(
             f"{path}: Lambda layer(s) {', '.join(repr(n) for n in lambdas)} hold Python code that loading would run; "
-            f"if you trust this file, convert it with {UNSAFE_HINT}"
+            f"if you trust this file, convert it with {UNSAFE_HINT} (CLI: --allow-unsafe-deserialization)"
         )
     import_tensorflow()
     options: dict[str, Any] = {"custom_objects": dict(custom_objects or {}), "compile": False}

@@ -1,0 +1,34 @@
+"""Keras models TF.js layers cannot express go to the graph converter under ``--format auto``."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from tests.graph.checks import assert_runs_like_tensorflow, write
+from tests.graph.models import Case
+from tfjs_build.convert import ConvertOptions, convert_source
+from tfjs_build.errors import UnsupportedModelError
+
+
+def test_auto_lambda_model_needs_the_opt_in(keras3_lambda_case: Case) -> None:
+    with pytest.raises(UnsupportedModelError, match="--allow-unsafe-deserialization"):
+        convert_source(keras3_lambda_case.path, ConvertOptions(format="auto"))
+
+
+def test_auto_lambda_model_becomes_a_graph_model(keras3_lambda_case: Case, tmp_path: Path) -> None:
+    conversion = convert_source(keras3_lambda_case.path, ConvertOptions(format="auto", allow_unsafe_deserialization=True))
+    assert conversion.format == "graph"
+    assert "Lambda" in conversion.reason
+    assert_runs_like_tensorflow(write(conversion.artifact, tmp_path / "m"), keras3_lambda_case.inputs, keras3_lambda_case.expected)
+
+
+@pytest.mark.parametrize("case_name", ["keras3_custom_case", "keras3_attention_case"])
+def test_auto_custom_and_attention_models(case_name: str, request: pytest.FixtureRequest, tmp_path: Path) -> None:
+    case: Case = request.getfixturevalue(case_name)
+    conversion = convert_source(case.path, ConvertOptions(format="auto"))
+    assert conversion.format == "graph"
+    ops = {node["op"] for node in conversion.artifact.topology["node"]}
+    assert "Einsum" not in ops
+    assert_runs_like_tensorflow(write(conversion.artifact, tmp_path / "m"), case.inputs, case.expected)
