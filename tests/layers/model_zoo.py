@@ -195,4 +195,57 @@ def reshaping(keras: ModuleType) -> Built:
     return model, {"table": _normal(4, 6)}
 
 
+@builder
+def conv_lstm(keras: ModuleType) -> Built:
+    layers = keras.layers
+    x = keras.Input((3, 6, 6, 1), name="frames")
+    y = layers.ConvLSTM2D(2, 3, padding="same", return_sequences=True)(x)
+    y = layers.ConvLSTM2D(2, 3, padding="valid")(y)
+    y = layers.Flatten(name="flat")(y)
+    return keras.Model(x, y, name="conv_lstm"), {"frames": _normal(3, 6, 6, 1)}
+
+
+@builder
+def deep_nesting(keras: ModuleType) -> Built:
+    """Models in models in models, a Sequential inside a Sequential, frozen layers, and
+    normalization layers without centre or scale."""
+    layers = keras.layers
+    innermost = keras.Sequential(
+        [keras.Input((5,)), layers.Dense(5, activation="relu", name="innermost_dense")],
+        name="innermost",
+    )
+    frozen = layers.Dense(5, name="frozen_dense")
+    frozen.trainable = False
+    middle_in = keras.Input((5,))
+    middle_out = layers.BatchNormalization(center=False, name="bn_no_center")(
+        frozen(innermost(middle_in))
+    )
+    middle = keras.Model(middle_in, middle_out, name="middle")
+    middle_seq = keras.Sequential(
+        [
+            keras.Input((5,)),
+            middle,
+            layers.BatchNormalization(scale=False, name="bn_no_scale"),
+            layers.LayerNormalization(center=False, scale=False, name="ln_bare"),
+        ],
+        name="middle_seq",
+    )
+    x = keras.Input((5,), name="x")
+    y = layers.Dense(5, name="outer_dense")(middle_seq(x))
+    model = keras.Model(x, layers.Concatenate(name="out")([y, middle_seq(y)]), name="deep_nesting")
+    return model, {"x": _normal(5)}
+
+
+@builder
+def keras2_only(keras: ModuleType) -> Built:
+    """Layers and activations that exist, with TF.js semantics, only in Keras 2."""
+    layers = keras.layers
+    x = keras.Input((6,), name="x")
+    a = layers.ThresholdedReLU(theta=0.3)(x)
+    b = layers.Dense(4, activation="hard_sigmoid")(x)
+    out = layers.Concatenate(name="out")([a, b])
+    return keras.Model(x, out, name="keras2_only"), {"x": _normal(6)}
+
+
+FLAVORS = {"keras2_only": ("tf_keras",)}
 ZOO = tuple(BUILDERS)

@@ -113,3 +113,20 @@ def test_lambda_bytecode_is_never_decoded(tmp_path: Path) -> None:
     assert find_unsupported_layers(source) == [
         UnsupportedLayer("evil", "Lambda", "TF.js layers has no such class")
     ]
+
+
+@pytest.mark.parametrize("flavor", ["keras3", "tf_keras"])
+def test_layer_shared_between_nested_models(flavor: str, tmp_path: Path) -> None:
+    """TF.js cannot share one layer between two nested models: reported, not mis-converted."""
+    keras = keras_flavor(flavor)
+    layers = keras.layers
+    inner_in = keras.Input((4,))
+    inner = keras.Model(inner_in, layers.Dense(4, name="shared_dense")(inner_in), name="inner")
+    wrapper = keras.Sequential([keras.Input((4,)), inner, layers.Dense(4, name="after")], name="wrapper")
+    x = keras.Input((4,), name="x")
+    model = keras.Model(x, layers.Add()([wrapper(x), inner(x)]), name="sharing")
+    source = tmp_path / "sharing.h5"
+    model.save(source)
+    found = find_unsupported_layers(source)
+    assert [(item.name, item.class_name) for item in found] == [("inner/shared_dense", "Dense")]
+    assert "wrapper/inner/shared_dense has the same name" in found[0].reason

@@ -12,6 +12,7 @@ from typing import Any
 
 from tfjs_build.layers.config_values import UnsupportedConfig, rewrite_common_values
 from tfjs_build.layers.registry import tfjs_class_names
+from tfjs_build.layers.variables import RECURRENT_LAYERS
 
 Config = dict[str, Any]
 Rewrite = Callable[[Config], Config]
@@ -157,7 +158,6 @@ _REWRITES: dict[str, Rewrite] = {
     "ConvLSTM2D": _recurrent,
 }
 
-RECURRENT_CLASSES = frozenset({"SimpleRNN", "LSTM", "GRU", "ConvLSTM2D"})
 # TF.js registers these, but they compute differently from Keras or need configs we do not write.
 _NOT_CONVERTED = {
     "Resizing": "TF.js Resizing aligns corners and never crops, so it differs from Keras",

@@ -19,8 +19,9 @@ from tfjs_build.layers.config_values import (
     layer_dtype,
     unwrap_keras_object,
 )
-from tfjs_build.layers.layer_configs import RECURRENT_CLASSES, rewrite_leaf_config
+from tfjs_build.layers.layer_configs import rewrite_leaf_config
 from tfjs_build.layers.unsupported import UnsupportedLayer
+from tfjs_build.layers.variables import RECURRENT_LAYERS, variable_names
 
 Config = dict[str, Any]
 MODEL_CLASSES = frozenset({"Sequential", "Functional", "Model"})
@@ -123,7 +124,7 @@ class _Rewriter:
 
     def _wrapper(self, class_name: str, config: Config) -> Config:
         inner_class, inner_config = unwrap_keras_object(config.get("layer") or {})
-        if class_name == "Bidirectional" and inner_class not in RECURRENT_CLASSES - {"ConvLSTM2D"}:
+        if class_name == "Bidirectional" and inner_class not in RECURRENT_LAYERS - {"ConvLSTM2D"}:
             raise UnsupportedConfig(f"Bidirectional around {inner_class}")
         if inner_class in MODEL_CLASSES | WRAPPER_CLASSES | {"InputLayer"}:
             raise UnsupportedConfig(f"{class_name} around a {inner_class}")
@@ -311,5 +312,43 @@ def rewrite_model_config(
         topology = rewriter.model(class_name, config, "")
     except UnsupportedConfig as problem:
         rewriter.problems.append(UnsupportedLayer(name, class_name, str(problem)))
-        topology = {"class_name": class_name, "config": config}
+        return {"class_name": class_name, "config": config}, rewriter.problems
+    if not rewriter.problems:
+        rewriter.problems.extend(_weight_name_clashes(topology))
     return topology, rewriter.problems
+
+
+def _weight_name_clashes(topology: Config) -> list[UnsupportedLayer]:
+    """Layers holding weights under a name another layer of the model also has.
+
+    TF.js names weights by layer name across nested models, so two such layers (or one layer
+    object shared by two nested models, which a config stores twice) cannot both load."""
+    seen: dict[str, str] = {}
+    clashes = []
+    for path, layer in _leaf_layers(topology, ""):
+        name = layer["config"].get("name")
+        if not variable_names(layer["class_name"], layer["config"]):
+            continue
+        if name in seen:
+            clashes.append(
+                UnsupportedLayer(
+                    path,
+                    layer["class_name"],
+                    f"{seen[name]} has the same name; TF.js names weights by layer name, so the "
+                    "layer names must be unique across nested models (and nested layers unshared)",
+                )
+            )
+        else:
+            seen[name] = path
+    return clashes
+
+
+def _leaf_layers(model: Config, path: str) -> list[tuple[str, Config]]:
+    found = []
+    for layer in model["config"]["layers"]:
+        layer_path = f"{path}/{layer['config'].get('name')}" if path else layer["config"].get("name")
+        if layer["class_name"] in MODEL_CLASSES:
+            found.extend(_leaf_layers(layer, layer_path))
+        else:
+            found.append((layer_path, layer))
+    return found

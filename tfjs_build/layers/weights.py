@@ -23,51 +23,13 @@ import numpy as np
 from tfjs_build.errors import SourceError
 from tfjs_build.layers.source import KerasModelFile, attribute_text_list
 from tfjs_build.layers.topology import MODEL_CLASSES
+from tfjs_build.layers.variables import RECURRENT_LAYERS, variable_names
 
 Config = dict[str, Any]
 NamedWeights = list[tuple[str, np.ndarray]]
-_KERNEL_LAYERS = frozenset(
-    {"Dense", "Conv1D", "Conv2D", "Conv3D", "Conv2DTranspose", "Conv3DTranspose"}
-)
-_RECURRENT_LAYERS = frozenset({"SimpleRNN", "LSTM", "GRU", "ConvLSTM2D"})
-
-
-def variable_names(class_name: str, config: Config) -> list[str]:
-    """The variables of a (non-model) layer, relative to its name, in Keras creation order."""
-    bias = ["bias"] if config.get("use_bias", True) else []
-    if class_name in _KERNEL_LAYERS:
-        return ["kernel", *bias]
-    if class_name == "DepthwiseConv2D":
-        return ["depthwise_kernel", *bias]
-    if class_name == "SeparableConv2D":
-        return ["depthwise_kernel", "pointwise_kernel", *bias]
-    if class_name in _RECURRENT_LAYERS:
-        return ["kernel", "recurrent_kernel", *bias]
-    if class_name == "Embedding":
-        return ["embeddings"]
-    if class_name == "PReLU":
-        return ["alpha"]
-    if class_name in ("BatchNormalization", "LayerNormalization"):
-        affine = (["gamma"] if config.get("scale", True) else []) + (
-            ["beta"] if config.get("center", True) else []
-        )
-        if class_name == "BatchNormalization":
-            return [*affine, "moving_mean", "moving_variance"]
-        return affine
-    if class_name == "Bidirectional":
-        inner = config["layer"]
-        inner_names = variable_names(inner["class_name"], inner["config"])
-        name = inner["config"]["name"]
-        return [f"{side}_{name}/{var}" for side in ("forward", "backward") for var in inner_names]
-    if class_name == "TimeDistributed":
-        inner = config["layer"]
-        return variable_names(inner["class_name"], inner["config"])
-    return []
-
-
 def _keras3_var_groups(class_name: str, config: Config) -> list[tuple[str, list[str]]]:
     """``(subgroup, variable names)`` pairs of a layer in a ``.keras`` weight store."""
-    if class_name in _RECURRENT_LAYERS:
+    if class_name in RECURRENT_LAYERS:
         return [("cell/vars", variable_names(class_name, config))]
     if class_name == "Bidirectional":
         inner = config["layer"]
@@ -218,11 +180,17 @@ def _last_part(stored_name: str) -> str:
 
 
 def _split_by_layer(model: KerasModelFile, nested: Config, stored: StoredWeights) -> dict[str, StoredWeights]:
-    """Assign a nested model's weights (``[outer/]layer/.../var[:0]``) to its layers."""
-    names = {layer["config"].get("name") for layer in _layers_of(nested)}
+    """Assign a nested model's weights (``[outer/]layer/.../var[:0]``) to its direct layers.
+
+    A weight names its leaf layer, which may sit in a deeper nested model: it belongs to the
+    direct layer that is, or contains, the first layer its name mentions."""
+    owners: dict[str, str] = {}
+    for layer in _layers_of(nested):
+        for name in _names_within(layer):
+            owners.setdefault(name, layer["config"].get("name"))
     split: dict[str, StoredWeights] = {}
     for stored_name, dataset in stored:
-        owner = next((part for part in stored_name.split("/")[:-1] if part in names), None)
+        owner = next((owners[p] for p in stored_name.split("/")[:-1] if p in owners), None)
         if owner is None:
             raise SourceError(
                 f"{model.path}: weight {stored_name!r} of nested model "
@@ -230,6 +198,13 @@ def _split_by_layer(model: KerasModelFile, nested: Config, stored: StoredWeights
             )
         split.setdefault(owner, []).append((stored_name, dataset))
     return split
+
+
+def _names_within(layer: Config) -> Iterator[str]:
+    yield layer["config"].get("name")
+    if layer["class_name"] in MODEL_CLASSES:
+        for inner in _layers_of(layer):
+            yield from _names_within(inner)
 
 
 def read_weights(model: KerasModelFile, topology: Config) -> NamedWeights:
