@@ -1,11 +1,12 @@
 """Parity benchmarks: seconds per backend for a MobileNetV2-sized model, and tolerance measurements.
 
-    python bench/bench_parity.py               # parity seconds, MobileNetV2 224x224 (cpu, wasm)
+    python bench/bench_parity.py               # parity seconds, MobileNetV2 224x224 (cpu, wasm),
+                                               # layers and graph artifacts from our converters
     python bench/bench_parity.py --tolerances  # errors per quantization, the data behind the
                                                # defaults in tfjs_build/parity/tolerances.py
 
-Artifacts are written by hand from tf_keras models (tests/parity/handmade.py), so the numbers do
-not depend on a converter.
+For the tolerance measurements, artifacts are written by hand from tf_keras models
+(tests/parity/handmade.py), so those numbers do not depend on a converter.
 """
 
 from __future__ import annotations
@@ -166,29 +167,34 @@ def measure_tolerances(seeds: int, models: list[str]) -> None:
                 )
 
 
-def bench_seconds(size: int, repeats: int) -> None:
-    """Time check_parity on MobileNetV2 (``size`` x ``size``) per backend."""
-    handmade = _handmade()
-    import tf_keras as K
+def bench_seconds(size: int, repeats: int, formats: list[str]) -> None:
+    """Time check_parity on Keras 3 MobileNetV2 (``size`` x ``size``) per format and backend."""
+    import keras
 
-    model = K.applications.MobileNetV2(weights=None, input_shape=(size, size, 3))
+    from tfjs_build.artifact import write_artifact
+    from tfjs_build.graph import convert_keras_to_graph
+    from tfjs_build.layers import convert_keras_to_layers
+
+    converters = {"layers": convert_keras_to_layers, "graph": convert_keras_to_graph}
+    model = keras.applications.MobileNetV2(weights=None, input_shape=(size, size, 3))
     with tempfile.TemporaryDirectory() as scratch:
-        source = Path(scratch) / "mobilenet_v2.h5"
+        source = Path(scratch) / "mobilenet_v2.keras"
         model.save(source)
-        art = handmade.write_layers_artifact(model, Path(scratch) / "art")
-        params = model.count_params()
-        print(f"MobileNetV2 {size}x{size}, {params:,} parameters, batch 2")
-        for backend in ("cpu", "wasm"):
-            for _ in range(repeats):
-                started = time.perf_counter()
-                report = check_parity(art, source, backends=(backend,))
-                total = time.perf_counter() - started
-                reference, tfjs = report.seconds["reference"], report.seconds[backend]
-                print(
-                    f"{backend}: check_parity {total:.2f} s (reference {reference:.2f} s, "
-                    f"TF.js {tfjs:.2f} s), passed={report.passed}",
-                    flush=True,
-                )
+        print(f"MobileNetV2 {size}x{size}, {model.count_params():,} parameters, probes of batch 2")
+        for fmt in formats:
+            art = Path(scratch) / fmt
+            write_artifact(converters[fmt](source), art)
+            for backend in ("cpu", "wasm"):
+                for _ in range(repeats):
+                    started = time.perf_counter()
+                    report = check_parity(art, source, backends=(backend,))
+                    total = time.perf_counter() - started
+                    reference, tfjs = report.seconds["reference"], report.seconds[backend]
+                    print(
+                        f"{fmt} {backend}: check_parity {total:.2f} s (probes + reference "
+                        f"{reference:.2f} s, TF.js {tfjs:.2f} s), passed={report.passed}",
+                        flush=True,
+                    )
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -198,11 +204,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--models", nargs="*", default=list(MODELS))
     parser.add_argument("--size", type=int, default=224)
     parser.add_argument("--repeats", type=int, default=2)
+    parser.add_argument("--formats", nargs="*", default=["layers", "graph"])
     args = parser.parse_args(argv)
     if args.tolerances:
         measure_tolerances(args.seeds, args.models)
     else:
-        bench_seconds(args.size, args.repeats)
+        bench_seconds(args.size, args.repeats, args.formats)
     return 0
 
 
