@@ -35,7 +35,14 @@ def test_float32_layers_model_passes_on_cpu_and_wasm(float32_report) -> None:
         assert [o["name"] for o in backend["outputs"]] == ["logits", "probs"]
         for output in backend["outputs"]:
             assert output["shape"][0] == 2 and output["max_abs_error"] < 1e-5
-    assert record["inputs"] == {"kind": "probes", "seed": 0, "batch": 2}
+    assert record["inputs"] == {
+        "kind": "probes",
+        "seed": 0,
+        "batch": 2,
+        "dim_default": 32,
+        "float_range": [-1.0, 1.0],
+        "shapes": {},
+    }
     assert record["tolerance"]["quantization"] is None and record["reference"] == "tf_keras"
     lines = float32_report.summary().splitlines()
     assert len(lines) == 4 and lines[0].startswith("[cpu] logits: max abs error")
@@ -133,7 +140,22 @@ def test_tfjs_unable_to_run_the_artifact_is_a_failed_backend(tmp_path: Path) -> 
     assert "reset_after" in (report.failure_message() or "")
 
 
-def test_probes_match_what_check_parity_used(mlp_dir: Path, float32_report) -> None:
-    probes = make_probes(read_model_json(mlp_dir / "float32"), seed=0)
-    assert list(probes) == ["features"] and probes["features"].shape == (2, 12)
-    assert float32_report.record["inputs"]["seed"] == 0
+def test_probe_options_reach_the_probes_and_the_record(mlp_dir: Path) -> None:
+    report = check_parity(
+        mlp_dir / "float32",
+        mlp_dir / "mlp.h5",
+        backends=("wasm",),
+        seed=9,
+        shapes={"features": (3, 12)},
+        float_range=(0.0, 2.0),
+    )
+    assert report.passed
+    inputs = report.record["inputs"]
+    assert (inputs["seed"], inputs["shapes"], inputs["float_range"]) == (
+        9,
+        {"features": [3, 12]},
+        [0.0, 2.0],
+    )
+    assert report.record["backends"][0]["outputs"][0]["shape"] == [3, 5]
+    probes = make_probes(read_model_json(mlp_dir / "float32"), seed=9, shapes={"features": (3, 12)})
+    assert probes["features"].shape == (3, 12)

@@ -24,7 +24,7 @@ def test_errors_worst_element_and_pass() -> None:
     # allowed at [1, 0] is 0.001 + 0.01 * 10 = 0.101, so the worst *ratio* is [0, 2]: 0.0005 / 0.001
     assert result.worst_index == (0, 2)
     assert result.worst_reference == 0.0 and result.worst_candidate == pytest.approx(0.0005)
-    assert result.passed and result.mismatches == 0
+    assert result.passed and result.mismatches == 0 and result.dtype == "float32"
 
 
 def test_an_element_beyond_tolerance_fails_and_is_described() -> None:
@@ -73,6 +73,7 @@ def test_integer_and_string_outputs_must_be_equal() -> None:
         "ids", np.array([1, 2, 3], np.int64), np.array([1, 2, 4], np.int32), TIGHT
     )
     assert not ints.passed and ints.max_abs_error == 1.0 and ints.worst_index == (2,)
+    assert ints.dtype == "int64"
     assert (ints.worst_reference, ints.worst_candidate) == (3.0, 4.0)
     assert ints.describe(TIGHT).endswith("FAILED: 1 of 3 element(s) differ (must be equal)")
     words = compare_output("w", np.array([b"a", b"b"], object), np.array(["a", "c"], object), TIGHT)

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import time
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 import numpy as np
@@ -79,10 +79,13 @@ def check_parity(
     batch: int = DEFAULT_BATCH,
     dim_default: int = DEFAULT_DIM,
     float_range: tuple[float, float] = DEFAULT_FLOAT_RANGE,
+    shapes: Mapping[str, Sequence[int]] | None = None,
 ) -> ParityReport:
     """Check the artifact in ``artifact_dir`` against ``source`` on every backend in ``backends``.
 
-    Inputs are ``samples`` (``.npy``/``.npz``) when given, else probes for ``seed``. The tolerance
+    Inputs are ``samples`` (``.npy``/``.npz``) when given, else probes for ``seed`` (``batch``,
+    ``dim_default`` for other unknown dimensions, ``shapes`` per input name, floats in
+    ``float_range``; see :func:`~tfjs_build.parity.probes.make_probes`). The tolerance
     is ``tolerance`` when given, else the default for ``quantization``; ``quantization=None``
     reads it from the artifact's weights manifest (the coarsest quantized dtype it holds).
     ``signature`` names the SavedModel signature the artifact was made from. TF.js failing to run
@@ -104,9 +107,21 @@ def check_parity(
         }
     else:
         inputs = make_probes(
-            model_json, seed=seed, batch=batch, dim_default=dim_default, float_range=float_range
+            model_json,
+            seed=seed,
+            batch=batch,
+            dim_default=dim_default,
+            float_range=float_range,
+            shapes=shapes,
         )
-        inputs_record = {"kind": "probes", "seed": seed, "batch": batch}
+        inputs_record = {
+            "kind": "probes",
+            "seed": seed,
+            "batch": batch,
+            "dim_default": dim_default,
+            "float_range": [float(float_range[0]), float(float_range[1])],
+            "shapes": {name: list(inputs[name].shape) for name in sorted(shapes or {})},
+        }
     if quantization is None:
         quantization = artifact_quantization(model_json)
     tolerance = tolerance or default_tolerance(quantization)

@@ -130,27 +130,20 @@ def _compare_floats(
         nonzero = (ref != 0) & np.isfinite(ref)
         rel = np.where(nonzero, diff / np.where(nonzero, np.abs(ref), 1.0), 0.0)
         ratio = diff / np.maximum(allowed, np.finfo(np.float64).tiny)
-    mismatches = int(np.count_nonzero(bad))
-    worst = np.unravel_index(int(np.argmax(ratio)), ref.shape) if ref.size else None
     agreement = argmax_agreement(reference, candidate)
-    passed = mismatches == 0 and (
-        tolerance.min_argmax_agreement is None
-        or agreement is None
-        or agreement >= tolerance.min_argmax_agreement
-    )
-    return OutputComparison(
-        name=name,
-        shape=reference.shape,
-        candidate_shape=candidate.shape,
-        dtype=str(reference.dtype),
-        max_abs_error=float(diff.max()) if diff.size else 0.0,
-        max_rel_error=float(rel.max()) if rel.size else 0.0,
-        worst_index=None if worst is None else tuple(int(i) for i in worst),
-        worst_reference=None if worst is None else float(ref[worst]),
-        worst_candidate=None if worst is None else float(cand[worst]),
-        mismatches=mismatches,
-        argmax_agreement=agreement,
-        passed=passed,
+    minimum = tolerance.min_argmax_agreement
+    argmax_ok = minimum is None or agreement is None or agreement >= minimum
+    return _summary(
+        name,
+        str(reference.dtype),
+        (ref, cand),
+        diff,
+        ratio,
+        bad,
+        float(rel.max()) if rel.size else 0.0,
+        agreement,
+        argmax_ok=argmax_ok,
+        exact=False,
     )
 
 
@@ -163,22 +156,52 @@ def _compare_exact(name: str, reference: np.ndarray, candidate: np.ndarray) -> O
         ref_v, cand_v = reference.astype(np.int64), candidate.astype(np.int64)
         unequal = ref_v != cand_v
         diff = np.abs(ref_v - cand_v).astype(np.float64)
-    mismatches = int(np.count_nonzero(unequal))
-    worst = np.unravel_index(int(np.argmax(diff)), diff.shape) if diff.size else None
+    max_rel = math.inf if unequal.any() else 0.0
+    return _summary(
+        name,
+        str(reference.dtype),
+        (ref_v, cand_v),
+        diff,
+        diff,
+        unequal,
+        max_rel,
+        None,
+        True,
+        exact=True,
+    )
+
+
+def _summary(
+    name: str,
+    dtype: str,
+    values: tuple[np.ndarray, np.ndarray],
+    diff: np.ndarray,
+    ranking: np.ndarray,
+    bad: np.ndarray,
+    max_rel: float,
+    agreement: float | None,
+    argmax_ok: bool,
+    *,
+    exact: bool,
+) -> OutputComparison:
+    """The comparison of equal-shaped outputs; the worst element is where ``ranking`` peaks."""
+    ref, cand = values
+    worst = np.unravel_index(int(np.argmax(ranking)), ranking.shape) if ranking.size else None
+    mismatches = int(np.count_nonzero(bad))
     return OutputComparison(
         name=name,
-        shape=reference.shape,
-        candidate_shape=candidate.shape,
-        dtype=str(reference.dtype),
+        shape=ref.shape,
+        candidate_shape=cand.shape,
+        dtype=dtype,
         max_abs_error=float(diff.max()) if diff.size else 0.0,
-        max_rel_error=0.0 if not mismatches else math.inf,
+        max_rel_error=max_rel,
         worst_index=None if worst is None else tuple(int(i) for i in worst),
-        worst_reference=None if worst is None else _scalar(ref_v[worst]),
-        worst_candidate=None if worst is None else _scalar(cand_v[worst]),
+        worst_reference=None if worst is None else _scalar(ref[worst]),
+        worst_candidate=None if worst is None else _scalar(cand[worst]),
         mismatches=mismatches,
-        argmax_agreement=None,
-        passed=mismatches == 0,
-        exact=True,
+        argmax_agreement=agreement,
+        passed=mismatches == 0 and argmax_ok,
+        exact=exact,
     )
 
 

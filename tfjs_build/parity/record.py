@@ -44,6 +44,9 @@ class _ProbeInputs(TypedDict):
     kind: Literal["probes"]
     seed: int
     batch: int
+    dim_default: int
+    float_range: list[float]
+    shapes: dict[str, list[int]]
 
 
 class _SampleInputs(TypedDict):
