@@ -10,7 +10,12 @@ import pytest
 
 from tfjs_build.errors import TfjsBuildError
 from tfjs_build.parity.compare import argmax_agreement, compare_output
-from tfjs_build.parity.tolerances import Tolerance, artifact_quantization, default_tolerance
+from tfjs_build.parity.tolerances import (
+    Tolerance,
+    artifact_quantization,
+    default_tolerance,
+    resolve_tolerance,
+)
 
 TIGHT = Tolerance(atol=1e-3, rtol=1e-2)
 
@@ -105,6 +110,14 @@ def test_default_tolerances_loosen_with_coarser_quantization() -> None:
         default_tolerance("int4")
     with pytest.raises(TfjsBuildError, match="must not be negative"):
         Tolerance(atol=-1.0, rtol=0.0)
+
+
+def test_overrides_keep_the_other_defaults() -> None:
+    uint8 = default_tolerance("uint8")
+    custom = resolve_tolerance("uint8", atol=0.5, min_argmax_agreement=0.9)
+    assert (custom.atol, custom.rtol, custom.scale_tol) == (0.5, uint8.rtol, uint8.scale_tol)
+    assert custom.min_argmax_agreement == 0.9
+    assert resolve_tolerance(None) == default_tolerance(None)
 
 
 def test_quantization_is_read_from_the_manifest() -> None:

@@ -45,6 +45,7 @@ from tfjs_build.parity.tolerances import (
     Tolerance,
     artifact_quantization,
     default_tolerance,
+    resolve_tolerance,
 )
 
 __all__ = [
@@ -60,6 +61,7 @@ __all__ = [
     "dumps_record",
     "load_samples",
     "make_probes",
+    "resolve_tolerance",
     "skipped_record",
     "skipped_report",
 ]

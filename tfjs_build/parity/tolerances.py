@@ -40,7 +40,7 @@ between classes it flips under any quantization; set ``min_argmax_agreement`` to
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from tfjs_build.errors import TfjsBuildError
@@ -108,3 +108,25 @@ def default_tolerance(quantization: str | None) -> Tolerance:
         raise TfjsBuildError(
             f"unknown quantization {quantization!r} for parity tolerances; use one of {known}"
         ) from None
+
+
+def resolve_tolerance(
+    quantization: str | None,
+    *,
+    atol: float | None = None,
+    rtol: float | None = None,
+    scale_tol: float | None = None,
+    min_argmax_agreement: float | None = None,
+) -> Tolerance:
+    """The default for ``quantization`` with the given fields overridden (``None``: keep)."""
+    overrides: dict[str, float] = {
+        key: value
+        for key, value in (
+            ("atol", atol),
+            ("rtol", rtol),
+            ("scale_tol", scale_tol),
+            ("min_argmax_agreement", min_argmax_agreement),
+        )
+        if value is not None
+    }
+    return replace(default_tolerance(quantization), **overrides)
