@@ -110,3 +110,28 @@ def test_keras_lambda_graph_model_needs_the_opt_in(tmp_path: Path) -> None:
         tmp_path / "graph", tmp_path / "lambda.keras", allow_unsafe_deserialization=True
     )
     assert report.passed, report.summary()
+
+
+def test_keras3_embedding_model_with_dict_inputs_and_two_outputs(tmp_path: Path) -> None:
+    """Integer probes must stay below the Embedding's 5 rows (TensorFlow rejects larger ids)."""
+    import keras
+
+    from tfjs_build.layers import convert_keras_to_layers
+
+    keras.utils.set_random_seed(5)
+    tokens = keras.Input((6,), dtype="int32", name="tokens")
+    extra = keras.Input((3,), name="extra")
+    encoded = keras.layers.LSTM(4)(keras.layers.Embedding(5, 4)(tokens))
+    joined = keras.layers.Concatenate()([encoded, extra])
+    model = keras.Model(
+        {"tokens": tokens, "extra": extra},
+        [keras.layers.Dense(2, name="score")(joined), keras.layers.Dense(3, name="tag")(joined)],
+    )
+    model.save(tmp_path / "text.keras")
+    write_artifact(convert_keras_to_layers(tmp_path / "text.keras"), tmp_path / "layers")
+    specs = {spec.name: spec for spec in input_specs(read_model_json(tmp_path / "layers"))}
+    assert specs["tokens"].int_high == 5 and specs["extra"].int_high is None
+    report = check_parity(tmp_path / "layers", tmp_path / "text.keras")
+    assert report.passed, report.summary()
+    outputs = [o["name"] for o in report.record["backends"][0]["outputs"]]
+    assert outputs == ["score", "tag"]
