@@ -84,3 +84,40 @@ def test_fused_matmul_with_tanh_is_split() -> None:
     bias = by_name[by_name["dense"].input[0]]
     assert bias.op == "BiasAdd" and by_name[bias.input[0]].op == "MatMul"
     assert list(by_name[bias.input[0]].input) == ["x", "w"]
+
+
+@pytest.fixture(scope="session")
+def batch_norm_chain_case(model_dir: Path) -> Case:
+    """MobileNet-style blocks: bias-free convolutions, batch norm, relu6; a bias-free Dense."""
+    import keras
+
+    rng = np.random.default_rng(12)
+    inputs = keras.Input((10, 10, 3), name="image")
+    x = keras.layers.Conv2D(8, 3, use_bias=False)(inputs)
+    x = keras.layers.BatchNormalization()(x)
+    x = keras.layers.ReLU(6.0)(x)
+    x = keras.layers.DepthwiseConv2D(3, use_bias=False, depth_multiplier=2)(x)
+    x = keras.layers.BatchNormalization()(x)
+    x = keras.layers.ReLU()(x)
+    x = keras.layers.GlobalAveragePooling2D()(x)
+    outputs = keras.layers.Dense(4, use_bias=False, activation="relu", name="features")(x)
+    model = keras.Model(inputs, outputs)
+    for variable in model.weights:
+        variable.assign(rng.uniform(0.05, 0.35, variable.shape).astype("float32"))
+    path = model_dir / "bn_chain.keras"
+    model.save(path)
+    feed = {"image": rng.normal(size=(2, 10, 10, 3)).astype("float32")}
+    return Case(path, feed, {"features": np.asarray(model(feed["image"], training=False))})
+
+
+def test_bias_free_chains_are_fused_with_folded_batch_norms(batch_norm_chain_case: Case, tmp_path: Path) -> None:
+    report = ConversionReport()
+    artifact = convert_keras_to_graph(batch_norm_chain_case.path, report=report)
+    ops = [node["op"] for node in artifact.topology["node"]]
+    assert report.fused_added >= 2
+    assert ops.count("_FusedConv2D") == 1 and ops.count("FusedDepthwiseConv2dNative") == 1
+    assert ops.count("_FusedMatMul") == 1
+    assert not {"Mul", "Relu6", "Relu", "Conv2D", "DepthwiseConv2dNative", "MatMul"} & set(ops)
+    assert_runs_like_tensorflow(
+        write(artifact, tmp_path / "model"), batch_norm_chain_case.inputs, batch_norm_chain_case.expected
+    )

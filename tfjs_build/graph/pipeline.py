@@ -8,6 +8,7 @@ from typing import Any
 
 from tfjs_build.artifact import Artifact
 from tfjs_build.graph.batch_norm import expand_batch_norms
+from tfjs_build.graph.contraction_fusion import fuse_contractions
 from tfjs_build.graph.einsum import rewrite_einsums
 from tfjs_build.graph.export import build_artifact
 from tfjs_build.graph.freeze import FrozenGraph
@@ -34,6 +35,7 @@ class ConversionReport:
     nodes_after: int = 0
     fused_kept: int = 0
     fused_split: int = 0
+    fused_added: int = 0
     rewrites: dict[str, int] = field(default_factory=dict)
     debug_ops_stripped: int = 0
 
@@ -45,6 +47,8 @@ def optimize_for_tfjs(frozen: FrozenGraph, backends: Sequence[str], report: Conv
     report.debug_ops_stripped = strip_debug_ops(graph_def)
     fusion = apply_fusion_policy(graph_def, backends)
     report.fused_kept, report.fused_split = fusion["kept"], fusion["split"]
+    protected = {b.node for b in frozen.inputs} | {b.node for b in frozen.outputs}
+    report.fused_added = fuse_contractions(graph_def, backends, protected)
     report.rewrites = apply_exact_rewrites(graph_def)
     batch_norms = expand_batch_norms(graph_def)
     if batch_norms:
