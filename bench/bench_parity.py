@@ -122,6 +122,7 @@ MODELS: dict[str, Callable[[], Any]] = {
     "mobilenet_v2_96_logits": mobilenet_v2(96, None),
     "mobilenet_v2_96_logits_x30": scaled_logits(mobilenet_v2(96, None), 30.0),
     "mobilenet_v2_96_x30": scaled_logits(mobilenet_v2(96), 30.0),
+    "mobilenet_v2_224_logits_x30": scaled_logits(mobilenet_v2(224, None), 30.0),
 }
 QUANTIZATIONS = (None, "float16", "uint16", "uint8")
 RTOLS = (1e-3, 1e-2, 5e-2)

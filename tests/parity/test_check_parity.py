@@ -12,6 +12,7 @@ import pytest
 
 from tests.parity.handmade import write_layers_artifact
 from tfjs_build.artifact import read_model_json
+from tfjs_build.errors import TfjsBuildError
 from tfjs_build.parity import (
     ParityError,
     ProbeError,
@@ -125,6 +126,15 @@ def test_samples_with_wrong_names_are_a_clear_error(mlp_dir: Path, tmp_path: Pat
         f"{path}: missing input(s) features; unknown name(s) feature; "
         "the model's inputs are features"
     )
+
+
+@pytest.mark.parametrize(
+    ("backends", "message"),
+    [((), "at least one TF.js backend"), (("cpu", "webgpu"), "unknown TF.js backend")],
+)
+def test_backends_are_checked_first(mlp_dir: Path, backends: tuple, message: str) -> None:
+    with pytest.raises(TfjsBuildError, match=message):
+        check_parity(mlp_dir / "float32", mlp_dir / "mlp.h5", backends=backends)
 
 
 def test_tfjs_unable_to_run_the_artifact_is_a_failed_backend(tmp_path: Path) -> None:

@@ -181,6 +181,19 @@ def test_probes_are_byte_identical_across_processes(tmp_path: Path) -> None:
     assert len(digests) == 1 and len(next(iter(digests))) == 64
 
 
+@pytest.mark.parametrize(
+    ("options", "message"),
+    [
+        ({"seed": -1}, "seed must be zero or positive"),
+        ({"batch": 0}, "probe sizes must be positive"),
+        ({"float_range": (1.0, 1.0)}, "low < high"),
+    ],
+)
+def test_bad_probe_options(two_input_json: dict, options: dict, message: str) -> None:
+    with pytest.raises(ProbeError, match=message):
+        make_probes(two_input_json, **options)
+
+
 def test_shapes_override_and_unknown_names_rejected(two_input_json: dict) -> None:
     probes = make_probes(two_input_json, shapes={"image": (1, 8, 4, 3)})
     assert probes["image"].shape == (1, 8, 4, 3)

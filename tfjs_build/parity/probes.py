@@ -54,6 +54,7 @@ def make_probes(
     from its own PCG64 stream keyed by ``(seed, crc32(name))``, so they are byte-identical across
     runs, processes and machines, and do not change when other inputs are added.
     """
+    _check_options(seed, batch, dim_default, float_range)
     shapes = dict(shapes or {})
     unknown = sorted(set(shapes) - {spec.name for spec in input_specs(model_json)})
     if unknown:
@@ -67,6 +68,20 @@ def make_probes(
         rng = np.random.Generator(np.random.PCG64([seed, zlib.crc32(spec.name.encode())]))
         probes[spec.name] = _values(spec, shape, rng, float_range, int_range)
     return probes
+
+
+def _check_options(
+    seed: int, batch: int, dim_default: int, float_range: tuple[float, float]
+) -> None:
+    if seed < 0:
+        raise ProbeError(f"the parity seed must be zero or positive, got {seed}")
+    if batch < 1 or dim_default < 1:
+        raise ProbeError(f"probe sizes must be positive (batch {batch}, dim_default {dim_default})")
+    low, high = float_range
+    if not low < high:
+        raise ProbeError(
+            f"the probe float range must be (low, high) with low < high, got {float_range}"
+        )
 
 
 def concrete_shape(spec: InputSpec, *, batch: int, dim_default: int) -> tuple[int, ...]:

@@ -1,0 +1,211 @@
+"""Run a parity check: inputs, the reference in TensorFlow/Keras, each backend in TF.js."""
+
+from __future__ import annotations
+
+import hashlib
+import time
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from tfjs_build.artifact import read_model_json
+from tfjs_build.errors import RuntimeFailure, TfjsBuildError
+from tfjs_build.parity.compare import compare_outputs
+from tfjs_build.parity.model_io import input_specs, model_format, output_names
+from tfjs_build.parity.probes import (
+    DEFAULT_BATCH,
+    DEFAULT_DIM,
+    DEFAULT_FLOAT_RANGE,
+    check_samples,
+    load_samples,
+    make_probes,
+)
+from tfjs_build.parity.record import (
+    BackendRecord,
+    InputsRecord,
+    ParityRecord,
+    ToleranceRecord,
+)
+from tfjs_build.parity.reference import run_reference
+from tfjs_build.parity.report import BackendResult, ParityReport
+from tfjs_build.parity.tolerances import Tolerance, artifact_quantization, default_tolerance
+
+DEFAULT_BACKENDS = ("cpu", "wasm")
+"""Both, by default: their kernels differ, and so can their numbers."""
+
+
+def check_parity(
+    artifact_dir: Path,
+    source: Path,
+    *,
+    backends: Sequence[str] = DEFAULT_BACKENDS,
+    seed: int = 0,
+    samples: Path | None = None,
+    tolerance: Tolerance | None = None,
+    quantization: str | None = None,
+    signature: str = "serving_default",
+    allow_unsafe_deserialization: bool = False,
+    batch: int = DEFAULT_BATCH,
+    dim_default: int = DEFAULT_DIM,
+    float_range: tuple[float, float] = DEFAULT_FLOAT_RANGE,
+    shapes: Mapping[str, Sequence[int]] | None = None,
+) -> ParityReport:
+    """Check the artifact in ``artifact_dir`` against ``source`` on every backend in ``backends``.
+
+    Inputs are ``samples`` (``.npy``/``.npz``) when given, else probes for ``seed`` (``batch``,
+    ``dim_default`` for other unknown dimensions, ``shapes`` per input name, floats in
+    ``float_range``; see :func:`~tfjs_build.parity.probes.make_probes`). The tolerance
+    is ``tolerance`` when given, else the default for ``quantization``; ``quantization=None``
+    reads it from the artifact's weights manifest (the coarsest quantized dtype it holds).
+    ``signature`` names the SavedModel signature the artifact was made from. TF.js failing to run
+    the artifact is recorded as a failed backend; a bad source or artifact raises.
+    """
+    _check_backends(backends)
+    artifact_dir, started = Path(artifact_dir), time.perf_counter()
+    model_json = read_model_json(artifact_dir)
+    fmt = model_format(model_json)
+    if samples is not None:
+        inputs, inputs_record = _sample_inputs(model_json, Path(samples))
+    else:
+        inputs, inputs_record = _probe_inputs(
+            model_json,
+            seed=seed,
+            batch=batch,
+            dim_default=dim_default,
+            float_range=float_range,
+            shapes=shapes,
+        )
+    if quantization is None:
+        quantization = artifact_quantization(model_json)
+    tolerance = tolerance or default_tolerance(quantization)
+
+    reference = run_reference(
+        Path(source),
+        inputs,
+        output_names(model_json),
+        graph=fmt == "graph-model",
+        signature=signature,
+        allow_unsafe_deserialization=allow_unsafe_deserialization,
+    )
+    seconds = {"reference": time.perf_counter() - started}
+    results = []
+    for backend in backends:
+        started = time.perf_counter()
+        results.append(_run_backend(artifact_dir, backend, inputs, reference.outputs, tolerance))
+        seconds[backend] = time.perf_counter() - started
+
+    record: ParityRecord = {
+        "skipped": False,
+        "passed": all(result.passed for result in results),
+        "format": fmt,
+        "reference": reference.description,
+        "inputs": inputs_record,
+        "tolerance": _tolerance_record(tolerance, quantization),
+        "backends": [_backend_record(result) for result in results],
+    }
+    return ParityReport(
+        record=record,
+        results=tuple(results),
+        tolerance=tolerance,
+        artifact=str(artifact_dir),
+        seconds=seconds,
+    )
+
+
+def _check_backends(backends: Sequence[str]) -> None:
+    from tfjs_build.runtime import BACKENDS
+
+    if not backends:
+        raise TfjsBuildError(
+            "parity needs at least one TF.js backend; to switch parity off, say so with a reason"
+        )
+    unknown = [name for name in backends if name not in BACKENDS]
+    if unknown:
+        raise TfjsBuildError(
+            f"unknown TF.js backend(s) {', '.join(unknown)} for parity; use {', '.join(BACKENDS)}"
+        )
+
+
+def _sample_inputs(
+    model_json: Mapping[str, Any], path: Path
+) -> tuple[dict[str, np.ndarray], InputsRecord]:
+    specs = input_specs(model_json)
+    loaded = load_samples(path, [spec.name for spec in specs])
+    record: InputsRecord = {
+        "kind": "samples",
+        "file": path.name,
+        "sha256": hashlib.sha256(path.read_bytes()).hexdigest(),
+    }
+    return check_samples(loaded, specs, str(path)), record
+
+
+def _probe_inputs(
+    model_json: Mapping[str, Any],
+    *,
+    seed: int,
+    batch: int,
+    dim_default: int,
+    float_range: tuple[float, float],
+    shapes: Mapping[str, Sequence[int]] | None,
+) -> tuple[dict[str, np.ndarray], InputsRecord]:
+    inputs = make_probes(
+        model_json,
+        seed=seed,
+        batch=batch,
+        dim_default=dim_default,
+        float_range=float_range,
+        shapes=shapes,
+    )
+    record: InputsRecord = {
+        "kind": "probes",
+        "seed": seed,
+        "batch": batch,
+        "dim_default": dim_default,
+        "float_range": [float(float_range[0]), float(float_range[1])],
+        "shapes": {name: list(inputs[name].shape) for name in sorted(shapes or {})},
+    }
+    return inputs, record
+
+
+def _run_backend(
+    artifact_dir: Path,
+    backend: str,
+    inputs: dict[str, np.ndarray],
+    reference: dict[str, np.ndarray],
+    tolerance: Tolerance,
+) -> BackendResult:
+    from tfjs_build.runtime import run_in_tfjs
+
+    try:
+        candidate = run_in_tfjs(
+            artifact_dir,
+            inputs,
+            backend=backend,  # type: ignore[arg-type]
+            outputs=list(reference),
+        )
+    except RuntimeFailure as exc:
+        return BackendResult(backend, error=" ".join(str(exc).split()))
+    return BackendResult(backend, tuple(compare_outputs(reference, candidate, tolerance)))
+
+
+def _backend_record(result: BackendResult) -> BackendRecord:
+    record: BackendRecord = {
+        "backend": result.backend,
+        "passed": result.passed,
+        "outputs": [comparison.to_record() for comparison in result.comparisons],
+    }
+    if result.error is not None:
+        record["error"] = result.error
+    return record
+
+
+def _tolerance_record(tolerance: Tolerance, quantization: str | None) -> ToleranceRecord:
+    return {
+        "atol": tolerance.atol,
+        "rtol": tolerance.rtol,
+        "scale_tol": tolerance.scale_tol,
+        "min_argmax_agreement": tolerance.min_argmax_agreement,
+        "quantization": quantization,
+    }
