@@ -66,10 +66,11 @@ def check_parity(
     artifact_dir, started = Path(artifact_dir), time.perf_counter()
     model_json = read_model_json(artifact_dir)
     fmt = model_format(model_json)
+    inputs_record: InputsRecord
     if samples is not None:
         inputs, inputs_record = _sample_inputs(model_json, Path(samples))
     else:
-        inputs, inputs_record = _probe_inputs(
+        inputs = make_probes(
             model_json,
             seed=seed,
             batch=batch,
@@ -77,6 +78,14 @@ def check_parity(
             float_range=float_range,
             shapes=shapes,
         )
+        inputs_record = {
+            "kind": "probes",
+            "seed": seed,
+            "batch": batch,
+            "dim_default": dim_default,
+            "float_range": [float(float_range[0]), float(float_range[1])],
+            "shapes": {name: list(inputs[name].shape) for name in sorted(shapes or {})},
+        }
     if quantization is None:
         quantization = artifact_quantization(model_json)
     tolerance = tolerance or default_tolerance(quantization)
@@ -139,34 +148,6 @@ def _sample_inputs(
         "sha256": hashlib.sha256(path.read_bytes()).hexdigest(),
     }
     return check_samples(loaded, specs, str(path)), record
-
-
-def _probe_inputs(
-    model_json: Mapping[str, Any],
-    *,
-    seed: int,
-    batch: int,
-    dim_default: int,
-    float_range: tuple[float, float],
-    shapes: Mapping[str, Sequence[int]] | None,
-) -> tuple[dict[str, np.ndarray], InputsRecord]:
-    inputs = make_probes(
-        model_json,
-        seed=seed,
-        batch=batch,
-        dim_default=dim_default,
-        float_range=float_range,
-        shapes=shapes,
-    )
-    record: InputsRecord = {
-        "kind": "probes",
-        "seed": seed,
-        "batch": batch,
-        "dim_default": dim_default,
-        "float_range": [float(float_range[0]), float(float_range[1])],
-        "shapes": {name: list(inputs[name].shape) for name in sorted(shapes or {})},
-    }
-    return inputs, record
 
 
 def _run_backend(
