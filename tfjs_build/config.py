@@ -103,7 +103,9 @@ class ProjectConfig:
         for spec in self.models:
             if spec.name == name:
                 return spec
-        raise ConfigError(f"no model named {name!r}; configured: {', '.join(m.name for m in self.models) or 'none'}")
+        raise ConfigError(
+            f"no model named {name!r}; configured: {', '.join(m.name for m in self.models) or 'none'}"
+        )
 
 
 def _string(key: str, value: Any) -> str:
@@ -156,7 +158,9 @@ def _subset(choices: tuple[str, ...]) -> Callable[[str, Any], tuple[str, ...]]:
         items = _strings(key, value)
         bad = [v for v in items if v not in choices]
         if bad or not items:
-            raise ConfigError(f"{key} = {value!r}: expected a non-empty list drawn from {', '.join(map(repr, choices))}")
+            raise ConfigError(
+                f"{key} = {value!r}: expected a non-empty list drawn from {', '.join(map(repr, choices))}"
+            )
         return items
 
     return check
@@ -188,12 +192,18 @@ def _check_keys(table: Mapping[str, Any], allowed: set[str], where: str) -> None
     for key in table:
         if key not in allowed:
             close = difflib.get_close_matches(key, sorted(allowed), n=1)
-            hint = f"; did you mean {close[0]!r}?" if close else f"; allowed: {', '.join(sorted(allowed))}"
+            hint = (
+                f"; did you mean {close[0]!r}?"
+                if close
+                else f"; allowed: {', '.join(sorted(allowed))}"
+            )
             raise ConfigError(f"unknown key {key!r} in {where}{hint}")
 
 
 def _model_settings(table: Mapping[str, Any], where: str) -> dict[str, Any]:
-    return {key: MODEL_KEYS[key](f"{where}.{key}", table[key]) for key in MODEL_KEYS if key in table}
+    return {
+        key: MODEL_KEYS[key](f"{where}.{key}", table[key]) for key in MODEL_KEYS if key in table
+    }
 
 
 def _spec(root: Path, name: str, source: Path, output: Path, settings: dict[str, Any]) -> ModelSpec:
@@ -222,17 +232,29 @@ def _spec(root: Path, name: str, source: Path, output: Path, settings: dict[str,
     return ModelSpec(name, source, output, options, parity)
 
 
-def _expand(root: Path, entry: Mapping[str, Any], defaults: dict[str, Any], output_root: Path, where: str) -> list[ModelSpec]:
+def _expand(
+    root: Path, entry: Mapping[str, Any], defaults: dict[str, Any], output_root: Path, where: str
+) -> list[ModelSpec]:
     _check_keys(entry, set(ENTRY_KEYS) | set(MODEL_KEYS), where)
     if "source" not in entry:
-        raise ConfigError(f"{where} has no 'source' (the model file or SavedModel directory to convert)")
+        raise ConfigError(
+            f"{where} has no 'source' (the model file or SavedModel directory to convert)"
+        )
     source = _string(f"{where}.source", entry["source"])
     name = _string(f"{where}.name", entry["name"]) if "name" in entry else None
     output = _string(f"{where}.output", entry["output"]) if "output" in entry else None
     settings = {**defaults, **_model_settings(entry, where)}
     if not _GLOB_CHARS & set(source):
         model_name = name or Path(source).stem
-        return [_spec(root, model_name, Path(source), Path(output) if output else output_root / model_name, settings)]
+        return [
+            _spec(
+                root,
+                model_name,
+                Path(source),
+                Path(output) if output else output_root / model_name,
+                settings,
+            )
+        ]
     specs = []
     for match in sorted(glob.glob(source, root_dir=root)):
         stem = Path(match).stem
@@ -257,9 +279,13 @@ def parse_config(table: Mapping[str, Any], root: Path) -> ProjectConfig:
     seen: dict[str, ModelSpec] = {}
     for spec in models:
         if spec.name in seen:
-            raise ConfigError(f"two models are named {spec.name!r} (sources {seen[spec.name].source} and {spec.source}); give each a unique name")
+            raise ConfigError(
+                f"two models are named {spec.name!r} (sources {seen[spec.name].source} and {spec.source}); give each a unique name"
+            )
         if not spec.name.replace("-", "").replace("_", "").replace(".", "").isalnum():
-            raise ConfigError(f"model name {spec.name!r}: use letters, digits, '-', '_' and '.' only")
+            raise ConfigError(
+                f"model name {spec.name!r}: use letters, digits, '-', '_' and '.' only"
+            )
         seen[spec.name] = spec
     outputs = [spec.output for spec in models]
     for spec in models:
@@ -280,12 +306,16 @@ def load_config(root: Path = Path(".")) -> ProjectConfig:
     try:
         document = tomllib.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
-        raise ConfigError(f"{path} does not exist; tfjs-build reads its configuration from [tool.tfjs-build] there") from None
+        raise ConfigError(
+            f"{path} does not exist; tfjs-build reads its configuration from [tool.tfjs-build] there"
+        ) from None
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{path} is not valid TOML: {exc}") from None
     table = document.get("tool", {}).get("tfjs-build")
     if table is None:
-        raise ConfigError(f"{path} has no [tool.tfjs-build] table; add one with [[tool.tfjs-build.models]] entries")
+        raise ConfigError(
+            f"{path} has no [tool.tfjs-build] table; add one with [[tool.tfjs-build.models]] entries"
+        )
     try:
         return parse_config(table, root)
     except ConfigError as exc:

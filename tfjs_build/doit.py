@@ -34,13 +34,23 @@ from tfjs_build.sources import H5_SUFFIXES
 _FILE_SUFFIXES = (*H5_SUFFIXES, ".keras")
 
 
+def _shown(path: Path) -> str:
+    """``path`` relative to the working directory when it lies below it (as doit users write them)."""
+    try:
+        return path.relative_to(Path.cwd()).as_posix()
+    except ValueError:
+        return str(path)
+
+
 def _file_deps(spec: ModelSpec, root: Path) -> list[str]:
     source = root / spec.source
     if source.exists():
-        return [str(p) for p in source_files(source)]
-    if source.suffix.lower() in _FILE_SUFFIXES:
-        return [str(source)]
-    return [str(source / "saved_model.pb")]
+        files = source_files(source)
+    elif source.suffix.lower() in _FILE_SUFFIXES:
+        files = [source]
+    else:
+        files = [source / "saved_model.pb"]
+    return [_shown(p) for p in files]
 
 
 def _is_fresh(spec: ModelSpec, config: ProjectConfig) -> bool:
@@ -85,7 +95,11 @@ def _clean(spec: ModelSpec, config: ProjectConfig) -> None:
 
 def convert_tasks(config: ProjectConfig) -> Iterator[dict[str, Any]]:
     """doit subtasks (one per model) for ``config``, to ``yield from`` inside a ``task_*``."""
-    yield {"basename": "convert", "name": None, "doc": "Build TF.js artifacts for the models in [tool.tfjs-build]"}
+    yield {
+        "basename": "convert",
+        "name": None,
+        "doc": "Build TF.js artifacts for the models in [tool.tfjs-build]",
+    }
     for spec in config.models:
         yield {
             "basename": "convert",
@@ -95,7 +109,7 @@ def convert_tasks(config: ProjectConfig) -> Iterator[dict[str, Any]]:
             f"parity {'+'.join(spec.parity.backends) if spec.parity.enabled else 'OFF'})",
             "actions": [(_convert, [spec, config])],
             "file_dep": _file_deps(spec, config.root),
-            "targets": [str(config.root / spec.output / "model.json")],
+            "targets": [_shown(config.root / spec.output / "model.json")],
             "uptodate": [lambda task, values, spec=spec: _is_fresh(spec, config)],
             "clean": [(_clean, [spec, config])],
             "verbosity": 2,

@@ -93,7 +93,9 @@ def tree_fingerprint(path: Path, cache: HashCache | None = None) -> str:
     return "sha256:" + digest.hexdigest()
 
 
-def files_fingerprints(directory: Path, names: Iterable[str], cache: HashCache | None = None) -> dict[str, str]:
+def files_fingerprints(
+    directory: Path, names: Iterable[str], cache: HashCache | None = None
+) -> dict[str, str]:
     """``{name: sha256}`` for the named files in ``directory``."""
     cache = cache or HashCache()
     return {name: cache.file_hash(Path(directory) / name) for name in sorted(names)}

@@ -46,11 +46,17 @@ def read_lock(path: Path) -> dict[str, Any]:
     except FileNotFoundError:
         return _empty()
     except (OSError, ValueError) as exc:
-        raise TfjsBuildError(f"{path} is not a valid tfjs-build lockfile ({exc}); delete it and rebuild") from None
+        raise TfjsBuildError(
+            f"{path} is not a valid tfjs-build lockfile ({exc}); delete it and rebuild"
+        ) from None
     if not isinstance(document, dict) or not isinstance(document.get("models"), dict):
-        raise TfjsBuildError(f"{path} is not a tfjs-build lockfile (no 'models' table); delete it and rebuild")
+        raise TfjsBuildError(
+            f"{path} is not a tfjs-build lockfile (no 'models' table); delete it and rebuild"
+        )
     if document.get("version") != LOCK_VERSION:
-        raise TfjsBuildError(f"{path} has lockfile version {document.get('version')!r}; this tfjs-build reads version {LOCK_VERSION}")
+        raise TfjsBuildError(
+            f"{path} has lockfile version {document.get('version')!r}; this tfjs-build reads version {LOCK_VERSION}"
+        )
     return document
 
 

@@ -66,8 +66,14 @@ def build(
         publish_directory(Path(output), fill, verify=check)
     except TfjsBuildError as exc:
         if rejected[0]:
-            kept = "the previous artifact is unchanged" if (Path(output) / MODEL_JSON).exists() else "nothing was published"
-            raise type(exc)(f"{exc}; {kept}; the rejected build is in {rejected_path(Path(output))}") from None
+            kept = (
+                "the previous artifact is unchanged"
+                if (Path(output) / MODEL_JSON).exists()
+                else "nothing was published"
+            )
+            raise type(exc)(
+                f"{exc}; {kept}; the rejected build is in {rejected_path(Path(output))}"
+            ) from None
         raise
     files = tuple(sorted(p.name for p in Path(output).iterdir()))
     return BuildResult(

@@ -57,7 +57,9 @@ def _output_files(directory: Path) -> list[str]:
     return sorted(p.name for p in directory.iterdir() if p.is_file())
 
 
-def model_freshness(spec: ModelSpec, config: ProjectConfig, lock_models: dict[str, Any], hashes: HashCache) -> Freshness:
+def model_freshness(
+    spec: ModelSpec, config: ProjectConfig, lock_models: dict[str, Any], hashes: HashCache
+) -> Freshness:
     """Compare a model's source, options, versions and output with its lockfile entry."""
     root = config.root
     entry = lock_models.get(spec.name)
@@ -74,7 +76,9 @@ def model_freshness(spec: ModelSpec, config: ProjectConfig, lock_models: dict[st
     if entry.get("options_fingerprint") != json_fingerprint(spec.settings()):
         reasons.append("options changed")
     if entry.get("versions") != versions():
-        reasons.append(f"converter or TF.js version changed ({entry.get('versions')} -> {versions()})")
+        reasons.append(
+            f"converter or TF.js version changed ({entry.get('versions')} -> {versions()})"
+        )
     output = root / spec.output
     if entry.get("output") != spec.output.as_posix():
         reasons.append(f"output moved to {spec.output.as_posix()}")
@@ -85,7 +89,9 @@ def model_freshness(spec: ModelSpec, config: ProjectConfig, lock_models: dict[st
     else:
         missing = sorted(set(recorded) - set(present))
         extra = sorted(set(present) - set(recorded))
-        edited = sorted(n for n in set(recorded) & set(present) if hashes.file_hash(output / n) != recorded[n])
+        edited = sorted(
+            n for n in set(recorded) & set(present) if hashes.file_hash(output / n) != recorded[n]
+        )
         if missing:
             reasons.append(f"output files missing: {', '.join(missing)}")
         if extra:
@@ -132,7 +138,9 @@ def _parity_words(summary: dict[str, Any]) -> str:
     return f"parity max abs error {summary['max_abs_error']:.2g} on {'+'.join(summary['backends'])}"
 
 
-def build_model(spec: ModelSpec, config: ProjectConfig, *, force: bool = False, verbose: bool = True) -> ModelResult:
+def build_model(
+    spec: ModelSpec, config: ProjectConfig, *, force: bool = False, verbose: bool = True
+) -> ModelResult:
     """Build ``spec`` if it is stale (or ``force``), publish it, and record it in the lockfile."""
     from tfjs_build.pipeline import build
     from tfjs_build.verification import parity_summary, parity_verifier, skipped_verifier
@@ -144,7 +152,11 @@ def build_model(spec: ModelSpec, config: ProjectConfig, *, force: bool = False, 
         hashes.save()
         return ModelResult(spec.name, "up to date", f"{spec.name}: up to date")
     if verbose:
-        print(f"{spec.name}: converting {spec.source} ({'; '.join(freshness.reasons) or 'forced'}) ...", file=sys.stderr, flush=True)
+        print(
+            f"{spec.name}: converting {spec.source} ({'; '.join(freshness.reasons) or 'forced'}) ...",
+            file=sys.stderr,
+            flush=True,
+        )
     started = time.perf_counter()
     source = config.root / spec.source
     if spec.parity.enabled:

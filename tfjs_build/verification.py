@@ -64,7 +64,9 @@ def skipped_verifier(reason: str) -> Verifier:
 
 def write_parity_record(directory: Path, record: dict[str, Any]) -> None:
     """Save ``record`` as ``parity.json`` in the artifact directory (deterministic JSON)."""
-    (Path(directory) / PARITY_RECORD).write_text(json.dumps(record, indent=2, sort_keys=True) + "\n")
+    (Path(directory) / PARITY_RECORD).write_text(
+        json.dumps(record, indent=2, sort_keys=True) + "\n"
+    )
 
 
 def parity_summary(record: dict[str, Any] | None) -> dict[str, Any]:

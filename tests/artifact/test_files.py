@@ -129,3 +129,21 @@ def test_shards_longer_than_the_manifest_are_reported(tmp_path):
 def test_nan_in_topology_is_refused_because_json_cannot_carry_it(tmp_path):
     with pytest.raises(ArtifactError, match="NaN or infinity"):
         write_artifact(Artifact("layers-model", {"value": float("nan")}, []), tmp_path / "m")
+
+
+def test_graph_topologies_are_written_byte_identically_whatever_their_key_order(tmp_path):
+    node = {
+        "name": "x",
+        "op": "Placeholder",
+        "attr": {"shape": {"shape": {}}, "dtype": {"type": "DT_FLOAT"}},
+    }
+    shuffled = {
+        "attr": {"dtype": {"type": "DT_FLOAT"}, "shape": {"shape": {}}},
+        "op": "Placeholder",
+        "name": "x",
+    }
+    write_artifact(Artifact("graph-model", {"node": [node], "library": {}}), tmp_path / "a")
+    write_artifact(Artifact("graph-model", {"library": {}, "node": [shuffled]}), tmp_path / "b")
+    assert (tmp_path / "a" / "model.json").read_bytes() == (
+        tmp_path / "b" / "model.json"
+    ).read_bytes()

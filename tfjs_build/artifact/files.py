@@ -45,6 +45,14 @@ def _write_json(path: Path, document: Any) -> None:
         os.fsync(handle.fileno())
 
 
+def _sorted_keys(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {key: _sorted_keys(value[key]) for key in sorted(value)}
+    if isinstance(value, list):
+        return [_sorted_keys(item) for item in value]
+    return value
+
+
 def write_artifact(
     artifact: Artifact,
     directory: Path,
@@ -71,7 +79,11 @@ def write_artifact(
     optional = {
         "generatedBy": artifact.generated_by,
         "convertedBy": artifact.converted_by,
-        "modelTopology": artifact.topology,
+        # A GraphDef's maps (node attrs, the function library) come out of protobuf in an order
+        # that varies from run to run; sorting makes identical models byte-identical.
+        "modelTopology": _sorted_keys(artifact.topology)
+        if artifact.format == GRAPH_FORMAT
+        else artifact.topology,
         "weightsManifest": manifest,
         "signature": artifact.signature,
         "userDefinedMetadata": artifact.user_metadata,
