@@ -36,7 +36,9 @@ def main() -> None:
         model.export(str(saved_model), verbose=False)
         export_seconds = time.perf_counter() - started
         print(f"tensorflow import: {import_seconds:.2f} s (not part of conversion)")
-        print(f"build + export MobileNetV2 ({model.count_params():,} parameters): {export_seconds:.2f} s")
+        print(
+            f"build + export MobileNetV2 ({model.count_params():,} parameters): {export_seconds:.2f} s"
+        )
         for run in range(1, args.runs + 1):
             report = ConversionReport()
             started = time.perf_counter()

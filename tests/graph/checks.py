@@ -34,5 +34,9 @@ def assert_runs_like_tensorflow(
         for key, want in expected.items():
             assert got[key].shape == want.shape, (backend, key)
             np.testing.assert_allclose(
-                got[key].astype("float64"), want.astype("float64"), rtol=0, atol=TOLERANCE, err_msg=f"{backend}:{key}"
+                got[key].astype("float64"),
+                want.astype("float64"),
+                rtol=0,
+                atol=TOLERANCE,
+                err_msg=f"{backend}:{key}",
             )

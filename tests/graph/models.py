@@ -29,7 +29,9 @@ def _rng() -> np.random.Generator:
     return np.random.default_rng(RNG_SEED)
 
 
-def _run_signature(path: Path, inputs: dict[str, np.ndarray], signature: str = "serving_default") -> dict[str, np.ndarray]:
+def _run_signature(
+    path: Path, inputs: dict[str, np.ndarray], signature: str = "serving_default"
+) -> dict[str, np.ndarray]:
     import tensorflow as tf
 
     function = tf.saved_model.load(str(path)).signatures[signature]
@@ -37,9 +39,15 @@ def _run_signature(path: Path, inputs: dict[str, np.ndarray], signature: str = "
     return {k: v.numpy() for k, v in result.items()}
 
 
-def _randomize(weights: list[Any], rng: np.random.Generator, low: float = 0.5, high: float = 1.5) -> None:
+def randomize(
+    weights: list[Any], rng: np.random.Generator, low: float = 0.5, high: float = 1.5
+) -> None:
     for variable in weights:
-        variable.assign(rng.uniform(low, high, variable.shape).astype(variable.dtype.name if hasattr(variable.dtype, "name") else variable.dtype))
+        variable.assign(
+            rng.uniform(low, high, variable.shape).astype(
+                variable.dtype.name if hasattr(variable.dtype, "name") else variable.dtype
+            )
+        )
 
 
 def mlp_module(directory: Path) -> Case:
@@ -80,14 +88,19 @@ def control_flow_module(directory: Path) -> Case:
             self.w = tf.Variable((rng.normal(size=(3, 3)) * 0.5).astype("float32"))
 
         @tf.function(
-            input_signature=[tf.TensorSpec([None, 3], tf.float32, name="x"), tf.TensorSpec([], tf.int32, name="steps")]
+            input_signature=[
+                tf.TensorSpec([None, 3], tf.float32, name="x"),
+                tf.TensorSpec([], tf.int32, name="steps"),
+            ]
         )
         def __call__(self, x: Any, steps: Any) -> Any:
             def body(i: Any, value: Any) -> Any:
                 return i + 1, tf.tanh(tf.matmul(value, self.w)) + tf.constant(0.25)
 
             _, looped = tf.while_loop(lambda i, _: i < steps, body, [tf.constant(0), x])
-            chosen = tf.cond(tf.reduce_sum(looped) > 0.0, lambda: looped * 2.0, lambda: looped - 1.0)
+            chosen = tf.cond(
+                tf.reduce_sum(looped) > 0.0, lambda: looped * 2.0, lambda: looped - 1.0
+            )
             return {"y": chosen}
 
     module = Loop()
@@ -147,12 +160,21 @@ def two_signatures_module(directory: Path) -> tuple[Case, Case]:
         def project(self, x: Any) -> Any:
             return {"projected": tf.matmul(x, self.w)}
 
-        @tf.function(input_signature=[tf.TensorSpec([None, 3], tf.float32, name="x"), tf.TensorSpec([], tf.float32, name="factor")])
+        @tf.function(
+            input_signature=[
+                tf.TensorSpec([None, 3], tf.float32, name="x"),
+                tf.TensorSpec([], tf.float32, name="factor"),
+            ]
+        )
         def scaled(self, x: Any, factor: Any) -> Any:
             return {"scaled": tf.sigmoid(tf.matmul(x, self.w) * factor)}
 
     module = Two()
-    tf.saved_model.save(module, str(directory), signatures={"serving_default": module.project, "scaled": module.scaled})
+    tf.saved_model.save(
+        module,
+        str(directory),
+        signatures={"serving_default": module.project, "scaled": module.scaled},
+    )
     x = rng.normal(size=(4, 3)).astype("float32")
     first = {"x": x}
     second = {"x": x, "factor": np.array(1.5, dtype="float32")}
@@ -177,7 +199,7 @@ def keras3_conv_export(directory: Path) -> Case:
     x = keras.layers.GlobalAveragePooling2D()(x)
     outputs = keras.layers.Dense(5, activation="softmax", name="probabilities")(x)
     model = keras.Model(inputs, outputs)
-    _randomize(model.weights, rng)
+    randomize(model.weights, rng)
     model.export(str(directory), verbose=False)
     feed = {"image": rng.normal(size=(2, 12, 12, 3)).astype("float32")}
     return Case(directory, feed, _run_signature(directory, feed))
@@ -193,7 +215,7 @@ def tf_keras_saved_model(directory: Path) -> Case:
     x = tf_keras.layers.LayerNormalization()(x)
     outputs = tf_keras.layers.Dense(2, activation="sigmoid", name="prob")(x)
     model = tf_keras.Model(inputs, outputs)
-    _randomize(model.weights, rng, -1.0, 1.0)
+    randomize(model.weights, rng, -1.0, 1.0)
     model.save(str(directory), save_format="tf")
     feed = {"values": rng.normal(size=(3, 5)).astype("float32")}
     return Case(directory, feed, _run_signature(directory, feed))
@@ -202,12 +224,18 @@ def tf_keras_saved_model(directory: Path) -> Case:
 CaseBuilder = Callable[[Path], Any]
 
 
-def _keras_case(model: Any, path: Path, feed: dict[str, np.ndarray]) -> Case:
+def keras_case(model: Any, path: Path, feed: dict[str, np.ndarray]) -> Case:
     """Save ``model`` to ``path`` and record its outputs, keyed by output layer name."""
     model.save(str(path))
-    result = model(list(feed.values()) if len(feed) > 1 else next(iter(feed.values())), training=False)
+    result = model(
+        list(feed.values()) if len(feed) > 1 else next(iter(feed.values())), training=False
+    )
     flat = result if isinstance(result, (list, tuple)) else [result]
-    return Case(path, feed, {name: np.asarray(value) for name, value in zip(model.output_names, flat)})
+    return Case(
+        path,
+        feed,
+        {name: np.asarray(value) for name, value in zip(model.output_names, flat, strict=True)},
+    )
 
 
 def keras3_lambda_model(path: Path) -> Case:
@@ -220,8 +248,8 @@ def keras3_lambda_model(path: Path) -> Case:
     x = keras.layers.Lambda(lambda t: t * 2.0 + 1.0, name="affine")(x)
     outputs = keras.layers.Dense(2, name="result")(x)
     model = keras.Model(inputs, outputs)
-    _randomize(model.weights, rng, -1.0, 1.0)
-    return _keras_case(model, path, {"numbers": rng.normal(size=(3, 4)).astype("float32")})
+    randomize(model.weights, rng, -1.0, 1.0)
+    return keras_case(model, path, {"numbers": rng.normal(size=(3, 4)).astype("float32")})
 
 
 def scaled_tanh_layer() -> type:
@@ -259,9 +287,12 @@ def keras3_custom_layer_model(path: Path) -> Case:
     first = keras.layers.Dense(2, name="first")(hidden)
     second = keras.layers.Dense(1, activation="sigmoid", name="second")(hidden)
     model = keras.Model([left, right], [first, second])
-    _randomize(model.weights, rng, -1.0, 1.0)
-    feed = {"left": rng.normal(size=(2, 3)).astype("float32"), "right": rng.normal(size=(2, 3)).astype("float32")}
-    return _keras_case(model, path, feed)
+    randomize(model.weights, rng, -1.0, 1.0)
+    feed = {
+        "left": rng.normal(size=(2, 3)).astype("float32"),
+        "right": rng.normal(size=(2, 3)).astype("float32"),
+    }
+    return keras_case(model, path, feed)
 
 
 def tf_keras_lambda_h5(path: Path) -> Case:
@@ -274,8 +305,8 @@ def tf_keras_lambda_h5(path: Path) -> Case:
     x = tf_keras.layers.Lambda(lambda t: t * t, name="square")(x)
     outputs = tf_keras.layers.Dense(2, name="out")(x)
     model = tf_keras.Model(inputs, outputs)
-    _randomize(model.weights, rng, -1.0, 1.0)
-    return _keras_case(model, path, {"numbers": rng.normal(size=(3, 4)).astype("float32")})
+    randomize(model.weights, rng, -1.0, 1.0)
+    return keras_case(model, path, {"numbers": rng.normal(size=(3, 4)).astype("float32")})
 
 
 def keras3_attention_model(path: Path) -> Case:
@@ -289,8 +320,10 @@ def keras3_attention_model(path: Path) -> Case:
     x = normalization(tokens)
     attended = keras.layers.MultiHeadAttention(num_heads=2, key_dim=4, name="attention")(x, x)
     x = keras.layers.LayerNormalization()(x + attended)
-    outputs = keras.layers.Dense(3, activation="gelu", name="head")(keras.layers.GlobalAveragePooling1D()(x))
+    outputs = keras.layers.Dense(3, activation="gelu", name="head")(
+        keras.layers.GlobalAveragePooling1D()(x)
+    )
     model = keras.Model(tokens, outputs)
     for variable in model.trainable_weights:
         variable.assign(rng.uniform(-0.5, 0.5, variable.shape).astype("float32"))
-    return _keras_case(model, path, {"tokens": rng.normal(size=(2, 6, 8)).astype("float32")})
+    return keras_case(model, path, {"tokens": rng.normal(size=(2, 6, 8)).astype("float32")})

@@ -18,17 +18,27 @@ def test_auto_lambda_model_needs_the_opt_in(keras3_lambda_case: Case) -> None:
 
 
 def test_auto_lambda_model_becomes_a_graph_model(keras3_lambda_case: Case, tmp_path: Path) -> None:
-    conversion = convert_source(keras3_lambda_case.path, ConvertOptions(format="auto", allow_unsafe_deserialization=True))
+    conversion = convert_source(
+        keras3_lambda_case.path, ConvertOptions(format="auto", allow_unsafe_deserialization=True)
+    )
     assert conversion.format == "graph"
     assert "Lambda" in conversion.reason
-    assert_runs_like_tensorflow(write(conversion.artifact, tmp_path / "m"), keras3_lambda_case.inputs, keras3_lambda_case.expected)
+    assert_runs_like_tensorflow(
+        write(conversion.artifact, tmp_path / "m"),
+        keras3_lambda_case.inputs,
+        keras3_lambda_case.expected,
+    )
 
 
 @pytest.mark.parametrize("case_name", ["keras3_custom_case", "keras3_attention_case"])
-def test_auto_custom_and_attention_models(case_name: str, request: pytest.FixtureRequest, tmp_path: Path) -> None:
+def test_auto_custom_and_attention_models(
+    case_name: str, request: pytest.FixtureRequest, tmp_path: Path
+) -> None:
     case: Case = request.getfixturevalue(case_name)
     conversion = convert_source(case.path, ConvertOptions(format="auto"))
     assert conversion.format == "graph"
     ops = {node["op"] for node in conversion.artifact.topology["node"]}
     assert "Einsum" not in ops
-    assert_runs_like_tensorflow(write(conversion.artifact, tmp_path / "m"), case.inputs, case.expected)
+    assert_runs_like_tensorflow(
+        write(conversion.artifact, tmp_path / "m"), case.inputs, case.expected
+    )

@@ -22,9 +22,12 @@ def _ops(artifact: tfjs_build.artifact.Artifact) -> set[str]:
 
 
 @pytest.mark.parametrize(
-    "case_name", ["mlp_case", "control_flow_case", "two_inputs_case", "keras3_export_case", "tf_keras_case"]
+    "case_name",
+    ["mlp_case", "control_flow_case", "two_inputs_case", "keras3_export_case", "tf_keras_case"],
 )
-def test_saved_model_runs_in_tfjs_like_tensorflow(case_name: str, request: pytest.FixtureRequest, tmp_path: Path) -> None:
+def test_saved_model_runs_in_tfjs_like_tensorflow(
+    case_name: str, request: pytest.FixtureRequest, tmp_path: Path
+) -> None:
     case: Case = request.getfixturevalue(case_name)
     artifact = convert_saved_model(case.path)
     assert artifact.format == "graph-model"
@@ -40,7 +43,9 @@ def test_signature_names_inputs_and_outputs_by_key(two_inputs_case: Case) -> Non
     assert signature is not None
     assert signature["inputs"]["features"]["dtype"] == "DT_FLOAT"
     assert signature["inputs"]["ids"]["dtype"] == "DT_INT32"
-    assert signature["inputs"]["features"]["tensorShape"] == {"dim": [{"size": "-1"}, {"size": "4"}]}
+    assert signature["inputs"]["features"]["tensorShape"] == {
+        "dim": [{"size": "-1"}, {"size": "4"}]
+    }
     assert {k: v["name"] for k, v in signature["outputs"].items()} == {
         "score": "score:0",
         "embedding": "embedding:0",
@@ -66,18 +71,28 @@ def test_control_flow_stays_v2(control_flow_case: Case) -> None:
 def test_debug_ops_and_variables_are_gone(mlp_case: Case) -> None:
     artifact = convert_saved_model(mlp_case.path)
     ops = _ops(artifact)
-    assert not ops & {"CheckNumerics", "Assert", "VarHandleOp", "ReadVariableOp", "StatefulPartitionedCall"}
+    assert not ops & {
+        "CheckNumerics",
+        "Assert",
+        "VarHandleOp",
+        "ReadVariableOp",
+        "StatefulPartitionedCall",
+    }
     assert "_FusedMatMul" in ops
     assert artifact.weights and all(name for name, _ in artifact.weights)
 
 
-def test_each_signature_of_a_two_signature_model(two_signatures_cases: tuple[Case, Case], tmp_path: Path) -> None:
+def test_each_signature_of_a_two_signature_model(
+    two_signatures_cases: tuple[Case, Case], tmp_path: Path
+) -> None:
     default, scaled = two_signatures_cases
     assert list_signatures(default.path) == ["scaled", "serving_default"]
     first = convert_saved_model(default.path)
     second = convert_saved_model(default.path, signature="scaled")
     assert set(second.signature["inputs"]) == {"x", "factor"}  # type: ignore[index]
-    assert_runs_like_tensorflow(write(first, tmp_path / "default"), default.inputs, default.expected)
+    assert_runs_like_tensorflow(
+        write(first, tmp_path / "default"), default.inputs, default.expected
+    )
     assert_runs_like_tensorflow(write(second, tmp_path / "scaled"), scaled.inputs, scaled.expected)
 
 

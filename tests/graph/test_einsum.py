@@ -31,7 +31,10 @@ def einsum_case(model_dir: Path) -> Case:
     rng = np.random.default_rng(3)
     specs = []
     for key, (_, left, right) in EQUATIONS.items():
-        specs += [tf.TensorSpec(left, tf.float32, name=f"{key}_a"), tf.TensorSpec(right, tf.float32, name=f"{key}_b")]
+        specs += [
+            tf.TensorSpec(left, tf.float32, name=f"{key}_a"),
+            tf.TensorSpec(right, tf.float32, name=f"{key}_b"),
+        ]
 
     class Einsums(tf.Module):
         @tf.function(input_signature=specs)
@@ -50,14 +53,18 @@ def einsum_case(model_dir: Path) -> Case:
         inputs[f"{key}_a"] = rng.normal(size=[sizes.get(d, d) for d in left]).astype("float32")
         inputs[f"{key}_b"] = rng.normal(size=[sizes.get(d, d) for d in right]).astype("float32")
     function = tf.saved_model.load(str(path)).signatures["serving_default"]
-    expected = {k: v.numpy() for k, v in function(**{k: tf.constant(v) for k, v in inputs.items()}).items()}
+    expected = {
+        k: v.numpy() for k, v in function(**{k: tf.constant(v) for k, v in inputs.items()}).items()
+    }
     return Case(path, inputs, expected)
 
 
 def test_einsums_run_on_wasm_and_cpu_like_tensorflow(einsum_case: Case, tmp_path: Path) -> None:
     artifact = convert_saved_model(einsum_case.path)
     assert not any(node["op"] == "Einsum" for node in artifact.topology["node"])
-    assert_runs_like_tensorflow(write(artifact, tmp_path / "model"), einsum_case.inputs, einsum_case.expected)
+    assert_runs_like_tensorflow(
+        write(artifact, tmp_path / "model"), einsum_case.inputs, einsum_case.expected
+    )
 
 
 def test_einsum_is_kept_when_wasm_is_not_a_target(einsum_case: Case) -> None:
@@ -69,7 +76,12 @@ def test_unsupported_equations_are_left_for_the_op_check(tmp_path: Path) -> None
     import tensorflow as tf
 
     class Diagonal(tf.Module):
-        @tf.function(input_signature=[tf.TensorSpec([3, 3], tf.float32, name="m"), tf.TensorSpec([3], tf.float32, name="v")])
+        @tf.function(
+            input_signature=[
+                tf.TensorSpec([3, 3], tf.float32, name="m"),
+                tf.TensorSpec([3], tf.float32, name="v"),
+            ]
+        )
         def __call__(self, m: tf.Tensor, v: tf.Tensor) -> dict[str, tf.Tensor]:
             return {"d": tf.einsum("ii,i->i", m, v)}
 

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from tests.graph.checks import assert_runs_like_tensorflow, write
-from tests.graph.models import Case
+from tests.graph.models import Case, keras_case, randomize
 from tfjs_build.graph import convert_keras_to_graph
 from tfjs_build.graph.fusion import apply_fusion_policy, common_activations
 from tfjs_build.graph.pipeline import ConversionReport
@@ -23,7 +23,9 @@ def _fused_activations(topology: dict[str, Any]) -> set[str]:
     found = set()
     for node in topology["node"]:
         if node["op"] in ("_FusedConv2D", "_FusedMatMul", "FusedDepthwiseConv2dNative"):
-            ops = [base64.b64decode(s).decode() for s in node["attr"]["fused_ops"]["list"].get("s", [])]
+            ops = [
+                base64.b64decode(s).decode() for s in node["attr"]["fused_ops"]["list"].get("s", [])
+            ]
             found.update(ops[1:])
     return found
 
@@ -44,15 +46,14 @@ def activations_case(model_dir: Path) -> Case:
         x = keras.layers.Dense(6, activation=name, name=f"dense_{name}")(x)
     outputs = keras.layers.Dense(3, name="scores")(x)
     model = keras.Model(inputs, outputs)
-    for variable in model.weights:
-        variable.assign(rng.uniform(-0.6, 0.6, variable.shape).astype("float32"))
-    path = model_dir / "activations.keras"
-    model.save(path)
+    randomize(model.weights, rng, -0.6, 0.6)
     feed = {"image": rng.normal(size=(2, 8, 8, 3)).astype("float32")}
-    return Case(path, feed, {"scores": np.asarray(model(feed["image"], training=False))})
+    return keras_case(model, model_dir / "activations.keras", feed)
 
 
-def test_unsupported_fused_activations_run_on_cpu_and_wasm(activations_case: Case, tmp_path: Path) -> None:
+def test_unsupported_fused_activations_run_on_cpu_and_wasm(
+    activations_case: Case, tmp_path: Path
+) -> None:
     report = ConversionReport()
     artifact = convert_keras_to_graph(activations_case.path, report=report)
     assert report.fused_split >= 3  # hard-swish, swish, tanh fusions were made and undone
@@ -60,7 +61,9 @@ def test_unsupported_fused_activations_run_on_cpu_and_wasm(activations_case: Cas
     assert not {op for op in ops if op.startswith("_Mkl") or op == "_FusedDepthwiseConv2dNative"}
     assert _fused_activations(artifact.topology) <= common_activations(("cpu", "wasm", "webgl"))
     assert "_FusedConv2D" in ops  # the fusions TF.js runs are kept
-    assert_runs_like_tensorflow(write(artifact, tmp_path / "model"), activations_case.inputs, activations_case.expected)
+    assert_runs_like_tensorflow(
+        write(artifact, tmp_path / "model"), activations_case.inputs, activations_case.expected
+    )
 
 
 def test_fused_matmul_with_tanh_is_split() -> None:
@@ -74,7 +77,9 @@ def test_fused_matmul_with_tanh_is_split() -> None:
     fused.attr["T"].type = tf.float32.as_datatype_enum
     fused.attr["num_args"].i = 1
     fused.attr["fused_ops"].list.s.extend([b"BiasAdd", b"Tanh"])
-    graph_def.node.add(name="out", op="Identity", input=["dense"]).attr["T"].type = tf.float32.as_datatype_enum
+    graph_def.node.add(name="out", op="Identity", input=["dense"]).attr[
+        "T"
+    ].type = tf.float32.as_datatype_enum
 
     stats = apply_fusion_policy(graph_def, ("cpu", "wasm"))
 
@@ -102,15 +107,14 @@ def batch_norm_chain_case(model_dir: Path) -> Case:
     x = keras.layers.GlobalAveragePooling2D()(x)
     outputs = keras.layers.Dense(4, use_bias=False, activation="relu", name="features")(x)
     model = keras.Model(inputs, outputs)
-    for variable in model.weights:
-        variable.assign(rng.uniform(0.05, 0.35, variable.shape).astype("float32"))
-    path = model_dir / "bn_chain.keras"
-    model.save(path)
+    randomize(model.weights, rng, 0.05, 0.35)
     feed = {"image": rng.normal(size=(2, 10, 10, 3)).astype("float32")}
-    return Case(path, feed, {"features": np.asarray(model(feed["image"], training=False))})
+    return keras_case(model, model_dir / "bn_chain.keras", feed)
 
 
-def test_bias_free_chains_are_fused_with_folded_batch_norms(batch_norm_chain_case: Case, tmp_path: Path) -> None:
+def test_bias_free_chains_are_fused_with_folded_batch_norms(
+    batch_norm_chain_case: Case, tmp_path: Path
+) -> None:
     report = ConversionReport()
     artifact = convert_keras_to_graph(batch_norm_chain_case.path, report=report)
     ops = [node["op"] for node in artifact.topology["node"]]
@@ -119,5 +123,7 @@ def test_bias_free_chains_are_fused_with_folded_batch_norms(batch_norm_chain_cas
     assert ops.count("_FusedMatMul") == 1
     assert not {"Mul", "Relu6", "Relu", "Conv2D", "DepthwiseConv2dNative", "MatMul"} & set(ops)
     assert_runs_like_tensorflow(
-        write(artifact, tmp_path / "model"), batch_norm_chain_case.inputs, batch_norm_chain_case.expected
+        write(artifact, tmp_path / "model"),
+        batch_norm_chain_case.inputs,
+        batch_norm_chain_case.expected,
     )

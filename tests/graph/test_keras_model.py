@@ -14,7 +14,10 @@ from tfjs_build.graph.keras_model import lambda_layers, read_keras_config
 
 
 def test_lambda_needs_the_opt_in(keras3_lambda_case: Case) -> None:
-    with pytest.raises(UnsupportedModelError, match=r"Lambda layer\(s\) 'affine'.*allow_unsafe_deserialization=True"):
+    with pytest.raises(
+        UnsupportedModelError,
+        match=r"Lambda layer\(s\) 'affine'.*allow_unsafe_deserialization=True",
+    ):
         convert_keras_to_graph(keras3_lambda_case.path)
 
 
@@ -24,7 +27,9 @@ def test_tf_keras_lambda_needs_the_opt_in(tf_keras_lambda_case: Case) -> None:
 
 
 @pytest.mark.parametrize("case_name", ["keras3_lambda_case", "tf_keras_lambda_case"])
-def test_lambda_model_with_opt_in_runs_in_tfjs(case_name: str, request: pytest.FixtureRequest, tmp_path: Path) -> None:
+def test_lambda_model_with_opt_in_runs_in_tfjs(
+    case_name: str, request: pytest.FixtureRequest, tmp_path: Path
+) -> None:
     case: Case = request.getfixturevalue(case_name)
     artifact = convert_keras_to_graph(case.path, allow_unsafe_deserialization=True)
     assert artifact.signature is not None
@@ -38,24 +43,35 @@ def test_custom_layer_model_runs_in_tfjs(keras3_custom_case: Case, tmp_path: Pat
     assert set(artifact.signature["inputs"]) == {"left", "right"}
     assert set(artifact.signature["outputs"]) == {"first", "second"}
     assert artifact.generated_by is not None and artifact.generated_by.startswith("Keras 3")
-    assert_runs_like_tensorflow(write(artifact, tmp_path / "model"), keras3_custom_case.inputs, keras3_custom_case.expected)
+    assert_runs_like_tensorflow(
+        write(artifact, tmp_path / "model"), keras3_custom_case.inputs, keras3_custom_case.expected
+    )
 
 
-def test_unregistered_custom_layer_says_what_to_do(keras3_custom_case: Case, tmp_path: Path) -> None:
+def test_unregistered_custom_layer_says_what_to_do(
+    keras3_custom_case: Case, tmp_path: Path
+) -> None:
     import zipfile
 
     renamed = tmp_path / "renamed.keras"
-    with zipfile.ZipFile(keras3_custom_case.path) as source, zipfile.ZipFile(renamed, "w") as target:
+    with (
+        zipfile.ZipFile(keras3_custom_case.path) as source,
+        zipfile.ZipFile(renamed, "w") as target,
+    ):
         for item in source.namelist():
             data = source.read(item)
             if item == "config.json":
                 data = data.replace(b"ScaledTanh", b"NoSuchLayer")
             target.writestr(item, data)
-    with pytest.raises(SourceError, match=r"Keras cannot load this model.*register_keras_serializable"):
+    with pytest.raises(
+        SourceError, match=r"Keras cannot load this model.*register_keras_serializable"
+    ):
         convert_keras_to_graph(renamed)
 
 
-def test_reading_the_config_runs_no_keras(keras3_lambda_case: Case, tf_keras_lambda_case: Case) -> None:
+def test_reading_the_config_runs_no_keras(
+    keras3_lambda_case: Case, tf_keras_lambda_case: Case
+) -> None:
     assert read_keras_config(keras3_lambda_case.path)[0] == "keras3"
     flavor, config = read_keras_config(tf_keras_lambda_case.path)
     assert flavor == "tf_keras"

@@ -19,7 +19,10 @@ def lacking_model(model_dir: Path) -> Path:
         @tf.function(input_signature=[tf.TensorSpec([None], tf.float32, name="x")])
         def __call__(self, x: tf.Tensor) -> dict[str, tf.Tensor]:
             positive = tf.abs(x) + 1.0
-            return {"lgamma": tf.math.lgamma(positive), "digamma": tf.math.digamma(positive) + tf.math.lgamma(positive * 2.0)}
+            return {
+                "lgamma": tf.math.lgamma(positive),
+                "digamma": tf.math.digamma(positive) + tf.math.lgamma(positive * 2.0),
+            }
 
     module = Special()
     path = model_dir / "lacking"
@@ -46,6 +49,12 @@ def test_op_check_can_be_switched_off(lacking_model: Path) -> None:
 def test_op_table_comes_from_tfjs_4_22() -> None:
     table = load_op_table()
     assert table.version == "4.22.0"
-    assert {"_FusedConv2D", "FusedDepthwiseConv2dNative", "While", "StatelessIf", "Erf"} <= table.ops
+    assert {
+        "_FusedConv2D",
+        "FusedDepthwiseConv2dNative",
+        "While",
+        "StatelessIf",
+        "Erf",
+    } <= table.ops
     assert "Erfc" not in table.ops
     assert table.missing_kernel("Einsum", "wasm") and not table.missing_kernel("Einsum", "cpu")

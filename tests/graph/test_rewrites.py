@@ -49,16 +49,28 @@ def rewrites_case(model_dir: Path) -> Case:
     x = rng.normal(size=(3, 4)).astype("float32")
     x[0, :2] = [0.0, 0.2]  # exact zeros for xlogy/xdivy, halves for rint
     x[1, :2] = [0.2, -0.6]
-    inputs = {"x": x, "y": rng.normal(size=(3, 4)).astype("float32"), "bias": rng.normal(size=(4,)).astype("float32")}
+    inputs = {
+        "x": x,
+        "y": rng.normal(size=(3, 4)).astype("float32"),
+        "bias": rng.normal(size=(4,)).astype("float32"),
+    }
     function = tf.saved_model.load(str(path)).signatures["serving_default"]
-    expected = {k: v.numpy() for k, v in function(**{k: tf.constant(v) for k, v in inputs.items()}).items()}
+    expected = {
+        k: v.numpy() for k, v in function(**{k: tf.constant(v) for k, v in inputs.items()}).items()
+    }
     return Case(path, inputs, expected)
 
 
-def test_rewrites_remove_every_lacking_op_and_match_tensorflow(rewrites_case: Case, tmp_path: Path) -> None:
+def test_rewrites_remove_every_lacking_op_and_match_tensorflow(
+    rewrites_case: Case, tmp_path: Path
+) -> None:
     report = ConversionReport()
     artifact = convert_saved_model(rewrites_case.path, report=report)
     ops = {node["op"] for node in artifact.topology["node"]}
     assert not ops & REWRITTEN_OPS
-    assert set(report.rewrites) >= REWRITTEN_OPS - {"BiasAddV1"}  # Grappler may turn BiasAddV1 into BiasAdd
-    assert_runs_like_tensorflow(write(artifact, tmp_path / "model"), rewrites_case.inputs, rewrites_case.expected)
+    assert set(report.rewrites) >= REWRITTEN_OPS - {
+        "BiasAddV1"
+    }  # Grappler may turn BiasAddV1 into BiasAdd
+    assert_runs_like_tensorflow(
+        write(artifact, tmp_path / "model"), rewrites_case.inputs, rewrites_case.expected
+    )

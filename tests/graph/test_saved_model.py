@@ -60,7 +60,9 @@ def test_missing_variable_data_shard(mlp_case: Case, tmp_path: Path) -> None:
 
 
 def test_unknown_signature_lists_the_existing_ones(two_signatures_cases: tuple[Case, Case]) -> None:
-    with pytest.raises(SourceError, match=r"no signature 'predict' \(it has: scaled, serving_default\)"):
+    with pytest.raises(
+        SourceError, match=r"no signature 'predict' \(it has: scaled, serving_default\)"
+    ):
         convert_saved_model(two_signatures_cases[0].path, signature="predict")
 
 
@@ -77,13 +79,20 @@ def test_resource_input_cannot_be_fed(tmp_path: Path) -> None:
     import tensorflow as tf
 
     class Handle(tf.Module):
-        @tf.function(input_signature=[tf.TensorSpec([], tf.resource, name="handle"), tf.TensorSpec([2], tf.float32, name="x")])
+        @tf.function(
+            input_signature=[
+                tf.TensorSpec([], tf.resource, name="handle"),
+                tf.TensorSpec([2], tf.float32, name="x"),
+            ]
+        )
         def __call__(self, handle: tf.Tensor, x: tf.Tensor) -> dict[str, tf.Tensor]:
             return {"y": x * 2.0}
 
     module = Handle()
     tf.saved_model.save(module, str(tmp_path / "sm"), signatures=module.__call__)
-    with pytest.raises(UnsupportedModelError, match=r"input 'handle' .*resource tensor, which TF\.js cannot feed"):
+    with pytest.raises(
+        UnsupportedModelError, match=r"input 'handle' .*resource tensor, which TF\.js cannot feed"
+    ):
         convert_saved_model(tmp_path / "sm")
 
 

@@ -19,7 +19,9 @@ BATCH_NORM_OPS = frozenset({"FusedBatchNorm", "FusedBatchNormV2", "FusedBatchNor
 
 
 def _needs_expansion(node: Any) -> bool:
-    channels_first = node.attr["data_format"].s.startswith(b"NC") if "data_format" in node.attr else False
+    channels_first = (
+        node.attr["data_format"].s.startswith(b"NC") if "data_format" in node.attr else False
+    )
     training = node.attr["is_training"].b if "is_training" in node.attr else False
     return training or channels_first
 
@@ -28,7 +30,11 @@ def _only_first_output_read(scope: Scope, name: str) -> bool:
     first = {name, f"{name}:0", f"{name}:y:0"}
     for node in scope.nodes:
         for reference in node.input:
-            if node_of(reference) == name and not reference.startswith("^") and reference not in first:
+            if (
+                node_of(reference) == name
+                and not reference.startswith("^")
+                and reference not in first
+            ):
                 return False
     if scope.function is not None:
         return all(node_of(v) != name or v in first for v in scope.function.ret.values())

@@ -17,14 +17,38 @@ from typing import Any
 import numpy as np
 
 from tfjs_build.graph.fusion import DT_FLOAT, common_activations
-from tfjs_build.graph.graph_edit import consumers, const_value, is_control, node_of, nodes_by_name, replace_nodes
+from tfjs_build.graph.graph_edit import (
+    const_value,
+    consumers,
+    is_control,
+    node_of,
+    nodes_by_name,
+    replace_nodes,
+)
 from tfjs_build.graph.scope import Scope
 
-FUSED_NAME = {"Conv2D": "_FusedConv2D", "DepthwiseConv2dNative": "FusedDepthwiseConv2dNative", "MatMul": "_FusedMatMul"}
+FUSED_NAME = {
+    "Conv2D": "_FusedConv2D",
+    "DepthwiseConv2dNative": "FusedDepthwiseConv2dNative",
+    "MatMul": "_FusedMatMul",
+}
 ADD_OPS = frozenset({"BiasAdd", "Add", "AddV2"})
 _CONTRACTION_ATTRS = {
-    "Conv2D": ("strides", "padding", "explicit_paddings", "data_format", "dilations", "use_cudnn_on_gpu"),
-    "DepthwiseConv2dNative": ("strides", "padding", "explicit_paddings", "data_format", "dilations"),
+    "Conv2D": (
+        "strides",
+        "padding",
+        "explicit_paddings",
+        "data_format",
+        "dilations",
+        "use_cudnn_on_gpu",
+    ),
+    "DepthwiseConv2dNative": (
+        "strides",
+        "padding",
+        "explicit_paddings",
+        "data_format",
+        "dilations",
+    ),
     "MatMul": ("transpose_a", "transpose_b"),
 }
 
@@ -112,7 +136,11 @@ def _fuse_one(graph: _Graph, scope: Scope, node: Any, activations: frozenset[str
             chain.append(reader)
             last, reader = reader, graph.sole_reader(reader)
     bias = None
-    if reader is not None and reader.op in ADD_OPS and (reader.op != "BiasAdd" or node_of(reader.input[0]) == last.name):
+    if (
+        reader is not None
+        and reader.op in ADD_OPS
+        and (reader.op != "BiasAdd" or node_of(reader.input[0]) == last.name)
+    ):
         bias = _per_channel(graph.const(_other_input(reader, last.name) or ""), channels)
         if bias is not None:
             chain.append(reader)
@@ -130,7 +158,12 @@ def _fuse_one(graph: _Graph, scope: Scope, node: Any, activations: frozenset[str
 
 
 def _emit_fused(
-    scope: Scope, node: Any, chain: list[Any], weights: np.ndarray, bias: np.ndarray, activation: Any
+    scope: Scope,
+    node: Any,
+    chain: list[Any],
+    weights: np.ndarray,
+    bias: np.ndarray,
+    activation: Any,
 ) -> list[str]:
     """Add the fused node under the chain's last name; return the chain's (renamed) names."""
     last = chain[-1]
@@ -144,7 +177,9 @@ def _emit_fused(
     for member in chain:
         member.name = scope.unique(f"{member.name}/_fused_away")
         removed.append(member.name)
-    fused = scope.add(FUSED_NAME[node.op], name, [data[0], filter_const.name, bias_const.name, *controls])
+    fused = scope.add(
+        FUSED_NAME[node.op], name, [data[0], filter_const.name, bias_const.name, *controls]
+    )
     fused.attr["T"].type = DT_FLOAT
     for key in _CONTRACTION_ATTRS[node.op]:
         if key in node.attr:
@@ -152,7 +187,11 @@ def _emit_fused(
     fused.attr["num_args"].i = 1
     fused.attr["fused_ops"].list.s.extend(fused_ops)
     fused.attr["epsilon"].f = 0.0
-    alpha = activation.attr["alpha"].f if activation is not None and activation.op == "LeakyRelu" else 0.2
+    alpha = (
+        activation.attr["alpha"].f
+        if activation is not None and activation.op == "LeakyRelu"
+        else 0.2
+    )
     fused.attr["leakyrelu_alpha"].f = alpha
     if node.op == "Conv2D":
         fused.attr["TArgs"].list.type.append(DT_FLOAT)

@@ -38,7 +38,11 @@ def convert_saved_model(
     loaded = load_signature(path, signature, tags)
     frozen = freeze_function(loaded.function, f"{path} (signature {signature!r})")
     return frozen_to_artifact(
-        frozen, backends=backends, check_ops=check_ops, generated_by=_tensorflow_version(), report=report
+        frozen,
+        backends=backends,
+        check_ops=check_ops,
+        generated_by=_tensorflow_version(),
+        report=report,
     )
 
 
@@ -60,12 +64,16 @@ def convert_keras_to_graph(
     """
     path = Path(path)
     model, flavor = load_keras_model(
-        path, allow_unsafe_deserialization=allow_unsafe_deserialization, custom_objects=custom_objects
+        path,
+        allow_unsafe_deserialization=allow_unsafe_deserialization,
+        custom_objects=custom_objects,
     )
     function = trace_keras_model(model, flavor, str(path))
     frozen = freeze_function(function, str(path))
     generated_by = f"{'Keras' if flavor == 'keras3' else 'tf_keras'} {_keras_version(flavor)}"
-    return frozen_to_artifact(frozen, backends=backends, check_ops=check_ops, generated_by=generated_by, report=report)
+    return frozen_to_artifact(
+        frozen, backends=backends, check_ops=check_ops, generated_by=generated_by, report=report
+    )
 
 
 def _keras_version(flavor: str) -> str:

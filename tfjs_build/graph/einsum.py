@@ -87,14 +87,20 @@ class _EinsumBuilder(Builder):
         """The sizes at ``indices`` of a shape vector, or '' for none."""
         int32 = DType(DT_INT32)
         attrs = {"Tparams": int32, "Tindices": int32, "Taxis": int32, "batch_dims": 0}
-        return self.int_op("GatherV2", [shape, self.ints(list(indices)), self.ints(0)], attrs) if indices else ""
+        return (
+            self.int_op("GatherV2", [shape, self.ints(list(indices)), self.ints(0)], attrs)
+            if indices
+            else ""
+        )
 
     def product(self, shape: str, indices: Sequence[int]) -> str:
         if not indices:
             return self.ints([1])
         gathered = self.dims(shape, indices)
         return self.int_op(
-            "Prod", [gathered, self.ints([0])], {"T": DType(DT_INT32), "Tidx": DType(DT_INT32), "keep_dims": True}
+            "Prod",
+            [gathered, self.ints([0])],
+            {"T": DType(DT_INT32), "Tidx": DType(DT_INT32), "keep_dims": True},
         )
 
     def concat(self, parts: Sequence[str]) -> str:
@@ -104,7 +110,9 @@ class _EinsumBuilder(Builder):
         if len(parts) == 1:
             return parts[0]
         return self.int_op(
-            "ConcatV2", [*parts, self.ints(0)], {"T": DType(DT_INT32), "N": len(parts), "Tidx": DType(DT_INT32)}
+            "ConcatV2",
+            [*parts, self.ints(0)],
+            {"T": DType(DT_INT32), "N": len(parts), "Tidx": DType(DT_INT32)},
         )
 
     def reshape(self, x: str, shape: str) -> str:
@@ -115,7 +123,9 @@ class _EinsumBuilder(Builder):
         drop = [i for i, c in enumerate(labels) if c not in keep]
         if not drop:
             return x, labels
-        summed = self.op("Sum", x, self.ints(drop), attrs={"Tidx": DType(DT_INT32), "keep_dims": False})
+        summed = self.op(
+            "Sum", x, self.ints(drop), attrs={"Tidx": DType(DT_INT32), "keep_dims": False}
+        )
         return summed, "".join(c for c in labels if c in keep)
 
 
@@ -124,7 +134,12 @@ def _rewrite(b: _EinsumBuilder, plan: EinsumPlan) -> str:
     left, left_labels = b.sum_out(left, plan.left, plan.right + plan.output)
     right, right_labels = b.sum_out(right, plan.right, plan.left + plan.output)
     plan = EinsumPlan(left_labels, right_labels, plan.output)
-    batch, contracted, left_free, right_free = plan.batch, plan.contracted, plan.left_free, plan.right_free
+    batch, contracted, left_free, right_free = (
+        plan.batch,
+        plan.contracted,
+        plan.left_free,
+        plan.right_free,
+    )
     nb = len(batch)
 
     a = b.transpose(left, [left_labels.index(c) for c in batch + left_free + contracted])
@@ -138,7 +153,9 @@ def _rewrite(b: _EinsumBuilder, plan: EinsumPlan) -> str:
     c = b.transpose(right, [right_labels.index(x) for x in batch + contracted + right_free])
     c_shape = b.shape(c)
     c_batch = b.dims(c_shape, list(range(nb)))
-    c_free_dims = b.dims(c_shape, range(nb + len(contracted), nb + len(contracted) + len(right_free)))
+    c_free_dims = b.dims(
+        c_shape, range(nb + len(contracted), nb + len(contracted) + len(right_free))
+    )
     n = b.product(c_shape, range(nb + len(contracted), nb + len(contracted) + len(right_free)))
     c3 = b.reshape(c, b.concat([c_batch, k, n]))
 
@@ -162,7 +179,9 @@ def rewrite_einsums(graph_def: Any) -> int:
                 continue
             builder = _EinsumBuilder(scope, node)
             last = _rewrite(builder, plan)
-            if last in builder.data:  # the equation is a plain copy: keep the node's name with an Identity
+            if (
+                last in builder.data
+            ):  # the equation is a plain copy: keep the node's name with an Identity
                 last = builder.op("Identity", last)
             replaced.add(builder.take_over(last))
             count += 1

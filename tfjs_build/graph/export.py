@@ -13,27 +13,32 @@ import numpy as np
 
 import tfjs_build
 from tfjs_build.artifact import Artifact
-from tfjs_build.artifact.format import GRAPH_FORMAT
 from tfjs_build.errors import UnsupportedModelError
-from tfjs_build.graph.graph_edit import const_value, node_of, unique_name
+from tfjs_build.graph.graph_edit import const_value, node_of, rename_node, unique_name
 from tfjs_build.graph.scope import Scope, all_scopes
 
 # Fields of a TensorProto that hold values; the shape and dtype stay in the topology.
 _VALUE_FIELDS = (
-    "tensor_content", "half_val", "float_val", "double_val", "int_val", "string_val",
-    "scomplex_val", "int64_val", "bool_val", "dcomplex_val", "resource_handle_val",
-    "variant_val", "uint32_val", "uint64_val",
+    "tensor_content",
+    "half_val",
+    "float_val",
+    "double_val",
+    "int_val",
+    "string_val",
+    "scomplex_val",
+    "int64_val",
+    "bool_val",
+    "dcomplex_val",
+    "resource_handle_val",
+    "variant_val",
+    "uint32_val",
+    "uint64_val",
 )
 _WEIGHT_KINDS = frozenset("fiub")
 
 
 def _rename_in_function(scope: Scope, old: str, new: str) -> None:
-    for node in scope.nodes:
-        if node.name == old:
-            node.name = new
-        for i, reference in enumerate(node.input):
-            if node_of(reference) == old:
-                node.input[i] = reference.replace(old, new, 1)
+    rename_node(scope.nodes, old, new)
     function = scope.function
     for key, value in list(function.ret.items()):
         if node_of(value) == old:
@@ -58,7 +63,9 @@ def _weight(node: Any, where: str) -> np.ndarray:
     if value.dtype == object or value.dtype.kind in "SU":
         return value
     if value.dtype.kind not in _WEIGHT_KINDS:
-        raise UnsupportedModelError(f"constant {where} has dtype {value.dtype}, which TF.js cannot hold")
+        raise UnsupportedModelError(
+            f"constant {where} has dtype {value.dtype}, which TF.js cannot hold"
+        )
     if value.dtype == np.float16:
         raise UnsupportedModelError(
             f"constant {where} is float16, which TF.js graph models cannot hold; export the model in float32"
@@ -96,7 +103,7 @@ def build_artifact(graph_def: Any, signature: dict[str, Any], *, generated_by: s
     make_function_constants_unique(graph_def)
     weights = extract_weights(graph_def)
     return Artifact(
-        format=GRAPH_FORMAT,
+        format="graph-model",
         topology=graph_topology(graph_def),
         weights=weights,
         signature=signature,

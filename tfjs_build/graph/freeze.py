@@ -71,7 +71,9 @@ def input_bindings(function: Any, source: str) -> list[TensorBinding]:
         key = spec.name or tensor.name.split(":")[0]
         bindings.append(_binding(key, tensor, source))
     for j, (path, _spec) in enumerate(flat):
-        bindings.append(_binding(_key_from_path(path, j, "input"), tensors[len(positional) + j], source))
+        bindings.append(
+            _binding(_key_from_path(path, j, "input"), tensors[len(positional) + j], source)
+        )
     return bindings
 
 
@@ -93,12 +95,16 @@ def output_bindings(function: Any, source: str, tensors: Sequence[Any]) -> list[
     import_tensorflow()
     flat = _flatten_with_paths(function.structured_outputs)
     if len(flat) != len(function.outputs) or len(tensors) != len(flat):
-        raise UnsupportedModelError(f"{source}: outputs with composite tensors (ragged, sparse) are not supported")
+        raise UnsupportedModelError(
+            f"{source}: outputs with composite tensors (ragged, sparse) are not supported"
+        )
     bindings = []
-    for i, ((path, _), tensor) in enumerate(zip(flat, tensors)):
+    for i, ((path, _), tensor) in enumerate(zip(flat, tensors, strict=True)):
         key = _key_from_path(path, i, "output")
         if tensor.dtype.name in ("resource", "variant"):
-            raise UnsupportedModelError(f"{source}: output {key!r} ({tensor.name}) is a {tensor.dtype.name} tensor; TF.js cannot return it")
+            raise UnsupportedModelError(
+                f"{source}: output {key!r} ({tensor.name}) is a {tensor.dtype.name} tensor; TF.js cannot return it"
+            )
         bindings.append(TensorBinding(key, tensor.name, tensor.dtype.name, _shape(tensor)))
     return bindings
 
@@ -110,12 +116,17 @@ def freeze_function(function: Any, source: str) -> FrozenGraph:
 
     inputs = input_bindings(function, source)
     try:
-        frozen = convert_variables_to_constants_v2(function, lower_control_flow=False, aggressive_inlining=True)
+        frozen = convert_variables_to_constants_v2(
+            function, lower_control_flow=False, aggressive_inlining=True
+        )
     except Exception as exc:  # TensorFlow raises ValueError, InvalidArgumentError, ...
         first_line = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
-        raise UnsupportedModelError(f"{source}: cannot freeze the variables of this function: {first_line}") from None
+        raise UnsupportedModelError(
+            f"{source}: cannot freeze the variables of this function: {first_line}"
+        ) from None
     renamed = [
-        TensorBinding(b.key, t.name, b.dtype, b.shape) for b, t in zip(inputs, frozen.inputs[: len(inputs)])
+        TensorBinding(b.key, t.name, b.dtype, b.shape)
+        for b, t in zip(inputs, frozen.inputs[: len(inputs)], strict=True)
     ]
     return FrozenGraph(
         graph_def=frozen.graph.as_graph_def(),

@@ -73,9 +73,8 @@ def _keeps_fusion(node: Any, backends: Sequence[str]) -> bool:
         return False
     if node.attr["T"].type != DT_FLOAT:
         return False  # wasm's fused kernels are float32 only
-    if plain != "MatMul" and "wasm" in backends and node.attr["data_format"].s not in (b"", b"NHWC"):
-        return False
-    return True
+    channels_last = plain == "MatMul" or node.attr["data_format"].s in (b"", b"NHWC")
+    return channels_last or "wasm" not in backends
 
 
 def _gelu_exact(e: Builder, x: str) -> str:
@@ -130,7 +129,9 @@ def _expand_contraction(e: Builder) -> str:
     return x
 
 
-def _apply_stage(e: Builder, fused: str, x: str, args: list[str], data_format: bytes) -> tuple[str, list[str]]:
+def _apply_stage(
+    e: Builder, fused: str, x: str, args: list[str], data_format: bytes
+) -> tuple[str, list[str]]:
     node = e.node
     if fused == "BiasAdd":
         extra = {"data_format": data_format} if data_format else {}

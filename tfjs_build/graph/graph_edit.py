@@ -50,9 +50,9 @@ def unique_name(taken: set[str], wanted: str) -> str:
     return name
 
 
-def rename_node(graph_def: Any, old: str, new: str) -> None:
-    """Rename top-level node ``old`` to ``new`` and every reference to it."""
-    for node in graph_def.node:
+def rename_node(nodes: Any, old: str, new: str) -> None:
+    """Rename node ``old`` of the NodeDef list ``nodes`` to ``new``, and every reference to it."""
+    for node in nodes:
         if node.name == old:
             node.name = new
         for i, reference in enumerate(node.input):
@@ -60,27 +60,16 @@ def rename_node(graph_def: Any, old: str, new: str) -> None:
                 node.input[i] = reference.replace(old, new, 1)
 
 
-def redirect(graph_def: Any, old_reference: str, new_reference: str, *, skip: Iterable[str] = ()) -> None:
-    """Make every data reference to output ``old_reference`` read ``new_reference`` instead."""
-    skipped = set(skip)
-    old_node, old_index = node_of(old_reference), output_index(old_reference)
-    for node in graph_def.node:
-        if node.name in skipped:
-            continue
-        for i, reference in enumerate(node.input):
-            if not is_control(reference) and node_of(reference) == old_node and output_index(reference) == old_index:
-                node.input[i] = new_reference
-
-
 def add_node(
-    graph_def: Any,
+    nodes: Any,
     op: str,
     name: str,
     inputs: Sequence[str],
     attrs: Mapping[str, Any] | None = None,
 ) -> Any:
-    """Append a NodeDef; ``attrs`` values are AttrValue protos or plain values (see ``attr_value``)."""
-    node = graph_def.node.add()
+    """Append a NodeDef to the list ``nodes``; ``attrs`` values are AttrValue protos or plain
+    values (see ``attr_value``)."""
+    node = nodes.add()
     node.op, node.name = op, name
     node.input.extend(inputs)
     for key, value in (attrs or {}).items():

@@ -36,7 +36,10 @@ def _meta_graph(frozen: FrozenGraph) -> Any:
         tf.graph_util.import_graph_def(frozen.graph_def, name="")
     meta = tf.compat.v1.train.export_meta_graph(graph_def=frozen.graph_def, graph=graph)
     signature = meta_graph_pb2.SignatureDef()
-    for entries, bindings in ((signature.inputs, frozen.inputs), (signature.outputs, frozen.outputs)):
+    for entries, bindings in (
+        (signature.inputs, frozen.inputs),
+        (signature.outputs, frozen.outputs),
+    ):
         for binding in bindings:
             info = entries[binding.key]
             info.name = binding.tensor

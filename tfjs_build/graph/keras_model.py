@@ -32,14 +32,20 @@ def read_keras_config(path: Path) -> tuple[KerasFlavor, dict[str, Any]]:
         if path.suffix == ".keras":
             with zipfile.ZipFile(path) as archive:
                 config = json.loads(archive.read("config.json"))
-                metadata = json.loads(archive.read("metadata.json")) if "metadata.json" in archive.namelist() else {}
+                metadata = (
+                    json.loads(archive.read("metadata.json"))
+                    if "metadata.json" in archive.namelist()
+                    else {}
+                )
             version = str(metadata.get("keras_version", "3"))
         elif path.suffix in HDF5_SUFFIXES:
             import h5py
 
             with h5py.File(path, "r") as handle:
                 if "model_config" not in handle.attrs:
-                    raise SourceError(f"{path}: an HDF5 file without a model (weights only?); save the whole model")
+                    raise SourceError(
+                        f"{path}: an HDF5 file without a model (weights only?); save the whole model"
+                    )
                 config = json.loads(_decode(handle.attrs["model_config"]))
                 version = _decode(handle.attrs.get("keras_version", "2"))
         else:
@@ -62,7 +68,11 @@ def _layers(config: Any) -> Iterator[dict[str, Any]]:
 
 def lambda_layers(config: dict[str, Any]) -> list[str]:
     """Names of the Lambda layers anywhere in a model configuration."""
-    return [layer["config"].get("name", "?") for layer in _layers(config) if layer["class_name"] == "Lambda"]
+    return [
+        layer["config"].get("name", "?")
+        for layer in _layers(config)
+        if layer["class_name"] == "Lambda"
+    ]
 
 
 def load_keras_model(
@@ -85,7 +95,9 @@ def load_keras_model(
         if flavor == "keras3":
             import keras
 
-            model = keras.saving.load_model(path, safe_mode=not allow_unsafe_deserialization, **options)
+            model = keras.saving.load_model(
+                path, safe_mode=not allow_unsafe_deserialization, **options
+            )
         else:
             import tf_keras
 
@@ -121,7 +133,7 @@ def trace_keras_model(model: Any, flavor: KerasFlavor, source: str) -> Any:
     input_names = _input_names(model, symbolic_inputs, flavor)
     specs = [
         tf.TensorSpec([None if d is None else int(d) for d in t.shape], t.dtype, name=n)
-        for t, n in zip(symbolic_inputs, input_names)
+        for t, n in zip(symbolic_inputs, input_names, strict=True)
     ]
     structure = getattr(model, "_inputs_struct", None) if flavor == "keras3" else None
 
@@ -136,7 +148,11 @@ def trace_keras_model(model: Any, flavor: KerasFlavor, source: str) -> Any:
         if isinstance(result, Mapping):
             return dict(result)
         flat = list(result) if isinstance(result, (list, tuple)) else [result]
-        return dict(zip(_names(getattr(model, "output_names", None), len(flat), "output"), flat))
+        return dict(
+            zip(
+                _names(getattr(model, "output_names", None), len(flat), "output"), flat, strict=True
+            )
+        )
 
     return tf.function(call, autograph=False).get_concrete_function(*specs)
 
@@ -144,5 +160,7 @@ def trace_keras_model(model: Any, flavor: KerasFlavor, source: str) -> Any:
 def _input_names(model: Any, symbolic_inputs: list[Any], flavor: KerasFlavor) -> list[str]:
     if flavor == "tf_keras":
         return _names(getattr(model, "input_names", None), len(symbolic_inputs), "input")
-    names = [getattr(t, "name", None) for t in symbolic_inputs]
-    return names if all(names) and len(set(names)) == len(names) else _names(None, len(names), "input")
+    names = [str(getattr(t, "name", "") or "") for t in symbolic_inputs]
+    return (
+        names if all(names) and len(set(names)) == len(names) else _names(None, len(names), "input")
+    )

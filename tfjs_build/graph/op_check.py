@@ -46,7 +46,9 @@ def load_op_table() -> OpTable:
     )
 
 
-def unsupported_ops(graph_def: Any, backends: Sequence[str], table: OpTable | None = None) -> dict[str, list[str]]:
+def unsupported_ops(
+    graph_def: Any, backends: Sequence[str], table: OpTable | None = None
+) -> dict[str, list[str]]:
     """Problem (op, or op on a backend) -> the nodes using it (``function/node`` inside functions)."""
     table = table or load_op_table()
     found: dict[str, list[str]] = {}
@@ -57,7 +59,9 @@ def unsupported_ops(graph_def: Any, backends: Sequence[str], table: OpTable | No
             if node.op not in table.ops:
                 problems.append(node.op)
             else:
-                problems.extend(f"{node.op} on {b}" for b in backends if table.missing_kernel(node.op, b))
+                problems.extend(
+                    f"{node.op} on {b}" for b in backends if table.missing_kernel(node.op, b)
+                )
             for problem in problems:
                 found.setdefault(problem, []).append(prefix + node.name)
     return found

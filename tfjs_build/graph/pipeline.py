@@ -40,7 +40,9 @@ class ConversionReport:
     debug_ops_stripped: int = 0
 
 
-def optimize_for_tfjs(frozen: FrozenGraph, backends: Sequence[str], report: ConversionReport) -> Any:
+def optimize_for_tfjs(
+    frozen: FrozenGraph, backends: Sequence[str], report: ConversionReport
+) -> Any:
     """Grappler, then the TF.js passes; returns the new GraphDef (signature names not yet set)."""
     report.nodes_before = count_nodes(frozen.graph_def)
     graph_def = run_grappler(frozen)

@@ -14,7 +14,9 @@ from tfjs_build.graph.graph_edit import is_control, replace_nodes
 from tfjs_build.graph.scope import Builder, all_scopes
 
 DEBUG_SIDE_EFFECTS = frozenset({"Assert", "PrintV2"})
-DEBUG_PASS_THROUGH = frozenset({"CheckNumerics", "CheckNumericsV2", "Print", "DebugIdentity", "DebugIdentityV2"})
+DEBUG_PASS_THROUGH = frozenset(
+    {"CheckNumerics", "CheckNumericsV2", "Print", "DebugIdentity", "DebugIdentityV2"}
+)
 
 
 def strip_debug_ops(graph_def: Any) -> int:

@@ -27,10 +27,16 @@ def _read_saved_model_proto(path: Path) -> Any:
     if not path.exists():
         raise SourceError(f"{path}: no such file or directory")
     if not path.is_dir():
-        raise SourceError(f"{path}: not a SavedModel directory (SavedModels are directories with {SAVED_MODEL_PB})")
+        raise SourceError(
+            f"{path}: not a SavedModel directory (SavedModels are directories with {SAVED_MODEL_PB})"
+        )
     pb_file = path / SAVED_MODEL_PB
     if not pb_file.is_file():
-        hint = " (a .pbtxt SavedModel is not supported; save it in binary form)" if (path / "saved_model.pbtxt").exists() else ""
+        hint = (
+            " (a .pbtxt SavedModel is not supported; save it in binary form)"
+            if (path / "saved_model.pbtxt").exists()
+            else ""
+        )
         raise SourceError(f"{path}: not a SavedModel directory, {SAVED_MODEL_PB} is missing{hint}")
     import_tensorflow()
     from google.protobuf.message import DecodeError
@@ -40,9 +46,13 @@ def _read_saved_model_proto(path: Path) -> Any:
     try:
         proto.ParseFromString(pb_file.read_bytes())
     except DecodeError as exc:
-        raise SourceError(f"{pb_file}: truncated or corrupt ({exc}); export the SavedModel again") from None
+        raise SourceError(
+            f"{pb_file}: truncated or corrupt ({exc}); export the SavedModel again"
+        ) from None
     if not proto.meta_graphs:
-        raise SourceError(f"{pb_file}: holds no MetaGraph (truncated or empty); export the SavedModel again")
+        raise SourceError(
+            f"{pb_file}: holds no MetaGraph (truncated or empty); export the SavedModel again"
+        )
     return proto
 
 
@@ -76,22 +86,30 @@ def _format_tags(tags: frozenset[str] | Sequence[str]) -> str:
     return "[" + ", ".join(sorted(tags)) + "]"
 
 
-def _select_meta_graph(path: Path, metas: list[MetaGraphInfo], tags: Sequence[str]) -> MetaGraphInfo:
+def _select_meta_graph(
+    path: Path, metas: list[MetaGraphInfo], tags: Sequence[str]
+) -> MetaGraphInfo:
     wanted = frozenset(tags)
     for meta in metas:
         if meta.tags == wanted:
             return meta
     existing = ", ".join(_format_tags(meta.tags) for meta in metas)
-    raise SourceError(f"{path}: no MetaGraph with tags {_format_tags(wanted)}; it has {existing}; choose one with tags=")
+    raise SourceError(
+        f"{path}: no MetaGraph with tags {_format_tags(wanted)}; it has {existing}; choose one with tags="
+    )
 
 
 def _check_variables(path: Path) -> None:
     index = path / "variables" / "variables.index"
     if not index.is_file():
-        raise SourceError(f"{index}: missing, but the SavedModel has variables; copy the whole SavedModel directory")
+        raise SourceError(
+            f"{index}: missing, but the SavedModel has variables; copy the whole SavedModel directory"
+        )
     shards = sorted((path / "variables").glob("variables.data-*-of-*"))
     if not shards:
-        raise SourceError(f"{path / 'variables'}: variable data files (variables.data-*) are missing; copy the whole SavedModel directory")
+        raise SourceError(
+            f"{path / 'variables'}: variable data files (variables.data-*) are missing; copy the whole SavedModel directory"
+        )
     count = int(shards[0].name.rsplit("-of-", 1)[1])
     for number in range(count):
         shard = path / "variables" / f"variables.data-{number:05d}-of-{count:05d}"
@@ -115,7 +133,9 @@ def load_signature(path: Path, signature: str, tags: Sequence[str]) -> LoadedSig
     meta = _select_meta_graph(path, inspect_saved_model(path), tags)
     if signature not in meta.signatures:
         existing = ", ".join(meta.signatures) or "none"
-        raise SourceError(f"{path}: no signature {signature!r} (it has: {existing}); choose one with signature=")
+        raise SourceError(
+            f"{path}: no signature {signature!r} (it has: {existing}); choose one with signature="
+        )
     if meta.has_variables:
         _check_variables(path)
     tf = import_tensorflow()
@@ -124,4 +144,6 @@ def load_signature(path: Path, signature: str, tags: Sequence[str]) -> LoadedSig
     except Exception as exc:  # TensorFlow raises many types for bad directories
         first_line = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         raise SourceError(f"{path}: TensorFlow cannot load this SavedModel: {first_line}") from None
-    return LoadedSignature(function=owner.signatures[signature], owner=owner, source=path, signature=signature)
+    return LoadedSignature(
+        function=owner.signatures[signature], owner=owner, source=path, signature=signature
+    )

@@ -11,7 +11,7 @@ from typing import Any
 
 import numpy as np
 
-from tfjs_build.graph.graph_edit import DType, attr_value, node_of
+from tfjs_build.graph.graph_edit import DType, add_node, node_of
 
 
 def output_arg_name(op: str) -> str:
@@ -50,18 +50,17 @@ class Scope:
             return node.name
         return f"{node.name}:{output_arg_name(node.op)}:0"
 
-    def add(self, op: str, name: str, inputs: Sequence[str], attrs: Mapping[str, Any] | None = None) -> Any:
-        node = self.nodes.add()
-        node.op, node.name = op, name
-        node.input.extend(inputs)
-        for key, value in (attrs or {}).items():
-            node.attr[key].CopyFrom(attr_value(value))
-        return node
+    def add(
+        self, op: str, name: str, inputs: Sequence[str], attrs: Mapping[str, Any] | None = None
+    ) -> Any:
+        return add_node(self.nodes, op, name, inputs, attrs)
 
     def add_scalar(self, name: str, value: float, dtype_enum: int) -> Any:
         import tensorflow as tf
 
-        return self.add_const(name, np.asarray(value, dtype=tf.dtypes.as_dtype(dtype_enum).as_numpy_dtype))
+        return self.add_const(
+            name, np.asarray(value, dtype=tf.dtypes.as_dtype(dtype_enum).as_numpy_dtype)
+        )
 
     def add_const(self, name: str, value: np.ndarray) -> Any:
         import tensorflow as tf
@@ -133,7 +132,14 @@ class Builder:
     def controls(self) -> list[str]:
         return [r for r in self.node.input if r.startswith("^")]
 
-    def emit(self, op: str, inputs: Sequence[str], attrs: Mapping[str, Any] | None = None, *, typed: bool = True) -> Any:
+    def emit(
+        self,
+        op: str,
+        inputs: Sequence[str],
+        attrs: Mapping[str, Any] | None = None,
+        *,
+        typed: bool = True,
+    ) -> Any:
         self.count += 1
         name = self.scope.unique(f"{self.node.name}/_{op}_{self.count}")
         base: dict[str, Any] = {"T": DType(self.dtype)} if typed else {}

@@ -27,7 +27,7 @@ def _free_name(graph_def: Any, wanted: str, keep: str | None) -> str:
     """Make ``wanted`` usable as a node name: another node holding it is renamed out of the way."""
     names = set(nodes_by_name(graph_def))
     if wanted in names and wanted != keep:
-        rename_node(graph_def, wanted, unique_name(names, f"{wanted}_node"))
+        rename_node(graph_def.node, wanted, unique_name(names, f"{wanted}_node"))
     return wanted
 
 
@@ -42,14 +42,16 @@ def name_inputs(graph_def: Any, inputs: Sequence[TensorBinding]) -> list[TensorB
             _add_placeholder(graph_def, target, binding)
         elif binding.node != target:
             _free_name(graph_def, target, binding.node)
-            rename_node(graph_def, binding.node, target)
+            rename_node(graph_def.node, binding.node, target)
         index = nodes_by_name(graph_def)
         named.append(TensorBinding(binding.key, f"{target}:0", binding.dtype, binding.shape))
     return named
 
 
 def _add_placeholder(graph_def: Any, name: str, binding: TensorBinding) -> None:
-    node = add_node(graph_def, "Placeholder", name, [], {"dtype": DType(tf_enum(binding.dtype))})
+    node = add_node(
+        graph_def.node, "Placeholder", name, [], {"dtype": DType(tf_enum(binding.dtype))}
+    )
     if binding.shape is None:
         node.attr["shape"].shape.unknown_rank = True
     else:
@@ -71,17 +73,22 @@ def name_outputs(
         node = index.get(binding.node)
         shared = sum(1 for b in outputs if b.node == binding.node) > 1
         own_identity = (
-            node is not None and node.op == "Identity" and binding.tensor.endswith(":0")
-            and binding.node not in reserved and not shared
+            node is not None
+            and node.op == "Identity"
+            and binding.tensor.endswith(":0")
+            and binding.node not in reserved
+            and not shared
         )
         if own_identity:
             if binding.node != target:
                 _free_name(graph_def, target, binding.node)
-                rename_node(graph_def, binding.node, target)
+                rename_node(graph_def.node, binding.node, target)
         else:
             _free_name(graph_def, target, None)
             source = binding.tensor[:-2] if binding.tensor.endswith(":0") else binding.tensor
-            add_node(graph_def, "Identity", target, [source], {"T": DType(tf_enum(binding.dtype))})
+            add_node(
+                graph_def.node, "Identity", target, [source], {"T": DType(tf_enum(binding.dtype))}
+            )
         reserved.add(target)
         named.append(TensorBinding(binding.key, f"{target}:0", binding.dtype, binding.shape))
     return named
@@ -96,7 +103,10 @@ def tf_enum(dtype: str) -> int:
 def _tensor_info(binding: TensorBinding) -> dict[str, Any]:
     from tensorflow.core.framework import types_pb2
 
-    info: dict[str, Any] = {"name": binding.tensor, "dtype": types_pb2.DataType.Name(tf_enum(binding.dtype))}
+    info: dict[str, Any] = {
+        "name": binding.tensor,
+        "dtype": types_pb2.DataType.Name(tf_enum(binding.dtype)),
+    }
     if binding.shape is None:
         info["tensorShape"] = {"unknownRank": True}
     else:
@@ -104,7 +114,9 @@ def _tensor_info(binding: TensorBinding) -> dict[str, Any]:
     return info
 
 
-def tfjs_signature(inputs: Sequence[TensorBinding], outputs: Sequence[TensorBinding]) -> dict[str, Any]:
+def tfjs_signature(
+    inputs: Sequence[TensorBinding], outputs: Sequence[TensorBinding]
+) -> dict[str, Any]:
     """The ``signature`` of model.json: inputs and outputs by key, with tensor names, dtypes, shapes."""
     return {
         "inputs": {b.key: _tensor_info(b) for b in inputs},
