@@ -114,6 +114,25 @@ def scaled_logits(build: Callable[[], Any], factor: float) -> Callable[[], Any]:
     return scaled
 
 
+def heavy_tailed(build: Callable[[], Any], seed: int = 0) -> Callable[[], Any]:
+    """``build``'s model with Student-t (3 degrees of freedom) kernels of the same spread: the
+    outliers trained weights have, which stretch the uint8/uint16 grid."""
+
+    def heavy() -> Any:
+        model = build()
+        rng = np.random.default_rng(seed)
+        for layer in model.layers:
+            weights = layer.get_weights()
+            if weights and type(layer).__name__ in ("Conv2D", "DepthwiseConv2D", "Dense"):
+                kernel = weights[0]
+                spread = kernel.std() / np.sqrt(3.0)  # a t(3) variable has variance 3
+                weights[0] = (rng.standard_t(3, kernel.shape) * spread).astype("float32")
+                layer.set_weights(weights)
+        return model
+
+    return heavy
+
+
 MODELS: dict[str, Callable[[], Any]] = {
     "mlp": mlp,
     "cnn": cnn,
@@ -123,6 +142,8 @@ MODELS: dict[str, Callable[[], Any]] = {
     "mobilenet_v2_96_logits_x30": scaled_logits(mobilenet_v2(96, None), 30.0),
     "mobilenet_v2_96_x30": scaled_logits(mobilenet_v2(96), 30.0),
     "mobilenet_v2_224_logits_x30": scaled_logits(mobilenet_v2(224, None), 30.0),
+    "mobilenet_v2_96_logits_heavy": heavy_tailed(mobilenet_v2(96, None)),
+    "cnn_heavy": heavy_tailed(cnn),
 }
 QUANTIZATIONS = (None, "float16", "uint16", "uint8")
 RTOLS = (1e-3, 1e-2, 5e-2)

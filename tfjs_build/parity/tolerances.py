@@ -25,21 +25,29 @@ MobileNetV2 96px, softmax  cpu      4.5e-07    7.7e-06    4.8e-05    4.0e-03
 of logits x30 (S=0.80)     wasm     1.4e-06    1.0e-05    4.8e-05    4.0e-03
 MobileNetV2 224px, logits  cpu      3.8e-07    3.1e-05    4.0e-04    7.5e-03
 x30 (S=16.4, seeds 0-1)    wasm     8.7e-07    3.1e-05    4.0e-04    7.5e-03
+heavy-tailed kernels (*):
+small CNN (softmax)        both     2.2e-07    2.5e-05    8.2e-05    8.3e-03
+MobileNetV2 96px (logits,  cpu      5.0e-07    5.6e-04    7.3e-04    1.7e-01
+S=0.96)                    wasm     1.1e-06    5.6e-04    7.3e-04    1.7e-01
 =========================  =======  =========  =========  =========  =========
+
+(*) Conv2D/DepthwiseConv2D/Dense kernels redrawn from a Student-t with 3 degrees of freedom
+(same spread): the outliers of trained weights, which stretch the uint8/uint16 grid (seeds 0-1).
 
 Absolute errors follow S (uint8 on MobileNetV2 logits: 5.0e-03 at S=0.44, 0.155 at S=16.3),
 so a fixed ``atol`` cannot serve every model; the scale error is stable across models and
-backends. The quantized defaults leave about ten times the worst scale error measured (five
-times for uint8); float32's leaves seventy times, for deeper models and other kernels (wasm
-differs from cpu by up to three times here), while staying a hundred times below uint8's error:
+backends, except where outlier weights stretch the affine (uint8/uint16) grid. Defaults:
 
-- float32: ``scale_tol`` 1e-4 (worst 1.4e-6), ``rtol`` 1e-4, ``atol`` 1e-5;
-- uint16: ``scale_tol`` 5e-4 (worst 4.6e-5), ``rtol`` 1e-3, ``atol`` 1e-4;
-- float16: ``scale_tol`` 5e-3 (worst 4.9e-4), ``rtol`` 5e-3, ``atol`` 1e-4;
-- uint8: ``scale_tol`` 5e-2 (worst 1.1e-2), ``rtol`` 5e-2, ``atol`` 1e-3.
+- float32: ``scale_tol`` 1e-4 (worst 1.4e-6: seventy times, for deeper models and other
+  kernels; wasm differs from cpu by up to three times here), ``rtol`` 1e-4, ``atol`` 1e-5;
+- uint16: ``scale_tol`` 2e-3 (worst 5.6e-4 with outliers, 4.6e-5 without), ``rtol`` 2e-3,
+  ``atol`` 1e-4;
+- float16: ``scale_tol`` 5e-3 (worst 7.3e-4), ``rtol`` 5e-3, ``atol`` 1e-4;
+- uint8: ``scale_tol`` 5e-2 (worst 1.1e-2 without outliers), ``rtol`` 5e-2, ``atol`` 1e-3.
 
-The weights are random (no pretrained weights here); trained weights with outliers widen the
-uint8/uint16 grid, so quantized errors of real models may be larger: override per model then.
+uint8 on MobileNetV2 with outlier kernels moves the logits by 17% of their range, and the default
+says so rather than publishing it: that model predicts differently in TF.js. Models where such a
+change is acceptable set their own tolerance (or quantize fewer weights).
 
 Argmax agreement is reported but not required by default: with untrained weights or near ties
 between classes it flips under any quantization; set ``min_argmax_agreement`` to require it.
@@ -87,7 +95,7 @@ class Tolerance:
 
 DEFAULT_TOLERANCES: dict[str | None, Tolerance] = {
     None: Tolerance(atol=1e-5, rtol=1e-4, scale_tol=1e-4),
-    "uint16": Tolerance(atol=1e-4, rtol=1e-3, scale_tol=5e-4),
+    "uint16": Tolerance(atol=1e-4, rtol=2e-3, scale_tol=2e-3),
     "float16": Tolerance(atol=1e-4, rtol=5e-3, scale_tol=5e-3),
     "uint8": Tolerance(atol=1e-3, rtol=5e-2, scale_tol=5e-2),
 }
