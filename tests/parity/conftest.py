@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 from tests.parity.handmade import write_layers_artifact
+from tfjs_build.artifact import write_artifact
 
 
 @pytest.fixture(scope="session")
@@ -28,4 +29,36 @@ def mlp_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     model.save(root / "mlp.h5")
     write_layers_artifact(model, root / "float32")
     write_layers_artifact(model, root / "uint8", quantization="uint8")
+    return root
+
+
+@pytest.fixture(scope="session")
+def saved_model(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A SavedModel with an integer lookup input (``ids`` into a 7-row table: TensorFlow rejects
+    larger ids) and a float input, converted into ``graph/``."""
+    import numpy as np
+    import tensorflow as tf
+
+    from tfjs_build.graph import convert_saved_model
+
+    class Scorer(tf.Module):
+        def __init__(self) -> None:
+            rng = np.random.default_rng(0)
+            self.table = tf.Variable(rng.normal(size=(7, 6)).astype("float32"))
+            self.kernel = tf.Variable(rng.normal(size=(6, 3)).astype("float32"))
+
+        @tf.function(
+            input_signature=[
+                tf.TensorSpec([None, 5], tf.int32, name="ids"),
+                tf.TensorSpec([None, 6], tf.float32, name="dense"),
+            ]
+        )
+        def serve(self, ids, dense):
+            pooled = tf.reduce_mean(tf.gather(self.table, ids), axis=1) + dense
+            return {"scores": tf.nn.relu(pooled @ self.kernel), "norm": tf.norm(pooled, axis=1)}
+
+    root = tmp_path_factory.mktemp("saved")
+    module = Scorer()
+    tf.saved_model.save(module, str(root / "model"), signatures=module.serve)
+    write_artifact(convert_saved_model(root / "model"), root / "graph")
     return root

@@ -51,38 +51,6 @@ def test_converted_uint8_passes_its_default_and_fails_float32s(keras3_cnn: Path)
     assert "parity failed on TF.js wasm for output probs" in (strict.failure_message() or "")
 
 
-@pytest.fixture(scope="module")
-def saved_model(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A SavedModel with an integer lookup input (``ids`` into a 7-row table: TensorFlow rejects
-    larger ids) and a float input, converted into ``graph/``."""
-    import numpy as np
-    import tensorflow as tf
-
-    from tfjs_build.graph import convert_saved_model
-
-    class Scorer(tf.Module):
-        def __init__(self) -> None:
-            rng = np.random.default_rng(0)
-            self.table = tf.Variable(rng.normal(size=(7, 6)).astype("float32"))
-            self.kernel = tf.Variable(rng.normal(size=(6, 3)).astype("float32"))
-
-        @tf.function(
-            input_signature=[
-                tf.TensorSpec([None, 5], tf.int32, name="ids"),
-                tf.TensorSpec([None, 6], tf.float32, name="dense"),
-            ]
-        )
-        def serve(self, ids, dense):
-            pooled = tf.reduce_mean(tf.gather(self.table, ids), axis=1) + dense
-            return {"scores": tf.nn.relu(pooled @ self.kernel), "norm": tf.norm(pooled, axis=1)}
-
-    root = tmp_path_factory.mktemp("saved")
-    module = Scorer()
-    tf.saved_model.save(module, str(root / "model"), signatures=module.serve)
-    write_artifact(convert_saved_model(root / "model"), root / "graph")
-    return root
-
-
 def test_graph_model_from_a_saved_model_passes(saved_model: Path) -> None:
     ids = {spec.name: spec for spec in input_specs(read_model_json(saved_model / "graph"))}["ids"]
     assert (ids.name, ids.dtype, ids.int_high) == ("ids", "int32", 7)  # seen through the Gather
