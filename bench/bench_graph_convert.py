@@ -52,6 +52,9 @@ def main() -> None:
                 f"nodes {report.nodes_before} -> {report.nodes_after}, fused kept {report.fused_kept}, "
                 f"split {report.fused_split}, added {report.fused_added}, rewrites {report.rewrites or '{}'}"
             )
+            print(
+                "       phases: " + ", ".join(f"{k} {v:.2f} s" for k, v in report.seconds.items())
+            )
 
 
 if __name__ == "__main__":

@@ -119,6 +119,13 @@ def _other_input(reader: Any, name: str) -> str | None:
     return data[1] if node_of(data[0]) == name else data[0]
 
 
+def _adds_along_last_axis(reader: Any, name: str) -> bool:
+    if reader.op != "BiasAdd":
+        return True
+    channels_last = reader.attr["data_format"].s in (b"", b"NHWC")
+    return channels_last and node_of(reader.input[0]) == name
+
+
 def _fuse_one(graph: _Graph, scope: Scope, node: Any, activations: frozenset[str]) -> list[str]:
     """Fuse the chain starting at ``node``; return the names of the nodes it replaces."""
     op = node.op
@@ -136,11 +143,7 @@ def _fuse_one(graph: _Graph, scope: Scope, node: Any, activations: frozenset[str
             chain.append(reader)
             last, reader = reader, graph.sole_reader(reader)
     bias = None
-    if (
-        reader is not None
-        and reader.op in ADD_OPS
-        and (reader.op != "BiasAdd" or node_of(reader.input[0]) == last.name)
-    ):
+    if reader is not None and reader.op in ADD_OPS and _adds_along_last_axis(reader, last.name):
         bias = _per_channel(graph.const(_other_input(reader, last.name) or ""), channels)
         if bias is not None:
             chain.append(reader)
@@ -174,8 +177,9 @@ def _emit_fused(
     controls = sorted({r for n in chain for r in n.input if is_control(r)})
     fused_ops = [b"BiasAdd"] + ([activation.op.encode()] if activation is not None else [])
     name = last.name
-    for member in chain:
+    for member in chain:  # left unread and without inputs; removed once all chains are fused
         member.name = scope.unique(f"{member.name}/_fused_away")
+        del member.input[:]
         removed.append(member.name)
     fused = scope.add(
         FUSED_NAME[node.op], name, [data[0], filter_const.name, bias_const.name, *controls]
@@ -202,19 +206,21 @@ def _emit_fused(
 def fuse_contractions(graph_def: Any, backends: Sequence[str], protected: set[str]) -> int:
     """Fuse every foldable contraction chain of the top-level graph; returns how many."""
     activations = common_activations(backends)
-    wasm = "wasm" in backends
     graph = _Graph(graph_def, protected)
     scope = Scope(graph_def)
     fused = 0
+    removed: set[str] = set()
     for name in [n.name for n in graph_def.node if n.op in FUSED_NAME]:
         node = graph.index.get(name)
         if node is None or node.op not in FUSED_NAME or node.attr["T"].type != DT_FLOAT:
             continue
-        if node.op != "MatMul" and wasm and node.attr["data_format"].s not in (b"", b"NHWC"):
-            continue
-        removed = set(_fuse_one(graph, scope, node, activations))
-        if removed:
+        if node.op != "MatMul" and node.attr["data_format"].s not in (b"", b"NHWC"):
+            continue  # per-channel constants below are read along the last axis
+        replaced = _fuse_one(graph, scope, node, activations)
+        if replaced:
             fused += 1
-            replace_nodes(graph_def.node, [n for n in graph_def.node if n.name not in removed])
+            removed.update(replaced)
             graph.refresh()
+    if removed:
+        replace_nodes(graph_def.node, [n for n in graph_def.node if n.name not in removed])
     return fused

@@ -35,8 +35,11 @@ def convert_saved_model(
     model even if TF.js lacks some of its ops.
     """
     path = Path(path)
-    loaded = load_signature(path, signature, tags)
-    frozen = freeze_function(loaded.function, f"{path} (signature {signature!r})")
+    report = report if report is not None else ConversionReport()
+    with report.timed("load"):
+        loaded = load_signature(path, signature, tags)
+    with report.timed("freeze"):
+        frozen = freeze_function(loaded.function, f"{path} (signature {signature!r})")
     return frozen_to_artifact(
         frozen,
         backends=backends,
@@ -63,13 +66,15 @@ def convert_keras_to_graph(
     ``allow_unsafe_deserialization=True``.
     """
     path = Path(path)
-    model, flavor = load_keras_model(
-        path,
-        allow_unsafe_deserialization=allow_unsafe_deserialization,
-        custom_objects=custom_objects,
-    )
-    function = trace_keras_model(model, flavor, str(path))
-    frozen = freeze_function(function, str(path))
+    report = report if report is not None else ConversionReport()
+    with report.timed("load"):
+        model, flavor = load_keras_model(
+            path,
+            allow_unsafe_deserialization=allow_unsafe_deserialization,
+            custom_objects=custom_objects,
+        )
+    with report.timed("freeze"):
+        frozen = freeze_function(trace_keras_model(model, flavor, str(path)), str(path))
     generated_by = f"{'Keras' if flavor == 'keras3' else 'tf_keras'} {_keras_version(flavor)}"
     return frozen_to_artifact(
         frozen, backends=backends, check_ops=check_ops, generated_by=generated_by, report=report

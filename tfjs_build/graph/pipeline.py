@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import time
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -38,6 +40,16 @@ class ConversionReport:
     fused_added: int = 0
     rewrites: dict[str, int] = field(default_factory=dict)
     debug_ops_stripped: int = 0
+    seconds: dict[str, float] = field(default_factory=dict)
+    """Wall-clock seconds per phase: load, freeze, grappler, tfjs_passes, export."""
+
+    @contextmanager
+    def timed(self, phase: str) -> Iterator[None]:
+        started = time.perf_counter()
+        try:
+            yield
+        finally:
+            self.seconds[phase] = self.seconds.get(phase, 0.0) + time.perf_counter() - started
 
 
 def optimize_for_tfjs(
@@ -45,7 +57,16 @@ def optimize_for_tfjs(
 ) -> Any:
     """Grappler, then the TF.js passes; returns the new GraphDef (signature names not yet set)."""
     report.nodes_before = count_nodes(frozen.graph_def)
-    graph_def = run_grappler(frozen)
+    with report.timed("grappler"):
+        graph_def = run_grappler(frozen)
+    with report.timed("tfjs_passes"):
+        _tfjs_passes(graph_def, frozen, backends, report)
+    return graph_def
+
+
+def _tfjs_passes(
+    graph_def: Any, frozen: FrozenGraph, backends: Sequence[str], report: ConversionReport
+) -> None:
     report.debug_ops_stripped = strip_debug_ops(graph_def)
     fusion = apply_fusion_policy(graph_def, backends)
     report.fused_kept, report.fused_split = fusion["kept"], fusion["split"]
@@ -59,7 +80,6 @@ def optimize_for_tfjs(
         einsums = rewrite_einsums(graph_def)
         if einsums:
             report.rewrites["Einsum"] = einsums
-    return graph_def
 
 
 def frozen_to_artifact(
@@ -80,4 +100,5 @@ def frozen_to_artifact(
     report.nodes_after = count_nodes(graph_def)
     if check_ops:
         check_graph_ops(graph_def, backends, frozen.source)
-    return build_artifact(graph_def, tfjs_signature(inputs, outputs), generated_by=generated_by)
+    with report.timed("export"):
+        return build_artifact(graph_def, tfjs_signature(inputs, outputs), generated_by=generated_by)
