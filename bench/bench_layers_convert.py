@@ -43,7 +43,9 @@ def build_source(target: Path) -> int:
         "model.save(sys.argv[1])\n"
         "print(sum(w.size for w in model.get_weights()) * 4)\n"
     )
-    out = subprocess.run([sys.executable, "-c", code, str(target)], capture_output=True, text=True, check=True)
+    out = subprocess.run(
+        [sys.executable, "-c", code, str(target)], capture_output=True, text=True, check=True
+    )
     return int(out.stdout.strip().splitlines()[-1])
 
 
@@ -79,7 +81,11 @@ def main(argv: list[str] | None = None) -> int:
     source = work / "mlp-100mb.h5"
     weight_bytes = build_source(source)
     budget_mib = (1.5 * weight_bytes + 150 * 1e6) / MIB
-    rows: dict[str, list[tuple[float, float]]] = {"cp": [], "convert (python -c)": [], "tfjs-build convert CLI": []}
+    rows: dict[str, list[tuple[float, float]]] = {
+        "cp": [],
+        "convert (python -c)": [],
+        "tfjs-build convert CLI": [],
+    }
     for run in range(args.repeat):
         for label in rows:
             target = work / f"out-{run}-{label.split()[0]}"
@@ -90,14 +96,25 @@ def main(argv: list[str] | None = None) -> int:
             elif label.startswith("convert"):
                 command = [sys.executable, "-c", CONVERT, str(source), str(target)]
             else:
-                command = [sys.executable, "-m", "tfjs_build", "convert", str(source), str(target),
-                           "--format", "layers", "--no-parity"]
+                command = [
+                    sys.executable,
+                    "-m",
+                    "tfjs_build",
+                    "convert",
+                    str(source),
+                    str(target),
+                    "--format",
+                    "layers",
+                    "--no-parity",
+                ]
             rows[label].append(measure(command))
             if target.is_dir():
                 shutil.rmtree(target)
             else:
                 target.unlink()
-    print(f"source: {source.stat().st_size / MIB:.1f} MiB file, {weight_bytes / MIB:.1f} MiB of weights")
+    print(
+        f"source: {source.stat().st_size / MIB:.1f} MiB file, {weight_bytes / MIB:.1f} MiB of weights"
+    )
     print(f"RSS budget: {budget_mib:.0f} MiB; wall budget: 1.5 s")
     print(f"{'command':<26}{'wall median s':>14}{'wall max s':>12}{'peak RSS MiB':>14}")
     for label, results in rows.items():

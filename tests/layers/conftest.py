@@ -39,7 +39,7 @@ def randomize_weights(model: Any, seed: int = 0) -> None:
     """Give every weight a non-trivial value (positive for variances)."""
     rng = np.random.default_rng(seed)
     values = []
-    for weight, current in zip(model.weights, model.get_weights()):
+    for weight, current in zip(model.weights, model.get_weights(), strict=True):
         value = rng.normal(0.0, 0.3, size=current.shape)
         if "moving_variance" in (getattr(weight, "path", None) or weight.name):
             value = np.abs(value) + 0.5
@@ -53,10 +53,15 @@ def predict(model: Any, inputs: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
     outputs = model.predict(ordered if len(ordered) > 1 else ordered[0], verbose=0)
     if not isinstance(outputs, (list, tuple)):
         outputs = [outputs]
-    return {name: np.asarray(value) for name, value in zip(model_zoo.output_names(model), outputs)}
+    return {
+        name: np.asarray(value)
+        for name, value in zip(model_zoo.output_names(model), outputs, strict=True)
+    }
 
 
-def save_everywhere(model: Any, flavor: str, directory: Path, inputs: dict[str, np.ndarray]) -> SavedModel:
+def save_everywhere(
+    model: Any, flavor: str, directory: Path, inputs: dict[str, np.ndarray]
+) -> SavedModel:
     """Save ``model`` as ``.keras`` and ``.h5`` and record its predictions."""
     directory.mkdir(parents=True, exist_ok=True)
     files = {}
@@ -86,7 +91,9 @@ def zoo(tmp_path_factory: pytest.TempPathFactory) -> Callable[[str, str], SavedM
 
 
 @pytest.fixture
-def convert_and_run(tmp_path: Path) -> Callable[[Path, dict[str, np.ndarray]], dict[str, np.ndarray]]:
+def convert_and_run(
+    tmp_path: Path,
+) -> Callable[[Path, dict[str, np.ndarray]], dict[str, np.ndarray]]:
     """Convert a Keras file, write the artifact, and run it in real TF.js."""
     from tfjs_build.artifact import write_artifact
     from tfjs_build.layers import convert_keras_to_layers
@@ -101,7 +108,10 @@ def convert_and_run(tmp_path: Path) -> Callable[[Path, dict[str, np.ndarray]], d
 
 
 def assert_outputs_match(
-    actual: dict[str, np.ndarray], expected: dict[str, np.ndarray], atol: float = ATOL, rtol: float = 0.0
+    actual: dict[str, np.ndarray],
+    expected: dict[str, np.ndarray],
+    atol: float = ATOL,
+    rtol: float = 0.0,
 ) -> None:
     """Same output names, shapes, and values within ``atol + rtol * |expected|``."""
     assert sorted(actual) == sorted(expected)

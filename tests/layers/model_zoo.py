@@ -71,7 +71,9 @@ def functional_graph(keras: ModuleType) -> Built:
     )
     inner_in = keras.Input((6,))
     inner_fn = keras.Model(
-        inner_in, layers.Dense(6, activation="sigmoid", name="inner_dense")(inner_in), name="inner_fn"
+        inner_in,
+        layers.Dense(6, activation="sigmoid", name="inner_dense")(inner_in),
+        name="inner_fn",
     )
     shared = layers.Dense(6, name="shared")
     sa, sb = shared(a), shared(b)

@@ -46,7 +46,9 @@ def test_activations_match_in_tfjs(flavor, names, tmp_path: Path, convert_and_ru
     assert_outputs_match(convert_and_run(source, {"x": PROBE}), expected)
 
 
-def test_keras3_hard_sigmoid_is_refused_because_tfjs_differs(tmp_path: Path, convert_and_run) -> None:
+def test_keras3_hard_sigmoid_is_refused_because_tfjs_differs(
+    tmp_path: Path, convert_and_run
+) -> None:
     keras3 = keras_flavor("keras3")
     model = _activation_model(keras3, ["relu", "hard_sigmoid"])
     source = tmp_path / "k3.keras"

@@ -57,7 +57,7 @@ def _application(flavor: str, name: str, kwargs: dict[str, Any], shape: tuple[in
 def _nontrivial_batch_statistics(model: Any) -> None:
     rng = np.random.default_rng(1)
     values = []
-    for weight, current in zip(model.weights, model.get_weights()):
+    for weight, current in zip(model.weights, model.get_weights(), strict=True):
         name = getattr(weight, "path", None) or weight.name
         if "moving_mean" in name:
             current = rng.normal(0.0, 0.1, current.shape).astype(current.dtype)
@@ -70,7 +70,9 @@ def _nontrivial_batch_statistics(model: Any) -> None:
 @pytest.mark.parametrize(
     ("flavor", "name"),
     [
-        pytest.param(*case, marks=() if case in FAST else pytest.mark.slow, id=f"{case[0]}-{case[1]}")
+        pytest.param(
+            *case, marks=() if case in FAST else pytest.mark.slow, id=f"{case[0]}-{case[1]}"
+        )
         for case in CASES
     ],
 )
@@ -90,7 +92,9 @@ def test_application_matches_keras(flavor: str, name: str, tmp_path: Path, conve
 @pytest.mark.parametrize("name", sorted(NOT_EXPRESSIBLE))
 def test_application_refused_with_reason(name: str, tmp_path: Path) -> None:
     kwargs, words = NOT_EXPRESSIBLE[name]
-    model = _application("keras3", name, kwargs, SMALL if name != "InceptionResNetV2" else (75, 75, 3))
+    model = _application(
+        "keras3", name, kwargs, SMALL if name != "InceptionResNetV2" else (75, 75, 3)
+    )
     source = tmp_path / f"{name}.keras"
     model.save(source)
     found = find_unsupported_layers(source)

@@ -24,7 +24,9 @@ print(json.dumps({
 """
 
 
-@pytest.mark.parametrize(("flavor", "suffix"), [("keras3", ".keras"), ("keras3", ".h5"), ("tf_keras", ".h5")])
+@pytest.mark.parametrize(
+    ("flavor", "suffix"), [("keras3", ".keras"), ("keras3", ".h5"), ("tf_keras", ".h5")]
+)
 def test_conversion_imports_no_ml_framework(zoo, flavor: str, suffix: str) -> None:
     source: Path = zoo(flavor, "recurrent").files[suffix]
     result = subprocess.run(

@@ -111,7 +111,9 @@ def test_h5_missing_weights_of_a_layer(saved, tmp_path: Path) -> None:
     with h5py.File(target, "r+") as h5:
         config = json.loads(h5.attrs["model_config"])
         hidden = next(
-            layer["config"]["name"] for layer in config["config"]["layers"] if layer["class_name"] == "Dense"
+            layer["config"]["name"]
+            for layer in config["config"]["layers"]
+            if layer["class_name"] == "Dense"
         )
         del h5["model_weights"][hidden]
     _convert_fails(target, hidden, "has 0 weights in the file, expected 2")

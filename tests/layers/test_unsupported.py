@@ -100,7 +100,10 @@ def test_lambda_bytecode_is_never_decoded(tmp_path: Path) -> None:
                     "class_name": "Lambda",
                     "config": {
                         "name": "evil",
-                        "function": {"class_name": "__lambda__", "config": {"code": "!!not-marshal!!"}},
+                        "function": {
+                            "class_name": "__lambda__",
+                            "config": {"code": "!!not-marshal!!"},
+                        },
                     },
                 },
             ],
@@ -122,7 +125,9 @@ def test_layer_shared_between_nested_models(flavor: str, tmp_path: Path) -> None
     layers = keras.layers
     inner_in = keras.Input((4,))
     inner = keras.Model(inner_in, layers.Dense(4, name="shared_dense")(inner_in), name="inner")
-    wrapper = keras.Sequential([keras.Input((4,)), inner, layers.Dense(4, name="after")], name="wrapper")
+    wrapper = keras.Sequential(
+        [keras.Input((4,)), inner, layers.Dense(4, name="after")], name="wrapper"
+    )
     x = keras.Input((4,), name="x")
     model = keras.Model(x, layers.Add()([wrapper(x), inner(x)]), name="sharing")
     source = tmp_path / "sharing.h5"

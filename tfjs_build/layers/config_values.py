@@ -9,12 +9,12 @@ A value TF.js cannot reproduce exactly raises ``UnsupportedConfig``.
 from __future__ import annotations
 
 import re
-from typing import Any
+from typing import Any, Literal
 
 from tfjs_build.layers.registry import tfjs_class_names
 
 
-class UnsupportedConfig(Exception):  # noqa: N818 - internal signal, never reaches the user as is
+class UnsupportedConfig(Exception):
     """A config value TF.js layers cannot express; the message is the reason."""
 
 
@@ -146,39 +146,53 @@ def activation(value: Any, keras_major: int) -> str:
     raise UnsupportedConfig(f"activation {value!r} (TF.js has no identical activation)")
 
 
-def initializer(value: Any) -> dict[str, Any] | None:
-    """A TF.js ``{"class_name", "config"}`` initializer."""
-    if value is None:
-        return None
+def _named_object(value: Any, kind: str, aliases: dict[str, str]) -> tuple[str, dict[str, Any]]:
+    """``(class_name, config)`` of an initializer/regularizer/constraint given as a string
+    identifier or a serialized object, with Keras names mapped through ``aliases``."""
+    config: Any
     if isinstance(value, str):
-        class_name, config = _INITIALIZER_ALIASES.get(value, value), {}
+        class_name, config = value, {}
     elif isinstance(value, dict):
         class_name, config = unwrap_keras_object(value)
-        class_name = _INITIALIZER_ALIASES.get(class_name, class_name)
     else:
-        raise UnsupportedConfig(f"initializer {value!r}")
-    if class_name not in tfjs_class_names("initializers") or not isinstance(config, dict):
-        raise UnsupportedConfig(f"initializer {class_name!r}")
-    config = dict(config)
+        raise UnsupportedConfig(f"{kind} {value!r}")
+    if not isinstance(config, dict):
+        raise UnsupportedConfig(f"{kind} {class_name!r}")
+    return aliases.get(class_name, class_name), dict(config)
+
+
+def _registered_object(
+    value: Any, kind: Literal["initializers", "constraints"], aliases: dict[str, str]
+) -> dict[str, Any] | None:
+    """A TF.js ``{"class_name", "config"}`` object of a class TF.js registers as ``kind``."""
+    if value is None:
+        return None
+    class_name, config = _named_object(value, kind[:-1], aliases)
+    if class_name not in tfjs_class_names(kind):
+        raise UnsupportedConfig(f"{kind[:-1]} {class_name!r}")
+    return {"class_name": class_name, "config": config}
+
+
+def initializer(value: Any) -> dict[str, Any] | None:
+    """A TF.js ``{"class_name", "config"}`` initializer."""
+    result = _registered_object(value, "initializers", _INITIALIZER_ALIASES)
+    if result is None:
+        return None
+    config = result["config"]
     if config.get("distribution") == "untruncated_normal":
         config["distribution"] = "normal"
     for unknown in ("input_axes", "output_axes"):
         config.pop(unknown, None)
-    return {"class_name": class_name, "config": config}
+    return result
 
 
 def regularizer(value: Any) -> dict[str, Any] | None:
     """A TF.js ``L1L2`` regularizer equivalent to a Keras L1, L2 or L1L2 regularizer."""
     if value is None:
         return None
-    if isinstance(value, str):
-        class_name, config = value, {}
-    elif isinstance(value, dict):
-        class_name, config = unwrap_keras_object(value)
-    else:
-        raise UnsupportedConfig(f"regularizer {value!r}")
+    class_name, config = _named_object(value, "regularizer", {})
     key = class_name.lower().replace("_", "")
-    if key not in ("l1", "l2", "l1l2") or not isinstance(config, dict):
+    if key not in ("l1", "l2", "l1l2"):
         raise UnsupportedConfig(f"regularizer {class_name!r}")
     defaults = {
         "l1": (_REGULARIZER_DEFAULT, 0.0),
@@ -192,17 +206,7 @@ def regularizer(value: Any) -> dict[str, Any] | None:
 
 def constraint(value: Any) -> dict[str, Any] | None:
     """A TF.js ``{"class_name", "config"}`` constraint."""
-    if value is None:
-        return None
-    if isinstance(value, str):
-        class_name, config = _CONSTRAINT_ALIASES.get(value, value), {}
-    elif isinstance(value, dict):
-        class_name, config = unwrap_keras_object(value)
-    else:
-        raise UnsupportedConfig(f"constraint {value!r}")
-    if class_name not in tfjs_class_names("constraints") or not isinstance(config, dict):
-        raise UnsupportedConfig(f"constraint {class_name!r}")
-    return {"class_name": class_name, "config": dict(config)}
+    return _registered_object(value, "constraints", _CONSTRAINT_ALIASES)
 
 
 _VALUE_REWRITERS = (

@@ -7,7 +7,6 @@ from typing import Any
 
 import tfjs_build
 from tfjs_build.artifact import Artifact
-from tfjs_build.artifact.format import LAYERS_FORMAT
 from tfjs_build.layers.source import KerasModelFile, open_keras_model
 from tfjs_build.layers.topology import rewrite_model_config
 from tfjs_build.layers.unsupported import UnsupportedLayer, unsupported_model_error
@@ -43,7 +42,7 @@ def convert_keras_to_layers(path: Path) -> Artifact:
             "backend": model.backend,
         }
     return Artifact(
-        format=LAYERS_FORMAT,
+        format="layers-model",
         topology=topology,
         weights=weights,
         generated_by=generated_by,

@@ -12,7 +12,6 @@ from typing import Any
 
 from tfjs_build.layers.config_values import UnsupportedConfig, rewrite_common_values
 from tfjs_build.layers.registry import tfjs_class_names
-from tfjs_build.layers.variables import RECURRENT_LAYERS
 
 Config = dict[str, Any]
 Rewrite = Callable[[Config], Config]
@@ -28,12 +27,17 @@ def _keep(config: Config) -> Config:
 
 
 def _no_groups(config: Config) -> Config:
-    _require(config.get("groups", 1) == 1, f"groups={config.get('groups')} (TF.js has no grouped convolution)")
+    _require(
+        config.get("groups", 1) == 1,
+        f"groups={config.get('groups')} (TF.js has no grouped convolution)",
+    )
     return config
 
 
 def _conv1d(config: Config) -> Config:
-    _require(config.get("padding") != "causal", "padding='causal' (TF.js Conv1D does not implement it)")
+    _require(
+        config.get("padding") != "causal", "padding='causal' (TF.js Conv1D does not implement it)"
+    )
     return _no_groups(config)
 
 
@@ -54,7 +58,9 @@ def _transpose_conv(config: Config) -> Config:
 
 
 def _global_pooling(config: Config) -> Config:
-    _require(not config.get("keepdims", False), "keepdims=True (TF.js global pooling drops the axes)")
+    _require(
+        not config.get("keepdims", False), "keepdims=True (TF.js global pooling drops the axes)"
+    )
     return config
 
 
@@ -123,24 +129,50 @@ def _gru(config: Config) -> Config:
 _REWRITES: dict[str, Rewrite] = {
     **dict.fromkeys(
         (
-            "Dense", "Dropout", "SpatialDropout1D", "AlphaDropout", "GaussianNoise",
-            "GaussianDropout", "Activation", "Flatten", "Reshape", "Permute", "RepeatVector",
-            "Masking", "Add", "Multiply", "Average", "Maximum", "Minimum", "Concatenate", "Dot",
-            "Embedding", "PReLU", "Softmax", "ThresholdedReLU", "Cropping2D", "ZeroPadding2D",
-            "MaxPooling1D", "MaxPooling2D", "MaxPooling3D", "AveragePooling1D",
-            "AveragePooling2D", "AveragePooling3D", "CenterCrop",
+            "Dense",
+            "Dropout",
+            "SpatialDropout1D",
+            "AlphaDropout",
+            "GaussianNoise",
+            "GaussianDropout",
+            "Activation",
+            "Flatten",
+            "Reshape",
+            "Permute",
+            "RepeatVector",
+            "Masking",
+            "Add",
+            "Multiply",
+            "Average",
+            "Maximum",
+            "Minimum",
+            "Concatenate",
+            "Dot",
+            "Embedding",
+            "PReLU",
+            "Softmax",
+            "ThresholdedReLU",
+            "Cropping2D",
+            "ZeroPadding2D",
+            "MaxPooling1D",
+            "MaxPooling2D",
+            "MaxPooling3D",
+            "AveragePooling1D",
+            "AveragePooling2D",
+            "AveragePooling3D",
+            "CenterCrop",
         ),
         _keep,
     ),
-    **dict.fromkeys(
-        ("Conv2D", "Conv3D", "DepthwiseConv2D"), _no_groups
-    ),
+    **dict.fromkeys(("Conv2D", "Conv3D", "DepthwiseConv2D"), _no_groups),
     "Conv1D": _conv1d,
     "SeparableConv2D": _separable_conv,
     **dict.fromkeys(("Conv2DTranspose", "Conv3DTranspose"), _transpose_conv),
     **dict.fromkeys(
         (
-            "GlobalAveragePooling1D", "GlobalAveragePooling2D", "GlobalMaxPooling1D",
+            "GlobalAveragePooling1D",
+            "GlobalAveragePooling2D",
+            "GlobalMaxPooling1D",
             "GlobalMaxPooling2D",
         ),
         _global_pooling,

@@ -105,7 +105,9 @@ def _open_h5(source: Any, what: str) -> h5py.File:
     try:
         return h5py.File(source, "r")
     except (OSError, ValueError) as exc:
-        raise SourceError(f"{what} is not a readable HDF5 file, corrupt or truncated ({exc})") from None
+        raise SourceError(
+            f"{what} is not a readable HDF5 file, corrupt or truncated ({exc})"
+        ) from None
 
 
 @contextmanager
@@ -137,7 +139,9 @@ def _open_legacy_h5(path: Path) -> Iterator[KerasModelFile]:
                 "architecture is missing; save the whole model (model.save('model.keras') or "
                 "model.save('model.h5')), not model.save_weights()"
             )
-        config = _json_object(attribute_text(raw_config, f"{path} model_config"), f"{path} model_config")
+        config = _json_object(
+            attribute_text(raw_config, f"{path} model_config"), f"{path} model_config"
+        )
         version = attribute_text(h5.attrs.get("keras_version", b"2"), f"{path} keras_version")
         backend = attribute_text(h5.attrs.get("backend", b"tensorflow"), f"{path} backend")
         weights = h5.get("model_weights")
@@ -160,14 +164,18 @@ def _open_keras_archive(path: Path) -> Iterator[KerasModelFile]:
     try:
         archive = zipfile.ZipFile(path)
     except (zipfile.BadZipFile, OSError) as exc:
-        raise SourceError(f"{path} is not a readable .keras archive, corrupt or truncated ({exc})") from None
+        raise SourceError(
+            f"{path} is not a readable .keras archive, corrupt or truncated ({exc})"
+        ) from None
     with archive, tempfile.TemporaryDirectory(prefix="tfjs-build-keras-") as scratch:
         try:
             names = archive.namelist()
             for name in names:
                 _safe_member_name(path, name)
             if KERAS_CONFIG not in names:
-                raise SourceError(f"{path}: the archive has no {KERAS_CONFIG}; is it a Keras 3 model?")
+                raise SourceError(
+                    f"{path}: the archive has no {KERAS_CONFIG}; is it a Keras 3 model?"
+                )
             config = _json_object(archive.read(KERAS_CONFIG), f"{path} {KERAS_CONFIG}")
             metadata: dict[str, Any] = {}
             if KERAS_METADATA in names:

@@ -56,7 +56,9 @@ class _Rewriter:
             shape = config.get("build_input_shape")
             if "batch_input_shape" not in first:
                 if shape is None:
-                    raise UnsupportedConfig("Sequential model that was never built (no input shape)")
+                    raise UnsupportedConfig(
+                        "Sequential model that was never built (no input shape)"
+                    )
                 input_name = f"{config.get('name', 'sequential')}_input"
                 layers.insert(0, _input_layer_entry(input_name, shape, "float32"))
         return {"name": config.get("name"), "layers": layers}
@@ -182,7 +184,9 @@ def _produces_masks(entry: Config) -> bool:
 def _without_mask_ops(entries: list[Config]) -> list[Config]:
     if not any(_produces_masks(entry) for entry in entries):
         return entries
-    mask_ops = {entry.get("name") for entry in entries if entry.get("class_name") in _MASK_OP_CLASSES}
+    mask_ops = {
+        entry.get("name") for entry in entries if entry.get("class_name") in _MASK_OP_CLASSES
+    }
     if not mask_ops:
         return entries
     used_otherwise: set[str] = set()
@@ -192,7 +196,7 @@ def _without_mask_ops(entries: list[Config]) -> list[Config]:
         for node in entry.get("inbound_nodes", []):
             if isinstance(node, dict):
                 refs: list[list[Any]] = []
-                _collect_tensor_refs(node.get("args", []), refs)
+                _collect_tensors(node.get("args", []), refs, strict=False)
                 used_otherwise.update(ref[0] for ref in refs)
     droppable = mask_ops - used_otherwise
     kept = []
@@ -201,25 +205,19 @@ def _without_mask_ops(entries: list[Config]) -> list[Config]:
             continue
         nodes = []
         for node in entry.get("inbound_nodes", []):
-            mask = node.get("kwargs", {}).get("mask") if isinstance(node, dict) else None
-            if isinstance(mask, dict) and mask.get("class_name") == _KERAS_TENSOR:
-                if mask["config"]["keras_history"][0] in droppable:
-                    node = {**node, "kwargs": {k: v for k, v in node["kwargs"].items() if k != "mask"}}
+            if _mask_source(node) in droppable:
+                node = {**node, "kwargs": {k: v for k, v in node["kwargs"].items() if k != "mask"}}
             nodes.append(node)
         kept.append({**entry, "inbound_nodes": nodes} if "inbound_nodes" in entry else entry)
     return kept
 
 
-def _collect_tensor_refs(value: Any, refs: list[list[Any]]) -> None:
-    """Every ``keras_history`` in ``value``, ignoring anything that is not a tensor."""
-    if isinstance(value, dict) and value.get("class_name") == _KERAS_TENSOR:
-        refs.append(list(value["config"]["keras_history"][:3]))
-    elif isinstance(value, (list, tuple)):
-        for item in value:
-            _collect_tensor_refs(item, refs)
-    elif isinstance(value, dict):
-        for item in value.values():
-            _collect_tensor_refs(item, refs)
+def _mask_source(node: Any) -> str | None:
+    """The layer computing the tensor a Keras 3 node passes as ``mask=``, if any."""
+    mask = node.get("kwargs", {}).get("mask") if isinstance(node, dict) else None
+    if isinstance(mask, dict) and mask.get("class_name") == _KERAS_TENSOR:
+        return str(mask["config"]["keras_history"][0])
+    return None
 
 
 def _input_layer(config: Config) -> Config:
@@ -276,13 +274,15 @@ def _call_node(node: Any, nested_models: frozenset[str]) -> list[list[Any]]:
     return [[*_shifted(ref, nested_models), kwargs] for ref in refs]
 
 
-def _collect_tensors(value: Any, refs: list[list[Any]]) -> None:
+def _collect_tensors(value: Any, refs: list[list[Any]], *, strict: bool = True) -> None:
+    """Append the ``[layer, node, tensor]`` history of every tensor in call arguments ``value``;
+    ``strict``: anything else is unsupported."""
     if isinstance(value, dict) and value.get("class_name") == _KERAS_TENSOR:
         refs.append(list(value["config"]["keras_history"][:3]))
     elif isinstance(value, (list, tuple)):
         for item in value:
-            _collect_tensors(item, refs)
-    else:
+            _collect_tensors(item, refs, strict=strict)
+    elif strict:
         raise UnsupportedConfig(f"called with a non-tensor argument {value!r:.60}")
 
 
@@ -346,7 +346,9 @@ def _weight_name_clashes(topology: Config) -> list[UnsupportedLayer]:
 def _leaf_layers(model: Config, path: str) -> list[tuple[str, Config]]:
     found = []
     for layer in model["config"]["layers"]:
-        layer_path = f"{path}/{layer['config'].get('name')}" if path else layer["config"].get("name")
+        layer_path = (
+            f"{path}/{layer['config'].get('name')}" if path else layer["config"].get("name")
+        )
         if layer["class_name"] in MODEL_CLASSES:
             found.extend(_leaf_layers(layer, layer_path))
         else:

@@ -25,7 +25,9 @@ class UnsupportedLayer:
         return f"{self.name} ({self.class_name}): {self.reason}"
 
 
-def unsupported_model_error(path: Path, layers: Sequence[UnsupportedLayer]) -> UnsupportedModelError:
+def unsupported_model_error(
+    path: Path, layers: Sequence[UnsupportedLayer]
+) -> UnsupportedModelError:
     """One error naming every offending layer and the way out (a graph model)."""
     listing = "; ".join(layer.describe() for layer in layers)
     return UnsupportedModelError(

@@ -21,12 +21,14 @@ import h5py
 import numpy as np
 
 from tfjs_build.errors import SourceError
-from tfjs_build.layers.source import KerasModelFile, attribute_text_list
+from tfjs_build.layers.source import KERAS_WEIGHTS, KerasModelFile, attribute_text_list
 from tfjs_build.layers.topology import MODEL_CLASSES
 from tfjs_build.layers.variables import RECURRENT_LAYERS, variable_names
 
 Config = dict[str, Any]
 NamedWeights = list[tuple[str, np.ndarray]]
+
+
 def _keras3_var_groups(class_name: str, config: Config) -> list[tuple[str, list[str]]]:
     """``(subgroup, variable names)`` pairs of a layer in a ``.keras`` weight store."""
     if class_name in RECURRENT_LAYERS:
@@ -42,7 +44,10 @@ def _keras3_var_groups(class_name: str, config: Config) -> list[tuple[str, list[
         ]
     if class_name == "TimeDistributed":
         inner = config["layer"]
-        return [(f"layer/{sub}", names) for sub, names in _keras3_var_groups(inner["class_name"], inner["config"])]
+        return [
+            (f"layer/{sub}", names)
+            for sub, names in _keras3_var_groups(inner["class_name"], inner["config"])
+        ]
     return [("vars", variable_names(class_name, config))]
 
 
@@ -67,7 +72,9 @@ def _read(dataset: Any, where: str, model: KerasModelFile) -> np.ndarray:
                 return mapped
         return np.asarray(dataset[()])
     except (OSError, RuntimeError, ValueError) as exc:
-        raise SourceError(f"{model.path}: cannot read {where}, corrupt or truncated? ({exc})") from None
+        raise SourceError(
+            f"{model.path}: cannot read {where}, corrupt or truncated? ({exc})"
+        ) from None
 
 
 def _memory_map(dataset: h5py.Dataset, path: Path) -> np.ndarray | None:
@@ -91,7 +98,9 @@ def _keras3_weights(model: KerasModelFile, topology: Config) -> NamedWeights:
     return list(_keras3_model_weights(model, topology, model.weights))
 
 
-def _keras3_model_weights(model: KerasModelFile, topology: Config, group: h5py.Group) -> Iterator[tuple[str, np.ndarray]]:
+def _keras3_model_weights(
+    model: KerasModelFile, topology: Config, group: h5py.Group
+) -> Iterator[tuple[str, np.ndarray]]:
     is_sequential = topology["class_name"] == "Sequential"
     counters: dict[str, int] = {}
     for layer in _layers_of(topology):
@@ -109,15 +118,15 @@ def _keras3_model_weights(model: KerasModelFile, topology: Config, group: h5py.G
             if isinstance(inner, h5py.Group):
                 yield from _keras3_model_weights(model, layer, inner)
             elif any(True for _ in _expected_leaf_weights(layer)):
-                raise SourceError(f"{model.path}: {KERAS_WEIGHTS_NAME} has no {group.name}/{where}")
+                raise SourceError(f"{model.path}: {KERAS_WEIGHTS} has no {group.name}/{where}")
             continue
         for subgroup, names in _keras3_var_groups(class_name, config):
             for index, var in enumerate(names):
                 dataset_path = f"{where}/{subgroup}/{index}"
-                yield f"{config['name']}/{var}", _read(group.get(dataset_path), f"{group.name}/{dataset_path}", model)
-
-
-KERAS_WEIGHTS_NAME = "model.weights.h5"
+                yield (
+                    f"{config['name']}/{var}",
+                    _read(group.get(dataset_path), f"{group.name}/{dataset_path}", model),
+                )
 
 
 def _expected_leaf_weights(model_entry: Config) -> Iterator[str]:
@@ -138,15 +147,19 @@ def _legacy_weights(model: KerasModelFile, topology: Config) -> NamedWeights:
     by_layer: dict[str, StoredWeights] = {}
     if root is not None:
         for layer in _layers_of(topology):
-            name = layer["config"]["name"] if layer["class_name"] != "InputLayer" else layer["config"].get("name")
+            name = layer["config"].get("name")
             group = root.get(name) if name else None
             if isinstance(group, h5py.Group):
-                stored = attribute_text_list(group.attrs.get("weight_names", []), f"{model.path} {name} weight_names")
+                stored = attribute_text_list(
+                    group.attrs.get("weight_names", []), f"{model.path} {name} weight_names"
+                )
                 by_layer[name] = [(n, group.get(n)) for n in stored]
     return list(_legacy_model_weights(model, topology, by_layer))
 
 
-def _legacy_model_weights(model: KerasModelFile, topology: Config, by_layer: dict[str, StoredWeights]) -> Iterator[tuple[str, np.ndarray]]:
+def _legacy_model_weights(
+    model: KerasModelFile, topology: Config, by_layer: dict[str, StoredWeights]
+) -> Iterator[tuple[str, np.ndarray]]:
     for layer in _layers_of(topology):
         class_name, config = layer["class_name"], layer["config"]
         name = config.get("name")
@@ -160,7 +173,7 @@ def _legacy_model_weights(model: KerasModelFile, topology: Config, by_layer: dic
                 f"{model.path}: layer {name} ({class_name}) has {len(stored)} weights in the "
                 f"file, expected {len(expected)} ({', '.join(expected) or 'none'})"
             )
-        for (stored_name, dataset), var in zip(stored, expected):
+        for (stored_name, dataset), var in zip(stored, expected, strict=True):
             if _last_part(stored_name) not in _stored_names(var):
                 raise SourceError(
                     f"{model.path}: layer {name} ({class_name}) stores {stored_name!r} where "
@@ -179,7 +192,9 @@ def _last_part(stored_name: str) -> str:
     return stored_name.rsplit("/", 1)[-1].split(":", 1)[0]
 
 
-def _split_by_layer(model: KerasModelFile, nested: Config, stored: StoredWeights) -> dict[str, StoredWeights]:
+def _split_by_layer(
+    model: KerasModelFile, nested: Config, stored: StoredWeights
+) -> dict[str, StoredWeights]:
     """Assign a nested model's weights (``[outer/]layer/.../var[:0]``) to its direct layers.
 
     A weight names its leaf layer, which may sit in a deeper nested model: it belongs to the
