@@ -103,3 +103,20 @@ def test_keras3_embedding_model_with_dict_inputs_and_two_outputs(tmp_path: Path)
     assert report.passed, report.summary()
     outputs = [o["name"] for o in report.record["backends"][0]["outputs"]]
     assert outputs == ["score", "tag"]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("fmt", ["layers", "graph"])
+def test_mobilenet_v2_passes_in_both_formats(tmp_path: Path, fmt: str) -> None:
+    import keras
+
+    from tfjs_build.graph import convert_keras_to_graph
+    from tfjs_build.layers import convert_keras_to_layers
+
+    convert = convert_keras_to_layers if fmt == "layers" else convert_keras_to_graph
+    model = keras.applications.MobileNetV2(weights=None, input_shape=(96, 96, 3))
+    model.save(tmp_path / "mobilenet_v2.keras")
+    write_artifact(convert(tmp_path / "mobilenet_v2.keras"), tmp_path / fmt)
+    report = check_parity(tmp_path / fmt, tmp_path / "mobilenet_v2.keras")
+    assert report.passed, report.summary()
+    assert report.record["format"] == f"{fmt}-model"
