@@ -22,6 +22,7 @@ EXPECTED = {
     "attention": ("MultiHeadAttention", "no such class"),
     "gru_reset_after": ("GRU", "reset_after=True"),
     "resize": ("Resizing", "aligns corners"),
+    "upsample_bilinear": ("UpSampling2D", "bilinear"),
     "causal": ("Conv1D", "causal"),
     "pool_keepdims": ("GlobalAveragePooling1D", "keepdims=True"),
     "rms_norm": ("LayerNormalization", "rms_scaling=True"),
@@ -51,7 +52,8 @@ def unsupported_files(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Pat
     y = layers.LayerNormalization(rms_scaling=True, name="rms_norm")(y)
     y = layers.GlobalAveragePooling1D(keepdims=True, name="pool_keepdims")(y)
     y = layers.Dense(2, activation="hard_sigmoid", name="hard")(y)
-    z = layers.Flatten()(layers.Resizing(4, 4, name="resize")(image))
+    z = layers.Resizing(4, 4, name="resize")(image)
+    z = layers.Flatten()(layers.UpSampling2D(interpolation="bilinear", name="upsample_bilinear")(z))
     model = keras.Model([x, image], [y, z], name="unsupported")
     directory = tmp_path_factory.mktemp("unsupported")
     files = {}
@@ -135,3 +137,31 @@ def test_layer_shared_between_nested_models(flavor: str, tmp_path: Path) -> None
     found = find_unsupported_layers(source)
     assert [(item.name, item.class_name) for item in found] == [("inner/shared_dense", "Dense")]
     assert "wrapper/inner/shared_dense has the same name" in found[0].reason
+
+
+@pytest.mark.parametrize(
+    ("layer_class", "kwargs"),
+    [("Resizing", {"height": 4, "width": 4}), ("UpSampling2D", {"interpolation": "bilinear"})],
+)
+def test_refused_layers_really_differ_in_tfjs(
+    layer_class: str, kwargs: dict, tmp_path: Path, convert_and_run, monkeypatch
+) -> None:
+    """Forced through anyway, TF.js fails or computes something else than Keras: the refusal is
+    grounded (if a TF.js upgrade fixes them, this test says the layer can be enabled)."""
+    import numpy as np
+
+    from tfjs_build.errors import RuntimeFailure
+    from tfjs_build.layers import layer_configs
+
+    monkeypatch.setitem(layer_configs._REWRITES, layer_class, layer_configs._keep)
+    keras = keras_flavor("keras3")
+    image = keras.Input((8, 8, 2), name="image")
+    model = keras.Model(image, getattr(keras.layers, layer_class)(name="probe", **kwargs)(image))
+    source = tmp_path / "probe.keras"
+    model.save(source)
+    images = np.random.default_rng(0).normal(size=(1, 8, 8, 2)).astype("float32")
+    try:
+        tfjs = convert_and_run(source, {"image": images})["probe"]
+    except RuntimeFailure:
+        return
+    assert np.abs(tfjs - model.predict(images, verbose=0)).max() > 1e-2

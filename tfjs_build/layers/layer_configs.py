@@ -192,7 +192,9 @@ _REWRITES: dict[str, Rewrite] = {
 
 # TF.js registers these, but they compute differently from Keras or need configs we do not write.
 _NOT_CONVERTED = {
-    "Resizing": "TF.js Resizing aligns corners and never crops, so it differs from Keras",
+    "Resizing": (
+        "TF.js 4.22 Resizing fails inside a model (rank error) and aligns corners, unlike Keras"
+    ),
     "RandomWidth": "TF.js RandomWidth is a training-time augmentation without a Keras 3 twin",
     "CategoryEncoding": "not converted by tfjs-build",
     "RNN": "generic RNN(cell) layers are not converted by tfjs-build",
