@@ -62,3 +62,8 @@ def tf_keras_lambda_case(model_dir: Path) -> models.Case:
 @pytest.fixture(scope="session")
 def keras3_attention_case(model_dir: Path) -> models.Case:
     return models.keras3_attention_model(model_dir / "attention.keras")
+
+
+@pytest.fixture(scope="session")
+def wide_int_case(model_dir: Path) -> models.Case:
+    return models.wide_int_module(model_dir / "wide_int")

@@ -327,3 +327,36 @@ def keras3_attention_model(path: Path) -> Case:
     for variable in model.trainable_weights:
         variable.assign(rng.uniform(-0.5, 0.5, variable.shape).astype("float32"))
     return keras_case(model, path, {"tokens": rng.normal(size=(2, 6, 8)).astype("float32")})
+
+
+def wide_int_module(directory: Path) -> Case:
+    """int64 and uint8 inputs (TF.js feeds them as int32) and an int64 output."""
+    import tensorflow as tf
+
+    rng = _rng()
+
+    class Lookup(tf.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.table = tf.Variable(rng.normal(size=(10, 3)).astype("float32"))
+
+        @tf.function(
+            input_signature=[
+                tf.TensorSpec([None], tf.int64, name="ids"),
+                tf.TensorSpec([None, 2, 2, 3], tf.uint8, name="pixels"),
+            ]
+        )
+        def __call__(self, ids: Any, pixels: Any) -> Any:
+            return {
+                "embedding": tf.gather(self.table, ids),
+                "scaled": tf.cast(pixels, tf.float32) / 255.0,
+                "count": tf.shape(ids, out_type=tf.int64),
+            }
+
+    module = Lookup()
+    tf.saved_model.save(module, str(directory))
+    inputs = {
+        "ids": np.array([1, 5, 9], dtype="int64"),
+        "pixels": rng.integers(0, 256, size=(1, 2, 2, 3)).astype("uint8"),
+    }
+    return Case(directory, inputs, _run_signature(directory, inputs))

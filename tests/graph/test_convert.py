@@ -23,7 +23,14 @@ def _ops(artifact: tfjs_build.artifact.Artifact) -> set[str]:
 
 @pytest.mark.parametrize(
     "case_name",
-    ["mlp_case", "control_flow_case", "two_inputs_case", "keras3_export_case", "tf_keras_case"],
+    [
+        "mlp_case",
+        "control_flow_case",
+        "two_inputs_case",
+        "keras3_export_case",
+        "tf_keras_case",
+        "wide_int_case",
+    ],
 )
 def test_saved_model_runs_in_tfjs_like_tensorflow(
     case_name: str, request: pytest.FixtureRequest, tmp_path: Path
