@@ -78,8 +78,9 @@ def test_a_corrupted_weight_fails_and_names_the_output(mlp_dir: Path, tmp_path: 
     assert message is not None and "\n" not in message
     assert message.startswith(f"{corrupted}: parity failed on TF.js cpu for output logits: ")
     assert "max abs error" in message and "FAILED" in message
-    with pytest.raises(ParityError, match="for output logits"):
+    with pytest.raises(ParityError, match="for output logits") as caught:
         report.raise_for_failure()
+    assert caught.value.report is report
 
 
 def test_uint8_passes_its_default_tolerance_and_fails_float32s(mlp_dir: Path) -> None:

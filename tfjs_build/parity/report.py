@@ -11,7 +11,14 @@ from tfjs_build.parity.tolerances import Tolerance
 
 
 class ParityError(TfjsBuildError):
-    """The artifact's outputs in TF.js differ from the source's beyond the tolerance."""
+    """The artifact's outputs in TF.js differ from the source's beyond the tolerance.
+
+    ``report`` is the full :class:`ParityReport` (for its summary and record) when known.
+    """
+
+    def __init__(self, message: str, report: ParityReport | None = None) -> None:
+        super().__init__(message)
+        self.report = report
 
 
 @dataclass(frozen=True)
@@ -94,7 +101,7 @@ class ParityReport:
         """Raise :class:`ParityError` with :meth:`failure_message` when the check failed."""
         message = self.failure_message()
         if message is not None:
-            raise ParityError(message)
+            raise ParityError(message, report=self)
 
 
 def skipped_report(reason: str, artifact: str = "") -> ParityReport:
