@@ -11,7 +11,9 @@ def test_missing_tensorflow_names_the_extra_to_install():
         "from tfjs_build.errors import MissingDependencyError\n"
         "try:\n    import_tensorflow()\nexcept MissingDependencyError as exc:\n    print(exc)\n"
     )
-    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True).stdout
+    out = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, check=True
+    ).stdout
     assert out.startswith("this needs TensorFlow, which is not installed")
     assert out.strip().endswith("install it with: pip install 'tfjs-build[tensorflow]'")
 
@@ -21,5 +23,7 @@ def test_importing_the_package_and_cli_does_not_import_tensorflow():
         "import sys, tfjs_build.cli, tfjs_build.artifact, tfjs_build.runtime, tfjs_build.pipeline\n"
         "print(sorted(m for m in sys.modules if m.split('.')[0] in ('tensorflow', 'keras', 'tf_keras')))"
     )
-    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True).stdout
+    out = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, check=True
+    ).stdout
     assert out.strip() == "[]"

@@ -24,7 +24,11 @@ def test_kinds_are_told_apart_by_content(tmp_path):
     [
         ("bad.keras", b"PK broken", "is not a zip archive, so it is not a Keras 3 .keras file"),
         ("bad.h5", b"GIF89a", "is not an HDF5 file"),
-        ("model.onnx", b"", "unknown model kind; expected a Keras .keras or .h5/.hdf5 file or a SavedModel directory"),
+        (
+            "model.onnx",
+            b"",
+            "unknown model kind; expected a Keras .keras or .h5/.hdf5 file or a SavedModel directory",
+        ),
     ],
 )
 def test_wrong_or_corrupt_files_are_named(tmp_path, name, content, message):

@@ -54,6 +54,7 @@ class ParitySettings:
     samples: Path | None = None
     atol: float | None = None
     rtol: float | None = None
+    scale_tol: float | None = None
 
 
 @dataclass(frozen=True)
@@ -86,6 +87,7 @@ class ModelSpec:
             "parity_samples": str(p.samples) if p.samples else None,
             "parity_atol": p.atol,
             "parity_rtol": p.rtol,
+            "parity_scale_tol": p.scale_tol,
         }
 
 
@@ -183,6 +185,7 @@ MODEL_KEYS: dict[str, Callable[[str, Any], Any]] = {
     "parity_samples": _string,
     "parity_atol": _tolerance,
     "parity_rtol": _tolerance,
+    "parity_scale_tol": _tolerance,
 }
 ENTRY_KEYS = {"name": _string, "source": _string, "output": _string}
 TOP_KEYS = {"output_root": _string, "cache_dir": _string, "lockfile": _string, "models": None}
@@ -228,6 +231,7 @@ def _spec(root: Path, name: str, source: Path, output: Path, settings: dict[str,
         samples=Path(samples) if samples else None,
         atol=settings.get("parity_atol"),
         rtol=settings.get("parity_rtol"),
+        scale_tol=settings.get("parity_scale_tol"),
     )
     return ModelSpec(name, source, output, options, parity)
 

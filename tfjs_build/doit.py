@@ -21,6 +21,7 @@ with an empty doit database.
 
 from __future__ import annotations
 
+import os
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -66,6 +67,7 @@ def _is_fresh(spec: ModelSpec, config: ProjectConfig) -> bool:
 def _convert(spec: ModelSpec, config: ProjectConfig) -> bool:
     from tfjs_build.project import build_model
 
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     try:
         result = build_model(spec, config)
     finally:

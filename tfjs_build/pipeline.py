@@ -52,27 +52,25 @@ def build(
             quantization=options.quantization_plan(),
         )
 
-    rejected = [False]
+    rejected: list[Path] = []
 
     def check(staging: Path) -> None:
         if verify is not None:
             try:
                 records[0] = verify(staging, Path(source))
             except BaseException:
-                rejected[0] = True
+                rejected.append(staging)
                 raise
 
     try:
         publish_directory(Path(output), fill, verify=check)
     except TfjsBuildError as exc:
-        if rejected[0]:
-            kept = (
-                "the previous artifact is unchanged"
-                if (Path(output) / MODEL_JSON).exists()
-                else "nothing was published"
-            )
+        if rejected:
+            published = (Path(output) / MODEL_JSON).exists()
+            kept = "the previous artifact is unchanged" if published else "nothing was published"
+            message = str(exc).replace(str(rejected[0]), str(output))
             raise type(exc)(
-                f"{exc}; {kept}; the rejected build is in {rejected_path(Path(output))}"
+                f"{message}; {kept}; the rejected build is in {rejected_path(Path(output))}"
             ) from None
         raise
     files = tuple(sorted(p.name for p in Path(output).iterdir()))

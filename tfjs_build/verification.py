@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 import json
 from pathlib import Path
 from typing import Any
@@ -19,23 +18,15 @@ def parity_verifier(settings: ParitySettings, options: ConvertOptions) -> Verifi
     """A verifier that checks the staged artifact against its source in TF.js and records it."""
 
     def verify(staged: Path, source: Path) -> dict[str, Any]:
-        from tfjs_build.parity import ParityError, check_parity, default_tolerance
+        from tfjs_build.parity import ParityError, check_parity
 
-        tolerance = None
-        if settings.atol is not None or settings.rtol is not None:
-            base = default_tolerance(options.quantization)
-            tolerance = dataclasses.replace(
-                base,
-                atol=base.atol if settings.atol is None else settings.atol,
-                rtol=base.rtol if settings.rtol is None else settings.rtol,
-            )
         report = check_parity(
             staged,
             source,
             backends=settings.backends,
             seed=settings.seed,
             samples=settings.samples,
-            tolerance=tolerance,
+            tolerance=explicit_tolerance(settings.atol, settings.rtol, settings.scale_tol),
             quantization=options.quantization,
             signature=options.signature,
             allow_unsafe_deserialization=options.allow_unsafe_deserialization,
@@ -47,6 +38,18 @@ def parity_verifier(settings: ParitySettings, options: ConvertOptions) -> Verifi
         return record
 
     return verify
+
+
+def explicit_tolerance(atol: float | None, rtol: float | None, scale_tol: float | None) -> Any:
+    """The tolerance a user spelled out, or ``None`` for the default by quantization.
+
+    Giving any of the three replaces the default entirely; the ones not given are 0.
+    """
+    if atol is None and rtol is None and scale_tol is None:
+        return None
+    from tfjs_build.parity import Tolerance
+
+    return Tolerance(atol=atol or 0.0, rtol=rtol or 0.0, scale_tol=scale_tol or 0.0)
 
 
 def skipped_verifier(reason: str) -> Verifier:

@@ -3,9 +3,6 @@
 from __future__ import annotations
 
 import shutil
-import subprocess
-import sys
-import textwrap
 from pathlib import Path
 
 import pytest
@@ -30,38 +27,6 @@ parity = true
 """
 
 DODO = "from tfjs_build.doit import task_convert  # noqa: F401\n"
-
-MAKE_MODELS = textwrap.dedent(
-    """
-    import sys
-    from pathlib import Path
-    import numpy as np, keras, tensorflow as tf
-    out = Path(sys.argv[1]); out.mkdir(parents=True)
-    keras.utils.set_random_seed(1)
-    dense = keras.Sequential([keras.Input((4,)), keras.layers.Dense(3, activation="relu"), keras.layers.Dense(2)])
-    dense.save(out / "dense.keras")
-    dense.layers[0].kernel.assign(dense.layers[0].kernel.numpy() + 1.0)
-    dense.save(out / "dense_changed.keras")
-    inp = keras.Input((8, 2)); h = keras.layers.Conv1D(4, 3)(inp); h = keras.layers.Flatten()(h)
-    keras.Model(inp, keras.layers.Dense(1)(h)).save(out / "conv.h5")
-    class Scorer(tf.Module):
-        def __init__(self):
-            self.w = tf.Variable(np.arange(6, dtype="float32").reshape(3, 2))
-        @tf.function(input_signature=[tf.TensorSpec([None, 3], tf.float32, name="x")])
-        def serve(self, x):
-            return {"y": tf.tanh(tf.matmul(x, self.w))}
-    m = Scorer()
-    tf.saved_model.save(m, str(out / "scorer"), signatures={"serving_default": m.serve})
-    """
-)
-
-
-@pytest.fixture(scope="session")
-def model_files(tmp_path_factory) -> Path:
-    """Real Keras 3 (.keras, .h5) and SavedModel sources, built once."""
-    out = tmp_path_factory.mktemp("sources") / "models"
-    subprocess.run([sys.executable, "-c", MAKE_MODELS, str(out)], check=True, capture_output=True)
-    return out
 
 
 @pytest.fixture()

@@ -7,12 +7,13 @@ Exit codes: 0 success; 1 a failure the message explains; 2 bad usage; 3 an unexp
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import traceback
 from collections.abc import Sequence
 
 from tfjs_build import __version__
-from tfjs_build.cli import convert_command, inspect_command
+from tfjs_build.cli import convert_command, inspect_command, verify_command
 from tfjs_build.errors import TfjsBuildError
 
 EXIT_OK = 0
@@ -24,6 +25,7 @@ EXIT_INTERRUPTED = 130
 _COMMANDS = {
     "convert": convert_command,
     "inspect": inspect_command,
+    "verify": verify_command,
 }
 
 
@@ -42,6 +44,7 @@ def make_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the CLI and return its exit code."""
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # TensorFlow's C++ info logs are noise here
     parser = make_parser()
     try:
         args = parser.parse_args(argv)

@@ -9,7 +9,9 @@ from typing import Any
 from tfjs_build.artifact.format import DEFAULT_SHARD_SIZE
 from tfjs_build.artifact.quantize import QUANTIZATION_DTYPES
 from tfjs_build.convert import FORMAT_CHOICES, ConvertOptions
+from tfjs_build.cli.parity_args import add_parity_arguments, parity_settings
 from tfjs_build.pipeline import BuildResult, build
+from tfjs_build.verification import parity_summary, parity_verifier, skipped_verifier
 
 
 def _positive_int(text: str) -> int:
@@ -97,6 +99,7 @@ def add_parser(commands: Any, name: str) -> None:
         action="store_false",
         help="skip the numeric parity check (the result says it was skipped)",
     )
+    add_parity_arguments(parser)
 
 
 def options_from_args(args: argparse.Namespace) -> ConvertOptions:
@@ -116,11 +119,11 @@ def options_from_args(args: argparse.Namespace) -> ConvertOptions:
 
 def describe(result: BuildResult) -> str:
     """One line for a person: what was built, how big, and how it checked out."""
-    parity = (
-        "parity skipped"
-        if result.parity is None
-        else f"parity {result.parity.get('summary', 'ok')}"
-    )
+    summary = parity_summary(result.parity)
+    if summary.get("skipped"):
+        parity = f"parity SKIPPED ({summary['reason']})"
+    else:
+        parity = f"parity passed on {'+'.join(summary['backends'])}, max abs error {summary['max_abs_error']:.2g}"
     return (
         f"converted {result.output} ({result.format}: {result.reason}); "
         f"{result.total_bytes:,} bytes in {result.shards} shard(s); {parity}; {result.seconds:.1f}s"
@@ -128,7 +131,12 @@ def describe(result: BuildResult) -> str:
 
 
 def run(args: argparse.Namespace) -> int:
-    """Convert and publish; exit 1 with a message when anything fails."""
-    result = build(args.source, args.output, options_from_args(args))
+    """Convert, check parity and publish; exit 1 with a message when anything fails."""
+    options = options_from_args(args)
+    if args.parity:
+        verify = parity_verifier(parity_settings(args), options)
+    else:
+        verify = skipped_verifier("--no-parity on the command line")
+    result = build(args.source, args.output, options, verify=verify)
     print(describe(result))
     return 0

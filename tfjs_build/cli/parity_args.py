@@ -1,0 +1,77 @@
+"""Command-line options of the parity check, shared by ``convert`` and ``verify``."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from tfjs_build.config import PARITY_BACKENDS, ParitySettings
+
+
+def _backends(text: str) -> tuple[str, ...]:
+    items = tuple(t.strip() for t in text.split(",") if t.strip())
+    bad = [t for t in items if t not in PARITY_BACKENDS]
+    if bad or not items:
+        raise argparse.ArgumentTypeError(
+            f"expected a comma-separated list of {', '.join(PARITY_BACKENDS)}, got {text!r}"
+        )
+    return items
+
+
+def _tolerance(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"must be >= 0, got {value}")
+    return value
+
+
+def add_parity_arguments(parser: argparse.ArgumentParser) -> None:
+    """Register ``--parity-backends``, ``--seed``, ``--samples``, ``--atol`` and ``--rtol``."""
+    group = parser.add_argument_group("parity check")
+    group.add_argument(
+        "--parity-backends",
+        type=_backends,
+        default=PARITY_BACKENDS,
+        metavar="LIST",
+        help="TF.js backends to check on, comma-separated (default: cpu,wasm)",
+    )
+    group.add_argument("--seed", type=int, default=0, help="seed of the probe inputs (default: 0)")
+    group.add_argument(
+        "--samples",
+        type=Path,
+        default=None,
+        metavar="FILE",
+        help="use these inputs instead of probes: .npy (one input) or .npz (one array per input name)",
+    )
+    group.add_argument(
+        "--atol",
+        type=_tolerance,
+        default=None,
+        help="absolute tolerance; giving any of --atol/--rtol/--scale-tol replaces the default "
+        "for the quantization, and the ones not given are 0",
+    )
+    group.add_argument(
+        "--rtol", type=_tolerance, default=None, help="tolerance relative to each reference value"
+    )
+    group.add_argument(
+        "--scale-tol",
+        type=_tolerance,
+        default=None,
+        help="tolerance relative to the output's largest |reference|",
+    )
+
+
+def parity_settings(args: argparse.Namespace, enabled: bool = True) -> ParitySettings:
+    """The parity settings the command line asks for."""
+    return ParitySettings(
+        enabled=enabled,
+        backends=args.parity_backends,
+        seed=args.seed,
+        samples=args.samples,
+        atol=args.atol,
+        rtol=args.rtol,
+        scale_tol=args.scale_tol,
+    )

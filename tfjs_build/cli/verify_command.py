@@ -1,0 +1,64 @@
+"""``tfjs-build verify ARTIFACT_DIR --source MODEL``: check any artifact against its source."""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+from typing import Any
+
+from tfjs_build.cli.parity_args import add_parity_arguments
+
+
+def add_parser(commands: Any, name: str) -> None:
+    """Register the subcommand."""
+    parser = commands.add_parser(
+        name,
+        help="check an existing TF.js artifact against its source model in real TF.js",
+        description="Run ARTIFACT_DIR in TF.js and MODEL in TensorFlow on the same inputs and compare "
+        "every output. Works on artifacts made by any converter.",
+    )
+    parser.add_argument("artifact", type=Path, metavar="ARTIFACT_DIR")
+    parser.add_argument(
+        "--source",
+        type=Path,
+        required=True,
+        metavar="MODEL",
+        help="the .keras/.h5 file or SavedModel directory the artifact was made from",
+    )
+    parser.add_argument(
+        "--signature",
+        default="serving_default",
+        metavar="NAME",
+        help="SavedModel signature the artifact was made from (default: serving_default)",
+    )
+    parser.add_argument(
+        "--allow-unsafe-deserialization",
+        action="store_true",
+        help="allow loading Lambda layers, which executes code stored in the model file",
+    )
+    parser.add_argument("--json", action="store_true", help="print the parity record as JSON")
+    add_parity_arguments(parser)
+
+
+def run(args: argparse.Namespace) -> int:
+    """Print the comparison; exit 0 when every output matches, 1 otherwise."""
+    from tfjs_build.parity import check_parity
+    from tfjs_build.verification import explicit_tolerance
+
+    report = check_parity(
+        args.artifact,
+        args.source,
+        backends=args.parity_backends,
+        seed=args.seed,
+        samples=args.samples,
+        tolerance=explicit_tolerance(args.atol, args.rtol, args.scale_tol),
+        signature=args.signature,
+        allow_unsafe_deserialization=args.allow_unsafe_deserialization,
+    )
+    if args.json:
+        print(json.dumps(report.record, indent=2, sort_keys=True))
+    else:
+        print(report.summary())
+        print(f"parity {'PASSED' if report.passed else 'FAILED'} for {args.artifact}")
+    return 0 if report.passed else 1
