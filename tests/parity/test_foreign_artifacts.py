@@ -10,7 +10,9 @@ from tfjs_build.parity import check_parity
 from tfjs_build.parity.model_io import input_specs
 
 
-def _edit_model_json(directory: Path, edit) -> dict:
+def _edited_copy(original: Path, directory: Path, edit) -> dict:
+    """Copy the artifact ``original`` to ``directory`` and rewrite its model.json with ``edit``."""
+    shutil.copytree(original, directory)
     path = directory / "model.json"
     document = edit(json.loads(path.read_text()))
     path.write_text(json.dumps(document))
@@ -21,8 +23,6 @@ def test_layers_model_json_without_format_and_with_a_bare_topology(
     mlp_dir: Path, tmp_path: Path
 ) -> None:
     """Older converters: no ``format`` key, ``modelTopology`` is the model config itself."""
-    artifact = tmp_path / "old"
-    shutil.copytree(mlp_dir / "float32", artifact)
 
     def old_style(document: dict) -> dict:
         return {
@@ -30,8 +30,8 @@ def test_layers_model_json_without_format_and_with_a_bare_topology(
             "weightsManifest": document["weightsManifest"],
         }
 
-    _edit_model_json(artifact, old_style)
-    report = check_parity(artifact, mlp_dir / "mlp.h5")
+    _edited_copy(mlp_dir / "float32", tmp_path / "old", old_style)
+    report = check_parity(tmp_path / "old", mlp_dir / "mlp.h5")
     assert report.passed, report.summary()
     assert report.record["format"] == "layers-model"
 
@@ -40,8 +40,6 @@ def test_graph_signature_keys_that_differ_from_node_names(
     saved_model: Path, tmp_path: Path
 ) -> None:
     """tensorflowjs names placeholders ``serving_default_<key>``; the signature maps keys to them."""
-    artifact = tmp_path / "renamed"
-    shutil.copytree(saved_model / "graph", artifact)
 
     def rename(document: dict) -> dict:
         mapping = {}
@@ -54,8 +52,8 @@ def test_graph_signature_keys_that_differ_from_node_names(
             node["input"] = [mapping.get(ref, ref) for ref in node.get("input", [])]
         return document
 
-    document = _edit_model_json(artifact, rename)
+    document = _edited_copy(saved_model / "graph", tmp_path / "renamed", rename)
     specs = {spec.name: spec for spec in input_specs(document)}
     assert specs["ids"].int_high == 7  # found through the renamed placeholder
-    report = check_parity(artifact, saved_model / "model")
+    report = check_parity(tmp_path / "renamed", saved_model / "model")
     assert report.passed, report.summary()
