@@ -67,3 +67,8 @@ def keras3_attention_case(model_dir: Path) -> models.Case:
 @pytest.fixture(scope="session")
 def wide_int_case(model_dir: Path) -> models.Case:
     return models.wide_int_module(model_dir / "wide_int")
+
+
+@pytest.fixture(scope="session")
+def tf_keras_conv_bn_case(model_dir: Path) -> models.Case:
+    return models.tf_keras_conv_batch_norm(model_dir / "tf_keras_conv_bn")

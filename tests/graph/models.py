@@ -360,3 +360,23 @@ def wide_int_module(directory: Path) -> Case:
         "pixels": rng.integers(0, 256, size=(1, 2, 2, 3)).astype("uint8"),
     }
     return Case(directory, inputs, _run_signature(directory, inputs))
+
+
+def tf_keras_conv_batch_norm(directory: Path) -> Case:
+    """tf_keras convolutions with BatchNormalization (FusedBatchNormV3) and relu, tanh, relu6."""
+    import tf_keras
+
+    rng = _rng()
+    inputs = tf_keras.Input((8, 8, 3), name="img")
+    x = tf_keras.layers.Conv2D(4, 3, use_bias=False)(inputs)
+    x = tf_keras.layers.ReLU()(tf_keras.layers.BatchNormalization()(x))
+    x = tf_keras.layers.Conv2D(4, 3)(x)
+    x = tf_keras.layers.Activation("tanh")(tf_keras.layers.BatchNormalization()(x))
+    x = tf_keras.layers.DepthwiseConv2D(3)(x)
+    x = tf_keras.layers.ReLU(6.0)(tf_keras.layers.BatchNormalization()(x))
+    outputs = tf_keras.layers.GlobalAveragePooling2D(name="pool")(x)
+    model = tf_keras.Model(inputs, outputs)
+    randomize(model.weights, rng, 0.2, 0.8)
+    model.save(str(directory), save_format="tf")
+    feed = {"img": rng.normal(size=(2, 8, 8, 3)).astype("float32")}
+    return Case(directory, feed, _run_signature(directory, feed))

@@ -10,7 +10,7 @@ import pytest
 
 from tests.graph.checks import assert_runs_like_tensorflow, write
 from tests.graph.models import Case, keras_case, randomize
-from tfjs_build.graph import convert_keras_to_graph
+from tfjs_build.graph import convert_keras_to_graph, convert_saved_model
 from tfjs_build.graph.fusion import apply_fusion_policy, common_activations
 from tfjs_build.graph.pipeline import ConversionReport
 
@@ -126,4 +126,19 @@ def test_bias_free_chains_are_fused_with_folded_batch_norms(
         write(artifact, tmp_path / "model"),
         batch_norm_chain_case.inputs,
         batch_norm_chain_case.expected,
+    )
+
+
+def test_tf_keras_batch_norms_fold_into_fused_convolutions(
+    tf_keras_conv_bn_case: Case, tmp_path: Path
+) -> None:
+    artifact = convert_saved_model(tf_keras_conv_bn_case.path)
+    ops = [node["op"] for node in artifact.topology["node"]]
+    assert ops.count("_FusedConv2D") == 2 and ops.count("FusedDepthwiseConv2dNative") == 1
+    assert not {"FusedBatchNormV3", "Mul", "Add", "AddV2", "Relu", "Relu6"} & set(ops)
+    assert ops.count("Tanh") == 1  # no backend fuses tanh: it stays a plain op
+    assert_runs_like_tensorflow(
+        write(artifact, tmp_path / "model"),
+        tf_keras_conv_bn_case.inputs,
+        tf_keras_conv_bn_case.expected,
     )

@@ -32,6 +32,7 @@ FUSED_NAME = {
     "DepthwiseConv2dNative": "FusedDepthwiseConv2dNative",
     "MatMul": "_FusedMatMul",
 }
+PLAIN_OF = {fused: plain for plain, fused in FUSED_NAME.items()}
 ADD_OPS = frozenset({"BiasAdd", "Add", "AddV2"})
 _CONTRACTION_ATTRS = {
     "Conv2D": (
@@ -126,43 +127,65 @@ def _adds_along_last_axis(reader: Any, name: str) -> bool:
     return channels_last and node_of(reader.input[0]) == name
 
 
+def _start(graph: _Graph, node: Any) -> tuple[str, np.ndarray, np.ndarray | None] | None:
+    """The plain op, constant weights and bias (if any) of a chain head, or None if no head."""
+    plain = PLAIN_OF.get(node.op, node.op)
+    data = [r for r in node.input if not is_control(r)]
+    if node.op in PLAIN_OF and (
+        list(node.attr["fused_ops"].list.s) != [b"BiasAdd"] or len(data) != 3
+    ):
+        return None
+    if node.op not in PLAIN_OF and len(data) != 2:
+        return None
+    weights = graph.const(data[1])
+    if weights is None or weights.dtype != np.float32:
+        return None
+    bias = None
+    if node.op in PLAIN_OF:
+        bias = _per_channel(graph.const(data[2]), _channels(plain, node, weights))
+        if bias is None:
+            return None
+    return plain, weights, bias
+
+
 def _fuse_one(graph: _Graph, scope: Scope, node: Any, activations: frozenset[str]) -> list[str]:
     """Fuse the chain starting at ``node``; return the names of the nodes it replaces."""
-    op = node.op
-    data = [r for r in node.input if not is_control(r)]
-    weights = graph.const(data[1]) if len(data) == 2 else None
-    if weights is None or weights.dtype != np.float32:
+    start = _start(graph, node)
+    if start is None:
         return []
-    channels = _channels(op, node, weights)
+    plain, weights, bias = start
+    channels = _channels(plain, node, weights)
     chain, last = [node], node
     reader = graph.sole_reader(last)
-    if reader is not None and reader.op == "Mul":
-        scale = _per_channel(graph.const(_other_input(reader, last.name) or ""), channels)
-        if scale is not None:
-            weights = _scale_weights(op, node, weights, scale)
-            chain.append(reader)
-            last, reader = reader, graph.sole_reader(reader)
-    bias = None
-    if reader is not None and reader.op in ADD_OPS and _adds_along_last_axis(reader, last.name):
-        bias = _per_channel(graph.const(_other_input(reader, last.name) or ""), channels)
-        if bias is not None:
-            chain.append(reader)
-            last, reader = reader, graph.sole_reader(reader)
+    while reader is not None:  # absorb per-channel constant scales and shifts (folded batch norms)
+        other = graph.const(_other_input(reader, last.name) or "")
+        if reader.op == "Mul" and (scale := _per_channel(other, channels)) is not None:
+            weights = _scale_weights(plain, node, weights, scale)
+            bias = None if bias is None else bias * scale
+        elif reader.op in ADD_OPS and _adds_along_last_axis(reader, last.name):
+            shift = _per_channel(other, channels)
+            if shift is None:
+                break
+            bias = shift if bias is None else bias + shift
+        else:
+            break
+        chain.append(reader)
+        last, reader = reader, graph.sole_reader(reader)
     activation = None
     if reader is not None and reader.op in activations and reader.attr["T"].type == DT_FLOAT:
         activation = reader
         chain.append(reader)
-        last = reader
     if len(chain) == 1:
         return []
     if bias is None:
         bias = np.zeros(channels, dtype=np.float32)
-    return _emit_fused(scope, node, chain, weights, bias, activation)
+    return _emit_fused(scope, node, plain, chain, weights, bias, activation)
 
 
 def _emit_fused(
     scope: Scope,
     node: Any,
+    plain: str,
     chain: list[Any],
     weights: np.ndarray,
     bias: np.ndarray,
@@ -182,10 +205,10 @@ def _emit_fused(
         del member.input[:]
         removed.append(member.name)
     fused = scope.add(
-        FUSED_NAME[node.op], name, [data[0], filter_const.name, bias_const.name, *controls]
+        FUSED_NAME[plain], name, [data[0], filter_const.name, bias_const.name, *controls]
     )
     fused.attr["T"].type = DT_FLOAT
-    for key in _CONTRACTION_ATTRS[node.op]:
+    for key in _CONTRACTION_ATTRS[plain]:
         if key in node.attr:
             fused.attr[key].CopyFrom(node.attr[key])
     fused.attr["num_args"].i = 1
@@ -197,7 +220,7 @@ def _emit_fused(
         else 0.2
     )
     fused.attr["leakyrelu_alpha"].f = alpha
-    if node.op == "Conv2D":
+    if plain == "Conv2D":
         fused.attr["TArgs"].list.type.append(DT_FLOAT)
         fused.attr["num_host_args"].i = 0
     return removed
@@ -210,11 +233,15 @@ def fuse_contractions(graph_def: Any, backends: Sequence[str], protected: set[st
     scope = Scope(graph_def)
     fused = 0
     removed: set[str] = set()
-    for name in [n.name for n in graph_def.node if n.op in FUSED_NAME]:
+    heads = [n.name for n in graph_def.node if n.op in FUSED_NAME or n.op in PLAIN_OF]
+    for name in heads:
         node = graph.index.get(name)
-        if node is None or node.op not in FUSED_NAME or node.attr["T"].type != DT_FLOAT:
+        if node is None or node.attr["T"].type != DT_FLOAT:
             continue
-        if node.op != "MatMul" and node.attr["data_format"].s not in (b"", b"NHWC"):
+        if PLAIN_OF.get(node.op, node.op) != "MatMul" and node.attr["data_format"].s not in (
+            b"",
+            b"NHWC",
+        ):
             continue  # per-channel constants below are read along the last axis
         replaced = _fuse_one(graph, scope, node, activations)
         if replaced:

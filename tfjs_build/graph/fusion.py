@@ -14,8 +14,10 @@ import math
 from collections.abc import Callable, Sequence
 from typing import Any
 
+import numpy as np
+
 from tfjs_build.errors import UnsupportedModelError
-from tfjs_build.graph.graph_edit import DType, replace_nodes
+from tfjs_build.graph.graph_edit import DType, const_value, replace_nodes
 from tfjs_build.graph.scope import Builder, all_scopes, attr_names
 
 # Fused activations each TF.js 4.22 backend implements (TensorFlow op names), read from
@@ -129,6 +131,26 @@ def _expand_contraction(e: Builder) -> str:
     return x
 
 
+def _batch_norm_stage(e: Builder, x: str, args: list[str], data_format: bytes) -> str:
+    """Inference batch norm: a per-channel Mul and Add when its statistics are constants (the
+    contraction fusion then folds them into the filter and bias), else FusedBatchNormV3."""
+    epsilon = float(e.node.attr["epsilon"].f)
+    consts = [e.scope.find(a) for a in args[:4]]
+    if data_format in (b"", b"NHWC") and all(c is not None and c.op == "Const" for c in consts):
+        scale, offset, mean, variance = (const_value(c).astype(np.float32) for c in consts)
+        factor = (scale / np.sqrt(variance + np.float32(epsilon))).astype(np.float32)
+        shift = (offset - mean * factor).astype(np.float32)
+        scaled = e.op("Mul", x, e.scope.ref(e.const(factor)))
+        return e.op("AddV2", scaled, e.scope.ref(e.const(shift)))
+    attrs = {
+        "U": DType(DT_FLOAT),
+        "epsilon": epsilon,
+        "data_format": data_format or b"NHWC",
+        "is_training": False,
+    }
+    return e.scope.ref(e.emit("FusedBatchNormV3", [x, *args[:4]], attrs))
+
+
 def _apply_stage(
     e: Builder, fused: str, x: str, args: list[str], data_format: bytes
 ) -> tuple[str, list[str]]:
@@ -139,17 +161,7 @@ def _apply_stage(
     if fused in ("Add", "AddV2"):
         return e.op("AddV2", x, args[0]), args[1:]
     if fused == "FusedBatchNorm":
-        bn = e.emit(
-            "FusedBatchNormV3",
-            [x, *args[:4]],
-            {
-                "U": DType(DT_FLOAT),
-                "epsilon": float(node.attr["epsilon"].f),
-                "data_format": data_format or b"NHWC",
-                "is_training": False,
-            },
-        )
-        return e.scope.ref(bn), args[4:]
+        return _batch_norm_stage(e, x, args, data_format), args[4:]
     if fused == "LeakyRelu":
         return e.op("LeakyRelu", x, attrs={"alpha": float(node.attr["leakyrelu_alpha"].f)}), args
     if fused in UNARY_ACTIVATIONS:

@@ -153,6 +153,11 @@ class Builder:
         name = self.scope.unique(f"{self.node.name}/_c{self.count}")
         return self.scope.ref(self.scope.add_scalar(name, value, self.dtype))
 
+    def const(self, value: np.ndarray) -> Any:
+        """Add a Const node named after the node being replaced."""
+        self.count += 1
+        return self.scope.add_const(self.scope.unique(f"{self.node.name}/_c{self.count}"), value)
+
     def take_over(self, last_ref: str) -> str:
         """Give the node behind ``last_ref`` the node's name and control inputs; return the
         node's new (temporary) name, for removal."""
