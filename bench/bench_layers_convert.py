@@ -33,7 +33,8 @@ CONVERT = (
 
 
 def build_source(target: Path) -> int:
-    """Save a Keras 3 MLP with ~100 MB of float32 weights as legacy HDF5; return weight bytes."""
+    """Save a Keras 3 MLP with ~100 MB of float32 weights as legacy HDF5 (and as ``.keras`` next
+    to it); return the weight bytes."""
     code = (
         "import os, sys\n"
         "os.environ['TF_CPP_MIN_LOG_LEVEL'] = '3'\n"
@@ -41,6 +42,7 @@ def build_source(target: Path) -> int:
         "model = keras.Sequential([keras.Input((1024,)), keras.layers.Dense(4096, activation='relu'),\n"
         "    keras.layers.Dense(4096, activation='relu'), keras.layers.Dense(1024)])\n"
         "model.save(sys.argv[1])\n"
+        "model.save(sys.argv[1][: -len('.h5')] + '.keras')\n"
         "print(sum(w.size for w in model.get_weights()) * 4)\n"
     )
     out = subprocess.run(
@@ -84,15 +86,20 @@ def main(argv: list[str] | None = None) -> int:
     rows: dict[str, list[tuple[float, float]]] = {
         "cp": [],
         "convert (python -c)": [],
+        "convert .keras (python -c)": [],
         "tfjs-build convert CLI": [],
     }
     for run in range(args.repeat):
         for label in rows:
-            target = work / f"out-{run}-{label.split()[0]}"
+            target = work / f"out-{run}-{'-'.join(label.split()[:2])}"
             shutil.rmtree(target, ignore_errors=True)
             evict(source)
             if label == "cp":
                 command = ["cp", str(source), str(target)]
+            elif label.startswith("convert .keras"):
+                keras_source = source.with_suffix(".keras")
+                evict(keras_source)
+                command = [sys.executable, "-c", CONVERT, str(keras_source), str(target)]
             elif label.startswith("convert"):
                 command = [sys.executable, "-c", CONVERT, str(source), str(target)]
             else:

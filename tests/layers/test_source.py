@@ -127,3 +127,22 @@ def test_not_a_model_file(what: str, tmp_path: Path) -> None:
     elif what == "text":
         target.write_text("hello")
     _convert_fails(target, str(target))
+
+
+def test_deflated_keras_archive_reads_like_a_stored_one(saved, tmp_path: Path) -> None:
+    """Keras stores members uncompressed (read in place); a re-zipped, deflated archive works too."""
+    target = tmp_path / "deflated.keras"
+    with (
+        zipfile.ZipFile(saved["keras"]) as original,
+        zipfile.ZipFile(target, "w", compression=zipfile.ZIP_DEFLATED) as copy,
+    ):
+        for info in original.infolist():
+            copy.writestr(info.filename, original.read(info))
+    with zipfile.ZipFile(target) as check:
+        assert check.getinfo("model.weights.h5").compress_type == zipfile.ZIP_DEFLATED
+    stored = convert_keras_to_layers(saved["keras"])
+    deflated = convert_keras_to_layers(target)
+    assert deflated.topology == stored.topology
+    assert [name for name, _ in deflated.weights] == [name for name, _ in stored.weights]
+    for (_, a), (_, b) in zip(deflated.weights, stored.weights, strict=True):
+        np.testing.assert_array_equal(a, b)

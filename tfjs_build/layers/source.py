@@ -13,15 +13,16 @@ import shutil
 import tempfile
 import zipfile
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
-from typing import Any, Literal
+from typing import Any, BinaryIO, Literal
 
 import h5py
 import numpy as np
 
 from tfjs_build.errors import SourceError
+from tfjs_build.layers.file_window import FileWindow, stored_member_offset
 
 HDF5_SIGNATURE = b"\x89HDF\r\n\x1a\n"
 ZIP_SIGNATURE = b"PK\x03\x04"
@@ -44,8 +45,9 @@ class KerasModelFile:
     """``keras3``: the ``.keras`` weight store (``layers/<class>/vars/<i>``); ``legacy_h5``: the
     ``model_weights`` group of an HDF5 model file (``<layer>/<weight name>``)."""
     weights: h5py.Group | None
-    mappable: bool
-    """Whether ``weights`` lives in ``path`` itself, so contiguous datasets can be memory-mapped."""
+    mapping: tuple[Path, int] | None
+    """``(file, offset)``: the HDF5 weights file starts at ``offset`` bytes into ``file``, so its
+    contiguous datasets can be memory-mapped from there (``None``: read them instead)."""
 
     @property
     def keras_major(self) -> int:
@@ -147,7 +149,7 @@ def _open_legacy_h5(path: Path) -> Iterator[KerasModelFile]:
         weights = h5.get("model_weights")
         if weights is not None and not isinstance(weights, h5py.Group):
             raise SourceError(f"{path}: model_weights is not an HDF5 group")
-        yield KerasModelFile(path, config, version, backend, "legacy_h5", weights, mappable=True)
+        yield KerasModelFile(path, config, version, backend, "legacy_h5", weights, (path, 0))
 
 
 def _safe_member_name(path: Path, name: str) -> None:
@@ -167,7 +169,7 @@ def _open_keras_archive(path: Path) -> Iterator[KerasModelFile]:
         raise SourceError(
             f"{path} is not a readable .keras archive, corrupt or truncated ({exc})"
         ) from None
-    with archive, tempfile.TemporaryDirectory(prefix="tfjs-build-keras-") as scratch:
+    with archive, path.open("rb") as raw, ExitStack() as stack:
         try:
             names = archive.namelist()
             for name in names:
@@ -180,17 +182,29 @@ def _open_keras_archive(path: Path) -> Iterator[KerasModelFile]:
             metadata: dict[str, Any] = {}
             if KERAS_METADATA in names:
                 metadata = _json_object(archive.read(KERAS_METADATA), f"{path} {KERAS_METADATA}")
-            weights_file = None
+            weights = None
             if KERAS_WEIGHTS in names:
-                weights_file = Path(scratch) / KERAS_WEIGHTS
-                with archive.open(KERAS_WEIGHTS) as member, weights_file.open("wb") as out:
-                    shutil.copyfileobj(member, out, 1 << 20)
+                weights = _weights_member(archive, raw, path, stack)
         except (zipfile.BadZipFile, OSError, EOFError) as exc:
             raise SourceError(f"{path}: corrupt or truncated .keras archive ({exc})") from None
         version = str(metadata.get("keras_version", "3"))
         backend = str(metadata.get("backend", config.get("backend", "tensorflow")))
-        if weights_file is None:
-            yield KerasModelFile(path, config, version, backend, "keras3", None, mappable=False)
-            return
-        with _open_h5(weights_file, f"{path} {KERAS_WEIGHTS}") as h5:
-            yield KerasModelFile(path, config, version, backend, "keras3", h5, mappable=False)
+        h5, mapping = weights if weights else (None, None)
+        yield KerasModelFile(path, config, version, backend, "keras3", h5, mapping)
+
+
+def _weights_member(
+    archive: zipfile.ZipFile, raw: BinaryIO, path: Path, stack: ExitStack
+) -> tuple[h5py.File, tuple[Path, int]]:
+    """Open the archive's HDF5 weights in place when stored, else from an extracted copy."""
+    info = archive.getinfo(KERAS_WEIGHTS)
+    what = f"{path} {KERAS_WEIGHTS}"
+    start = stored_member_offset(raw, info)
+    if start is not None and start + info.file_size <= path.stat().st_size:
+        window = FileWindow(raw, start, info.file_size)
+        return stack.enter_context(_open_h5(window, what)), (path, start)
+    scratch = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="tfjs-build-keras-")))
+    extracted = scratch / KERAS_WEIGHTS
+    with archive.open(info) as member, extracted.open("wb") as out:
+        shutil.copyfileobj(member, out, 1 << 20)
+    return stack.enter_context(_open_h5(extracted, what)), (extracted, 0)

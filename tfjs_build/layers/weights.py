@@ -66,8 +66,8 @@ def _read(dataset: Any, where: str, model: KerasModelFile) -> np.ndarray:
     if not isinstance(dataset, h5py.Dataset):
         raise SourceError(f"{model.path}: {where} is missing or not a dataset")
     try:
-        if model.mappable:
-            mapped = _memory_map(dataset, model.path)
+        if model.mapping is not None:
+            mapped = _memory_map(dataset, *model.mapping)
             if mapped is not None:
                 return mapped
         return np.asarray(dataset[()])
@@ -77,14 +77,16 @@ def _read(dataset: Any, where: str, model: KerasModelFile) -> np.ndarray:
         ) from None
 
 
-def _memory_map(dataset: h5py.Dataset, path: Path) -> np.ndarray | None:
-    """A read-only map of a contiguous, unfiltered, little-endian dataset (no copy, no read)."""
+def _memory_map(dataset: h5py.Dataset, path: Path, base: int) -> np.ndarray | None:
+    """A read-only map of a contiguous, unfiltered, little-endian dataset (no copy, no read);
+    the HDF5 file starts ``base`` bytes into ``path``."""
     dtype = dataset.dtype
     if dataset.chunks is not None or dtype.kind not in "fiub" or dtype.byteorder == ">":
         return None
     offset = dataset.id.get_offset()
     if offset is None or dataset.size == 0:
         return None
+    offset += base
     if offset + dataset.size * dtype.itemsize > path.stat().st_size:
         raise ValueError("the dataset extends past the end of the file")
     return np.memmap(path, dtype=dtype, mode="r", offset=offset, shape=dataset.shape)
