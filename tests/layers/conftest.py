@@ -49,14 +49,14 @@ def randomize_weights(model: Any, seed: int = 0) -> None:
 
 def predict(model: Any, inputs: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
     """Keras's predictions keyed by output layer name (as TF.js names them)."""
-    ordered = [inputs[name] for name in model_zoo.input_names(model)]
-    outputs = model.predict(ordered if len(ordered) > 1 else ordered[0], verbose=0)
+    given: Any = inputs if len(inputs) > 1 else next(iter(inputs.values()))
+    outputs = model.predict(given, verbose=0)
+    if isinstance(outputs, dict):  # dict outputs: the zoo names their layers by their keys
+        return {name: np.asarray(value) for name, value in outputs.items()}
     if not isinstance(outputs, (list, tuple)):
         outputs = [outputs]
-    return {
-        name: np.asarray(value)
-        for name, value in zip(model_zoo.output_names(model), outputs, strict=True)
-    }
+    names = model_zoo.output_names(model)
+    return {name: np.asarray(value) for name, value in zip(names, outputs, strict=True)}
 
 
 def save_everywhere(

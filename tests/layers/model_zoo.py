@@ -249,5 +249,34 @@ def keras2_only(keras: ModuleType) -> Built:
     return keras.Model(x, out, name="keras2_only"), {"x": _normal(6)}
 
 
+@builder
+def masked_embedding(keras: ModuleType) -> Built:
+    """Embedding(mask_zero=True) masks padded steps of the recurrent layers after it."""
+    layers = keras.layers
+    tokens = keras.Input((8,), dtype="int32", name="tokens")
+    y = layers.Embedding(20, 4, mask_zero=True)(tokens)
+    y = layers.LSTM(3, return_sequences=True)(y)
+    y = layers.SimpleRNN(2, name="last")(y)
+    values = np.random.default_rng(6).integers(1, 20, size=(BATCH, 8)).astype("int32")
+    values[0, 5:] = 0
+    values[1, 2:] = 0
+    return keras.Model(tokens, y, name="masked_embedding"), {"tokens": values}
+
+
+@builder
+def dict_inputs(keras: ModuleType) -> Built:
+    """A functional model taking a dict of inputs and returning a dict of outputs."""
+    layers = keras.layers
+    left = keras.Input((3,), name="left")
+    right = keras.Input((5,), name="right")
+    joined = layers.Concatenate()([layers.Dense(4)(left), right])
+    outputs = {
+        "sum": layers.Dense(1, name="sum")(joined),
+        "vec": layers.Dense(2, name="vec")(joined),
+    }
+    model = keras.Model({"left": left, "right": right}, outputs, name="dict_inputs")
+    return model, {"left": _normal(3), "right": _normal(5, seed=7)}
+
+
 FLAVORS = {"keras2_only": ("tf_keras",)}
 ZOO = tuple(BUILDERS)
