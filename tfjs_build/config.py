@@ -24,8 +24,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from tfjs_build.artifact.format import DEFAULT_SHARD_SIZE
-from tfjs_build.artifact.quantize import QUANTIZATION_DTYPES
+from tfjs_build.artifact.format import DEFAULT_SHARD_SIZE, QUANTIZATION_DTYPES
 from tfjs_build.convert import DEFAULT_BACKENDS, FORMAT_CHOICES, ConvertOptions
 from tfjs_build.errors import TfjsBuildError
 

@@ -6,11 +6,15 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
-from tfjs_build.artifact import Artifact
+from typing import TYPE_CHECKING
+
 from tfjs_build.artifact.format import DEFAULT_SHARD_SIZE, QuantizationDtype
-from tfjs_build.artifact.quantize import QuantizationPlan, quantization_plan
 from tfjs_build.errors import TfjsBuildError
 from tfjs_build.sources import identify_source
+
+if TYPE_CHECKING:
+    from tfjs_build.artifact.model import Artifact
+    from tfjs_build.artifact.quantize import QuantizationPlan
 
 FormatChoice = Literal["auto", "layers", "graph"]
 FORMAT_CHOICES: tuple[FormatChoice, ...] = ("auto", "layers", "graph")
@@ -34,6 +38,8 @@ class ConvertOptions:
 
     def quantization_plan(self) -> QuantizationPlan | None:
         """The weight quantization these options ask for, if any."""
+        from tfjs_build.artifact.quantize import quantization_plan
+
         return quantization_plan(self.quantization, self.quantize_include, self.quantize_exclude)
 
 

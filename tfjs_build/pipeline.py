@@ -69,9 +69,9 @@ def build(
             published = (Path(output) / MODEL_JSON).exists()
             kept = "the previous artifact is unchanged" if published else "nothing was published"
             message = str(exc).replace(str(rejected[0]), str(output))
-            raise type(exc)(
-                f"{message}; {kept}; the rejected build is in {rejected_path(Path(output))}"
-            ) from None
+            exc.args = (
+                f"{message}; {kept}; the rejected build is in {rejected_path(Path(output))}",
+            )
         raise
     files = tuple(sorted(p.name for p in Path(output).iterdir()))
     return BuildResult(

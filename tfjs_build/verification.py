@@ -18,7 +18,7 @@ def parity_verifier(settings: ParitySettings, options: ConvertOptions) -> Verifi
     """A verifier that checks the staged artifact against its source in TF.js and records it."""
 
     def verify(staged: Path, source: Path) -> dict[str, Any]:
-        from tfjs_build.parity import ParityError, check_parity
+        from tfjs_build.parity import check_parity
 
         report = check_parity(
             staged,
@@ -26,30 +26,31 @@ def parity_verifier(settings: ParitySettings, options: ConvertOptions) -> Verifi
             backends=settings.backends,
             seed=settings.seed,
             samples=settings.samples,
-            tolerance=explicit_tolerance(settings.atol, settings.rtol, settings.scale_tol),
+            tolerance=explicit_tolerance(
+                options.quantization, settings.atol, settings.rtol, settings.scale_tol
+            ),
             quantization=options.quantization,
             signature=options.signature,
             allow_unsafe_deserialization=options.allow_unsafe_deserialization,
         )
         record = dict(report.record)
         write_parity_record(staged, record)
-        if not report.passed:
-            raise ParityError(report.failure_message() or "parity failed")
+        report.raise_for_failure()
         return record
 
     return verify
 
 
-def explicit_tolerance(atol: float | None, rtol: float | None, scale_tol: float | None) -> Any:
-    """The tolerance a user spelled out, or ``None`` for the default by quantization.
-
-    Giving any of the three replaces the default entirely; the ones not given are 0.
-    """
+def explicit_tolerance(
+    quantization: str | None, atol: float | None, rtol: float | None, scale_tol: float | None
+) -> Any:
+    """The default tolerance for ``quantization`` with the fields the user gave overridden,
+    or ``None`` (pick the default from the artifact) when none was given."""
     if atol is None and rtol is None and scale_tol is None:
         return None
-    from tfjs_build.parity import Tolerance
+    from tfjs_build.parity.tolerances import resolve_tolerance
 
-    return Tolerance(atol=atol or 0.0, rtol=rtol or 0.0, scale_tol=scale_tol or 0.0)
+    return resolve_tolerance(quantization, atol=atol, rtol=rtol, scale_tol=scale_tol)
 
 
 def skipped_verifier(reason: str) -> Verifier:

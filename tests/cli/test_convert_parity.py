@@ -42,6 +42,10 @@ def test_a_failed_parity_check_never_replaces_the_published_artifact(tmp_path, m
         "uint8",
         "--atol",
         "0",
+        "--rtol",
+        "0",
+        "--scale-tol",
+        "0",
         cwd=tmp_path,
     )
     assert bad.returncode == 1

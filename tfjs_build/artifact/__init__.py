@@ -1,28 +1,32 @@
-"""TF.js artifacts: the in-memory model, weight shards and manifests, reading, publishing."""
+"""TF.js artifacts: the in-memory model, weight shards and manifests, reading, publishing.
+
+Names are imported on first use, so that importing ``tfjs_build.artifact.format`` (constants only)
+from the fast paths does not import numpy.
+"""
 
 from __future__ import annotations
 
-from tfjs_build.artifact.files import (
-    publish_artifact,
-    read_artifact,
-    read_model_json,
-    write_artifact,
-)
-from tfjs_build.artifact.format import DEFAULT_SHARD_SIZE, MODEL_JSON
-from tfjs_build.artifact.model import Artifact
-from tfjs_build.artifact.publish import publish_directory, rejected_path
-from tfjs_build.artifact.quantize import QuantizationPlan, quantization_plan
+import importlib
+from typing import Any
 
-__all__ = [
-    "DEFAULT_SHARD_SIZE",
-    "MODEL_JSON",
-    "Artifact",
-    "QuantizationPlan",
-    "publish_artifact",
-    "publish_directory",
-    "quantization_plan",
-    "read_artifact",
-    "read_model_json",
-    "rejected_path",
-    "write_artifact",
-]
+_EXPORTS = {
+    "DEFAULT_SHARD_SIZE": "tfjs_build.artifact.format",
+    "MODEL_JSON": "tfjs_build.artifact.format",
+    "Artifact": "tfjs_build.artifact.model",
+    "QuantizationPlan": "tfjs_build.artifact.quantize",
+    "quantization_plan": "tfjs_build.artifact.quantize",
+    "publish_artifact": "tfjs_build.artifact.files",
+    "read_artifact": "tfjs_build.artifact.files",
+    "read_model_json": "tfjs_build.artifact.files",
+    "write_artifact": "tfjs_build.artifact.files",
+    "publish_directory": "tfjs_build.artifact.publish",
+    "rejected_path": "tfjs_build.artifact.publish",
+}
+
+__all__ = sorted(_EXPORTS)
+
+
+def __getattr__(name: str) -> Any:
+    if name not in _EXPORTS:
+        raise AttributeError(f"module 'tfjs_build.artifact' has no attribute {name!r}")
+    return getattr(importlib.import_module(_EXPORTS[name]), name)

@@ -17,6 +17,7 @@ GRAPH_FORMAT = "graph-model"
 ModelFormat = Literal["layers-model", "graph-model"]
 WeightDtype = Literal["float32", "int32", "bool", "string"]
 QuantizationDtype = Literal["float16", "uint8", "uint16"]
+QUANTIZATION_DTYPES: tuple[QuantizationDtype, ...] = ("float16", "uint8", "uint16")
 
 SHARD_NAME_RE = re.compile(r"^group(\d+)-shard(\d+)of(\d+)\.bin$")
 

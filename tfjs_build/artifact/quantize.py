@@ -13,10 +13,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from tfjs_build.artifact.format import Quantization, QuantizationDtype
+from tfjs_build.artifact.format import QUANTIZATION_DTYPES, Quantization, QuantizationDtype
 from tfjs_build.errors import ArtifactError
 
-QUANTIZATION_DTYPES: tuple[QuantizationDtype, ...] = ("float16", "uint8", "uint16")
 _FLOAT16_MAX = float(np.finfo(np.float16).max)
 
 

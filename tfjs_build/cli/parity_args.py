@@ -50,8 +50,8 @@ def add_parity_arguments(parser: argparse.ArgumentParser) -> None:
         "--atol",
         type=_tolerance,
         default=None,
-        help="absolute tolerance; giving any of --atol/--rtol/--scale-tol replaces the default "
-        "for the quantization, and the ones not given are 0",
+        help="absolute tolerance; --atol/--rtol/--scale-tol each override the default for the "
+        "weights' quantization, the ones not given keep it",
     )
     group.add_argument(
         "--rtol", type=_tolerance, default=None, help="tolerance relative to each reference value"

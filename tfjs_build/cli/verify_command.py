@@ -43,7 +43,9 @@ def add_parser(commands: Any, name: str) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Print the comparison; exit 0 when every output matches, 1 otherwise."""
+    from tfjs_build.artifact import read_model_json
     from tfjs_build.parity import check_parity
+    from tfjs_build.parity.tolerances import artifact_quantization
     from tfjs_build.verification import explicit_tolerance
 
     report = check_parity(
@@ -52,7 +54,12 @@ def run(args: argparse.Namespace) -> int:
         backends=args.parity_backends,
         seed=args.seed,
         samples=args.samples,
-        tolerance=explicit_tolerance(args.atol, args.rtol, args.scale_tol),
+        tolerance=explicit_tolerance(
+            artifact_quantization(read_model_json(args.artifact)),
+            args.atol,
+            args.rtol,
+            args.scale_tol,
+        ),
         signature=args.signature,
         allow_unsafe_deserialization=args.allow_unsafe_deserialization,
     )
