@@ -10,8 +10,6 @@ from __future__ import annotations
 
 from typing import Any
 
-import numpy as np
-
 from tfjs_build.graph.graph_edit import DType, node_of, replace_nodes
 from tfjs_build.graph.scope import Builder, Scope, all_scopes
 
@@ -41,12 +39,6 @@ def _only_first_output_read(scope: Scope, name: str) -> bool:
     return True
 
 
-def _int_const(builder: Builder, values: list[int]) -> str:
-    builder.count += 1
-    name = builder.scope.unique(f"{builder.node.name}/_i{builder.count}")
-    return builder.scope.ref(builder.scope.add_const(name, np.asarray(values, dtype=np.int32)))
-
-
 def _expand(b: Builder) -> str:
     x, scale, offset, mean, variance = b.data[:5]
     channels_first = b.node.attr["data_format"].s.startswith(b"NC")
@@ -55,10 +47,10 @@ def _expand(b: Builder) -> str:
     param_shape = [1, -1, 1, 1] if channels_first else [-1]
 
     def per_channel(ref: str) -> str:
-        return b.op("Reshape", ref, _int_const(b, param_shape), attrs={"Tshape": DType(3)})
+        return b.op("Reshape", ref, b.ints(param_shape), attrs={"Tshape": DType(3)})
 
     if b.node.attr["is_training"].b:
-        reduction = _int_const(b, axes)
+        reduction = b.ints(axes)
         keep = {"keep_dims": True, "Tidx": DType(3)}
         mean_ref = b.op("Mean", x, reduction, attrs=keep)
         var_ref = b.op("Mean", b.op("SquaredDifference", x, mean_ref), reduction, attrs=keep)

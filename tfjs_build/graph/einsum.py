@@ -14,8 +14,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-import numpy as np
-
 from tfjs_build.graph.graph_edit import DType, replace_nodes
 from tfjs_build.graph.scope import Builder, all_scopes
 
@@ -65,12 +63,6 @@ def parse_equation(equation: str) -> EinsumPlan | None:
 
 class _EinsumBuilder(Builder):
     """Builder with the int32 shape arithmetic the rewrite needs."""
-
-    def ints(self, values: Sequence[int] | int) -> str:
-        """An int32 constant: a vector, or a scalar when ``values`` is an int."""
-        self.count += 1
-        name = self.scope.unique(f"{self.node.name}/_i{self.count}")
-        return self.scope.ref(self.scope.add_const(name, np.asarray(values, dtype=np.int32)))
 
     def int_op(self, op: str, inputs: Sequence[str], attrs: dict[str, Any]) -> str:
         return self.scope.ref(self.emit(op, inputs, attrs, typed=False))

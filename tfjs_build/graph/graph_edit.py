@@ -21,12 +21,6 @@ def is_control(reference: str) -> bool:
     return reference.startswith("^")
 
 
-def output_index(reference: str) -> int:
-    """The output index of a top-level data reference (``a`` is 0, ``a:2`` is 2)."""
-    parts = reference.split(":")
-    return int(parts[-1]) if len(parts) > 1 else 0
-
-
 def nodes_by_name(graph_def: Any) -> dict[str, Any]:
     return {node.name: node for node in graph_def.node}
 

@@ -158,6 +158,10 @@ class Builder:
         self.count += 1
         return self.scope.add_const(self.scope.unique(f"{self.node.name}/_c{self.count}"), value)
 
+    def ints(self, values: Sequence[int] | int) -> str:
+        """A reference to an int32 constant: a vector, or a scalar when ``values`` is an int."""
+        return self.scope.ref(self.const(np.asarray(values, dtype=np.int32)))
+
     def take_over(self, last_ref: str) -> str:
         """Give the node behind ``last_ref`` the node's name and control inputs; return the
         node's new (temporary) name, for removal."""
