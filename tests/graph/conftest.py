@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -14,61 +16,25 @@ def model_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return tmp_path_factory.mktemp("graph-models")
 
 
-@pytest.fixture(scope="session")
-def mlp_case(model_dir: Path) -> models.Case:
-    return models.mlp_module(model_dir / "mlp")
+def _saved_once(build: Callable[[Path], Any], name: str) -> Any:
+    """A session fixture that builds the model ``build`` saves at ``model_dir / name``."""
+
+    @pytest.fixture(scope="session")
+    def fixture(model_dir: Path) -> Any:
+        return build(model_dir / name)
+
+    return fixture
 
 
-@pytest.fixture(scope="session")
-def control_flow_case(model_dir: Path) -> models.Case:
-    return models.control_flow_module(model_dir / "control_flow")
-
-
-@pytest.fixture(scope="session")
-def two_inputs_case(model_dir: Path) -> models.Case:
-    return models.two_inputs_module(model_dir / "two_inputs")
-
-
-@pytest.fixture(scope="session")
-def two_signatures_cases(model_dir: Path) -> tuple[models.Case, models.Case]:
-    return models.two_signatures_module(model_dir / "two_signatures")
-
-
-@pytest.fixture(scope="session")
-def keras3_export_case(model_dir: Path) -> models.Case:
-    return models.keras3_conv_export(model_dir / "keras3_export")
-
-
-@pytest.fixture(scope="session")
-def tf_keras_case(model_dir: Path) -> models.Case:
-    return models.tf_keras_saved_model(model_dir / "tf_keras")
-
-
-@pytest.fixture(scope="session")
-def keras3_lambda_case(model_dir: Path) -> models.Case:
-    return models.keras3_lambda_model(model_dir / "lambda.keras")
-
-
-@pytest.fixture(scope="session")
-def keras3_custom_case(model_dir: Path) -> models.Case:
-    return models.keras3_custom_layer_model(model_dir / "custom.keras")
-
-
-@pytest.fixture(scope="session")
-def tf_keras_lambda_case(model_dir: Path) -> models.Case:
-    return models.tf_keras_lambda_h5(model_dir / "lambda.h5")
-
-
-@pytest.fixture(scope="session")
-def keras3_attention_case(model_dir: Path) -> models.Case:
-    return models.keras3_attention_model(model_dir / "attention.keras")
-
-
-@pytest.fixture(scope="session")
-def wide_int_case(model_dir: Path) -> models.Case:
-    return models.wide_int_module(model_dir / "wide_int")
-
-
-@pytest.fixture(scope="session")
-def tf_keras_conv_bn_case(model_dir: Path) -> models.Case:
-    return models.tf_keras_conv_batch_norm(model_dir / "tf_keras_conv_bn")
+mlp_case = _saved_once(models.mlp_module, "mlp")
+control_flow_case = _saved_once(models.control_flow_module, "control_flow")
+two_inputs_case = _saved_once(models.two_inputs_module, "two_inputs")
+two_signatures_cases = _saved_once(models.two_signatures_module, "two_signatures")
+keras3_export_case = _saved_once(models.keras3_conv_export, "keras3_export")
+tf_keras_case = _saved_once(models.tf_keras_saved_model, "tf_keras")
+wide_int_case = _saved_once(models.wide_int_module, "wide_int")
+tf_keras_conv_bn_case = _saved_once(models.tf_keras_conv_batch_norm, "tf_keras_conv_bn")
+keras3_lambda_case = _saved_once(models.keras3_lambda_model, "lambda.keras")
+keras3_custom_case = _saved_once(models.keras3_custom_layer_model, "custom.keras")
+tf_keras_lambda_case = _saved_once(models.tf_keras_lambda_h5, "lambda.h5")
+keras3_attention_case = _saved_once(models.keras3_attention_model, "attention.keras")
