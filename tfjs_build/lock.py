@@ -39,8 +39,30 @@ def _empty() -> dict[str, Any]:
     return {"version": LOCK_VERSION, "models": {}}
 
 
+_READ_CACHE: dict[str, tuple[tuple[int, int, int], dict[str, Any]]] = {}
+
+
 def read_lock(path: Path) -> dict[str, Any]:
-    """The lockfile's content; an empty one when it does not exist."""
+    """The lockfile's content; an empty one when it does not exist.
+
+    Parsed once per process while the file is unchanged (doit asks once per model); callers
+    must not modify the result.
+    """
+    key = os.path.abspath(path)
+    try:
+        stat = os.stat(key)
+    except FileNotFoundError:
+        return _empty()
+    stamp = (stat.st_size, stat.st_mtime_ns, stat.st_ino)
+    cached = _READ_CACHE.get(key)
+    if cached is not None and cached[0] == stamp:
+        return cached[1]
+    document = _parse_lock(Path(path))
+    _READ_CACHE[key] = (stamp, document)
+    return document
+
+
+def _parse_lock(path: Path) -> dict[str, Any]:
     try:
         document = json.loads(Path(path).read_text(encoding="utf-8"))
     except FileNotFoundError:
@@ -80,7 +102,7 @@ def update_lock(path: Path, change: Callable[[dict[str, Any]], None]) -> bool:
     """Apply ``change`` to the lockfile's models under a lock; write only if the text changed."""
     path = Path(path)
     with _locked(path):
-        document = read_lock(path)
+        document = _parse_lock(path)
         before = render_lock(document) if path.exists() else None
         change(document["models"])
         text = render_lock(document)

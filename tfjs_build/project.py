@@ -33,9 +33,15 @@ def versions() -> dict[str, str]:
     return {"tfjs-build": __version__, "tfjs": package["dependencies"]["@tensorflow/tfjs"]}
 
 
+_HASH_CACHES: dict[Path, HashCache] = {}
+
+
 def hash_cache(config: ProjectConfig) -> HashCache:
-    """The project's file-hash cache."""
-    return HashCache(config.root / HASH_CACHE)
+    """The project's file-hash cache (one per process and project)."""
+    path = config.root / HASH_CACHE
+    if path not in _HASH_CACHES:
+        _HASH_CACHES[path] = HashCache(path)
+    return _HASH_CACHES[path]
 
 
 @dataclass(frozen=True)

@@ -1,8 +1,24 @@
-"""Real TensorFlow.js in Node: the pinned packages and a runner for artifacts on disk."""
+"""Real TensorFlow.js in Node: the pinned packages and a runner for artifacts on disk.
+
+Names are imported on first use, so that reading the pinned versions does not import numpy.
+"""
 
 from __future__ import annotations
 
-from tfjs_build.runtime.node_packages import ensure_node_packages
-from tfjs_build.runtime.tfjs import BACKENDS, Backend, run_in_tfjs
+import importlib
+from typing import Any
 
-__all__ = ["BACKENDS", "Backend", "ensure_node_packages", "run_in_tfjs"]
+_EXPORTS = {
+    "BACKENDS": "tfjs_build.runtime.tfjs",
+    "Backend": "tfjs_build.runtime.tfjs",
+    "run_in_tfjs": "tfjs_build.runtime.tfjs",
+    "ensure_node_packages": "tfjs_build.runtime.node_packages",
+}
+
+__all__ = sorted(_EXPORTS)
+
+
+def __getattr__(name: str) -> Any:
+    if name not in _EXPORTS:
+        raise AttributeError(f"module 'tfjs_build.runtime' has no attribute {name!r}")
+    return getattr(importlib.import_module(_EXPORTS[name]), name)
