@@ -278,5 +278,15 @@ def dict_inputs(keras: ModuleType) -> Built:
     return model, {"left": _normal(3), "right": _normal(5, seed=7)}
 
 
+@builder
+def generic_rnn(keras: ModuleType) -> Built:
+    """RNN layers around one cell and around a stack of cells."""
+    layers = keras.layers
+    x = keras.Input((6, 3), name="x")
+    y = layers.RNN(layers.LSTMCell(4), return_sequences=True)(x)
+    y = layers.RNN([layers.GRUCell(3, reset_after=False), layers.SimpleRNNCell(2)], name="stack")(y)
+    return keras.Model(x, y, name="generic_rnn"), {"x": _normal(6, 3)}
+
+
 FLAVORS = {"keras2_only": ("tf_keras",)}
 ZOO = tuple(BUILDERS)

@@ -8,8 +8,9 @@ import os
 import subprocess
 from pathlib import Path
 
-from tfjs_build.layers.layer_configs import leaf_layer_classes
+from tfjs_build.layers.layer_configs import leaf_layer_classes, refused_layer_classes
 from tfjs_build.layers.registry import registry_table, tfjs_class_names
+from tfjs_build.layers.topology import MODEL_CLASSES, WRAPPER_CLASSES
 
 SCRIPT = Path(__file__).resolve().parents[2] / "tfjs_build" / "js" / "tools" / "layer_registry.js"
 
@@ -34,3 +35,10 @@ def test_table_has_the_112_registered_names() -> None:
 
 def test_converted_classes_are_all_registered_in_tfjs() -> None:
     assert leaf_layer_classes() <= tfjs_class_names("layers")
+
+
+def test_every_tfjs_layer_class_is_converted_or_refused_with_a_reason() -> None:
+    handled = leaf_layer_classes() | MODEL_CLASSES | WRAPPER_CLASSES | {"InputLayer"}
+    refused = refused_layer_classes()
+    assert tfjs_class_names("layers") == handled | set(refused)
+    assert not handled & set(refused)

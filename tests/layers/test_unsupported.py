@@ -141,7 +141,11 @@ def test_layer_shared_between_nested_models(flavor: str, tmp_path: Path) -> None
 
 @pytest.mark.parametrize(
     ("layer_class", "kwargs"),
-    [("Resizing", {"height": 4, "width": 4}), ("UpSampling2D", {"interpolation": "bilinear"})],
+    [
+        ("Resizing", {"height": 4, "width": 4}),
+        ("UpSampling2D", {"interpolation": "bilinear"}),
+        ("CategoryEncoding", {"num_tokens": 7, "output_mode": "multi_hot"}),
+    ],
 )
 def test_refused_layers_really_differ_in_tfjs(
     layer_class: str, kwargs: dict, tmp_path: Path, convert_and_run, monkeypatch
@@ -155,11 +159,16 @@ def test_refused_layers_really_differ_in_tfjs(
 
     monkeypatch.setitem(layer_configs._REWRITES, layer_class, layer_configs._keep)
     keras = keras_flavor("keras3")
-    image = keras.Input((8, 8, 2), name="image")
+    rng = np.random.default_rng(0)
+    if layer_class == "CategoryEncoding":
+        image = keras.Input((4,), dtype="int32", name="image")
+        images = rng.integers(0, 7, size=(2, 4)).astype("int32")
+    else:
+        image = keras.Input((8, 8, 2), name="image")
+        images = rng.normal(size=(1, 8, 8, 2)).astype("float32")
     model = keras.Model(image, getattr(keras.layers, layer_class)(name="probe", **kwargs)(image))
     source = tmp_path / "probe.keras"
     model.save(source)
-    images = np.random.default_rng(0).normal(size=(1, 8, 8, 2)).astype("float32")
     try:
         tfjs = convert_and_run(source, {"image": images})["probe"]
     except RuntimeFailure:

@@ -187,6 +187,10 @@ _REWRITES: dict[str, Rewrite] = {
     "SimpleRNN": _recurrent,
     "LSTM": _recurrent,
     "GRU": _gru,
+    "RNN": _recurrent,
+    "SimpleRNNCell": _keep,
+    "LSTMCell": _keep,
+    "GRUCell": _gru,
     "ConvLSTM2D": _recurrent,
 }
 
@@ -195,16 +199,21 @@ _NOT_CONVERTED = {
     "Resizing": (
         "TF.js 4.22 Resizing fails inside a model (rank error) and aligns corners, unlike Keras"
     ),
-    "RandomWidth": "TF.js RandomWidth is a training-time augmentation without a Keras 3 twin",
-    "CategoryEncoding": "not converted by tfjs-build",
-    "RNN": "generic RNN(cell) layers are not converted by tfjs-build",
-    "StackedRNNCells": "generic RNN cells are not converted by tfjs-build",
+    "CategoryEncoding": "TF.js 4.22 CategoryEncoding breaks the model's input shape check",
+    "ConvLSTM2DCell": "Keras has no ConvLSTM2DCell to wrap in an RNN (use ConvLSTM2D)",
+    "StackedRNNCells": "TF.js reads stacked cells only inside an RNN layer",
+    "RandomWidth": "TF.js RandomWidth resizes at inference too; Keras passes inputs through",
 }
 
 
 def leaf_layer_classes() -> frozenset[str]:
     """Layer classes (other than models and wrappers) this module converts."""
     return frozenset(_REWRITES)
+
+
+def refused_layer_classes() -> dict[str, str]:
+    """TF.js layer classes this module refuses on their own, with the reason."""
+    return dict(_NOT_CONVERTED)
 
 
 def _common_checks(config: Config) -> None:

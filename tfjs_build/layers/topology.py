@@ -21,7 +21,7 @@ from tfjs_build.layers.config_values import (
 )
 from tfjs_build.layers.layer_configs import rewrite_leaf_config
 from tfjs_build.layers.unsupported import UnsupportedLayer
-from tfjs_build.layers.variables import RECURRENT_LAYERS, variable_names
+from tfjs_build.layers.variables import RECURRENT_LAYERS, RNN_CELLS, variable_names
 
 Config = dict[str, Any]
 MODEL_CLASSES = frozenset({"Sequential", "Functional", "Model"})
@@ -119,6 +119,8 @@ class _Rewriter:
             return _input_layer(config)
         if class_name in WRAPPER_CLASSES:
             return self._wrapper(class_name, config)
+        if class_name == "RNN":
+            return self._rnn(config)
         return {
             "class_name": class_name,
             "config": rewrite_leaf_config(class_name, config, self.keras_major),
@@ -146,6 +148,30 @@ class _Rewriter:
             out["merge_mode"] = config.get("merge_mode", "concat")
         out["layer"] = {"class_name": inner_class, "config": inner}
         return {"class_name": class_name, "config": out}
+
+    def _rnn(self, config: Config) -> Config:
+        """A generic ``RNN`` around one cell or a ``StackedRNNCells``."""
+        cell_class, cell_config = unwrap_keras_object(config.get("cell") or {})
+        if cell_class == "StackedRNNCells":
+            cells = [self._cell(*unwrap_keras_object(cell)) for cell in cell_config["cells"]]
+            cell = {
+                "class_name": cell_class,
+                "config": {"name": cell_config.get("name"), "cells": cells},
+            }
+        else:
+            cell = self._cell(cell_class, cell_config)
+        layer_config = {key: value for key, value in config.items() if key != "cell"}
+        out = rewrite_leaf_config("RNN", layer_config, self.keras_major)
+        return {"class_name": "RNN", "config": {**out, "cell": cell}}
+
+    def _cell(self, class_name: str, config: Config) -> Config:
+        if class_name not in RNN_CELLS:
+            raise UnsupportedConfig(f"RNN cell {class_name!r}")
+        try:
+            rewritten = rewrite_leaf_config(class_name, config, self.keras_major)
+        except UnsupportedConfig as problem:
+            raise UnsupportedConfig(f"cell {class_name}: {problem}") from None
+        return {"class_name": class_name, "config": rewritten}
 
     def _bidirectional_forward(self, forward: Config, config: Config) -> Config:
         """The forward layer as TF.js wants it: named as the wrapped layer (TF.js adds

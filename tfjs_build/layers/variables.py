@@ -9,6 +9,7 @@ _KERNEL_LAYERS = frozenset(
     {"Dense", "Conv1D", "Conv2D", "Conv3D", "Conv2DTranspose", "Conv3DTranspose"}
 )
 RECURRENT_LAYERS = frozenset({"SimpleRNN", "LSTM", "GRU", "ConvLSTM2D"})
+RNN_CELLS = frozenset({"SimpleRNNCell", "LSTMCell", "GRUCell"})
 
 
 def variable_names(class_name: str, config: Config) -> list[str]:
@@ -20,8 +21,17 @@ def variable_names(class_name: str, config: Config) -> list[str]:
         return ["depthwise_kernel", *bias]
     if class_name == "SeparableConv2D":
         return ["depthwise_kernel", "pointwise_kernel", *bias]
-    if class_name in RECURRENT_LAYERS:
+    if class_name in RECURRENT_LAYERS | RNN_CELLS:
         return ["kernel", "recurrent_kernel", *bias]
+    if class_name == "RNN":
+        return variable_names(config["cell"]["class_name"], config["cell"]["config"])
+    if class_name == "StackedRNNCells":
+        # TF.js builds cell i of a stack in the name scope RNNCell_i.
+        return [
+            f"RNNCell_{index}/{var}"
+            for index, cell in enumerate(config["cells"])
+            for var in variable_names(cell["class_name"], cell["config"])
+        ]
     if class_name == "Embedding":
         return ["embeddings"]
     if class_name == "PReLU":

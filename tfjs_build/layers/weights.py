@@ -33,6 +33,16 @@ def _keras3_var_groups(class_name: str, config: Config) -> list[tuple[str, list[
     """``(subgroup, variable names)`` pairs of a layer in a ``.keras`` weight store."""
     if class_name in RECURRENT_LAYERS:
         return [("cell/vars", variable_names(class_name, config))]
+    if class_name == "RNN":
+        cell = config["cell"]
+        if cell["class_name"] != "StackedRNNCells":
+            return [("cell/vars", variable_names(class_name, config))]
+        groups: list[tuple[str, list[str]]] = []
+        for sub, inner in _object_paths(cell["config"]["cells"]):
+            names = variable_names(inner["class_name"], inner["config"])
+            index = len(groups)
+            groups.append((f"cell/cells/{sub}/vars", [f"RNNCell_{index}/{var}" for var in names]))
+        return groups
     if class_name == "Bidirectional":
         inner = config["layer"]
         names = variable_names(inner["class_name"], inner["config"])
@@ -56,6 +66,18 @@ def snake_case(class_name: str) -> str:
     name = re.sub(r"\W+", "", class_name)
     name = re.sub(r"(.)([A-Z][a-z]+)", r"\1_\2", name)
     return re.sub(r"([a-z])([A-Z])", r"\1_\2", name).lower()
+
+
+def _object_paths(objects: list[Config]) -> Iterator[tuple[str, Config]]:
+    """Keras's weight-store names for a list of objects: ``dense``, ``dense_1``, ``lstm``..."""
+    counters: dict[str, int] = {}
+    for item in objects:
+        # A functional model is a Functional object whatever its config calls it.
+        class_name = item["class_name"]
+        key = snake_case("Functional" if class_name == "Model" else class_name)
+        count = counters.get(key)
+        counters[key] = 0 if count is None else count + 1
+        yield (key if count is None else f"{key}_{count + 1}"), item
 
 
 def _layers_of(model: Config) -> list[Config]:
@@ -103,17 +125,12 @@ def _keras3_weights(model: KerasModelFile, topology: Config) -> NamedWeights:
 def _keras3_model_weights(
     model: KerasModelFile, topology: Config, group: h5py.Group
 ) -> Iterator[tuple[str, np.ndarray]]:
-    is_sequential = topology["class_name"] == "Sequential"
-    counters: dict[str, int] = {}
-    for layer in _layers_of(topology):
+    layers = _layers_of(topology)
+    if topology["class_name"] == "Sequential":
+        # Sequential.layers leaves out its InputLayer, and so do weight paths.
+        layers = [layer for layer in layers if layer["class_name"] != "InputLayer"]
+    for sub, layer in _object_paths(layers):
         class_name, config = layer["class_name"], layer["config"]
-        if is_sequential and class_name == "InputLayer":
-            continue  # Sequential.layers leaves out its InputLayer, and so do weight paths
-        # A functional model is a Functional object whatever its config calls it.
-        key = snake_case("Functional" if class_name == "Model" else class_name)
-        count = counters.get(key)
-        counters[key] = 0 if count is None else count + 1
-        sub = key if count is None else f"{key}_{count + 1}"
         where = f"layers/{sub}"
         if class_name in MODEL_CLASSES:
             inner = group.get(where)
