@@ -1,0 +1,80 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from tfjs_build.config import ConfigError, load_config, parse_config
+
+
+def test_defaults_overrides_and_globs(tmp_path):
+    (tmp_path / "models").mkdir()
+    for name in ("b.h5", "a.h5", "notes.txt"):
+        (tmp_path / "models" / name).write_bytes(b"")
+    table = {
+        "output_root": "dist",
+        "quantization": "uint8",
+        "parity_backends": ["wasm"],
+        "models": [
+            {"name": "clf", "source": "models/clf.keras", "quantization": "none", "parity": False},
+            {"source": "models/*.h5", "name": "h5", "output": "web"},
+        ],
+    }
+    config = parse_config(table, tmp_path)
+    assert [(m.name, m.source.as_posix(), m.output.as_posix()) for m in config.models] == [
+        ("clf", "models/clf.keras", "dist/clf"),
+        ("h5-a", "models/a.h5", "web/a"),
+        ("h5-b", "models/b.h5", "web/b"),
+    ]
+    clf, a, _ = config.models
+    assert (clf.options.quantization, clf.parity.enabled) == (None, False)
+    assert (a.options.quantization, a.parity.backends) == ("uint8", ("wasm",))
+    assert config.lockfile == tmp_path / "tfjs-build.lock"
+
+
+@pytest.mark.parametrize(
+    "table,message",
+    [
+        (
+            {"models": [{"source": "m.h5", "quantisation": "uint8"}]},
+            "unknown key 'quantisation' in tool.tfjs-build.models[0]; did you mean 'quantization'?",
+        ),
+        (
+            {"output_rot": "x"},
+            "unknown key 'output_rot' in [tool.tfjs-build]; did you mean 'output_root'?",
+        ),
+        (
+            {"models": [{"source": "m.h5", "format": "tflite"}]},
+            "tool.tfjs-build.models[0].format = 'tflite': expected one of 'auto', 'layers', 'graph'",
+        ),
+        (
+            {"shard_size": 0, "models": []},
+            "tool.tfjs-build.shard_size = 0: expected a whole number >= 1",
+        ),
+        (
+            {"models": [{"source": "m.h5", "parity": "no"}]},
+            "tool.tfjs-build.models[0].parity = 'no': expected true or false",
+        ),
+        (
+            {"models": [{"source": "m.h5", "parity_backends": ["webgl"]}]},
+            "parity_backends = ['webgl']: expected a non-empty list drawn from 'cpu', 'wasm'",
+        ),
+        ({"models": [{"name": "x"}]}, "tool.tfjs-build.models[0] has no 'source'"),
+        ({"models": [{"source": "a/m.h5"}, {"source": "b/m.h5"}]}, "two models are named 'm'"),
+    ],
+)
+def test_invalid_configuration_names_the_key_the_value_and_what_is_allowed(table, message):
+    with pytest.raises(ConfigError) as caught:
+        parse_config(table, Path("."))
+    assert message in str(caught.value)
+
+
+def test_load_config_errors_name_the_file(tmp_path):
+    with pytest.raises(ConfigError, match="pyproject.toml does not exist"):
+        load_config(tmp_path)
+    (tmp_path / "pyproject.toml").write_text("[project]\nname = 'x'\n")
+    with pytest.raises(ConfigError, match=r"has no \[tool.tfjs-build\] table"):
+        load_config(tmp_path)
+    (tmp_path / "pyproject.toml").write_text("[tool.tfjs-build]\nformat = 'x'\n")
+    with pytest.raises(ConfigError, match=r"pyproject.toml: tool.tfjs-build.format = 'x'"):
+        load_config(tmp_path)
