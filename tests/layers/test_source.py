@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 from tests.layers.conftest import keras_flavor
-from tfjs_build.errors import SourceError
+from tfjs_build.errors import SourceError, UnsupportedModelError
 from tfjs_build.layers import convert_keras_to_layers, find_unsupported_layers
 
 
@@ -51,7 +51,7 @@ def test_truncated_files(saved, kind: str, tmp_path: Path) -> None:
 
 
 def test_h5_dataset_past_the_end_of_the_file(saved, tmp_path: Path) -> None:
-    """The superblock survives but the weights do not: found before anything is mapped."""
+    """The superblock survives but the weights do not: found before anything is read."""
     data = saved["h5"].read_bytes()
     with h5py.File(saved["h5"]) as h5:
         first_offset = min(
@@ -146,3 +146,32 @@ def test_deflated_keras_archive_reads_like_a_stored_one(saved, tmp_path: Path) -
     assert [name for name, _ in deflated.weights] == [name for name, _ in stored.weights]
     for (_, a), (_, b) in zip(deflated.weights, stored.weights, strict=True):
         np.testing.assert_array_equal(a, b)
+
+
+def _write_keras(target: Path, config: object) -> Path:
+    with zipfile.ZipFile(target, "w") as archive:
+        archive.writestr("config.json", json.dumps(config))
+        archive.writestr("metadata.json", json.dumps({"keras_version": "3.15.1"}))
+    return target
+
+
+@pytest.mark.parametrize(
+    "layers",
+    [
+        "not a list",
+        [5],
+        [{"class_name": "Dense"}],
+        [{"class_name": "Dense", "config": {"name": "d"}, "inbound_nodes": [5]}],
+        [{"class_name": "Dense", "config": {"name": "d"}, "inbound_nodes": [{"args": [{}]}]}],
+        [{"class_name": "InputLayer", "config": {"batch_shape": 7, "name": "i"}}],
+    ],
+)
+def test_malformed_configs_give_one_line_errors(layers: object, tmp_path: Path) -> None:
+    config = {
+        "class_name": "Functional",
+        "config": {"name": "m", "layers": layers, "input_layers": [], "output_layers": []},
+    }
+    source = _write_keras(tmp_path / "malformed.keras", config)
+    with pytest.raises((SourceError, UnsupportedModelError)) as caught:
+        convert_keras_to_layers(source)
+    assert "\n" not in str(caught.value)

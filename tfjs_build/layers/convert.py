@@ -2,19 +2,35 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 import tfjs_build
 from tfjs_build.artifact import Artifact
+from tfjs_build.errors import SourceError
 from tfjs_build.layers.source import KerasModelFile, open_keras_model
 from tfjs_build.layers.topology import rewrite_model_config
 from tfjs_build.layers.unsupported import UnsupportedLayer, unsupported_model_error
 from tfjs_build.layers.weights import read_weights
 
 
+@contextmanager
+def _malformed_as_source_error(path: Path) -> Iterator[None]:
+    """A config of the wrong shape (a list where an object belongs...) is the file's fault."""
+    try:
+        yield
+    except (KeyError, IndexError, TypeError, AttributeError, ValueError) as exc:
+        raise SourceError(
+            f"{path}: the model config is malformed ({type(exc).__name__}: {exc}); "
+            "re-save the model with Keras"
+        ) from None
+
+
 def _topology(model: KerasModelFile) -> tuple[dict[str, Any], list[UnsupportedLayer]]:
-    return rewrite_model_config(model.model_config, model.keras_major)
+    with _malformed_as_source_error(model.path):
+        return rewrite_model_config(model.model_config, model.keras_major)
 
 
 def find_unsupported_layers(path: Path) -> list[UnsupportedLayer]:
@@ -34,7 +50,8 @@ def convert_keras_to_layers(path: Path) -> Artifact:
         model_topology, problems = _topology(model)
         if problems:
             raise unsupported_model_error(path, problems)
-        weights = read_weights(model, model_topology)
+        with _malformed_as_source_error(path):
+            weights = read_weights(model, model_topology)
         generated_by = f"keras v{model.keras_version}"
         topology = {
             **model_topology,

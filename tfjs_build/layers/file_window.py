@@ -2,7 +2,7 @@
 
 h5py opens Python file objects, and a stored (not deflated) member is a contiguous byte range of
 the archive, so the weights file needs neither extraction nor a copy in memory; its contiguous
-datasets can then be memory-mapped straight from the archive.
+datasets can then be read straight from the archive with one positional read each.
 """
 
 from __future__ import annotations

@@ -47,7 +47,7 @@ class KerasModelFile:
     weights: h5py.Group | None
     mapping: tuple[Path, int] | None
     """``(file, offset)``: the HDF5 weights file starts at ``offset`` bytes into ``file``, so its
-    contiguous datasets can be memory-mapped from there (``None``: read them instead)."""
+    contiguous datasets can be read from there directly (``None``: read them through h5py)."""
 
     @property
     def keras_major(self) -> int:

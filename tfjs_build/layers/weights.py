@@ -89,9 +89,9 @@ def _read(dataset: Any, where: str, model: KerasModelFile) -> np.ndarray:
         raise SourceError(f"{model.path}: {where} is missing or not a dataset")
     try:
         if model.mapping is not None:
-            mapped = _memory_map(dataset, *model.mapping)
-            if mapped is not None:
-                return mapped
+            direct = _read_in_place(dataset, *model.mapping)
+            if direct is not None:
+                return direct
         return np.asarray(dataset[()])
     except (OSError, RuntimeError, ValueError) as exc:
         raise SourceError(
@@ -99,9 +99,12 @@ def _read(dataset: Any, where: str, model: KerasModelFile) -> np.ndarray:
         ) from None
 
 
-def _memory_map(dataset: h5py.Dataset, path: Path, base: int) -> np.ndarray | None:
-    """A read-only map of a contiguous, unfiltered, little-endian dataset (no copy, no read);
-    the HDF5 file starts ``base`` bytes into ``path``."""
+def _read_in_place(dataset: h5py.Dataset, path: Path, base: int) -> np.ndarray | None:
+    """A contiguous, unfiltered, little-endian dataset read with one positional read of
+    ``path`` (the HDF5 file starts ``base`` bytes into it), bypassing h5py's I/O layers.
+
+    Read, not memory-mapped: a map would crash the process (SIGBUS) if the source were
+    rewritten while the artifact is still in use."""
     dtype = dataset.dtype
     if dataset.chunks is not None or dtype.kind not in "fiub" or dtype.byteorder == ">":
         return None
@@ -111,7 +114,7 @@ def _memory_map(dataset: h5py.Dataset, path: Path, base: int) -> np.ndarray | No
     offset += base
     if offset + dataset.size * dtype.itemsize > path.stat().st_size:
         raise ValueError("the dataset extends past the end of the file")
-    return np.memmap(path, dtype=dtype, mode="r", offset=offset, shape=dataset.shape)
+    return np.fromfile(path, dtype=dtype, count=dataset.size, offset=offset).reshape(dataset.shape)
 
 
 # --- .keras weight stores ----------------------------------------------------------------------
