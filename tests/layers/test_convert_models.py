@@ -17,3 +17,16 @@ def test_tfjs_matches_keras(zoo, convert_and_run, name: str, flavor: str, suffix
     saved = zoo(flavor, name)
     actual = convert_and_run(saved.files[suffix], saved.inputs)
     assert_outputs_match(actual, saved.expected)
+
+
+@pytest.mark.parametrize("name", ["conv2d_stack", "recurrent"])
+def test_wasm_backend_matches_keras(zoo, name: str, tmp_path) -> None:
+    """The same artifacts run on TF.js's wasm backend too."""
+    from tfjs_build.artifact import write_artifact
+    from tfjs_build.layers import convert_keras_to_layers
+    from tfjs_build.runtime import run_in_tfjs
+
+    saved = zoo("keras3", name)
+    write_artifact(convert_keras_to_layers(saved.files[".keras"]), tmp_path / "artifact")
+    actual = run_in_tfjs(tmp_path / "artifact", saved.inputs, backend="wasm")
+    assert_outputs_match(actual, saved.expected)
