@@ -380,3 +380,17 @@ def tf_keras_conv_batch_norm(directory: Path) -> Case:
     model.save(str(directory), save_format="tf")
     feed = {"img": rng.normal(size=(2, 8, 8, 3)).astype("float32")}
     return Case(directory, feed, _run_signature(directory, feed))
+
+
+def keras3_recurrent_model(path: Path) -> Case:
+    """Keras 3 LSTM and GRU returning sequences: While loops writing TensorLists."""
+    import keras
+
+    rng = _rng()
+    inputs = keras.Input((5, 3), name="sequence")
+    x = keras.layers.LSTM(4, return_sequences=True)(inputs)
+    x = keras.layers.GRU(3, return_sequences=True)(x)
+    outputs = keras.layers.Dense(2, activation="tanh", name="steps")(x)
+    model = keras.Model(inputs, outputs)
+    randomize(model.weights, rng, -0.5, 0.5)
+    return keras_case(model, path, {"sequence": rng.normal(size=(2, 5, 3)).astype("float32")})

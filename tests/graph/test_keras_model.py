@@ -83,3 +83,21 @@ def test_not_a_keras_file(tmp_path: Path) -> None:
     bogus.write_bytes(b"not a zip")
     with pytest.raises(SourceError, match="unreadable or corrupt Keras file"):
         convert_keras_to_graph(bogus)
+
+
+def test_recurrent_model_with_sequences_runs_in_tfjs(
+    keras3_recurrent_case: Case, tmp_path: Path
+) -> None:
+    """Each step's output lives in a TensorList; TF.js must not free it when the loop body ends."""
+    artifact = convert_keras_to_graph(keras3_recurrent_case.path)
+    library_ops = {
+        node["op"]
+        for function in artifact.topology["library"]["function"]
+        for node in function.get("nodeDef", [])
+    }
+    assert "TensorListSetItem" in library_ops
+    assert_runs_like_tensorflow(
+        write(artifact, tmp_path / "model"),
+        keras3_recurrent_case.inputs,
+        keras3_recurrent_case.expected,
+    )

@@ -14,6 +14,7 @@ from tfjs_build.graph.contraction_fusion import fuse_contractions
 from tfjs_build.graph.einsum import rewrite_einsums
 from tfjs_build.graph.export import build_artifact
 from tfjs_build.graph.freeze import FrozenGraph
+from tfjs_build.graph.function_outputs import return_tensors_directly
 from tfjs_build.graph.fusion import apply_fusion_policy, check_backends
 from tfjs_build.graph.graph_edit import prune
 from tfjs_build.graph.grappler import run_grappler
@@ -76,6 +77,7 @@ def _tfjs_passes(
     batch_norms = expand_batch_norms(graph_def)
     if batch_norms:
         report.rewrites["FusedBatchNorm"] = batch_norms
+    return_tensors_directly(graph_def)
     if "wasm" in backends:
         einsums = rewrite_einsums(graph_def)
         if einsums:
