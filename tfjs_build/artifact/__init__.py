@@ -6,8 +6,7 @@ from the fast paths does not import numpy.
 
 from __future__ import annotations
 
-import importlib
-from typing import Any
+from tfjs_build._lazy import lazy_getattr
 
 _EXPORTS = {
     "DEFAULT_SHARD_SIZE": "tfjs_build.artifact.format",
@@ -25,8 +24,4 @@ _EXPORTS = {
 
 __all__ = sorted(_EXPORTS)
 
-
-def __getattr__(name: str) -> Any:
-    if name not in _EXPORTS:
-        raise AttributeError(f"module 'tfjs_build.artifact' has no attribute {name!r}")
-    return getattr(importlib.import_module(_EXPORTS[name]), name)
+__getattr__ = lazy_getattr(__name__, _EXPORTS)

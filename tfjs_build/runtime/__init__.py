@@ -5,8 +5,7 @@ Names are imported on first use, so that reading the pinned versions does not im
 
 from __future__ import annotations
 
-import importlib
-from typing import Any
+from tfjs_build._lazy import lazy_getattr
 
 _EXPORTS = {
     "BACKENDS": "tfjs_build.runtime.tfjs",
@@ -17,8 +16,4 @@ _EXPORTS = {
 
 __all__ = sorted(_EXPORTS)
 
-
-def __getattr__(name: str) -> Any:
-    if name not in _EXPORTS:
-        raise AttributeError(f"module 'tfjs_build.runtime' has no attribute {name!r}")
-    return getattr(importlib.import_module(_EXPORTS[name]), name)
+__getattr__ = lazy_getattr(__name__, _EXPORTS)
