@@ -81,6 +81,7 @@ def zoo(tmp_path_factory: pytest.TempPathFactory) -> Callable[[str, str], SavedM
     def get(flavor: str, name: str) -> SavedModel:
         if (flavor, name) not in built:
             keras = keras_flavor(flavor)
+            keras.backend.clear_session()  # auto-generated layer names start afresh
             keras.utils.set_random_seed(0)
             model, inputs = model_zoo.BUILDERS[name](keras)
             randomize_weights(model)

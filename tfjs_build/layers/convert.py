@@ -55,7 +55,7 @@ def convert_keras_to_layers(path: Path) -> Artifact:
         generated_by = f"keras v{model.keras_version}"
         topology = {
             **model_topology,
-            "keras_version": generated_by,
+            "keras_version": model.keras_version,
             "backend": model.backend,
         }
     return Artifact(
