@@ -39,3 +39,4 @@ keras3_custom_case = _saved_once(models.keras3_custom_layer_model, "custom.keras
 tf_keras_lambda_case = _saved_once(models.tf_keras_lambda_h5, "lambda.h5")
 keras3_attention_case = _saved_once(models.keras3_attention_model, "attention.keras")
 keras3_recurrent_case = _saved_once(models.keras3_recurrent_model, "recurrent.keras")
+keras3_grouped_conv_case = _saved_once(models.keras3_grouped_conv_model, "grouped.keras")

@@ -394,3 +394,20 @@ def keras3_recurrent_model(path: Path) -> Case:
     model = keras.Model(inputs, outputs)
     randomize(model.weights, rng, -0.5, 0.5)
     return keras_case(model, path, {"sequence": rng.normal(size=(2, 5, 3)).astype("float32")})
+
+
+def keras3_grouped_conv_model(path: Path) -> Case:
+    """Keras 3 grouped convolutions: one input channel per group (depthwise) and two per group.
+
+    Keras runs them in ``tf.function(jit_compile=True)``: calls freezing does not inline.
+    """
+    import keras
+
+    rng = _rng()
+    inputs = keras.Input((9, 9, 8), name="features")
+    x = keras.layers.Conv2D(16, 3, padding="same", groups=8, name="depthwise_like")(inputs)
+    x = keras.layers.Conv2D(8, 3, groups=4, activation="relu", name="four_groups")(x)
+    outputs = keras.layers.GlobalAveragePooling2D(name="pooled")(x)
+    model = keras.Model(inputs, outputs)
+    randomize(model.weights, rng, -0.5, 0.5)
+    return keras_case(model, path, {"features": rng.normal(size=(2, 9, 9, 8)).astype("float32")})

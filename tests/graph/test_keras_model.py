@@ -11,6 +11,7 @@ from tests.graph.models import Case
 from tfjs_build.errors import SourceError, UnsupportedModelError
 from tfjs_build.graph import convert_keras_to_graph
 from tfjs_build.graph.keras_model import lambda_layers, read_keras_config
+from tfjs_build.graph.pipeline import ConversionReport
 
 
 def test_lambda_needs_the_opt_in(keras3_lambda_case: Case) -> None:
@@ -100,4 +101,22 @@ def test_recurrent_model_with_sequences_runs_in_tfjs(
         write(artifact, tmp_path / "model"),
         keras3_recurrent_case.inputs,
         keras3_recurrent_case.expected,
+    )
+
+
+def test_grouped_convolutions_are_inlined_and_rewritten(
+    keras3_grouped_conv_case: Case, tmp_path: Path
+) -> None:
+    report = ConversionReport()
+    artifact = convert_keras_to_graph(keras3_grouped_conv_case.path, report=report)
+    ops = {node["op"] for node in artifact.topology["node"]}
+    assert report.calls_inlined >= 2
+    assert report.rewrites.get("grouped Conv2D") == 2
+    assert not ops & {"PartitionedCall", "StatefulPartitionedCall"}
+    assert "FusedDepthwiseConv2dNative" in ops or "DepthwiseConv2dNative" in ops
+    assert artifact.topology["library"].get("function", []) == []
+    assert_runs_like_tensorflow(
+        write(artifact, tmp_path / "model"),
+        keras3_grouped_conv_case.inputs,
+        keras3_grouped_conv_case.expected,
     )

@@ -18,7 +18,7 @@ import numpy as np
 
 from tfjs_build.errors import UnsupportedModelError
 from tfjs_build.graph.graph_edit import DType, const_value, replace_nodes
-from tfjs_build.graph.scope import Builder, all_scopes, attr_names
+from tfjs_build.graph.scope import Builder, Scope, all_scopes, attr_names
 
 # Fused activations each TF.js 4.22 backend implements (TensorFlow op names), read from
 # tfjs-backend-cpu utils/fused_utils, tfjs-backend-wasm kernels/types (FusableActivation) and
@@ -62,11 +62,36 @@ def _fused_ops(node: Any) -> list[str]:
     return [op.decode() for op in node.attr["fused_ops"].list.s]
 
 
-def _keeps_fusion(node: Any, backends: Sequence[str]) -> bool:
+def _rank_one_bias(scope: Scope, node: Any) -> bool:
+    """Make a constant bias of shape [1, ..., 1, C] a [C] vector; whether the bias is rank 1.
+
+    oneDNN builds fuse ``Add(conv, const[1, 1, 1, C])`` as a bias; wasm's fused kernels take
+    only rank-1 biases. A bias that is not a constant counts as rank 1 only for a real BiasAdd.
+    """
+    data = [r for r in node.input if not r.startswith("^")]
+    if len(data) < 3:
+        return False
+    bias_node = scope.find(data[2])
+    if bias_node is None or bias_node.op != "Const":
+        return scope.function is not None  # loop-body weights arrive as arguments
+    value = const_value(bias_node)
+    if value.ndim == 1:
+        return True
+    if value.ndim == 0 or any(d != 1 for d in value.shape[:-1]):
+        return False
+    builder = Builder(scope, node)
+    position = list(node.input).index(data[2])
+    node.input[position] = scope.ref(builder.const(value.reshape(-1)))
+    return True
+
+
+def _keeps_fusion(scope: Scope, node: Any, backends: Sequence[str]) -> bool:
     """Whether every backend in ``backends`` executes ``node`` as TF.js would map it."""
     plain, tfjs_name = CONTRACTIONS[node.op]
     fused = _fused_ops(node)
     if tfjs_name is None or not fused or fused[0] != "BiasAdd" or len(fused) > 2:
+        return False
+    if not _rank_one_bias(scope, node):
         return False
     if len(fused) == 2 and fused[1] not in common_activations(backends):
         return False
@@ -156,6 +181,9 @@ def _apply_stage(
 ) -> tuple[str, list[str]]:
     node = e.node
     if fused == "BiasAdd":
+        bias = e.scope.find(args[0])
+        if bias is not None and bias.op == "Const" and const_value(bias).ndim != 1:
+            return e.op("AddV2", x, args[0]), args[1:]  # a oneDNN "bias" that broadcasts
         extra = {"data_format": data_format} if data_format else {}
         return e.op("BiasAdd", x, args[0], attrs=extra), args[1:]
     if fused in ("Add", "AddV2"):
@@ -185,7 +213,7 @@ def apply_fusion_policy(graph_def: Any, backends: Sequence[str]) -> dict[str, in
         doomed: set[str] = set()
         for node in list(scope.nodes):
             if node.op in CONTRACTIONS:
-                if _keeps_fusion(node, backends):
+                if _keeps_fusion(scope, node, backends):
                     node.op = CONTRACTIONS[node.op][1] or node.op
                     stats["kept"] += 1
                     continue

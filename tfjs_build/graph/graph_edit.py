@@ -126,7 +126,8 @@ def prune(graph_def: Any, keep: Iterable[str]) -> int:
 
 
 def replace_nodes(container: Any, nodes: Iterable[Any]) -> None:
-    """Make the repeated NodeDef field ``container`` hold (copies of) ``nodes``."""
+    """Make the repeated message field ``container`` (NodeDefs, FunctionDefs) hold (copies of)
+    ``nodes``."""
     copies = []
     for node in nodes:
         copy = type(node)()

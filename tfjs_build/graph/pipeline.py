@@ -18,6 +18,8 @@ from tfjs_build.graph.function_outputs import return_tensors_directly
 from tfjs_build.graph.fusion import apply_fusion_policy, check_backends
 from tfjs_build.graph.graph_edit import prune
 from tfjs_build.graph.grappler import run_grappler
+from tfjs_build.graph.grouped_conv import rewrite_grouped_convolutions
+from tfjs_build.graph.inline import inline_function_calls
 from tfjs_build.graph.op_check import check_ops as check_graph_ops
 from tfjs_build.graph.rewrites import apply_exact_rewrites, strip_debug_ops
 from tfjs_build.graph.signature import name_inputs, name_outputs, tfjs_signature
@@ -39,6 +41,7 @@ class ConversionReport:
     fused_kept: int = 0
     fused_split: int = 0
     fused_added: int = 0
+    calls_inlined: int = 0
     rewrites: dict[str, int] = field(default_factory=dict)
     debug_ops_stripped: int = 0
     seconds: dict[str, float] = field(default_factory=dict)
@@ -58,10 +61,14 @@ def optimize_for_tfjs(
 ) -> Any:
     """Grappler, then the TF.js passes; returns the new GraphDef (signature names not yet set)."""
     report.nodes_before = count_nodes(frozen.graph_def)
+    report.calls_inlined = inline_function_calls(frozen.graph_def)
+    grouped = rewrite_grouped_convolutions(frozen.graph_def)
     with report.timed("grappler"):
         graph_def = run_grappler(frozen)
     with report.timed("tfjs_passes"):
         _tfjs_passes(graph_def, frozen, backends, report)
+    if grouped:
+        report.rewrites["grouped Conv2D"] = grouped
     return graph_def
 
 
