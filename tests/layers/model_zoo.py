@@ -27,6 +27,10 @@ def output_names(model: Any) -> list[str]:
     return [tensor._keras_history[0].name for tensor in model.outputs]
 
 
+def _keras3(keras: ModuleType) -> bool:
+    return keras.__name__ == "keras"
+
+
 def _normal(*shape: int, seed: int = 1) -> np.ndarray:
     return np.random.default_rng(seed).normal(size=(BATCH, *shape)).astype("float32")
 
@@ -117,8 +121,14 @@ def conv2d_stack(keras: ModuleType) -> Built:
     y = layers.CenterCrop(4, 4)(y)
     p = layers.GlobalAveragePooling2D()(y)
     q = layers.GlobalMaxPooling2D()(y)
+    # keepdims=True needs the channel count, which only Keras 3 configs record.
+    kept = (
+        [layers.Flatten()(layers.GlobalAveragePooling2D(keepdims=True)(y))]
+        if _keras3(keras)
+        else []
+    )
     f = layers.Flatten()(y)
-    out = layers.Concatenate()([p, q, f])
+    out = layers.Concatenate()([p, q, *kept, f])
     out = layers.Dense(3)(out)
     out = layers.Softmax(name="scores")(out)
     model = keras.Model(x, out, name="conv2d_stack")
@@ -134,8 +144,9 @@ def conv1d_conv3d(keras: ModuleType) -> Built:
     y = layers.MaxPooling1D(2)(y)
     y = layers.AveragePooling1D(2, padding="same")(y)
     y = layers.Conv1D(4, 2, strides=2)(y)
+    kept = layers.GlobalMaxPooling1D(keepdims=True)(y)
     seq_out = layers.Concatenate(name="seq_out")(
-        [layers.GlobalAveragePooling1D()(y), layers.GlobalMaxPooling1D()(y)]
+        [layers.GlobalAveragePooling1D()(y), layers.GlobalMaxPooling1D()(y), layers.Flatten()(kept)]
     )
     v = keras.Input((6, 6, 6, 2), name="volume")
     z = layers.Conv3D(3, 3, padding="same", activation="relu")(v)

@@ -18,6 +18,7 @@ from tfjs_build.layers import find_unsupported_layers
 SMALL = (32, 32, 3)
 EXPRESSIBLE = {
     # name: (constructor keyword arguments, input shape)
+    "MobileNet": ({"alpha": 0.25}, SMALL),  # GlobalAveragePooling2D(keepdims=True)
     "MobileNetV2": ({"alpha": 0.35}, SMALL),
     "ResNet50": ({}, SMALL),
     "ResNet50V2": ({}, SMALL),
@@ -29,7 +30,6 @@ EXPRESSIBLE = {
     "EfficientNetV2B0": ({"include_preprocessing": False}, SMALL),
 }
 NOT_EXPRESSIBLE = {
-    "MobileNet": ({"alpha": 0.25}, "keepdims=True"),
     "MobileNetV3Small": ({"include_preprocessing": False}, "hard_silu"),
     "EfficientNetB0": ({}, "Normalization"),
     "ConvNeXtTiny": ({"include_preprocessing": False}, "grouped convolution"),

@@ -24,7 +24,7 @@ EXPECTED = {
     "resize": ("Resizing", "aligns corners"),
     "upsample_bilinear": ("UpSampling2D", "bilinear"),
     "causal": ("Conv1D", "causal"),
-    "pool_keepdims": ("GlobalAveragePooling1D", "keepdims=True"),
+    "lora": ("Dense", "LoRA"),
     "rms_norm": ("LayerNormalization", "rms_scaling=True"),
     "hard": ("Dense", "hard_sigmoid"),
 }
@@ -50,7 +50,8 @@ def unsupported_files(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Pat
     y = layers.GRU(3, return_sequences=True, name="gru_reset_after")(y)
     y = layers.Conv1D(2, 2, padding="causal", name="causal")(y)
     y = layers.LayerNormalization(rms_scaling=True, name="rms_norm")(y)
-    y = layers.GlobalAveragePooling1D(keepdims=True, name="pool_keepdims")(y)
+    y = layers.GlobalAveragePooling1D(name="pool")(y)
+    y = layers.Dense(3, lora_rank=2, name="lora")(y)
     y = layers.Dense(2, activation="hard_sigmoid", name="hard")(y)
     z = layers.Resizing(4, 4, name="resize")(image)
     z = layers.Flatten()(layers.UpSampling2D(interpolation="bilinear", name="upsample_bilinear")(z))
@@ -174,3 +175,19 @@ def test_refused_layers_really_differ_in_tfjs(
     except RuntimeFailure:
         return
     assert np.abs(tfjs - model.predict(images, verbose=0)).max() > 1e-2
+
+
+def test_keepdims_pooling_2d_needs_keras3_shapes(tmp_path: Path) -> None:
+    """Keras 2 configs do not record the channel count TF.js's Reshape needs."""
+    keras = keras_flavor("tf_keras")
+    image = keras.Input((4, 4, 3), name="image")
+    pooled = keras.layers.GlobalAveragePooling2D(keepdims=True, name="gap")(image)
+    source = tmp_path / "keepdims.h5"
+    keras.Model(image, pooled).save(source)
+    assert find_unsupported_layers(source) == [
+        UnsupportedLayer(
+            "gap",
+            "GlobalAveragePooling2D",
+            "keepdims=True with an unrecorded channel count (Keras 2 file)",
+        )
+    ]

@@ -57,13 +57,6 @@ def _transpose_conv(config: Config) -> Config:
     return _no_groups(config)
 
 
-def _global_pooling(config: Config) -> Config:
-    _require(
-        not config.get("keepdims", False), "keepdims=True (TF.js global pooling drops the axes)"
-    )
-    return config
-
-
 def _batch_normalization(config: Config) -> Config:
     _require(not config.get("renorm", False), "renorm=True")
     axis = config.get("axis", -1)
@@ -168,6 +161,7 @@ _REWRITES: dict[str, Rewrite] = {
     "Conv1D": _conv1d,
     "SeparableConv2D": _separable_conv,
     **dict.fromkeys(("Conv2DTranspose", "Conv3DTranspose"), _transpose_conv),
+    # keepdims=True becomes pooling + Reshape (see expansions.py).
     **dict.fromkeys(
         (
             "GlobalAveragePooling1D",
@@ -175,7 +169,7 @@ _REWRITES: dict[str, Rewrite] = {
             "GlobalMaxPooling1D",
             "GlobalMaxPooling2D",
         ),
-        _global_pooling,
+        _keep,
     ),
     "BatchNormalization": _batch_normalization,
     "LayerNormalization": _layer_normalization,

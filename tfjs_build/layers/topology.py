@@ -19,6 +19,7 @@ from tfjs_build.layers.config_values import (
     layer_dtype,
     unwrap_keras_object,
 )
+from tfjs_build.layers.expansions import expand_keepdims_pooling, is_keepdims_pooling
 from tfjs_build.layers.layer_configs import rewrite_leaf_config
 from tfjs_build.layers.unsupported import UnsupportedLayer
 from tfjs_build.layers.variables import RECURRENT_LAYERS, RNN_CELLS, variable_names
@@ -50,7 +51,7 @@ class _Rewriter:
             config = {"layers": config}
         if not isinstance(config, dict) or not isinstance(config.get("layers"), list):
             raise UnsupportedConfig("Sequential config without a layer list")
-        layers = [self.layer(entry, path, functional=False) for entry in config["layers"]]
+        layers = self.layers(config["layers"], path, functional=False)
         if not layers or layers[0]["class_name"] != "InputLayer":
             first = layers[0]["config"] if layers else {}
             shape = config.get("build_input_shape")
@@ -61,7 +62,10 @@ class _Rewriter:
                     )
                 input_name = f"{config.get('name', 'sequential')}_input"
                 layers.insert(0, _input_layer_entry(input_name, shape, "float32"))
-        return {"name": config.get("name"), "layers": layers}
+        return {
+            "name": config.get("name"),
+            "layers": layers,
+        }
 
     def _functional(self, config: Config, path: str) -> Config:
         entries = _without_mask_ops(config["layers"])
@@ -71,9 +75,7 @@ class _Rewriter:
         }
         nested_models = frozenset(name for name, cls in classes.items() if cls in MODEL_CLASSES)
         shift = nested_models if self.keras_major >= 3 else frozenset()
-        layers = [
-            self.layer(entry, path, functional=True, nested_models=shift) for entry in entries
-        ]
+        layers = self.layers(entries, path, functional=True, nested_models=shift)
         return {
             "name": config.get("name"),
             "trainable": config.get("trainable", True),
@@ -83,6 +85,33 @@ class _Rewriter:
         }
 
     # --- layers -------------------------------------------------------------------------------
+
+    def layers(
+        self,
+        entries: list[Config],
+        path: str,
+        *,
+        functional: bool,
+        nested_models: frozenset[str] = frozenset(),
+    ) -> list[Config]:
+        """A model's layer list, rewritten; a layer TF.js needs two layers for is expanded."""
+        if not isinstance(entries, list):
+            raise UnsupportedConfig("the model's layer list is not a list")
+        taken = {str(entry.get("name")) for entry in entries if isinstance(entry, dict)}
+        out: list[Config] = []
+        for entry in entries:
+            layer = self.layer(entry, path, functional=functional, nested_models=nested_models)
+            if not is_keepdims_pooling(layer):
+                out.append(layer)
+                continue
+            try:
+                out.extend(expand_keepdims_pooling(layer, entry, taken, functional=functional))
+            except UnsupportedConfig as problem:
+                name = layer["config"].get("name")
+                where = f"{path}/{name}" if path else name
+                self.problems.append(UnsupportedLayer(where, layer["class_name"], str(problem)))
+                out.append(layer)
+        return out
 
     def layer(
         self,
