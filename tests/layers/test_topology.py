@@ -203,3 +203,48 @@ def test_snake_case_matches_keras_object_paths() -> None:
     assert snake_case("SimpleRNN") == "simple_rnn"
     assert snake_case("PReLU") == "p_re_lu"
     assert snake_case("DepthwiseConv2D") == "depthwise_conv2d"
+
+
+def test_keepdims_pooling_becomes_pooling_and_reshape() -> None:
+    pool_node = {
+        "args": [
+            {
+                "class_name": "__keras_tensor__",
+                "config": {"shape": [None, 4, 4, 8], "keras_history": ["a", 0, 0]},
+            }
+        ],
+        "kwargs": {},
+    }
+    model = {
+        "class_name": "Functional",
+        "config": {
+            "name": "m",
+            "layers": [
+                {
+                    "class_name": "InputLayer",
+                    "config": {"batch_shape": [None, 4, 4, 8], "name": "a"},
+                    "name": "a",
+                    "inbound_nodes": [],
+                },
+                {
+                    "class_name": "GlobalAveragePooling2D",
+                    "config": {"name": "gap", "keepdims": True, "data_format": "channels_last"},
+                    "name": "gap",
+                    "inbound_nodes": [pool_node],
+                },
+            ],
+            "input_layers": [["a", 0, 0]],
+            "output_layers": [["gap", 0, 0]],
+        },
+    }
+    topology, problems = rewrite_model_config(model, keras_major=3)
+    assert problems == []
+    _, pool, reshape = topology["config"]["layers"]
+    assert pool["name"] == pool["config"]["name"] == "gap_pool"
+    assert "keepdims" not in pool["config"]
+    assert pool["inbound_nodes"] == [[["a", 0, 0, {}]]]
+    assert reshape["class_name"] == "Reshape"
+    assert reshape["config"]["target_shape"] == [1, 1, 8]
+    assert reshape["name"] == "gap"
+    assert reshape["inbound_nodes"] == [[["gap_pool", 0, 0, {}]]]
+    assert topology["config"]["output_layers"] == [["gap", 0, 0]]
