@@ -45,7 +45,7 @@ class ConversionReport:
     rewrites: dict[str, int] = field(default_factory=dict)
     debug_ops_stripped: int = 0
     seconds: dict[str, float] = field(default_factory=dict)
-    """Wall-clock seconds per phase: load, freeze, grappler, tfjs_passes, export."""
+    """Wall-clock seconds per phase: load, freeze, prepare, grappler, tfjs_passes, export."""
 
     @contextmanager
     def timed(self, phase: str) -> Iterator[None]:
@@ -61,8 +61,9 @@ def optimize_for_tfjs(
 ) -> Any:
     """Grappler, then the TF.js passes; returns the new GraphDef (signature names not yet set)."""
     report.nodes_before = count_nodes(frozen.graph_def)
-    report.calls_inlined = inline_function_calls(frozen.graph_def)
-    grouped = rewrite_grouped_convolutions(frozen.graph_def)
+    with report.timed("prepare"):
+        report.calls_inlined = inline_function_calls(frozen.graph_def)
+        grouped = rewrite_grouped_convolutions(frozen.graph_def)
     with report.timed("grappler"):
         graph_def = run_grappler(frozen)
     with report.timed("tfjs_passes"):
