@@ -13,6 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from tfjs_build.layers.call_nodes import call_node, tensor_refs, without_mask_ops
 from tfjs_build.layers.config_values import (
     UnsupportedConfig,
     input_dtype,
@@ -27,8 +28,6 @@ from tfjs_build.layers.variables import RECURRENT_LAYERS, RNN_CELLS, variable_na
 Config = dict[str, Any]
 MODEL_CLASSES = frozenset({"Sequential", "Functional", "Model"})
 WRAPPER_CLASSES = frozenset({"Bidirectional", "TimeDistributed"})
-_KERAS_TENSOR = "__keras_tensor__"
-_DROPPED_CALL_KWARGS = ("training", "mask")
 
 
 @dataclass
@@ -68,7 +67,7 @@ class _Rewriter:
         }
 
     def _functional(self, config: Config, path: str) -> Config:
-        entries = _without_mask_ops(config["layers"])
+        entries = without_mask_ops(config["layers"])
         classes = {
             entry.get("name") or entry.get("config", {}).get("name"): entry.get("class_name")
             for entry in entries
@@ -80,8 +79,8 @@ class _Rewriter:
             "name": config.get("name"),
             "trainable": config.get("trainable", True),
             "layers": layers,
-            "input_layers": _tensor_refs(config.get("input_layers"), shift),
-            "output_layers": _tensor_refs(config.get("output_layers"), shift),
+            "input_layers": tensor_refs(config.get("input_layers"), shift),
+            "output_layers": tensor_refs(config.get("output_layers"), shift),
         }
 
     # --- layers -------------------------------------------------------------------------------
@@ -134,7 +133,7 @@ class _Rewriter:
             out["name"] = name
             try:
                 out["inbound_nodes"] = [
-                    _call_node(node, nested_models) for node in entry.get("inbound_nodes", [])
+                    call_node(node, nested_models) for node in entry.get("inbound_nodes", [])
                 ]
             except UnsupportedConfig as problem:
                 self.problems.append(UnsupportedLayer(layer_path, class_name, str(problem)))
@@ -223,58 +222,6 @@ class _Rewriter:
         return forward
 
 
-# Keras 3 writes mask propagation into functional configs as op layers feeding ``mask=``
-# keyword arguments: ``NotEqual(x, value) -> Any(axis=-1)`` for Masking and Embedding(mask_zero).
-# TF.js layers propagate the same masks themselves (Layer.computeMask), so those ops and the
-# ``mask`` arguments are dropped when a mask-producing layer is present; otherwise they remain
-# and are reported as unsupported.
-_MASK_OP_CLASSES = frozenset({"NotEqual", "Any"})
-
-
-def _produces_masks(entry: Config) -> bool:
-    class_name, config = entry.get("class_name"), entry.get("config") or {}
-    return class_name == "Masking" or (class_name == "Embedding" and bool(config.get("mask_zero")))
-
-
-def _without_mask_ops(entries: list[Config]) -> list[Config]:
-    if not any(_produces_masks(entry) for entry in entries):
-        return entries
-    mask_ops = {
-        entry.get("name") for entry in entries if entry.get("class_name") in _MASK_OP_CLASSES
-    }
-    if not mask_ops:
-        return entries
-    used_otherwise: set[str] = set()
-    for entry in entries:
-        if entry.get("name") in mask_ops:
-            continue
-        for node in entry.get("inbound_nodes", []):
-            if isinstance(node, dict):
-                refs: list[list[Any]] = []
-                _collect_tensors(node.get("args", []), refs, strict=False)
-                used_otherwise.update(ref[0] for ref in refs)
-    droppable = mask_ops - used_otherwise
-    kept = []
-    for entry in entries:
-        if entry.get("name") in droppable:
-            continue
-        nodes = []
-        for node in entry.get("inbound_nodes", []):
-            if _mask_source(node) in droppable:
-                node = {**node, "kwargs": {k: v for k, v in node["kwargs"].items() if k != "mask"}}
-            nodes.append(node)
-        kept.append({**entry, "inbound_nodes": nodes} if "inbound_nodes" in entry else entry)
-    return kept
-
-
-def _mask_source(node: Any) -> str | None:
-    """The layer computing the tensor a Keras 3 node passes as ``mask=``, if any."""
-    mask = node.get("kwargs", {}).get("mask") if isinstance(node, dict) else None
-    if isinstance(mask, dict) and mask.get("class_name") == _KERAS_TENSOR:
-        return str(mask["config"]["keras_history"][0])
-    return None
-
-
 def _input_layer(config: Config) -> Config:
     shape = config.get("batch_input_shape", config.get("batch_shape"))
     if shape is None:
@@ -289,66 +236,6 @@ def _input_layer_entry(name: str | None, shape: list[Any], dtype: str) -> Config
         "class_name": "InputLayer",
         "config": {"batch_input_shape": list(shape), "dtype": dtype, "sparse": False, "name": name},
     }
-
-
-def _tensor_refs(refs: Any, nested_models: frozenset[str]) -> list[list[Any]]:
-    """Model ``input_layers``/``output_layers`` as a list of ``[layer, node, tensor]``."""
-    if isinstance(refs, dict):
-        refs = list(refs.values())
-    if isinstance(refs, list) and len(refs) == 3 and isinstance(refs[0], str):
-        refs = [refs]
-    if not isinstance(refs, list):
-        raise UnsupportedConfig(f"model inputs/outputs {refs!r:.80}")
-    return [_shifted(list(ref[:3]), nested_models) for ref in refs]
-
-
-def _shifted(ref: list[Any], nested_models: frozenset[str]) -> list[Any]:
-    """Keras 3 counts a nested model's call nodes from 0; TF.js (like Keras 2) from 1, because
-    a TF.js model's own input-to-output node comes first."""
-    name, node_index, tensor_index = ref
-    if name in nested_models:
-        node_index += 1
-    return [name, node_index, tensor_index]
-
-
-def _call_node(node: Any, nested_models: frozenset[str]) -> list[list[Any]]:
-    """One inbound node as the Keras 2 list of ``[layer, node, tensor, kwargs]``."""
-    if isinstance(node, list):  # already Keras 2 style
-        return node
-    if not isinstance(node, dict):
-        raise UnsupportedConfig(f"inbound node {node!r:.80}")
-    refs: list[list[Any]] = []
-    _collect_tensors(node.get("args", []), refs)
-    kwargs: Config = {}
-    for key, value in (node.get("kwargs") or {}).items():
-        if key in _DROPPED_CALL_KWARGS and (value is None or key == "training"):
-            continue
-        if _contains_tensor(value):
-            raise UnsupportedConfig(f"called with a tensor as keyword argument {key!r}")
-        kwargs[key] = value
-    return [[*_shifted(ref, nested_models), kwargs] for ref in refs]
-
-
-def _collect_tensors(value: Any, refs: list[list[Any]], *, strict: bool = True) -> None:
-    """Append the ``[layer, node, tensor]`` history of every tensor in call arguments ``value``;
-    ``strict``: anything else is unsupported."""
-    if isinstance(value, dict) and value.get("class_name") == _KERAS_TENSOR:
-        refs.append(list(value["config"]["keras_history"][:3]))
-    elif isinstance(value, (list, tuple)):
-        for item in value:
-            _collect_tensors(item, refs, strict=strict)
-    elif strict:
-        raise UnsupportedConfig(f"called with a non-tensor argument {value!r:.60}")
-
-
-def _contains_tensor(value: Any) -> bool:
-    if isinstance(value, dict):
-        return value.get("class_name") == _KERAS_TENSOR or any(
-            _contains_tensor(v) for v in value.values()
-        )
-    if isinstance(value, (list, tuple)):
-        return any(_contains_tensor(v) for v in value)
-    return False
 
 
 def rewrite_model_config(
