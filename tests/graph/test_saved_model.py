@@ -99,3 +99,26 @@ def test_resource_input_cannot_be_fed(tmp_path: Path) -> None:
 def test_unknown_backend(mlp_case: Case) -> None:
     with pytest.raises(UnsupportedModelError, match="unknown TF.js backend"):
         convert_saved_model(mlp_case.path, backends=("tpu",))
+
+
+def test_captured_lookup_table_is_named(tmp_path: Path) -> None:
+    import tensorflow as tf
+
+    class Vocabulary(tf.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            keys, values = tf.constant(["a", "b"]), tf.constant([1, 2], tf.int64)
+            self.table = tf.lookup.StaticHashTable(
+                tf.lookup.KeyValueTensorInitializer(keys, values), -1
+            )
+
+        @tf.function(input_signature=[tf.TensorSpec([None], tf.string, name="words")])
+        def __call__(self, words: tf.Tensor) -> dict[str, tf.Tensor]:
+            return {"ids": self.table.lookup(words)}
+
+    module = Vocabulary()
+    tf.saved_model.save(module, str(tmp_path / "sm"), signatures=module.__call__)
+    with pytest.raises(
+        UnsupportedModelError, match=r"captures .*DT_RESOURCE.*LookupTableFindV2.*lookup tables"
+    ):
+        convert_saved_model(tmp_path / "sm")

@@ -22,7 +22,12 @@ from tfjs_build.graph.grouped_conv import rewrite_grouped_convolutions
 from tfjs_build.graph.inline import inline_function_calls
 from tfjs_build.graph.op_check import check_ops as check_graph_ops
 from tfjs_build.graph.rewrites import apply_exact_rewrites, strip_debug_ops
-from tfjs_build.graph.signature import name_inputs, name_outputs, tfjs_signature
+from tfjs_build.graph.signature import (
+    check_no_captured_inputs,
+    name_inputs,
+    name_outputs,
+    tfjs_signature,
+)
 
 DEFAULT_BACKENDS: tuple[str, ...] = ("cpu", "wasm", "webgl")
 
@@ -107,6 +112,7 @@ def frozen_to_artifact(
     inputs = name_inputs(graph_def, frozen.inputs)
     outputs = name_outputs(graph_def, frozen.outputs, [b.node for b in inputs])
     prune(graph_def, [b.node for b in inputs] + [b.node for b in outputs])
+    check_no_captured_inputs(graph_def, inputs, frozen.source)
     report.nodes_after = count_nodes(graph_def)
     if check_ops:
         check_graph_ops(graph_def, backends, frozen.source)

@@ -122,3 +122,29 @@ def tfjs_signature(
         "inputs": {b.key: _tensor_info(b) for b in inputs},
         "outputs": {b.key: _tensor_info(b) for b in outputs},
     }
+
+
+def check_no_captured_inputs(graph_def: Any, inputs: Sequence[TensorBinding], source: str) -> None:
+    """Raise if a Placeholder outside the signature remains: a captured resource (a lookup table,
+    say) that freezing could not turn into constants, which nobody could feed in TF.js."""
+    from tfjs_build.errors import UnsupportedModelError
+    from tfjs_build.graph.graph_edit import consumers
+
+    expected = {b.node for b in inputs}
+    readers = consumers(graph_def)
+    for node in graph_def.node:
+        if node.op.startswith("Placeholder") and node.name not in expected:
+            users = (
+                ", ".join(f"{r.name} ({r.op})" for r in readers.get(node.name, [])[:3]) or "nothing"
+            )
+            raise UnsupportedModelError(
+                f"{source}: the graph captures {node.name!r} ({_dtype_label(node)}), read by {users}, "
+                "which freezing cannot turn into a constant (lookup tables are not supported); "
+                "export a signature without it"
+            )
+
+
+def _dtype_label(node: Any) -> str:
+    from tensorflow.core.framework import types_pb2
+
+    return types_pb2.DataType.Name(node.attr["dtype"].type) if "dtype" in node.attr else "no dtype"
