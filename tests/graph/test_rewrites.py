@@ -74,3 +74,29 @@ def test_rewrites_remove_every_lacking_op_and_match_tensorflow(
     assert_runs_like_tensorflow(
         write(artifact, tmp_path / "model"), rewrites_case.inputs, rewrites_case.expected
     )
+
+
+def test_debug_ops_are_stripped_inside_loops_too(tmp_path: Path) -> None:
+    import tensorflow as tf
+
+    class Checked(tf.Module):
+        @tf.function(input_signature=[tf.TensorSpec([3], tf.float32, name="x")])
+        def __call__(self, x: tf.Tensor) -> dict[str, tf.Tensor]:
+            def body(i: tf.Tensor, value: tf.Tensor) -> tuple[tf.Tensor, tf.Tensor]:
+                tf.debugging.assert_greater_equal(i, 0, message="negative step")
+                tf.print("step", i)
+                return i + 1, tf.debugging.check_numerics(value * 0.5, "bad value")
+
+            _, result = tf.while_loop(lambda i, _: i < 3, body, [tf.constant(0), x])
+            tf.debugging.assert_all_finite(result, "not finite")
+            return {"halved": result}
+
+    module = Checked()
+    tf.saved_model.save(module, str(tmp_path / "sm"), signatures=module.__call__)
+    artifact = convert_saved_model(tmp_path / "sm")
+    ops = {node["op"] for node in artifact.topology["node"]}
+    for function in artifact.topology["library"].get("function", []):
+        ops.update(node["op"] for node in function.get("nodeDef", []))
+    assert not ops & {"Assert", "PrintV2", "StringFormat", "CheckNumerics", "CheckNumericsV2"}
+    x = np.array([8.0, -4.0, 2.0], dtype="float32")
+    assert_runs_like_tensorflow(write(artifact, tmp_path / "model"), {"x": x}, {"halved": x / 8.0})
