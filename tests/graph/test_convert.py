@@ -110,3 +110,24 @@ def test_keras3_export_folds_batch_norm_into_fused_convolutions(keras3_export_ca
     assert "_FusedConv2D" in ops
     assert "FusedDepthwiseConv2dNative" in ops
     assert not ops & {"FusedBatchNormV3", "_FusedDepthwiseConv2dNative", "Rsqrt"}
+
+
+def test_output_key_equal_to_an_input_key(tmp_path: Path) -> None:
+    import numpy as np
+    import tensorflow as tf
+
+    class Same(tf.Module):
+        @tf.function(input_signature=[tf.TensorSpec([None], tf.float32, name="x")])
+        def __call__(self, x: tf.Tensor) -> dict[str, tf.Tensor]:
+            return {"x": x * 3.0, "copy": tf.identity(x)}
+
+    module = Same()
+    tf.saved_model.save(module, str(tmp_path / "sm"), signatures=module.__call__)
+    artifact = convert_saved_model(tmp_path / "sm")
+    assert artifact.signature is not None
+    assert artifact.signature["inputs"]["x"]["name"] == "x:0"
+    assert artifact.signature["outputs"]["x"]["name"] == "x_output:0"
+    x = np.array([1.0, -2.0], dtype="float32")
+    assert_runs_like_tensorflow(
+        write(artifact, tmp_path / "model"), {"x": x}, {"x": x * 3.0, "copy": x}
+    )
