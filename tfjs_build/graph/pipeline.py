@@ -1,4 +1,11 @@
-"""From a frozen graph to a checked TF.js graph-model artifact, one pass after another."""
+"""From a frozen graph to a checked TF.js graph-model artifact, one pass after another.
+
+1. prepare: inline calls freezing left, rewrite grouped convolutions (``inline``, ``grouped_conv``)
+2. Grappler: debug stripping, constant folding, arithmetic, dependencies, remapper (``grappler``)
+3. TF.js passes: strip debug ops left in functions, keep or split fused ops per backend, fuse
+   contraction chains, exact rewrites, batch norms, loop results, Einsum for wasm
+4. name inputs and outputs by signature key, prune, refuse captured resources, op check, export
+"""
 
 from __future__ import annotations
 
@@ -81,6 +88,7 @@ def optimize_for_tfjs(
 def _tfjs_passes(
     graph_def: Any, frozen: FrozenGraph, backends: Sequence[str], report: ConversionReport
 ) -> None:
+    """The passes that make Grappler's output run on every target TF.js backend."""
     report.debug_ops_stripped = strip_debug_ops(graph_def)
     fusion = apply_fusion_policy(graph_def, backends)
     report.fused_kept, report.fused_split = fusion["kept"], fusion["split"]
