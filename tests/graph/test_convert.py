@@ -131,3 +131,34 @@ def test_output_key_equal_to_an_input_key(tmp_path: Path) -> None:
     assert_runs_like_tensorflow(
         write(artifact, tmp_path / "model"), {"x": x}, {"x": x * 3.0, "copy": x}
     )
+
+
+def test_string_constants_are_weights_tfjs_returns(tmp_path: Path) -> None:
+    import numpy as np
+    import tensorflow as tf
+
+    from tfjs_build.runtime import run_in_tfjs
+
+    class Labelled(tf.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.labels = tf.Variable(["cat", "dog", "bird"], dtype=tf.string)
+
+        @tf.function(input_signature=[tf.TensorSpec([None, 3], tf.float32, name="scores")])
+        def __call__(self, scores: tf.Tensor) -> dict[str, tf.Tensor]:
+            return {
+                "labels": tf.identity(self.labels),
+                "best": tf.argmax(scores, axis=-1, output_type=tf.int32),
+            }
+
+    module = Labelled()
+    tf.saved_model.save(module, str(tmp_path / "sm"), signatures=module.__call__)
+    artifact = convert_saved_model(tmp_path / "sm")
+    strings = [value for _, value in artifact.weights if value.dtype == object]
+    assert len(strings) == 1 and list(strings[0]) == [b"cat", b"dog", b"bird"]
+    directory = write(artifact, tmp_path / "model")
+    scores = np.array([[0.1, 0.9, 0.0], [0.0, 0.1, 2.0]], dtype="float32")
+    for backend in ("cpu", "wasm"):
+        got = run_in_tfjs(directory, {"scores": scores}, backend=backend)
+        assert list(got["labels"]) == [b"cat", b"dog", b"bird"]
+        assert got["best"].tolist() == [1, 2]
