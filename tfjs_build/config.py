@@ -99,15 +99,6 @@ class ProjectConfig:
     lockfile: Path
     cache_dir: Path
 
-    def model(self, name: str) -> ModelSpec:
-        """The model called ``name``."""
-        for spec in self.models:
-            if spec.name == name:
-                return spec
-        raise ConfigError(
-            f"no model named {name!r}; configured: {', '.join(m.name for m in self.models) or 'none'}"
-        )
-
 
 def _string(key: str, value: Any) -> str:
     if not isinstance(value, str) or not value:

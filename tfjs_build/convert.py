@@ -4,9 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal
-
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Literal
 
 from tfjs_build.artifact.format import DEFAULT_SHARD_SIZE, QuantizationDtype
 from tfjs_build.errors import TfjsBuildError

@@ -107,16 +107,6 @@ def model_freshness(
     return Freshness(spec.name, tuple(reasons))
 
 
-def project_freshness(config: ProjectConfig) -> list[Freshness]:
-    """Freshness of every configured model (no TensorFlow, no TF.js)."""
-    lock_models = read_lock(config.lockfile)["models"]
-    hashes = hash_cache(config)
-    try:
-        return [model_freshness(spec, config, lock_models, hashes) for spec in config.models]
-    finally:
-        hashes.save()
-
-
 Outcome = Literal["converted", "up to date", "failed"]
 
 

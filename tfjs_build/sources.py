@@ -10,7 +10,8 @@ from tfjs_build.errors import SourceError
 
 SourceKind = Literal["keras", "h5", "saved_model"]
 
-_HDF5_SIGNATURE = b"\x89HDF\r\n\x1a\n"
+HDF5_SIGNATURE = b"\x89HDF\r\n\x1a\n"
+"""The first eight bytes of every HDF5 file."""
 H5_SUFFIXES = (".h5", ".hdf5")
 
 
@@ -35,7 +36,7 @@ def identify_source(path: Path) -> SourceKind:
     if suffix in H5_SUFFIXES:
         with open(path, "rb") as handle:
             header = handle.read(8)
-        if header != _HDF5_SIGNATURE:
+        if header != HDF5_SIGNATURE:
             raise SourceError(f"{path} is not an HDF5 file (corrupt or truncated?)")
         return "h5"
     raise SourceError(

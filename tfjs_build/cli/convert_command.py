@@ -8,8 +8,12 @@ from typing import Any
 
 from tfjs_build.artifact.format import DEFAULT_SHARD_SIZE
 from tfjs_build.artifact.quantize import QUANTIZATION_DTYPES
+from tfjs_build.cli.arguments import (
+    add_parity_arguments,
+    add_unsafe_deserialization_argument,
+    parity_settings,
+)
 from tfjs_build.convert import FORMAT_CHOICES, ConvertOptions
-from tfjs_build.cli.parity_args import add_parity_arguments, parity_settings
 from tfjs_build.pipeline import BuildResult, build
 from tfjs_build.verification import parity_summary, parity_verifier, skipped_verifier
 
@@ -88,11 +92,7 @@ def add_parser(commands: Any, name: str) -> None:
         action="store_false",
         help="do not fail on ops TF.js cannot execute (graph models)",
     )
-    parser.add_argument(
-        "--allow-unsafe-deserialization",
-        action="store_true",
-        help="allow loading Lambda layers, which executes code stored in the model file",
-    )
+    add_unsafe_deserialization_argument(parser)
     parser.add_argument(
         "--no-parity",
         dest="parity",

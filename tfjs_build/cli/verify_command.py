@@ -7,7 +7,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from tfjs_build.cli.parity_args import add_parity_arguments
+from tfjs_build.cli.arguments import add_parity_arguments, add_unsafe_deserialization_argument
 
 
 def add_parser(commands: Any, name: str) -> None:
@@ -32,11 +32,7 @@ def add_parser(commands: Any, name: str) -> None:
         metavar="NAME",
         help="SavedModel signature the artifact was made from (default: serving_default)",
     )
-    parser.add_argument(
-        "--allow-unsafe-deserialization",
-        action="store_true",
-        help="allow loading Lambda layers, which executes code stored in the model file",
-    )
+    add_unsafe_deserialization_argument(parser)
     parser.add_argument("--json", action="store_true", help="print the parity record as JSON")
     add_parity_arguments(parser)
 

@@ -23,8 +23,8 @@ import numpy as np
 
 from tfjs_build.errors import SourceError
 from tfjs_build.layers.file_window import FileWindow, stored_member_offset
+from tfjs_build.sources import HDF5_SIGNATURE
 
-HDF5_SIGNATURE = b"\x89HDF\r\n\x1a\n"
 ZIP_SIGNATURE = b"PK\x03\x04"
 KERAS_CONFIG = "config.json"
 KERAS_METADATA = "metadata.json"

@@ -1,4 +1,4 @@
-"""Command-line options of the parity check, shared by ``convert`` and ``verify``."""
+"""Command-line options shared by ``convert`` and ``verify``: the parity check, unsafe loading."""
 
 from __future__ import annotations
 
@@ -26,6 +26,15 @@ def _tolerance(text: str) -> float:
     if value < 0:
         raise argparse.ArgumentTypeError(f"must be >= 0, got {value}")
     return value
+
+
+def add_unsafe_deserialization_argument(parser: argparse.ArgumentParser) -> None:
+    """Register the explicit opt-in to loading Lambda layers (which runs code from the file)."""
+    parser.add_argument(
+        "--allow-unsafe-deserialization",
+        action="store_true",
+        help="allow loading Lambda layers, which executes code stored in the model file",
+    )
 
 
 def add_parity_arguments(parser: argparse.ArgumentParser) -> None:
