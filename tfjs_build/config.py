@@ -26,6 +26,7 @@ from typing import Any
 
 from tfjs_build.artifact.format import DEFAULT_SHARD_SIZE, QUANTIZATION_DTYPES
 from tfjs_build.convert import DEFAULT_BACKENDS, FORMAT_CHOICES, ConvertOptions
+from tfjs_build.display import parse_size
 from tfjs_build.errors import TfjsBuildError
 
 if sys.version_info >= (3, 11):
@@ -35,6 +36,8 @@ else:  # pragma: no cover
 
 PYPROJECT = "pyproject.toml"
 LOCKFILE = "tfjs-build.lock"
+DEFAULT_CACHE_DIR = ".tfjs-build/cache"
+DEFAULT_CACHE_MAX_BYTES = 2 * 10**9
 PARITY_BACKENDS = ("cpu", "wasm")
 _GLOB_CHARS = set("*?[")
 
@@ -98,12 +101,20 @@ class ProjectConfig:
     models: tuple[ModelSpec, ...]
     lockfile: Path
     cache_dir: Path
+    cache_max_bytes: int = DEFAULT_CACHE_MAX_BYTES
 
 
 def _string(key: str, value: Any) -> str:
     if not isinstance(value, str) or not value:
         raise ConfigError(f"{key} = {value!r}: expected a non-empty string")
     return value
+
+
+def _size(key: str, value: Any) -> int:
+    try:
+        return parse_size(value)
+    except ValueError as exc:
+        raise ConfigError(f"{key}: {exc}") from None
 
 
 def _choice(choices: tuple[str, ...]) -> Callable[[str, Any], str]:
@@ -178,7 +189,13 @@ MODEL_KEYS: dict[str, Callable[[str, Any], Any]] = {
     "parity_scale_tol": _tolerance,
 }
 ENTRY_KEYS = {"name": _string, "source": _string, "output": _string}
-TOP_KEYS = {"output_root": _string, "cache_dir": _string, "lockfile": _string, "models": None}
+TOP_KEYS = {
+    "output_root": _string,
+    "cache_dir": _string,
+    "cache_max_size": _size,
+    "lockfile": _string,
+    "models": None,
+}
 
 
 def _check_keys(table: Mapping[str, Any], allowed: set[str], where: str) -> None:
@@ -289,7 +306,13 @@ def parse_config(table: Mapping[str, Any], root: Path) -> ProjectConfig:
         root=root,
         models=tuple(models),
         lockfile=root / _string(f"{where}.lockfile", table.get("lockfile", LOCKFILE)),
-        cache_dir=root / _string(f"{where}.cache_dir", table.get("cache_dir", ".tfjs-build/cache")),
+        cache_dir=root
+        / Path(
+            _string(f"{where}.cache_dir", table.get("cache_dir", DEFAULT_CACHE_DIR))
+        ).expanduser(),
+        cache_max_bytes=_size(
+            f"{where}.cache_max_size", table.get("cache_max_size", DEFAULT_CACHE_MAX_BYTES)
+        ),
     )
 
 

@@ -28,19 +28,12 @@ from pathlib import Path
 from typing import Any
 
 from tfjs_build.config import ModelSpec, ProjectConfig, load_config
+from tfjs_build.display import shown_path
 from tfjs_build.fingerprint import source_files
 from tfjs_build.lock import read_lock
 from tfjs_build.sources import H5_SUFFIXES
 
 _FILE_SUFFIXES = (*H5_SUFFIXES, ".keras")
-
-
-def _shown(path: Path) -> str:
-    """``path`` relative to the working directory when it lies below it (as doit users write them)."""
-    try:
-        return path.relative_to(Path.cwd()).as_posix()
-    except ValueError:
-        return str(path)
 
 
 def _file_deps(spec: ModelSpec, root: Path) -> list[str]:
@@ -51,7 +44,7 @@ def _file_deps(spec: ModelSpec, root: Path) -> list[str]:
         files = [source]
     else:
         files = [source / "saved_model.pb"]
-    return [_shown(p) for p in files]
+    return [shown_path(p) for p in files]
 
 
 def _is_fresh(spec: ModelSpec, config: ProjectConfig) -> bool:
@@ -111,7 +104,7 @@ def convert_tasks(config: ProjectConfig) -> Iterator[dict[str, Any]]:
             f"parity {'+'.join(spec.parity.backends) if spec.parity.enabled else 'OFF'})",
             "actions": [(_convert, [spec, config])],
             "file_dep": _file_deps(spec, config.root),
-            "targets": [_shown(config.root / spec.output / "model.json")],
+            "targets": [shown_path(config.root / spec.output / "model.json")],
             "uptodate": [lambda task, values, spec=spec: _is_fresh(spec, config)],
             "clean": [(_clean, [spec, config])],
             "verbosity": 2,

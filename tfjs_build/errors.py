@@ -28,3 +28,7 @@ class MissingDependencyError(TfjsBuildError):
 
 class RuntimeFailure(TfjsBuildError):
     """Running an artifact in TensorFlow.js failed."""
+
+
+class UsageError(TfjsBuildError):
+    """The command line asks for something contradictory (the CLI exits 2)."""

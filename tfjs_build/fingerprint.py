@@ -67,6 +67,12 @@ class HashCache:
         self._dirty = True
         return digest
 
+    def remember(self, path: Path, digest: str) -> None:
+        """Record ``digest`` as the hash of ``path`` as it is now (for files just written)."""
+        stat = os.stat(path)
+        self._entries[os.path.abspath(path)] = [stat.st_size, stat.st_mtime_ns, stat.st_ino, digest]
+        self._dirty = True
+
     def save(self) -> None:
         """Write the cache back if it changed (atomically; failures are ignored)."""
         if self.path is None or not self._dirty:

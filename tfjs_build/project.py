@@ -16,10 +16,12 @@ from typing import Any, Literal
 
 from tfjs_build import __version__
 from tfjs_build.artifact.format import MODEL_JSON
+from tfjs_build.cache import BuildCache, cache_key
 from tfjs_build.config import ModelSpec, ProjectConfig
+from tfjs_build.display import human_bytes
 from tfjs_build.errors import TfjsBuildError
 from tfjs_build.fingerprint import HashCache, json_fingerprint, tree_fingerprint
-from tfjs_build.lock import LockEntry, read_lock, remove_entry, set_entry
+from tfjs_build.lock import LockEntry, read_lock, remove_entry, set_entry, update_lock
 
 HASH_CACHE = ".tfjs-build/hash-cache.json"
 
@@ -107,7 +109,43 @@ def model_freshness(
     return Freshness(spec.name, tuple(reasons))
 
 
-Outcome = Literal["converted", "up to date", "failed"]
+@dataclass(frozen=True)
+class ProjectStatus:
+    """Every configured model's freshness, and lockfile entries no configured model owns."""
+
+    models: tuple[Freshness, ...]
+    orphans: tuple[str, ...]
+
+    @property
+    def stale(self) -> tuple[Freshness, ...]:
+        """The models whose artifacts need building."""
+        return tuple(f for f in self.models if not f.fresh)
+
+
+def project_status(config: ProjectConfig) -> ProjectStatus:
+    """Check every configured model against the lockfile (no TensorFlow, no numpy)."""
+    lock_models = read_lock(config.lockfile)["models"]
+    hashes = hash_cache(config)
+    try:
+        found = tuple(model_freshness(s, config, lock_models, hashes) for s in config.models)
+    finally:
+        hashes.save()
+    configured = {spec.name for spec in config.models}
+    return ProjectStatus(found, tuple(sorted(set(lock_models) - configured)))
+
+
+def forget_orphans(config: ProjectConfig, names: tuple[str, ...]) -> None:
+    """Drop lockfile entries of models no longer configured (their artifacts are left alone)."""
+
+    def drop(models: dict[str, Any]) -> None:
+        for name in names:
+            models.pop(name, None)
+
+    update_lock(config.lockfile, drop)
+
+
+Outcome = Literal["converted", "restored", "up to date", "failed"]
+CHANGED: tuple[Outcome, ...] = ("converted", "restored")
 
 
 @dataclass(frozen=True)
@@ -117,15 +155,13 @@ class ModelResult:
     name: str
     outcome: Outcome
     line: str
+    reasons: tuple[str, ...] = ()
+    cache_key: str | None = None
 
-
-def _human_bytes(count: int) -> str:
-    size = float(count)
-    for unit in ("B", "kB", "MB", "GB"):
-        if size < 1000 or unit == "GB":
-            return f"{size:.0f} {unit}" if unit == "B" else f"{size:.1f} {unit}"
-        size /= 1000
-    return f"{count} B"
+    @property
+    def changed_files(self) -> bool:
+        """The artifact and lockfile entry were (re)written."""
+        return self.outcome in CHANGED
 
 
 def _parity_words(summary: dict[str, Any]) -> str:
@@ -134,56 +170,136 @@ def _parity_words(summary: dict[str, Any]) -> str:
     return f"parity max abs error {summary['max_abs_error']:.2g} on {'+'.join(summary['backends'])}"
 
 
+def _size_words(artifact_format: str, total_bytes: int, shards: int) -> str:
+    plural = "s" if shards != 1 else ""
+    return f"{artifact_format}, {human_bytes(total_bytes)}, {shards} shard{plural}"
+
+
+def project_cache(config: ProjectConfig) -> BuildCache:
+    """The project's build cache (``cache_dir``, bounded by ``cache_max_size``)."""
+    return BuildCache(config.cache_dir, config.cache_max_bytes)
+
+
+def _record(
+    spec: ModelSpec,
+    source_fingerprint: str,
+    artifact_format: str,
+    files: dict[str, str],
+    parity: dict[str, Any],
+) -> LockEntry:
+    return {
+        "source": spec.source.as_posix(),
+        "source_fingerprint": source_fingerprint,
+        "options": spec.settings(),
+        "options_fingerprint": json_fingerprint(spec.settings()),
+        "versions": versions(),
+        "output": spec.output.as_posix(),
+        "format": artifact_format,
+        "files": files,
+        "parity": parity,
+    }
+
+
 def build_model(
-    spec: ModelSpec, config: ProjectConfig, *, force: bool = False, verbose: bool = True
+    spec: ModelSpec,
+    config: ProjectConfig,
+    *,
+    force: bool = False,
+    use_cache: bool = True,
+    verbose: bool = True,
 ) -> ModelResult:
-    """Build ``spec`` if it is stale (or ``force``), publish it, and record it in the lockfile."""
+    """Bring ``spec``'s artifact up to date and record it in the lockfile.
+
+    A fresh artifact is left alone (unless ``force``). Otherwise the build cache is asked first:
+    a hit publishes the cached artifact without importing TensorFlow. On a miss the model is
+    converted, checked for parity, published and added to the cache. ``force`` converts even a
+    fresh model and does not read the cache.
+    """
+    lock_models = read_lock(config.lockfile)["models"]
+    hashes = hash_cache(config)
+    try:
+        freshness = model_freshness(spec, config, lock_models, hashes)
+        if freshness.fresh and not force:
+            return ModelResult(spec.name, "up to date", f"{spec.name}: up to date")
+        reasons = freshness.reasons or ("forced",)
+        source = config.root / spec.source
+        if not source.exists():
+            line = f"{spec.name}: FAILED: source {spec.source} does not exist"
+            return ModelResult(spec.name, "failed", line, reasons)
+        source_fingerprint = tree_fingerprint(source, hashes)
+        key = cache_key(source_fingerprint, spec.settings(), versions())
+        cache = project_cache(config) if use_cache else None
+        if cache is not None and not force:
+            hit = cache.restore(key, config.root / spec.output, hashes)
+            if hit is not None:
+                if verbose:
+                    print(f"{spec.name}: stale ({'; '.join(reasons)})", file=sys.stderr, flush=True)
+                entry = _record(spec, source_fingerprint, hit.format, hit.files, hit.parity)
+                set_entry(config.lockfile, spec.name, entry)
+                line = (
+                    f"{spec.name}: restored from cache "
+                    f"({_size_words(hit.format, hit.total_bytes, hit.shards)}, "
+                    f"{_parity_words(hit.parity)} when built, key {key[:12]})"
+                )
+                return ModelResult(spec.name, "restored", line, reasons, key)
+        return _convert(spec, config, reasons, source_fingerprint, key, cache, verbose=verbose)
+    finally:
+        hashes.save()
+
+
+def _convert(
+    spec: ModelSpec,
+    config: ProjectConfig,
+    reasons: tuple[str, ...],
+    source_fingerprint: str,
+    key: str,
+    cache: BuildCache | None,
+    *,
+    verbose: bool,
+) -> ModelResult:
+    """Convert, verify and publish ``spec``; record it in the lockfile and the cache."""
     from tfjs_build.pipeline import build
     from tfjs_build.verification import parity_summary, parity_verifier, skipped_verifier
 
-    lock_models = read_lock(config.lockfile)["models"]
-    hashes = hash_cache(config)
-    freshness = model_freshness(spec, config, lock_models, hashes)
-    if freshness.fresh and not force:
-        hashes.save()
-        return ModelResult(spec.name, "up to date", f"{spec.name}: up to date")
     if verbose:
         print(
-            f"{spec.name}: converting {spec.source} ({'; '.join(freshness.reasons) or 'forced'}) ...",
+            f"{spec.name}: converting {spec.source} ({'; '.join(reasons)}) ...",
             file=sys.stderr,
             flush=True,
         )
     started = time.perf_counter()
-    source = config.root / spec.source
+    output = config.root / spec.output
     if spec.parity.enabled:
         verify = parity_verifier(spec.parity, spec.options)
     else:
         verify = skipped_verifier(f"parity = false for model {spec.name!r}")
     try:
-        result = build(source, config.root / spec.output, spec.options, verify=verify)
+        result = build(config.root / spec.source, output, spec.options, verify=verify)
     except TfjsBuildError as exc:
-        return ModelResult(spec.name, "failed", f"{spec.name}: FAILED: {exc}")
+        return ModelResult(spec.name, "failed", f"{spec.name}: FAILED: {exc}", reasons, key)
+    hashes = hash_cache(config)
     summary = parity_summary(result.parity)
-    output = config.root / spec.output
-    entry: LockEntry = {
-        "source": spec.source.as_posix(),
-        "source_fingerprint": tree_fingerprint(source, hashes),
-        "options": spec.settings(),
-        "options_fingerprint": json_fingerprint(spec.settings()),
-        "versions": versions(),
-        "output": spec.output.as_posix(),
-        "format": result.format,
-        "files": {name: hashes.file_hash(output / name) for name in _output_files(output)},
-        "parity": summary,
-    }
-    set_entry(config.lockfile, spec.name, entry)
-    hashes.save()
+    files = {name: hashes.file_hash(output / name) for name in _output_files(output)}
+    set_entry(
+        config.lockfile, spec.name, _record(spec, source_fingerprint, result.format, files, summary)
+    )
+    cached = ""
+    if cache is not None:
+        try:
+            stored = cache.store(
+                key, output, files, summary, format=result.format, source=spec.source.as_posix()
+            )
+            cached = ", added to the cache" if stored else ""
+        except OSError as exc:
+            print(
+                f"{spec.name}: warning: could not add it to the build cache: {exc}", file=sys.stderr
+            )
     seconds = time.perf_counter() - started
     line = (
-        f"{spec.name}: converted ({result.format}, {_human_bytes(result.total_bytes)}, "
-        f"{result.shards} shard{'s' if result.shards != 1 else ''}, {_parity_words(summary)}, {seconds:.1f}s)"
+        f"{spec.name}: converted ({_size_words(result.format, result.total_bytes, result.shards)}, "
+        f"{_parity_words(summary)}, {seconds:.1f}s{cached})"
     )
-    return ModelResult(spec.name, "converted", line)
+    return ModelResult(spec.name, "converted", line, reasons, key)
 
 
 def forget_model(spec: ModelSpec, config: ProjectConfig) -> None:

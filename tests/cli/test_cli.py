@@ -36,7 +36,12 @@ def test_version_and_help_exit_zero():
     [
         [],
         ["bogus"],
-        ["convert"],
+        ["convert", "a"],
+        ["convert", "--shard", "3/2"],
+        ["convert", "a", "b", "--shard", "1/2"],
+        ["convert", "--quantize", "uint8"],
+        ["check", "extra"],
+        ["cache"],
         ["convert", "a", "b", "--shard-size", "0"],
         ["convert", "a", "b", "--quantize", "int4"],
     ],

@@ -13,8 +13,14 @@ import traceback
 from collections.abc import Sequence
 
 from tfjs_build import __version__
-from tfjs_build.cli import convert_command, inspect_command, verify_command
-from tfjs_build.errors import TfjsBuildError
+from tfjs_build.cli import (
+    cache_command,
+    check_command,
+    convert_command,
+    inspect_command,
+    verify_command,
+)
+from tfjs_build.errors import TfjsBuildError, UsageError
 
 EXIT_OK = 0
 EXIT_FAILURE = 1
@@ -23,7 +29,9 @@ EXIT_BUG = 3
 EXIT_INTERRUPTED = 130
 
 _COMMANDS = {
+    "check": check_command,
     "convert": convert_command,
+    "cache": cache_command,
     "inspect": inspect_command,
     "verify": verify_command,
 }
@@ -55,6 +63,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("tfjs-build: interrupted", file=sys.stderr)
         return EXIT_INTERRUPTED
+    except UsageError as exc:
+        print(f"tfjs-build {args.command}: error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
     except TfjsBuildError as exc:
         print(f"tfjs-build: error: {exc}", file=sys.stderr)
         return EXIT_FAILURE

@@ -1,11 +1,13 @@
-"""Command-line options shared by ``convert`` and ``verify``: the parity check, unsafe loading."""
+"""Command-line options shared by several commands: parity, unsafe loading, the project and its cache."""
 
 from __future__ import annotations
 
 import argparse
+import dataclasses
+import shlex
 from pathlib import Path
 
-from tfjs_build.config import PARITY_BACKENDS, ParitySettings
+from tfjs_build.config import PARITY_BACKENDS, ParitySettings, ProjectConfig, load_config
 
 
 def _backends(text: str) -> tuple[str, ...]:
@@ -84,3 +86,39 @@ def parity_settings(args: argparse.Namespace, enabled: bool = True) -> ParitySet
         rtol=args.rtol,
         scale_tol=args.scale_tol,
     )
+
+
+def add_project_argument(parser: argparse.ArgumentParser) -> None:
+    """Register ``--project DIR``: the directory whose pyproject.toml configures the models."""
+    parser.add_argument(
+        "--project",
+        type=Path,
+        default=Path("."),
+        metavar="DIR",
+        help="directory holding pyproject.toml with [tool.tfjs-build] (default: the current one)",
+    )
+
+
+def add_cache_dir_argument(parser: argparse.ArgumentParser) -> None:
+    """Register ``--cache-dir DIR``, which overrides the configured ``cache_dir``."""
+    parser.add_argument(
+        "--cache-dir",
+        type=Path,
+        default=None,
+        metavar="DIR",
+        help="build cache directory (default: cache_dir in [tool.tfjs-build], else .tfjs-build/cache)",
+    )
+
+
+def project_config(args: argparse.Namespace) -> ProjectConfig:
+    """The configuration ``--project`` (and ``--cache-dir``, where the command has it) selects."""
+    config = load_config(args.project)
+    cache_dir = getattr(args, "cache_dir", None)
+    if cache_dir is not None:
+        config = dataclasses.replace(config, cache_dir=Path(cache_dir).expanduser().resolve())
+    return config
+
+
+def project_flag(args: argparse.Namespace) -> str:
+    """`` --project DIR`` as the user would retype it, or nothing for the current directory."""
+    return "" if Path(args.project) == Path(".") else f" --project {shlex.quote(str(args.project))}"

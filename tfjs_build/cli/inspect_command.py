@@ -5,9 +5,10 @@ from __future__ import annotations
 import argparse
 import json
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from tfjs_build.artifact.summary import ArtifactSummary, TensorDescription, summarize_artifact
+if TYPE_CHECKING:
+    from tfjs_build.artifact.summary import ArtifactSummary, TensorDescription
 
 
 def add_parser(commands: Any, name: str) -> None:
@@ -59,6 +60,8 @@ def format_summary(summary: ArtifactSummary) -> str:
 
 def run(args: argparse.Namespace) -> int:
     """Print the description; exit 1 when the artifact is inconsistent."""
+    from tfjs_build.artifact.summary import summarize_artifact
+
     summary = summarize_artifact(args.artifact)
     if args.json:
         print(json.dumps(summary.to_json(), indent=2))

@@ -163,7 +163,7 @@ def _run_backend(
         candidate = run_in_tfjs(
             artifact_dir,
             inputs,
-            backend=backend,  # type: ignore[arg-type]
+            backend=backend,
             outputs=list(reference),
         )
     except RuntimeFailure as exc:

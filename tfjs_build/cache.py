@@ -1,0 +1,279 @@
+"""The content-addressed build cache: published artifacts keyed by what they were built from.
+
+A key is the sha256 of a model's source fingerprint, the settings that shape its artifact and the
+converter's and TF.js's versions, so two clones, branches or CI jobs that would build the same
+artifact share one entry. An entry is a directory ``v1/<key>/`` holding the artifact's files
+(``parity.json`` included) and ``entry.json`` (format, file hashes, parity summary, size).
+
+- **Filling** copies the artifact into a private directory inside the cache and renames it into
+  place in one step. When two processes fill one key, the first rename wins and the other copy is
+  discarded: a reader sees a complete entry or none.
+- **A hit** copies the files into the output through the atomic publish, checking every file's
+  sha256 on the way; a damaged entry is dropped and the model is built instead.
+- **Size bound**: after each fill the least recently used entries are evicted until the cache
+  fits ``cache_max_size``; ``tfjs-build cache prune`` does the same on demand.
+
+Standard library only: a hit never imports TensorFlow or numpy.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import os
+import shutil
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from tfjs_build.artifact.format import MODEL_JSON
+from tfjs_build.artifact.publish import publish_directory
+from tfjs_build.config import DEFAULT_CACHE_MAX_BYTES
+from tfjs_build.fingerprint import HashCache, json_fingerprint
+
+_LAYOUT = "v1"
+_ENTRY = "entry.json"
+_CHUNK = 1 << 20
+_STALE_TEMP_SECONDS = 3600
+
+
+def cache_key(source_fingerprint: str, settings: dict[str, Any], versions: dict[str, str]) -> str:
+    """The key of the artifact built from this source with these settings and versions."""
+    material = {"source": source_fingerprint, "settings": settings, "versions": versions}
+    return json_fingerprint(material).removeprefix("sha256:")
+
+
+@dataclass(frozen=True)
+class CachedArtifact:
+    """What a cache entry holds, as recorded when it was filled."""
+
+    key: str
+    format: str
+    files: dict[str, str]
+    parity: dict[str, Any]
+    total_bytes: int
+    shards: int
+
+
+@dataclass(frozen=True)
+class EntryInfo:
+    """One entry on disk: its key, size and when it was last used."""
+
+    key: str
+    path: Path
+    total_bytes: int
+    last_used: float
+    source: str
+
+
+@dataclass(frozen=True)
+class PruneReport:
+    """What a prune removed and what is left."""
+
+    removed: int
+    freed_bytes: int
+    kept: int
+    kept_bytes: int
+
+
+class CacheMiss(Exception):
+    """The entry is absent, incomplete or damaged."""
+
+
+def _copy_hashing(source: Path, target: Path, buffer: bytearray) -> str:
+    """Copy ``source`` to ``target`` and return the sha256 of the bytes copied."""
+    digest = hashlib.sha256()
+    view = memoryview(buffer)
+    with open(source, "rb") as reader, open(target, "wb") as writer:
+        while count := reader.readinto(buffer):
+            digest.update(view[:count])
+            writer.write(view[:count])
+    return digest.hexdigest()
+
+
+def _write_gitignore(directory: Path) -> None:
+    """Keep a cache directory out of version control wherever it is created."""
+    marker = directory / ".gitignore"
+    if not marker.exists():
+        with contextlib.suppress(OSError):
+            marker.write_text("# created by tfjs-build: a cache, never commit it\n*\n")
+
+
+class BuildCache:
+    """A cache directory of published artifacts (see the module docstring)."""
+
+    def __init__(self, directory: Path, max_bytes: int = DEFAULT_CACHE_MAX_BYTES) -> None:
+        self.directory = Path(directory)
+        self.max_bytes = max_bytes
+        self._entries = self.directory / _LAYOUT
+        self._temp = self.directory / "tmp"
+
+    def entry_path(self, key: str) -> Path:
+        """Where the entry for ``key`` lives (whether or not it exists)."""
+        return self._entries / key
+
+    def lookup(self, key: str) -> CachedArtifact | None:
+        """The recorded description of ``key``'s entry, or None if there is no complete entry."""
+        try:
+            document = json.loads((self.entry_path(key) / _ENTRY).read_text(encoding="utf-8"))
+            return CachedArtifact(
+                key=key,
+                format=str(document["format"]),
+                files={str(k): str(v) for k, v in document["files"].items()},
+                parity=dict(document["parity"]),
+                total_bytes=int(document["total_bytes"]),
+                shards=int(document["shards"]),
+            )
+        except (OSError, ValueError, KeyError, TypeError, AttributeError):
+            return None
+
+    def restore(
+        self, key: str, output: Path, hashes: HashCache | None = None
+    ) -> CachedArtifact | None:
+        """Publish ``key``'s artifact to ``output``; None (and ``output`` untouched) on a miss.
+
+        Every file is checked against its recorded sha256 while it is copied; an entry that fails
+        the check is removed so the next build refills it.
+        """
+        cached = self.lookup(key)
+        if cached is None or MODEL_JSON not in cached.files:
+            return None
+        entry = self.entry_path(key)
+        buffer = bytearray(_CHUNK)
+
+        def fill(staging: Path) -> None:
+            for name, expected in cached.files.items():
+                if Path(name).name != name or name in ("", ".", "..", _ENTRY):
+                    raise CacheMiss(f"unsafe file name {name!r}")
+                try:
+                    actual = _copy_hashing(entry / name, staging / name, buffer)
+                except OSError as exc:
+                    raise CacheMiss(str(exc)) from None
+                if actual != expected:
+                    raise CacheMiss(f"{name} does not match its recorded hash")
+
+        try:
+            publish_directory(Path(output), fill, keep_rejected=False)
+        except CacheMiss:
+            self._discard(entry)
+            return None
+        with contextlib.suppress(OSError):
+            os.utime(entry / _ENTRY)
+        if hashes is not None:
+            for name, digest in cached.files.items():
+                hashes.remember(Path(output) / name, digest)
+        return cached
+
+    def store(
+        self,
+        key: str,
+        artifact_dir: Path,
+        files: dict[str, str],
+        parity: dict[str, Any],
+        *,
+        format: str,
+        source: str = "",
+    ) -> bool:
+        """Copy the published artifact in ``artifact_dir`` into the cache under ``key``.
+
+        Returns False when an entry for ``key`` already exists (a concurrent or earlier fill won)
+        or the artifact is larger than the whole cache may be.
+        """
+        if _ENTRY in files:
+            return False
+        total = sum((Path(artifact_dir) / name).stat().st_size for name in files)
+        if total > self.max_bytes or self.lookup(key) is not None:
+            return False
+        self._temp.mkdir(parents=True, exist_ok=True)
+        _write_gitignore(self.directory)
+        staging = Path(tempfile.mkdtemp(prefix=f"fill-{os.getpid()}-", dir=self._temp))
+        try:
+            buffer = bytearray(_CHUNK)
+            for name, expected in files.items():
+                if _copy_hashing(Path(artifact_dir) / name, staging / name, buffer) != expected:
+                    return False  # the artifact changed under us; do not cache it
+            record = {
+                "format": format,
+                "files": files,
+                "parity": parity,
+                "total_bytes": total,
+                "shards": sum(1 for n in files if n.endswith(".bin")),
+                "source": source,
+                "created": time.time(),
+            }
+            (staging / _ENTRY).write_text(json.dumps(record, indent=2, sort_keys=True) + "\n")
+            self._entries.mkdir(parents=True, exist_ok=True)
+            try:
+                os.rename(staging, self.entry_path(key))
+            except OSError:
+                return False  # another process filled this key first; its entry is as good
+            self.prune()
+            return True
+        finally:
+            if staging.exists():
+                shutil.rmtree(staging, ignore_errors=True)
+
+    def entries(self) -> list[EntryInfo]:
+        """Every complete entry, least recently used first."""
+        found = []
+        with contextlib.suppress(FileNotFoundError):
+            for path in self._entries.iterdir():
+                with contextlib.suppress(OSError, ValueError, KeyError, TypeError):
+                    record_path = path / _ENTRY
+                    record = json.loads(record_path.read_text(encoding="utf-8"))
+                    found.append(
+                        EntryInfo(
+                            key=path.name,
+                            path=path,
+                            total_bytes=int(record["total_bytes"]),
+                            last_used=record_path.stat().st_mtime,
+                            source=str(record.get("source", "")),
+                        )
+                    )
+        return sorted(found, key=lambda e: (e.last_used, e.key))
+
+    def prune(self, max_bytes: int | None = None) -> PruneReport:
+        """Evict least recently used entries until the rest fit ``max_bytes`` (default: the bound).
+
+        Incomplete entries and fills abandoned over an hour ago are removed too.
+        """
+        limit = self.max_bytes if max_bytes is None else max_bytes
+        self._remove_abandoned()
+        entries = self.entries()
+        total = sum(e.total_bytes for e in entries)
+        removed = freed = 0
+        for entry in entries:
+            if total <= limit:
+                break
+            if self._discard(entry.path):
+                removed += 1
+                freed += entry.total_bytes
+            total -= entry.total_bytes
+        return PruneReport(removed, freed, len(entries) - removed, total)
+
+    def _remove_abandoned(self) -> None:
+        now = time.time()
+        with contextlib.suppress(FileNotFoundError):
+            for path in self._entries.iterdir():
+                if not (path / _ENTRY).is_file():
+                    self._discard(path)
+        with contextlib.suppress(FileNotFoundError):
+            for path in self._temp.iterdir():
+                with contextlib.suppress(OSError):
+                    if now - path.stat().st_mtime > _STALE_TEMP_SECONDS:
+                        shutil.rmtree(path, ignore_errors=True)
+
+    def _discard(self, entry: Path) -> bool:
+        """Remove an entry: renamed out of sight first, so no reader finds half of it."""
+        self._temp.mkdir(parents=True, exist_ok=True)
+        doomed = Path(tempfile.mkdtemp(prefix="evict-", dir=self._temp))
+        try:
+            os.rename(entry, doomed / "entry")
+        except OSError:
+            return False
+        finally:
+            shutil.rmtree(doomed, ignore_errors=True)
+        return True

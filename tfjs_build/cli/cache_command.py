@@ -1,0 +1,81 @@
+"""``tfjs-build cache list | prune``: look at and shrink the build cache."""
+
+from __future__ import annotations
+
+import argparse
+import time
+from typing import Any
+
+from tfjs_build.cli.arguments import add_cache_dir_argument, add_project_argument, project_config
+from tfjs_build.display import human_bytes, parse_size, shown_path
+
+
+def _size(text: str) -> int:
+    try:
+        return parse_size(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
+def add_parser(commands: Any, name: str) -> None:
+    """Register the subcommand and its actions."""
+    parser = commands.add_parser(
+        name,
+        help="list or prune the build cache",
+        description="The build cache holds published artifacts keyed by source, options and "
+        "versions, so any clone or CI job can restore them instead of converting.",
+    )
+    actions = parser.add_subparsers(dest="action", required=True, metavar="ACTION")
+    listing = actions.add_parser("list", help="list the entries, least recently used first")
+    prune = actions.add_parser(
+        "prune", help="evict least recently used entries until the cache fits its bound"
+    )
+    bound = prune.add_mutually_exclusive_group()
+    bound.add_argument(
+        "--max-size",
+        type=_size,
+        default=None,
+        metavar="SIZE",
+        help="the bound, e.g. 500MB (default: cache_max_size in [tool.tfjs-build], else 2GB)",
+    )
+    bound.add_argument("--all", action="store_true", help="remove every entry")
+    for action in (listing, prune):
+        add_project_argument(action)
+        add_cache_dir_argument(action)
+
+
+def _age(seconds: float) -> str:
+    for unit, length in (("d", 86400), ("h", 3600), ("min", 60)):
+        if seconds >= length:
+            return f"{seconds / length:.0f} {unit} ago"
+    return "just now"
+
+
+def run(args: argparse.Namespace) -> int:
+    """List or prune; always exits 0 unless the configuration is invalid."""
+    from tfjs_build.project import project_cache
+
+    config = project_config(args)
+    cache = project_cache(config)
+    where = shown_path(cache.directory)
+    if args.action == "list":
+        entries = cache.entries()
+        now = time.time()
+        for entry in entries:
+            print(
+                f"{entry.key[:16]}  {human_bytes(entry.total_bytes):>9}  "
+                f"{_age(now - entry.last_used):>11}  {entry.source}"
+            )
+        total = sum(e.total_bytes for e in entries)
+        print(
+            f"{where}: {len(entries)} entr{'ies' if len(entries) != 1 else 'y'}, "
+            f"{human_bytes(total)} of {human_bytes(cache.max_bytes)}"
+        )
+        return 0
+    limit = 0 if args.all else args.max_size
+    report = cache.prune(limit)
+    print(
+        f"{where}: removed {report.removed} entr{'ies' if report.removed != 1 else 'y'} "
+        f"({human_bytes(report.freed_bytes)}); {report.kept} left ({human_bytes(report.kept_bytes)})"
+    )
+    return 0

@@ -1,0 +1,102 @@
+"""``tfjs-build check``: is every configured artifact up to date? (No TensorFlow, no numpy.)
+
+Exit codes: 0 every artifact is fresh; 1 some artifact is stale or missing (each is listed with
+its reasons, then the command that fixes it); 2 the configuration or lockfile is invalid, or the
+command line is; 3 a bug in tfjs-build.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import shlex
+import sys
+from typing import Any
+
+from tfjs_build.cli.arguments import add_project_argument, project_config, project_flag
+from tfjs_build.config import ProjectConfig
+from tfjs_build.display import shown_path
+from tfjs_build.errors import TfjsBuildError
+from tfjs_build.project import ProjectStatus, project_status
+
+CHECK_FRESH = 0
+CHECK_STALE = 1
+CHECK_ERROR = 2
+
+EPILOG = """exit codes:
+  0  every configured artifact is up to date
+  1  some artifact is stale or missing (listed, with the command that fixes it)
+  2  the configuration, the lockfile or the command line is invalid
+  3  a bug in tfjs-build (a traceback is printed)"""
+
+
+def add_parser(commands: Any, name: str) -> None:
+    """Register the subcommand."""
+    parser = commands.add_parser(
+        name,
+        help="check that every configured artifact is up to date (fast; no TensorFlow)",
+        description="Compare every model in [tool.tfjs-build] (its source, options, the converter "
+        "and TF.js versions, and its published files) with the lockfile. Nothing is built.",
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    add_project_argument(parser)
+    parser.add_argument("--json", action="store_true", help="print the result as JSON")
+
+
+def _as_json(status: ProjectStatus, config: ProjectConfig) -> str:
+    specs = {spec.name: spec for spec in config.models}
+    return json.dumps(
+        {
+            "fresh": not status.stale,
+            "models": [
+                {
+                    "name": f.name,
+                    "source": specs[f.name].source.as_posix(),
+                    "output": specs[f.name].output.as_posix(),
+                    "fresh": f.fresh,
+                    "reasons": list(f.reasons),
+                }
+                for f in status.models
+            ],
+            "orphans": list(status.orphans),
+        },
+        indent=2,
+    )
+
+
+def _report(status: ProjectStatus, config: ProjectConfig, args: argparse.Namespace) -> str:
+    total, stale = len(status.models), status.stale
+    lockfile = shown_path(config.lockfile)
+    lines = []
+    if not stale:
+        lines.append(
+            f"tfjs-build: {total} artifact{'s' if total != 1 else ''} up to date ({lockfile})"
+        )
+    else:
+        lines.append(f"tfjs-build: {len(stale)} of {total} artifacts stale or missing:")
+        specs = {spec.name: spec for spec in config.models}
+        for freshness in stale:
+            output = shown_path(config.root / specs[freshness.name].output)
+            lines.append(f"  {freshness.name} ({output}): {'; '.join(freshness.reasons)}")
+        paths = [shown_path(config.root / specs[f.name].output) for f in stale] + [lockfile]
+        lines.append(f"fix: tfjs-build convert{project_flag(args)}")
+        lines.append(f"     then stage the result: git add {' '.join(map(shlex.quote, paths))}")
+    if status.orphans:
+        lines.append(
+            f"note: {lockfile} records models no longer configured ({', '.join(status.orphans)}); "
+            "`tfjs-build convert` drops them"
+        )
+    return "\n".join(lines)
+
+
+def run(args: argparse.Namespace) -> int:
+    """Print what is stale and return 0 (fresh), 1 (stale) or 2 (error)."""
+    try:
+        config = project_config(args)
+        status = project_status(config)
+    except TfjsBuildError as exc:
+        print(f"tfjs-build: error: {exc}", file=sys.stderr)
+        return CHECK_ERROR
+    print(_as_json(status, config) if args.json else _report(status, config, args))
+    return CHECK_STALE if status.stale else CHECK_FRESH

@@ -1,0 +1,148 @@
+"""``tfjs-build convert`` without a SOURCE: bring the project's configured models up to date.
+
+The same ``build_model`` the doit tasks call: fresh models are left alone, stale ones come from
+the build cache when it has them, else they are converted and checked for parity.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import shlex
+import sys
+from collections import Counter
+from typing import Any
+
+from tfjs_build.cli.arguments import add_cache_dir_argument, add_project_argument, project_config
+from tfjs_build.display import shown_path
+from tfjs_build.errors import UsageError
+from tfjs_build.selection import Shard, parse_shard, select_models
+
+EPILOG = """project builds (no SOURCE):
+  exit 0 when every selected model is up to date afterwards, 1 when any failed
+  (or, with --fail-on-change, when any artifact was rebuilt or restored)"""
+
+_DEFAULTS: dict[str, Any] = {
+    "models": [],
+    "shard": None,
+    "force": False,
+    "no_cache": False,
+    "fail_on_change": False,
+    "json": False,
+    "cache_dir": None,
+}
+
+
+def _shard(text: str) -> Shard:
+    try:
+        return parse_shard(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """Register the project-build options."""
+    group = parser.add_argument_group("project builds (no SOURCE)")
+    add_project_argument(group)  # type: ignore[arg-type]
+    group.add_argument(
+        "--model",
+        dest="models",
+        action="append",
+        default=[],
+        metavar="NAME",
+        help="build only this configured model (repeatable)",
+    )
+    group.add_argument(
+        "--shard",
+        type=_shard,
+        default=None,
+        metavar="I/N",
+        help="build only shard I of N: models sorted by name, dealt round-robin, so the N "
+        "shards cover every model exactly once",
+    )
+    group.add_argument(
+        "--force", action="store_true", help="convert even fresh models, without the cache"
+    )
+    group.add_argument("--no-cache", action="store_true", help="neither read nor fill the cache")
+    add_cache_dir_argument(group)  # type: ignore[arg-type]
+    group.add_argument(
+        "--fail-on-change",
+        action="store_true",
+        help="exit 1 when any artifact changed, so that it gets staged (pre-commit)",
+    )
+    group.add_argument(
+        "--json", action="store_true", help="print one JSON record per model on stdout"
+    )
+
+
+def given_project_options(args: argparse.Namespace) -> list[str]:
+    """Project-build options given on a command line that converts one SOURCE."""
+    given = ["--" + d.replace("_", "-") for d, v in _DEFAULTS.items() if getattr(args, d) != v]
+    return [("--model" if g == "--models" else g) for g in given] + (
+        ["--project"] if str(args.project) != "." else []
+    )
+
+
+def run(args: argparse.Namespace) -> int:
+    """Build the selected models; print one line (or JSON record) each and a summary."""
+    from tfjs_build.project import build_model, forget_orphans, project_status
+
+    config = project_config(args)
+    if not config.models:
+        raise UsageError(f"{shown_path(config.root / 'pyproject.toml')} configures no models")
+    specs = select_models(config.models, args.models, args.shard)
+    results = []
+    for spec in specs:
+        result = build_model(spec, config, force=args.force, use_cache=not args.no_cache)
+        print(result.line, file=sys.stderr if args.json else sys.stdout, flush=True)
+        results.append(result)
+    whole_project = not args.models and args.shard is None
+    orphans = project_status(config).orphans if whole_project else ()
+    if orphans:
+        forget_orphans(config, orphans)
+    counts = Counter(r.outcome for r in results)
+    scope = f"shard {args.shard}: " if args.shard else ""
+    summary = (
+        f"tfjs-build: {scope}{len(results)} model{'s' if len(results) != 1 else ''}: "
+        f"{counts['converted']} converted, {counts['restored']} restored from cache, "
+        f"{counts['up to date']} up to date, {counts['failed']} failed"
+    )
+    if args.json:
+        records = [
+            {
+                "name": r.name,
+                "outcome": r.outcome,
+                "reasons": list(r.reasons),
+                "cache_key": r.cache_key,
+            }
+            for r in results
+        ]
+        print(
+            json.dumps(
+                {"shard": str(args.shard) if args.shard else None, "models": records}, indent=2
+            )
+        )
+    print(summary, file=sys.stderr if args.json else sys.stdout)
+    if orphans:
+        print(
+            f"tfjs-build: dropped lockfile entries of models no longer configured: {', '.join(orphans)}"
+        )
+    if counts["failed"]:
+        failed = ", ".join(r.name for r in results if r.outcome == "failed")
+        print(
+            f"tfjs-build: failed: {failed} (the previous artifacts are unchanged)", file=sys.stderr
+        )
+        return 1
+    if args.fail_on_change and (orphans or any(r.changed_files for r in results)):
+        by_name = {spec.name: spec for spec in specs}
+        paths = [
+            shown_path(config.root / by_name[r.name].output) for r in results if r.changed_files
+        ]
+        paths.append(shown_path(config.lockfile))
+        print(
+            "tfjs-build: artifacts changed; stage them and commit again: "
+            f"git add {' '.join(map(shlex.quote, paths))}",
+            file=sys.stderr,
+        )
+        return 1
+    return 0
