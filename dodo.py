@@ -30,11 +30,16 @@ def task_lint() -> dict:
 
 
 def task_demo() -> dict:
-    """Train the example project's models and build their TF.js artifacts."""
-    return {
-        "actions": [f"cd {EXAMPLE} && {PYTHON} -m doit"],
-        "uptodate": [False],
-    }
+    """Copy the example project to build/demo-project, retrain its models, convert and check them."""
+    demo = ROOT / "build" / "demo-project"
+    steps = [
+        f"rm -rf {demo} && mkdir -p {demo.parent} && cp -r {EXAMPLE} {demo}",
+        f"rm -rf {demo}/.tfjs-build {demo}/.doit.db*",
+        f"cd {demo} && {PYTHON} -m doit train convert",
+        f"cd {demo} && {PYTHON} -m tfjs_build check",
+        f"cd {demo} && {PYTHON} -m doit convert",  # nothing left to do
+    ]
+    return {"actions": steps, "uptodate": [False], "verbosity": 2}
 
 
 def task_bench() -> dict:
