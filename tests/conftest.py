@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
 import textwrap
@@ -52,3 +53,42 @@ def model_files(tmp_path_factory) -> Path:
     out = tmp_path_factory.mktemp("sources") / "models"
     subprocess.run([sys.executable, "-c", MAKE_MODELS, str(out)], check=True, capture_output=True)
     return out
+
+
+USER_PYPROJECT = """\
+[tool.tfjs-build]
+output_root = "web_model"
+parity = false
+
+[[tool.tfjs-build.models]]
+name = "dense"
+source = "models/dense.keras"
+
+[[tool.tfjs-build.models]]
+name = "conv"
+source = "models/conv.h5"
+
+[[tool.tfjs-build.models]]
+name = "scorer"
+source = "models/scorer"
+parity = true
+"""
+
+DODO = "from tfjs_build.doit import task_convert  # noqa: F401\n"
+
+
+def make_user_repo(root: Path, model_files: Path, pyproject: str = USER_PYPROJECT) -> Path:
+    """A user repo at ``root``: ``pyproject``, the one-line dodo.py and the three models."""
+    root.mkdir(parents=True)
+    (root / "pyproject.toml").write_text(pyproject)
+    (root / "dodo.py").write_text(DODO)
+    shutil.copytree(
+        model_files, root / "models", ignore=shutil.ignore_patterns("dense_changed.keras")
+    )
+    return root
+
+
+@pytest.fixture()
+def repo(tmp_path, model_files) -> Path:
+    """A fresh user repo: dense (.keras) and conv (.h5) without parity, scorer (SavedModel) with."""
+    return make_user_repo(tmp_path / "repo", model_files)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import re
@@ -13,6 +12,8 @@ import time
 from pathlib import Path
 
 import pytest
+
+from tests.tree import tree_hashes
 
 ALL = {"dense", "conv", "scorer"}
 
@@ -32,14 +33,6 @@ def converted(result: subprocess.CompletedProcess[str]) -> set[str]:
 
 def restored(result: subprocess.CompletedProcess[str]) -> set[str]:
     return set(re.findall(r"^(\S+): restored from cache \(", result.stdout, re.M))
-
-
-def tree_hashes(directory: Path) -> dict[str, str]:
-    return {
-        str(p.relative_to(directory)): hashlib.sha256(p.read_bytes()).hexdigest()
-        for p in sorted(directory.rglob("*"))
-        if p.is_file()
-    }
 
 
 def test_first_run_converts_all_then_nothing_and_touching_changes_nothing(repo):

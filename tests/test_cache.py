@@ -1,0 +1,187 @@
+"""The build cache on real files: fill, restore with hash checks, concurrent fills, the size bound."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import multiprocessing
+import os
+import time
+from pathlib import Path
+
+import pytest
+
+from tfjs_build.cache import BuildCache, cache_key
+from tfjs_build.fingerprint import HashCache
+
+
+def make_artifact(directory: Path, payload: bytes) -> dict[str, str]:
+    """A small artifact directory; returns its files' sha256."""
+    directory.mkdir(parents=True, exist_ok=True)
+    files = {
+        "model.json": json.dumps({"format": "layers-model", "payload": len(payload)}).encode(),
+        "group1-shard1of1.bin": payload,
+        "parity.json": b'{"passed": true}',
+    }
+    for name, data in files.items():
+        (directory / name).write_bytes(data)
+    return {name: hashlib.sha256(data).hexdigest() for name, data in files.items()}
+
+
+def tree(directory: Path) -> dict[str, bytes]:
+    return {p.name: p.read_bytes() for p in sorted(directory.iterdir())}
+
+
+PARITY = {"passed": True, "max_abs_error": 1e-7, "backends": ["cpu"]}
+
+
+def fill(cache: BuildCache, key: str, artifact: Path, files: dict[str, str]) -> bool:
+    return cache.store(key, artifact, files, PARITY, format="layers", source="models/m.keras")
+
+
+def test_key_depends_on_source_settings_and_versions():
+    base = cache_key("sha256:a", {"quantization": None}, {"tfjs": "4.22.0"})
+    assert len(base) == 64
+    assert base == cache_key("sha256:a", {"quantization": None}, {"tfjs": "4.22.0"})
+    assert base != cache_key("sha256:b", {"quantization": None}, {"tfjs": "4.22.0"})
+    assert base != cache_key("sha256:a", {"quantization": "uint8"}, {"tfjs": "4.22.0"})
+    assert base != cache_key("sha256:a", {"quantization": None}, {"tfjs": "4.21.0"})
+
+
+def test_a_filled_entry_restores_the_same_bytes_and_its_record(tmp_path):
+    artifact = tmp_path / "built"
+    files = make_artifact(artifact, b"\x01\x02" * 1000)
+    cache = BuildCache(tmp_path / "cache")
+    assert fill(cache, "k1", artifact, files) is True
+    assert fill(cache, "k1", artifact, files) is False  # already there
+
+    hashes = HashCache()
+    restored = cache.restore("k1", tmp_path / "out", hashes)
+    assert restored is not None
+    assert (restored.format, restored.files, restored.parity) == ("layers", files, PARITY)
+    assert (restored.total_bytes, restored.shards) == (sum(map(len, tree(artifact).values())), 1)
+    assert tree(tmp_path / "out") == tree(artifact)
+    # the restored files' hashes are remembered, so a freshness check does not read them again
+    assert (
+        hashes.file_hash(tmp_path / "out" / "group1-shard1of1.bin") == files["group1-shard1of1.bin"]
+    )
+    assert (tmp_path / "cache" / ".gitignore").read_text().endswith("*\n")
+
+
+def test_a_miss_leaves_the_output_untouched(tmp_path):
+    cache = BuildCache(tmp_path / "cache")
+    previous = make_artifact(tmp_path / "out", b"old")
+    assert cache.restore("absent", tmp_path / "out") is None
+    assert {n: hashlib.sha256(d).hexdigest() for n, d in tree(tmp_path / "out").items()} == previous
+
+
+def test_a_damaged_entry_is_dropped_and_never_published(tmp_path):
+    artifact = tmp_path / "built"
+    files = make_artifact(artifact, b"weights" * 100)
+    cache = BuildCache(tmp_path / "cache")
+    fill(cache, "k1", artifact, files)
+    shard = cache.entry_path("k1") / "group1-shard1of1.bin"
+    shard.write_bytes(b"X" + shard.read_bytes()[1:])
+    old = make_artifact(tmp_path / "out", b"old")
+
+    assert cache.restore("k1", tmp_path / "out") is None
+    assert {n: hashlib.sha256(d).hexdigest() for n, d in tree(tmp_path / "out").items()} == old
+    assert not cache.entry_path("k1").exists()
+    assert fill(cache, "k1", artifact, files) is True  # refilled by the next build
+
+
+def test_an_entry_naming_a_file_outside_itself_is_refused(tmp_path):
+    artifact = tmp_path / "built"
+    files = make_artifact(artifact, b"w")
+    cache = BuildCache(tmp_path / "cache")
+    fill(cache, "k1", artifact, files)
+    record_path = cache.entry_path("k1") / "entry.json"
+    record = json.loads(record_path.read_text())
+    record["files"]["../../secret"] = record["files"].pop("parity.json")
+    record_path.write_text(json.dumps(record))
+    (tmp_path / "secret").write_text("do not copy")
+
+    assert cache.restore("k1", tmp_path / "out") is None
+    assert not (tmp_path / "out").exists()
+
+
+def _fill_at(cache_dir: str, artifact: str, files: dict[str, str], start: float) -> bool:
+    while time.time() < start:
+        pass
+    return fill(BuildCache(Path(cache_dir)), "same-key", Path(artifact), files)
+
+
+def test_concurrent_fills_of_one_key_leave_one_valid_entry(tmp_path):
+    artifact = tmp_path / "built"
+    files = make_artifact(artifact, os.urandom(4 << 20))
+    start = time.time() + 1.0
+    with multiprocessing.get_context("spawn").Pool(6) as pool:
+        results = pool.starmap(
+            _fill_at, [(str(tmp_path / "cache"), str(artifact), files, start)] * 6
+        )
+    assert sorted(results) == [False] * 5 + [True]
+    cache = BuildCache(tmp_path / "cache")
+    assert [e.key for e in cache.entries()] == ["same-key"]
+    assert sorted(p.name for p in (tmp_path / "cache" / "v1").iterdir()) == ["same-key"]
+    assert list((tmp_path / "cache" / "tmp").iterdir()) == []  # losers cleaned up after themselves
+    restored = cache.restore("same-key", tmp_path / "out")
+    assert restored is not None and tree(tmp_path / "out") == tree(artifact)
+
+
+def test_the_size_bound_evicts_least_recently_used_entries(tmp_path):
+    cache = BuildCache(tmp_path / "cache", max_bytes=10_000)
+    for index, key in enumerate(["a", "b", "c"]):
+        files = make_artifact(tmp_path / key, bytes([index]) * 3000)
+        fill(cache, key, tmp_path / key, files)
+        stamp = time.time() - 100 + index
+        os.utime(cache.entry_path(key) / "entry.json", (stamp, stamp))
+    assert [e.key for e in cache.entries()] == ["a", "b", "c"]
+    cache.restore("a", tmp_path / "out")  # a is now the most recently used
+
+    files = make_artifact(tmp_path / "d", b"d" * 3000)
+    fill(cache, "d", tmp_path / "d", files)  # 4 entries of ~3 kB > 10 kB: b goes
+    assert [e.key for e in cache.entries()] == ["c", "a", "d"]
+    assert sum(e.total_bytes for e in cache.entries()) <= 10_000
+
+    report = cache.prune(0)
+    assert (report.removed, report.kept, report.kept_bytes) == (3, 0, 0)
+    assert cache.entries() == []
+
+
+def test_an_artifact_larger_than_the_whole_cache_is_not_stored(tmp_path):
+    files = make_artifact(tmp_path / "big", b"x" * 5000)
+    cache = BuildCache(tmp_path / "cache", max_bytes=4000)
+    assert fill(cache, "big", tmp_path / "big", files) is False
+    assert cache.entries() == []
+
+
+def test_prune_removes_abandoned_fills_and_incomplete_entries(tmp_path):
+    cache = BuildCache(tmp_path / "cache")
+    files = make_artifact(tmp_path / "built", b"w")
+    fill(cache, "kept", tmp_path / "built", files)
+    abandoned = tmp_path / "cache" / "tmp" / "fill-999999-x"
+    abandoned.mkdir(parents=True)
+    old = time.time() - 2 * 3600
+    os.utime(abandoned, (old, old))
+    recent = tmp_path / "cache" / "tmp" / "fill-999998-y"
+    recent.mkdir()
+    incomplete = cache.entry_path("half")
+    incomplete.mkdir()
+    (incomplete / "model.json").write_text("{}")
+
+    report = cache.prune()
+    assert (report.removed, report.kept) == (0, 1)
+    assert not abandoned.exists() and recent.exists() and not incomplete.exists()
+    assert [e.key for e in cache.entries()] == ["kept"]
+
+
+@pytest.mark.parametrize("payload", [b"", b"\x00" * 10])
+def test_restore_replaces_a_previous_artifact_completely(tmp_path, payload):
+    files = make_artifact(tmp_path / "built", payload)
+    cache = BuildCache(tmp_path / "cache")
+    fill(cache, "k", tmp_path / "built", files)
+    out = tmp_path / "out"
+    make_artifact(out, b"old")
+    (out / "group1-shard2of2.bin").write_bytes(b"stale shard")
+    cache.restore("k", out)
+    assert tree(out) == tree(tmp_path / "built")
