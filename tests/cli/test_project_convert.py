@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import shutil
+
 from tests.cli.project_helpers import imported, lock, messages, records, tfjs_build
 from tests.conftest import USER_PYPROJECT, make_user_repo
 from tests.tree import tree_hashes
@@ -141,3 +143,22 @@ def test_unknown_model_names_and_empty_projects_are_clear_errors(tmp_path, model
         2,
         "tfjs-build convert: error: pyproject.toml configures no models",
     )
+
+
+def test_shard_jobs_caches_merge_into_a_build_that_needs_no_tensorflow(tmp_path, model_files):
+    """The docs/ci.md workflow: N shard jobs with their own caches, one job assembling them."""
+    merged = tmp_path / "merged-cache" / "v1"
+    merged.mkdir(parents=True)
+    for shard in ("1/2", "2/2"):
+        job = make_user_repo(tmp_path / f"job{shard[0]}", model_files, PARITY_OFF)
+        assert tfjs_build(job, "convert", "--shard", shard).returncode == 0
+        shutil.copytree(job / ".tfjs-build" / "cache" / "v1", merged, dirs_exist_ok=True)
+
+    assemble = make_user_repo(tmp_path / "assemble", model_files, PARITY_OFF)
+    result = tfjs_build(assemble, "convert", "--cache-dir", str(merged.parent), "--json")
+    assert records(result) == dict.fromkeys(ALL, "restored")
+    assert imported(result) == []
+    assert tree_hashes(assemble / "web_model" / "dense") == tree_hashes(
+        tmp_path / "job2" / "web_model" / "dense"
+    )
+    assert tfjs_build(assemble, "check").returncode == 0
