@@ -78,3 +78,19 @@ def test_load_config_errors_name_the_file(tmp_path):
     (tmp_path / "pyproject.toml").write_text("[tool.tfjs-build]\nformat = 'x'\n")
     with pytest.raises(ConfigError, match=r"pyproject.toml: tool.tfjs-build.format = 'x'"):
         load_config(tmp_path)
+
+
+def test_cache_settings(tmp_path):
+    default = parse_config({}, tmp_path)
+    assert (default.cache_dir, default.cache_max_bytes) == (
+        tmp_path / ".tfjs-build/cache",
+        2 * 10**9,
+    )
+    custom = parse_config({"cache_dir": "/shared/cache", "cache_max_size": "500MB"}, tmp_path)
+    assert (custom.cache_dir, custom.cache_max_bytes) == (Path("/shared/cache"), 500 * 10**6)
+    assert parse_config({"cache_max_size": 1024}, tmp_path).cache_max_bytes == 1024
+    with pytest.raises(
+        ConfigError,
+        match=r"^\[tool.tfjs-build\].cache_max_size: expected a size such as '2GB', '500MB' or a number of bytes, got '2 parsecs'$",
+    ):
+        parse_config({"cache_max_size": "2 parsecs"}, tmp_path)

@@ -32,7 +32,7 @@ from typing import Any
 from tfjs_build.artifact.format import MODEL_JSON
 from tfjs_build.artifact.publish import publish_directory
 from tfjs_build.config import DEFAULT_CACHE_MAX_BYTES
-from tfjs_build.fingerprint import HashCache, json_fingerprint
+from tfjs_build.fingerprint import HashCache, json_fingerprint, make_cache_directory
 
 _LAYOUT = "v1"
 _ENTRY = "entry.json"
@@ -92,14 +92,6 @@ def _copy_hashing(source: Path, target: Path, buffer: bytearray) -> str:
             digest.update(view[:count])
             writer.write(view[:count])
     return digest.hexdigest()
-
-
-def _write_gitignore(directory: Path) -> None:
-    """Keep a cache directory out of version control wherever it is created."""
-    marker = directory / ".gitignore"
-    if not marker.exists():
-        with contextlib.suppress(OSError):
-            marker.write_text("# created by tfjs-build: a cache, never commit it\n*\n")
 
 
 class BuildCache:
@@ -187,8 +179,8 @@ class BuildCache:
         total = sum((Path(artifact_dir) / name).stat().st_size for name in files)
         if total > self.max_bytes or self.lookup(key) is not None:
             return False
+        make_cache_directory(self.directory)
         self._temp.mkdir(parents=True, exist_ok=True)
-        _write_gitignore(self.directory)
         staging = Path(tempfile.mkdtemp(prefix=f"fill-{os.getpid()}-", dir=self._temp))
         try:
             buffer = bytearray(_CHUNK)

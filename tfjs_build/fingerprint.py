@@ -36,6 +36,20 @@ def source_files(path: Path) -> list[Path]:
     return [path]
 
 
+def make_cache_directory(directory: Path) -> None:
+    """Create a cache directory with a ``.gitignore`` of ``*`` in the outermost directory this
+    creates, so ``git add -A`` never commits a cache; directories that exist are left alone."""
+    directory = Path(directory)
+    if directory.is_dir():
+        return
+    outermost = directory
+    while not outermost.parent.exists():
+        outermost = outermost.parent
+    directory.mkdir(parents=True, exist_ok=True)
+    with contextlib.suppress(OSError):
+        (outermost / ".gitignore").write_text("# created by tfjs-build: a cache, never commit it\n*\n")
+
+
 class HashCache:
     """Remembers file hashes by (size, mtime, inode) so an untouched file is hashed once.
 
@@ -78,7 +92,7 @@ class HashCache:
         if self.path is None or not self._dirty:
             return
         with contextlib.suppress(OSError):
-            self.path.parent.mkdir(parents=True, exist_ok=True)
+            make_cache_directory(self.path.parent)
             fd, tmp = tempfile.mkstemp(dir=self.path.parent, prefix=".hash-cache-")
             with os.fdopen(fd, "w") as handle:
                 json.dump(self._entries, handle)
