@@ -13,7 +13,10 @@ EXAMPLE = ROOT / "example_project"
 
 def task_test() -> dict:
     """Run the test suite (everything but the tests marked slow)."""
-    return {"actions": [f"{PYTHON} -m pytest -q"], "uptodate": [False]}  # slow tests are deselected in pyproject
+    return {
+        "actions": [f"{PYTHON} -m pytest -q"],
+        "uptodate": [False],
+    }  # slow tests are deselected in pyproject
 
 
 def task_test_slow() -> dict:

@@ -14,6 +14,10 @@ def task_train() -> dict:
     return {
         "actions": [f"{sys.executable} train.py"],
         "file_dep": ["train.py"],
-        "targets": ["models/classifier.keras", "models/regressor.h5", "models/scorer/saved_model.pb"],
+        "targets": [
+            "models/classifier.keras",
+            "models/regressor.h5",
+            "models/scorer/saved_model.pb",
+        ],
         "clean": True,
     }

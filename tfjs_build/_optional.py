@@ -12,7 +12,8 @@ TENSORFLOW_HINT = "pip install 'tfjs-build[tensorflow]'"
 
 def import_tensorflow() -> ModuleType:
     """Import and return ``tensorflow``; raise a clear error saying what to install when absent."""
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # keep TensorFlow's C++ info logs out of builds
+    # keep TensorFlow's C++ info logs out of builds
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     try:
         import tensorflow as tf
     except ImportError as exc:

@@ -47,7 +47,9 @@ def make_cache_directory(directory: Path) -> None:
         outermost = outermost.parent
     directory.mkdir(parents=True, exist_ok=True)
     with contextlib.suppress(OSError):
-        (outermost / ".gitignore").write_text("# created by tfjs-build: a cache, never commit it\n*\n")
+        (outermost / ".gitignore").write_text(
+            "# created by tfjs-build: a cache, never commit it\n*\n"
+        )
 
 
 class HashCache:
