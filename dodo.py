@@ -25,9 +25,13 @@ def task_test_slow() -> dict:
 
 
 def task_lint() -> dict:
-    """ruff and mypy over the package."""
+    """ruff (lint and format) over the repo, mypy over the package."""
     return {
-        "actions": [f"{PYTHON} -m ruff check tfjs_build tests", f"{PYTHON} -m mypy"],
+        "actions": [
+            f"{PYTHON} -m ruff check .",
+            f"{PYTHON} -m ruff format --check .",
+            f"{PYTHON} -m mypy",
+        ],
         "uptodate": [False],
     }
 
