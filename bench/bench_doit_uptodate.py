@@ -18,43 +18,52 @@ from pathlib import Path
 import h5py
 import numpy as np
 
+PYPROJECT = '[tool.tfjs-build]\nparity = false\n{extra}\n[[tool.tfjs-build.models]]\nsource = "models/*.h5"\n'
 
-def _write_h5_model(path: Path, seed: int) -> None:
-    """A Keras-2-style Dense model written with h5py alone (what tf_keras would save)."""
+
+def write_h5_model(path: Path, seed: int, widths: tuple[int, ...] = (4, 2)) -> int:
+    """A Keras-2-style Sequential of Dense layers (``widths[0]`` inputs, then one layer per other
+    width) written with h5py alone, as tf_keras would save it; returns the weight bytes."""
     rng = np.random.default_rng(seed)
-    config = {
-        "class_name": "Sequential",
-        "config": {
-            "name": "sequential",
-            "layers": [
-                {
-                    "class_name": "InputLayer",
-                    "config": {"batch_input_shape": [None, 4], "dtype": "float32", "name": "x"},
-                },
-                {
-                    "class_name": "Dense",
-                    "config": {
-                        "name": "dense",
-                        "units": 2,
-                        "activation": "linear",
-                        "use_bias": True,
-                        "dtype": "float32",
-                    },
-                },
-            ],
-        },
-    }
+    layers: list[dict[str, object]] = [
+        {
+            "class_name": "InputLayer",
+            "config": {"batch_input_shape": [None, widths[0]], "dtype": "float32", "name": "x"},
+        }
+    ]
+    names = [f"dense_{i}" if i else "dense" for i in range(len(widths) - 1)]
+    for name, units in zip(names, widths[1:], strict=True):
+        dense = {"name": name, "units": units, "activation": "linear", "use_bias": True}
+        layers.append({"class_name": "Dense", "config": dense | {"dtype": "float32"}})
+    config = {"class_name": "Sequential", "config": {"name": "sequential", "layers": layers}}
+    total = 0
     with h5py.File(path, "w") as f:
         f.attrs["model_config"] = json.dumps(config)
         f.attrs["keras_version"] = "2.15.0"
         f.attrs["backend"] = "tensorflow"
         weights = f.create_group("model_weights")
-        weights.attrs["layer_names"] = [b"dense"]
-        dense = weights.create_group("dense")
-        dense.attrs["weight_names"] = [b"dense/kernel:0", b"dense/bias:0"]
-        group = dense.create_group("dense")
-        group["kernel:0"] = rng.standard_normal((4, 2)).astype("float32")
-        group["bias:0"] = rng.standard_normal(2).astype("float32")
+        weights.attrs["layer_names"] = [n.encode() for n in names]
+        for name, fan_in, units in zip(names, widths[:-1], widths[1:], strict=True):
+            layer = weights.create_group(name)
+            layer.attrs["weight_names"] = [f"{name}/kernel:0".encode(), f"{name}/bias:0".encode()]
+            group = layer.create_group(name)
+            group["kernel:0"] = rng.standard_normal((fan_in, units), dtype=np.float32)
+            group["bias:0"] = rng.standard_normal(units, dtype=np.float32)
+            total += 4 * (fan_in + 1) * units
+    return total
+
+
+def write_project(
+    root: Path, models: int, widths: tuple[int, ...] = (4, 2), extra: str = ""
+) -> int:
+    """A project in ``root`` configuring ``models`` Dense ``.h5`` models (parity off) for
+    ``tfjs-build`` and ``doit convert``; ``extra`` is added to ``[tool.tfjs-build]``. Returns
+    the weight bytes of one model."""
+    (root / "models").mkdir(parents=True, exist_ok=True)
+    sizes = [write_h5_model(root / "models" / f"m{i:03d}.h5", i, widths) for i in range(models)]
+    (root / "pyproject.toml").write_text(PYPROJECT.format(extra=extra))
+    (root / "dodo.py").write_text("from tfjs_build.doit import task_convert  # noqa: F401\n")
+    return sizes[0]
 
 
 def main() -> int:
@@ -64,13 +73,7 @@ def main() -> int:
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as scratch:
         root = Path(scratch)
-        (root / "models").mkdir()
-        for i in range(args.models):
-            _write_h5_model(root / "models" / f"m{i:03d}.h5", i)
-        (root / "pyproject.toml").write_text(
-            '[tool.tfjs-build]\nparity = false\n\n[[tool.tfjs-build.models]]\nsource = "models/*.h5"\n'
-        )
-        (root / "dodo.py").write_text("from tfjs_build.doit import task_convert  # noqa: F401\n")
+        write_project(root, args.models)
         started = time.perf_counter()
         first = subprocess.run(
             [sys.executable, "-m", "doit", "convert"], cwd=root, capture_output=True, text=True
