@@ -168,6 +168,7 @@ class BuildCache:
         *,
         format: str,
         source: str = "",
+        prune: bool = True,
     ) -> bool:
         """Copy the published artifact in ``artifact_dir`` into the cache under ``key``.
 
@@ -202,7 +203,8 @@ class BuildCache:
                 os.rename(staging, self.entry_path(key))
             except OSError:
                 return False  # another process filled this key first; its entry is as good
-            self.prune()
+            if prune:
+                self.prune()
             return True
         finally:
             if staging.exists():

@@ -298,10 +298,14 @@ def parse_config(table: Mapping[str, Any], root: Path) -> ProjectConfig:
                 f"model name {spec.name!r}: use letters, digits, '-', '_' and '.' only"
             )
         seen[spec.name] = spec
-    outputs = [spec.output for spec in models]
+    writers: dict[Path, str] = {}
     for spec in models:
-        if outputs.count(spec.output) > 1:
-            raise ConfigError(f"two models write to {spec.output}; give each its own output")
+        if spec.output in writers:
+            raise ConfigError(
+                f"two models write to {spec.output} ({writers[spec.output]!r} and {spec.name!r}); "
+                "give each its own output"
+            )
+        writers[spec.output] = spec.name
     return ProjectConfig(
         root=root,
         models=tuple(models),

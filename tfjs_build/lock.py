@@ -63,11 +63,24 @@ def read_lock(path: Path) -> dict[str, Any]:
 
 
 def _parse_lock(path: Path) -> dict[str, Any]:
+    return _parse_text(path, _read_text(path))
+
+
+def _read_text(path: Path) -> str | None:
     try:
-        document = json.loads(Path(path).read_text(encoding="utf-8"))
+        return Path(path).read_text(encoding="utf-8")
     except FileNotFoundError:
+        return None
+    except OSError as exc:
+        raise TfjsBuildError(f"cannot read the lockfile {path}: {exc}") from None
+
+
+def _parse_text(path: Path, text: str | None) -> dict[str, Any]:
+    if text is None:
         return _empty()
-    except (OSError, ValueError) as exc:
+    try:
+        document = json.loads(text)
+    except ValueError as exc:
         raise TfjsBuildError(
             f"{path} is not a valid tfjs-build lockfile ({exc}); delete it and rebuild"
         ) from None
@@ -99,16 +112,28 @@ def _locked(path: Path) -> Iterator[None]:
 
 
 def update_lock(path: Path, change: Callable[[dict[str, Any]], None]) -> bool:
-    """Apply ``change`` to the lockfile's models under a lock; write only if the text changed."""
+    """Apply ``change`` to the lockfile's models under a lock; write only if the text changed.
+
+    Inside ``deferred_writes(path)`` the change is queued and applied once when that block ends.
+    """
     path = Path(path)
+    queued = _DEFERRED.get(os.path.abspath(path))
+    if queued is not None:
+        queued.append(change)
+        return True
+    return _apply(path, [change])
+
+
+def _apply(path: Path, changes: list[Callable[[dict[str, Any]], None]]) -> bool:
     with _locked(path):
-        document = _parse_lock(path)
-        before = render_lock(document) if path.exists() else None
-        change(document["models"])
+        before = _read_text(path)
+        document = _parse_text(path, before)
+        for change in changes:
+            change(document["models"])
+        if not document["models"] and before is None:
+            return False
         text = render_lock(document)
         if text == before:
-            return False
-        if not document["models"] and before is None:
             return False
         fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
         with os.fdopen(fd, "w", encoding="utf-8") as handle:
@@ -116,6 +141,29 @@ def update_lock(path: Path, change: Callable[[dict[str, Any]], None]) -> bool:
         os.chmod(tmp, 0o644)
         os.replace(tmp, path)
         return True
+
+
+_DEFERRED: dict[str, list[Callable[[dict[str, Any]], None]]] = {}
+
+
+@contextlib.contextmanager
+def deferred_writes(path: Path) -> Iterator[None]:
+    """Queue lockfile changes made inside the block and write them once at its end.
+
+    One write instead of one per model for a project-wide build; what was queued is written even
+    when the block is left by an error or Ctrl-C, so finished builds stay recorded.
+    """
+    key = os.path.abspath(path)
+    if key in _DEFERRED:
+        yield
+        return
+    _DEFERRED[key] = []
+    try:
+        yield
+    finally:
+        changes = _DEFERRED.pop(key)
+        if changes:
+            _apply(Path(path), changes)
 
 
 def set_entry(path: Path, name: str, entry: LockEntry) -> bool:

@@ -6,9 +6,11 @@ hooks decide freshness and build; deciding freshness never imports TensorFlow.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import sys
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -21,7 +23,14 @@ from tfjs_build.config import ModelSpec, ProjectConfig
 from tfjs_build.display import human_bytes
 from tfjs_build.errors import TfjsBuildError
 from tfjs_build.fingerprint import HashCache, json_fingerprint, tree_fingerprint
-from tfjs_build.lock import LockEntry, read_lock, remove_entry, set_entry, update_lock
+from tfjs_build.lock import (
+    LockEntry,
+    deferred_writes,
+    read_lock,
+    remove_entry,
+    set_entry,
+    update_lock,
+)
 
 HASH_CACHE = ".tfjs-build/hash-cache.json"
 
@@ -36,6 +45,31 @@ def versions() -> dict[str, str]:
 
 
 _HASH_CACHES: dict[Path, HashCache] = {}
+
+
+_BATCHES: set[Path] = set()
+
+
+@contextlib.contextmanager
+def batch(config: ProjectConfig) -> Iterator[None]:
+    """Build many models with one lockfile write, one hash-cache save and one cache prune.
+
+    Per model each would cost time in proportion to the project's size; what finished is still
+    recorded when the block ends with an error or Ctrl-C.
+    """
+    _BATCHES.add(config.root)
+    try:
+        with deferred_writes(config.lockfile):
+            yield
+    finally:
+        _BATCHES.discard(config.root)
+        hash_cache(config).save()
+        if config.cache_dir.is_dir():
+            project_cache(config).prune()
+
+
+def _batched(config: ProjectConfig) -> bool:
+    return config.root in _BATCHES
 
 
 def hash_cache(config: ProjectConfig) -> HashCache:
@@ -244,7 +278,8 @@ def build_model(
                 return ModelResult(spec.name, "restored", line, reasons, key)
         return _convert(spec, config, reasons, source_fingerprint, key, cache, verbose=verbose)
     finally:
-        hashes.save()
+        if not _batched(config):
+            hashes.save()
 
 
 def _convert(
@@ -287,7 +322,13 @@ def _convert(
     if cache is not None:
         try:
             stored = cache.store(
-                key, output, files, summary, format=result.format, source=spec.source.as_posix()
+                key,
+                output,
+                files,
+                summary,
+                format=result.format,
+                source=spec.source.as_posix(),
+                prune=not _batched(config),
             )
             cached = ", added to the cache" if stored else ""
         except OSError as exc:

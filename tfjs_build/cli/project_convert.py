@@ -85,17 +85,18 @@ def given_project_options(args: argparse.Namespace) -> list[str]:
 
 def run(args: argparse.Namespace) -> int:
     """Build the selected models; print one line (or JSON record) each and a summary."""
-    from tfjs_build.project import build_model, forget_orphans, project_status
+    from tfjs_build.project import batch, build_model, forget_orphans, project_status
 
     config = project_config(args)
     if not config.models:
         raise UsageError(f"{shown_path(config.root / 'pyproject.toml')} configures no models")
     specs = select_models(config.models, args.models, args.shard)
     results = []
-    for spec in specs:
-        result = build_model(spec, config, force=args.force, use_cache=not args.no_cache)
-        print(result.line, file=sys.stderr if args.json else sys.stdout, flush=True)
-        results.append(result)
+    with batch(config):
+        for spec in specs:
+            result = build_model(spec, config, force=args.force, use_cache=not args.no_cache)
+            print(result.line, file=sys.stderr if args.json else sys.stdout, flush=True)
+            results.append(result)
     whole_project = not args.models and args.shard is None
     orphans = project_status(config).orphans if whole_project else ()
     if orphans:
