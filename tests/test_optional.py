@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 
@@ -27,3 +28,24 @@ def test_importing_the_package_and_cli_does_not_import_tensorflow():
         [sys.executable, "-c", script], capture_output=True, text=True, check=True
     ).stdout
     assert out.strip() == "[]"
+
+
+def test_tensorflow_start_up_noise_is_dropped_and_everything_else_kept():
+    script = (
+        "import os, sys\n"
+        "from tfjs_build._optional import _without_native_start_noise, import_tensorflow\n"
+        "with _without_native_start_noise():\n"
+        "    os.write(2, b'W0000 port.cc:153] oneDNN custom operations are on. You may see...\\n')\n"
+        "    os.write(2, b'a real problem\\n')\n"
+        "    print('from python', file=sys.stderr)\n"
+        "import_tensorflow()\n"
+        "print('imported', file=sys.stderr)\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", script],
+        capture_output=True,
+        text=True,
+        check=True,
+        env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "0"},
+    )
+    assert result.stderr.splitlines() == ["a real problem", "from python", "imported"]

@@ -123,7 +123,7 @@ def run(args: argparse.Namespace) -> int:
                 {"shard": str(args.shard) if args.shard else None, "models": records}, indent=2
             )
         )
-    print(summary, file=sys.stderr if args.json else sys.stdout)
+    print(summary, file=sys.stderr if args.json else sys.stdout, flush=True)
     if orphans:
         print(
             f"tfjs-build: dropped lockfile entries of models no longer configured: {', '.join(orphans)}"
