@@ -124,3 +124,27 @@ def test_this_repos_own_config_checks_example_project_without_dependencies(hook_
     )
     assert result.returncode == 0, result.stdout
     assert hook_reports(result.stdout) == [("tfjs-build check example_project", "Passed", [])]
+
+
+def test_try_repo_against_this_checkout(tmp_path, built_project, precommit_env):
+    """``pre-commit try-repo`` with this checkout as it is (uncommitted changes included)."""
+    root = tmp_path / "tried"
+    shutil.copytree(built_project, root)
+    run(["git", "init", "-q", "-b", "main", str(root)], tmp_path, precommit_env)
+    run(["git", "add", "-A"], root, precommit_env)
+    try_repo = [sys.executable, "-m", "pre_commit", "try-repo", str(CHECKOUT), "tfjs-build-check"]
+
+    fresh = run(try_repo, root, precommit_env, check=False)
+    assert fresh.returncode == 0, fresh.stdout
+    assert hook_reports(fresh.stdout)[-1] == PASSED
+
+    (root / "web_model" / "dense" / "group1-shard1of1.bin").unlink()
+    run(["git", "add", "-A"], root, precommit_env)
+    stale = run(try_repo, root, precommit_env, check=False)
+    assert stale.returncode == 1
+    assert hook_reports(stale.stdout)[-1][2][2:] == [
+        "tfjs-build: 1 of 2 artifacts stale or missing:",
+        "  dense (web_model/dense): output files missing: group1-shard1of1.bin",
+        "fix: tfjs-build convert",
+        "     then stage the result: git add web_model/dense tfjs-build.lock",
+    ]
