@@ -55,24 +55,22 @@ def model_files(tmp_path_factory) -> Path:
     return out
 
 
-USER_PYPROJECT = """\
-[tool.tfjs-build]
-output_root = "web_model"
-parity = false
+MODEL_SOURCES = {"dense": "models/dense.keras", "conv": "models/conv.h5", "scorer": "models/scorer"}
 
-[[tool.tfjs-build.models]]
-name = "dense"
-source = "models/dense.keras"
 
-[[tool.tfjs-build.models]]
-name = "conv"
-source = "models/conv.h5"
+def pyproject(*names: str, top: str = "parity = false", **per_model: str) -> str:
+    """A ``pyproject.toml`` configuring the named models of ``model_files`` (output under
+    ``web_model/``): ``top`` goes in ``[tool.tfjs-build]``, ``per_model[name]`` in that model's table."""
+    tables = [f'[tool.tfjs-build]\noutput_root = "web_model"\n{top}\n']
+    for name in names:
+        extra = f"{per_model[name]}\n" if name in per_model else ""
+        tables.append(
+            f'[[tool.tfjs-build.models]]\nname = "{name}"\nsource = "{MODEL_SOURCES[name]}"\n{extra}'
+        )
+    return "\n".join(tables)
 
-[[tool.tfjs-build.models]]
-name = "scorer"
-source = "models/scorer"
-parity = true
-"""
+
+USER_PYPROJECT = pyproject("dense", "conv", "scorer", scorer="parity = true")
 
 DODO = "from tfjs_build.doit import task_convert  # noqa: F401\n"
 

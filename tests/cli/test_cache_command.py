@@ -5,21 +5,9 @@ from __future__ import annotations
 import re
 
 from tests.cli.project_helpers import tfjs_build
-from tests.conftest import make_user_repo
+from tests.conftest import make_user_repo, pyproject
 
-LAYERS_ONLY = """\
-[tool.tfjs-build]
-parity = false
-cache_max_size = "1MB"
-
-[[tool.tfjs-build.models]]
-name = "dense"
-source = "models/dense.keras"
-
-[[tool.tfjs-build.models]]
-name = "conv"
-source = "models/conv.h5"
-"""
+LAYERS_ONLY = pyproject("dense", "conv", top='parity = false\ncache_max_size = "1MB"')
 
 
 def test_list_then_prune_to_a_size_then_everything(tmp_path, model_files):

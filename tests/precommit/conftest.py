@@ -21,24 +21,12 @@ from typing import Any
 
 import pytest
 
+from tests.conftest import pyproject
+
 CHECKOUT = Path(__file__).resolve().parents[2]
 
 # dense: parity on the cpu backend (the convert hook checks it); conv: parity off, to stay quick.
-PYPROJECT = """\
-[tool.tfjs-build]
-output_root = "web_model"
-parity = false
-
-[[tool.tfjs-build.models]]
-name = "dense"
-source = "models/dense.keras"
-parity = true
-parity_backends = ["cpu"]
-
-[[tool.tfjs-build.models]]
-name = "conv"
-source = "models/conv.h5"
-"""
+PYPROJECT = pyproject("dense", "conv", dense='parity = true\nparity_backends = ["cpu"]')
 
 _STATUS = re.compile(r"^(?P<name>.+?)\.+(?P<status>Passed|Failed|\(no files to check\)Skipped)$")
 
