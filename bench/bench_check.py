@@ -207,6 +207,7 @@ def _bench(scratch: Path, models: int, runs: int) -> int:
             failures.append(
                 f"{label}: warm median {statistics.median(warm):.3f} s > {TARGET_SECONDS} s"
             )
+    failures += _through_pre_commit(root, scratch, env, runs)
     no_bytecode = {k: v for k, v in env.items() if k != "PYTHONPYCACHEPREFIX"}
     no_bytecode["PYTHONDONTWRITEBYTECODE"] = "1"
     walls, peak, problems = measure(python_m, root, no_bytecode, runs, fresh)
@@ -222,6 +223,42 @@ def _bench(scratch: Path, models: int, runs: int) -> int:
         f"target: warm check <= {TARGET_SECONDS} s wall, no numpy or TensorFlow import: {verdict}"
     )
     return 1 if failures else 0
+
+
+def _through_pre_commit(root: Path, scratch: Path, env: dict[str, str], runs: int) -> list[str]:
+    """``pre-commit run tfjs-build-check`` in the project made a git repo, the hook installed from
+    this checkout's HEAD: what a developer waits for on each commit."""
+    if (
+        shutil.which("git") is None
+        or subprocess.run([sys.executable, "-c", "import pre_commit"]).returncode
+    ):
+        print("pre-commit or git missing: skipping the run through pre-commit")
+        return []
+    head = subprocess.run(
+        ["git", "rev-parse", "HEAD"], cwd=REPO, capture_output=True, text=True, check=True
+    ).stdout.strip()
+    hooked = {
+        **env,
+        "PRE_COMMIT_HOME": str(scratch / "pre-commit-home"),
+        "PRE_COMMIT_COLOR": "never",
+    }
+    config = (
+        f'repos:\n  - repo: "{REPO}"\n    rev: {head}\n    hooks:\n      - id: tfjs-build-check\n'
+    )
+    (root / ".pre-commit-config.yaml").write_text(config)
+    for git in (["init", "-q"], ["add", "-A"]):
+        subprocess.run(["git", *git], cwd=root, env=hooked, check=True)
+    command = [sys.executable, "-m", "pre_commit", "run", "tfjs-build-check"]
+    install = run_process(command, root, hooked)  # builds the hook's environment once
+    print(f"pre-commit: hook environment installed in {install.wall:.1f} s")
+
+    def passed(run: Run) -> str | None:
+        ok = run.returncode == 0 and "tfjs-build check" in run.stdout and "Passed" in run.stdout
+        return None if ok else f"pre-commit run: exit {run.returncode}: {run.stdout[-500:]}"
+
+    walls, peak, problems = measure(command, root, hooked, runs, passed)
+    row("pre-commit run tfjs-build-check (pre-commit + hook)", walls, peak)
+    return problems
 
 
 if __name__ == "__main__":

@@ -17,8 +17,9 @@ import statistics
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
+
+from bench_check import run_process
 
 REPO = Path(__file__).resolve().parents[1]
 MIB = 1024 * 1024
@@ -62,15 +63,11 @@ def evict(path: Path) -> None:
 
 
 def measure(argv: list[str]) -> tuple[float, float]:
-    """``(wall seconds, peak RSS MiB)`` of one child process."""
-    start = time.perf_counter()
-    process = subprocess.Popen(argv, cwd=REPO, env={**os.environ, "PYTHONPATH": str(REPO)})
-    _, status, usage = os.wait4(process.pid, 0)
-    wall = time.perf_counter() - start
-    process.returncode = os.waitstatus_to_exitcode(status)
-    if process.returncode != 0:
-        raise SystemExit(f"{argv[:3]} failed with exit code {process.returncode}")
-    return wall, usage.ru_maxrss / 1024  # Linux reports KiB
+    """``(wall seconds, peak RSS MiB)`` of one child process (RSS measured as bench_check does)."""
+    run = run_process(argv, REPO, {**os.environ, "PYTHONPATH": str(REPO)})
+    if run.returncode != 0:
+        raise SystemExit(f"{argv[:3]} failed with exit code {run.returncode}: {run.stderr[-500:]}")
+    return run.wall, run.rss_mib
 
 
 def main(argv: list[str] | None = None) -> int:
