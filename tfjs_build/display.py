@@ -15,12 +15,14 @@ def shown_path(path: Path) -> str:
 
 def human_bytes(count: int) -> str:
     """``512 B``, ``1.5 kB``, ``104.9 MB`` (decimal units)."""
-    size = float(count)
-    for unit in ("B", "kB", "MB", "GB"):
-        if size < 1000 or unit == "GB":
-            return f"{size:.0f} {unit}" if unit == "B" else f"{size:.1f} {unit}"
+    if count < 1000:
+        return f"{count} B"
+    size = count / 1000
+    for unit in ("kB", "MB"):
+        if size < 1000:
+            return f"{size:.1f} {unit}"
         size /= 1000
-    return f"{count} B"  # pragma: no cover
+    return f"{size:.1f} GB"
 
 
 def parse_size(text: str | int) -> int:

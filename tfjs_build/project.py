@@ -168,14 +168,19 @@ def project_status(config: ProjectConfig) -> ProjectStatus:
     return ProjectStatus(found, tuple(sorted(set(lock_models) - configured)))
 
 
-def forget_orphans(config: ProjectConfig, names: tuple[str, ...]) -> None:
-    """Drop lockfile entries of models no longer configured (their artifacts are left alone)."""
+def drop_orphans(config: ProjectConfig) -> tuple[str, ...]:
+    """Drop lockfile entries of models no longer configured (their artifacts are left alone);
+    return their names."""
+    configured = {spec.name for spec in config.models}
+    dropped: list[str] = []
 
     def drop(models: dict[str, Any]) -> None:
-        for name in names:
-            models.pop(name, None)
+        for name in sorted(set(models) - configured):
+            del models[name]
+            dropped.append(name)
 
     update_lock(config.lockfile, drop)
+    return tuple(dropped)
 
 
 Outcome = Literal["converted", "restored", "up to date", "failed"]

@@ -8,6 +8,7 @@ import shlex
 from pathlib import Path
 
 from tfjs_build.config import PARITY_BACKENDS, ParitySettings, ProjectConfig, load_config
+from tfjs_build.display import shown_path
 
 
 def _backends(text: str) -> tuple[str, ...]:
@@ -122,3 +123,9 @@ def project_config(args: argparse.Namespace) -> ProjectConfig:
 def project_flag(args: argparse.Namespace) -> str:
     """`` --project DIR`` as the user would retype it, or nothing for the current directory."""
     return "" if Path(args.project) == Path(".") else f" --project {shlex.quote(str(args.project))}"
+
+
+def git_add_command(config: ProjectConfig, outputs: list[Path]) -> str:
+    """``git add`` of the given artifact directories and the lockfile, as paths from here."""
+    paths = [shown_path(config.root / output) for output in outputs] + [shown_path(config.lockfile)]
+    return f"git add {' '.join(map(shlex.quote, paths))}"

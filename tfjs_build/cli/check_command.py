@@ -9,12 +9,16 @@ from __future__ import annotations
 
 import argparse
 import json
-import shlex
 import sys
 from typing import Any
 
-from tfjs_build.cli.arguments import add_project_argument, project_config, project_flag
-from tfjs_build.config import ProjectConfig
+from tfjs_build.cli.arguments import (
+    add_project_argument,
+    git_add_command,
+    project_config,
+    project_flag,
+)
+from tfjs_build.config import ModelSpec, ProjectConfig
 from tfjs_build.display import shown_path
 from tfjs_build.errors import TfjsBuildError
 from tfjs_build.project import ProjectStatus, project_status
@@ -44,8 +48,7 @@ def add_parser(commands: Any, name: str) -> None:
     parser.add_argument("--json", action="store_true", help="print the result as JSON")
 
 
-def _as_json(status: ProjectStatus, config: ProjectConfig) -> str:
-    specs = {spec.name: spec for spec in config.models}
+def _as_json(status: ProjectStatus, specs: dict[str, ModelSpec]) -> str:
     return json.dumps(
         {
             "fresh": not status.stale,
@@ -65,7 +68,12 @@ def _as_json(status: ProjectStatus, config: ProjectConfig) -> str:
     )
 
 
-def _report(status: ProjectStatus, config: ProjectConfig, args: argparse.Namespace) -> str:
+def _report(
+    status: ProjectStatus,
+    config: ProjectConfig,
+    specs: dict[str, ModelSpec],
+    args: argparse.Namespace,
+) -> str:
     total, stale = len(status.models), status.stale
     lockfile = shown_path(config.lockfile)
     lines = []
@@ -75,13 +83,12 @@ def _report(status: ProjectStatus, config: ProjectConfig, args: argparse.Namespa
         )
     else:
         lines.append(f"tfjs-build: {len(stale)} of {total} artifacts stale or missing:")
-        specs = {spec.name: spec for spec in config.models}
         for freshness in stale:
             output = shown_path(config.root / specs[freshness.name].output)
             lines.append(f"  {freshness.name} ({output}): {'; '.join(freshness.reasons)}")
-        paths = [shown_path(config.root / specs[f.name].output) for f in stale] + [lockfile]
+        outputs = [specs[f.name].output for f in stale]
         lines.append(f"fix: tfjs-build convert{project_flag(args)}")
-        lines.append(f"     then stage the result: git add {' '.join(map(shlex.quote, paths))}")
+        lines.append(f"     then stage the result: {git_add_command(config, outputs)}")
     if status.orphans:
         lines.append(
             f"note: {lockfile} records models no longer configured ({', '.join(status.orphans)}); "
@@ -98,5 +105,6 @@ def run(args: argparse.Namespace) -> int:
     except TfjsBuildError as exc:
         print(f"tfjs-build: error: {exc}", file=sys.stderr)
         return CHECK_ERROR
-    print(_as_json(status, config) if args.json else _report(status, config, args))
+    specs = {spec.name: spec for spec in config.models}
+    print(_as_json(status, specs) if args.json else _report(status, config, specs, args))
     return CHECK_STALE if status.stale else CHECK_FRESH

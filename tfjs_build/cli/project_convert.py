@@ -8,12 +8,16 @@ from __future__ import annotations
 
 import argparse
 import json
-import shlex
 import sys
 from collections import Counter
 from typing import Any
 
-from tfjs_build.cli.arguments import add_cache_dir_argument, add_project_argument, project_config
+from tfjs_build.cli.arguments import (
+    add_cache_dir_argument,
+    add_project_argument,
+    git_add_command,
+    project_config,
+)
 from tfjs_build.display import shown_path
 from tfjs_build.errors import UsageError
 from tfjs_build.selection import Shard, parse_shard, select_models
@@ -85,7 +89,7 @@ def given_project_options(args: argparse.Namespace) -> list[str]:
 
 def run(args: argparse.Namespace) -> int:
     """Build the selected models; print one line (or JSON record) each and a summary."""
-    from tfjs_build.project import batch, build_model, forget_orphans, project_status
+    from tfjs_build.project import batch, build_model, drop_orphans
 
     config = project_config(args)
     if not config.models:
@@ -98,9 +102,7 @@ def run(args: argparse.Namespace) -> int:
             print(result.line, file=sys.stderr if args.json else sys.stdout, flush=True)
             results.append(result)
     whole_project = not args.models and args.shard is None
-    orphans = project_status(config).orphans if whole_project else ()
-    if orphans:
-        forget_orphans(config, orphans)
+    orphans = drop_orphans(config) if whole_project else ()
     counts = Counter(r.outcome for r in results)
     scope = f"shard {args.shard}: " if args.shard else ""
     summary = (
@@ -135,14 +137,10 @@ def run(args: argparse.Namespace) -> int:
         )
         return 1
     if args.fail_on_change and (orphans or any(r.changed_files for r in results)):
-        by_name = {spec.name: spec for spec in specs}
-        paths = [
-            shown_path(config.root / by_name[r.name].output) for r in results if r.changed_files
-        ]
-        paths.append(shown_path(config.lockfile))
+        changed = [spec.output for spec, r in zip(specs, results, strict=True) if r.changed_files]
         print(
             "tfjs-build: artifacts changed; stage them and commit again: "
-            f"git add {' '.join(map(shlex.quote, paths))}",
+            f"{git_add_command(config, changed)}",
             file=sys.stderr,
         )
         return 1
