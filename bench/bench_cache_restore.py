@@ -41,8 +41,8 @@ from bench_check import (
 )
 from bench_doit_uptodate import write_project
 
-from tfjs_build.cache import BuildCache
-from tfjs_build.fingerprint import sha256_file
+from tfjs_build.project.cache import BuildCache
+from tfjs_build.project.fingerprint import sha256_file
 
 MIB = 1024 * 1024
 RESTORE_ALONE = "BuildCache.restore alone (python -c)"
@@ -50,7 +50,7 @@ WIDTHS = (1024, 4096, 4096, 1024)
 RESTORE = """
 import sys, time
 from pathlib import Path
-from tfjs_build.cache import BuildCache
+from tfjs_build.project.cache import BuildCache
 started = time.perf_counter()
 hit = BuildCache(Path(sys.argv[1])).restore(sys.argv[2], Path(sys.argv[3]))
 print(f"{time.perf_counter() - started:.4f} {hit is not None}")

@@ -6,8 +6,7 @@ The canonical ``dodo.py`` of a user's repo is one line::
 
 Repos that declare models in code build a configuration themselves::
 
-    from tfjs_build.config import parse_config
-    from tfjs_build.doit import convert_tasks
+    from tfjs_build.doit import convert_tasks, parse_config
 
     def task_convert():
         yield from convert_tasks(parse_config({"models": [{"source": "models/x.keras"}]}, Path(".")))
@@ -16,7 +15,9 @@ Loading these tasks and deciding what is up to date never imports TensorFlow. Ea
 ``file_dep`` is its source's files (so a training task that has them as targets runs first), its
 ``uptodate`` check compares sources, options, versions and outputs with ``tfjs-build.lock``; the
 action checks again, so a fresh clone with committed artifacts and lockfile converts nothing even
-with an empty doit database.
+with an empty doit database. One :class:`~tfjs_build.project.session.BuildSession` serves the whole
+doit run: it is flushed (lockfile, hash cache) by the ``convert`` group task after its subtasks, or
+by the teardown of a subtask run on its own.
 """
 
 from __future__ import annotations
@@ -27,11 +28,14 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from tfjs_build.config import ModelSpec, ProjectConfig, load_config
 from tfjs_build.display import shown_path
-from tfjs_build.fingerprint import source_files
-from tfjs_build.lock import read_lock
+from tfjs_build.project.config import ModelSpec, ProjectConfig, load_config, parse_config
+from tfjs_build.project.fingerprint import source_files
+from tfjs_build.project.session import BuildSession
 from tfjs_build.sources import H5_SUFFIXES
+from tfjs_build.text_reporter import TextReporter
+
+__all__ = ["convert_tasks", "parse_config", "task_convert"]
 
 _FILE_SUFFIXES = (*H5_SUFFIXES, ".keras")
 
@@ -47,25 +51,12 @@ def _file_deps(spec: ModelSpec, root: Path) -> list[str]:
     return [shown_path(p) for p in files]
 
 
-def _is_fresh(spec: ModelSpec, config: ProjectConfig) -> bool:
-    from tfjs_build.project import hash_cache, model_freshness
-
-    hashes = hash_cache(config)
-    try:
-        return model_freshness(spec, config, read_lock(config.lockfile)["models"], hashes).fresh
-    finally:
-        hashes.save()
-
-
-def _convert(spec: ModelSpec, config: ProjectConfig) -> bool:
-    from tfjs_build.project import build_model
-
+def _convert(spec: ModelSpec, session: BuildSession) -> bool:
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     try:
-        result = build_model(spec, config)
+        result = session.build(spec)
     finally:
         _release_captured_streams()
-    print(result.line, flush=True)
     return result.outcome != "failed"
 
 
@@ -81,19 +72,27 @@ def _release_captured_streams() -> None:
         handler.python_handler.stream = sys.__stderr__
 
 
-def _clean(spec: ModelSpec, config: ProjectConfig) -> None:
-    from tfjs_build.project import forget_model
-
-    forget_model(spec, config)
+def _clean(spec: ModelSpec, session: BuildSession) -> None:
+    session.forget(spec)
+    session.flush()  # doit runs no group action when cleaning
     print(f"{spec.name}: removed {spec.output.as_posix()}")
 
 
-def convert_tasks(config: ProjectConfig) -> Iterator[dict[str, Any]]:
+def _flush(session: BuildSession) -> None:
+    session.flush()
+
+
+def convert_tasks(
+    config: ProjectConfig, session: BuildSession | None = None
+) -> Iterator[dict[str, Any]]:
     """doit subtasks (one per model) for ``config``, to ``yield from`` inside a ``task_*``."""
+    session = session or BuildSession(config, TextReporter())
     yield {
         "basename": "convert",
         "name": None,
         "doc": "Build TF.js artifacts for the models in [tool.tfjs-build]",
+        "actions": [(_flush, [session])],
+        "verbosity": 2,
     }
     for spec in config.models:
         yield {
@@ -101,12 +100,13 @@ def convert_tasks(config: ProjectConfig) -> Iterator[dict[str, Any]]:
             "name": spec.name,
             "doc": f"{spec.source.as_posix()} -> {spec.output.as_posix()} "
             f"(format {spec.options.format}, quantization {spec.options.quantization or 'none'}, "
-            f"parity {'+'.join(spec.parity.backends) if spec.parity.enabled else 'OFF'})",
-            "actions": [(_convert, [spec, config])],
+            f"parity {'+'.join(spec.parity.parity_backends) if spec.parity.parity else 'OFF'})",
+            "actions": [(_convert, [spec, session])],
             "file_dep": _file_deps(spec, config.root),
             "targets": [shown_path(config.root / spec.output / "model.json")],
-            "uptodate": [lambda task, values, spec=spec: _is_fresh(spec, config)],
-            "clean": [(_clean, [spec, config])],
+            "uptodate": [lambda task, values, spec=spec: session.freshness(spec).fresh],
+            "clean": [(_clean, [spec, session])],
+            "teardown": [(_flush, [session])],
             "verbosity": 2,
         }
 

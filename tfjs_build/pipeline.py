@@ -3,14 +3,19 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Protocol
 
-from tfjs_build.artifact import MODEL_JSON, publish_directory, rejected_path, write_artifact
-from tfjs_build.convert import Conversion, ConvertOptions, convert_source
-from tfjs_build.errors import TfjsBuildError
+from tfjs_build.artifact.files import write_artifact
+from tfjs_build.artifact.format import MODEL_JSON
+from tfjs_build.artifact.publish import publish_directory, rejected_path
+from tfjs_build.convert import Conversion, convert_source
+from tfjs_build.errors import RejectedBuildError, TfjsBuildError
+from tfjs_build.options import ConvertOptions
+
+if TYPE_CHECKING:
+    from tfjs_build.parity.record import ParityRecord, SkippedRecord
 
 
 @dataclass(frozen=True)
@@ -24,11 +29,15 @@ class BuildResult:
     total_bytes: int
     shards: int
     seconds: float
-    parity: dict[str, Any] | None
+    parity: ParityRecord | SkippedRecord | None
 
 
-Verifier = Callable[[Path, Path], "dict[str, Any] | None"]
-"""``verify(staged_artifact_dir, source)``: raise to reject the build, return a parity record."""
+class Verifier(Protocol):
+    """Checks a staged artifact before it is published; raises to reject the build."""
+
+    def __call__(self, staged: Path, source: Path, output: Path) -> ParityRecord | SkippedRecord:
+        """Check ``staged`` (to be published as ``output``, the name messages use) against
+        ``source``; return the parity record."""
 
 
 def build(
@@ -40,9 +49,10 @@ def build(
 ) -> BuildResult:
     """Convert ``source`` and publish it to ``output`` atomically once ``verify`` accepts it."""
     options = options or ConvertOptions()
+    source, output = Path(source), Path(output)
     started = time.perf_counter()
-    conversion: Conversion = convert_source(Path(source), options)
-    records: list[dict[str, Any] | None] = [None]
+    conversion: Conversion = convert_source(source, options)
+    records: list[ParityRecord | SkippedRecord | None] = [None]
 
     def fill(staging: Path) -> None:
         write_artifact(
@@ -52,34 +62,36 @@ def build(
             quantization=options.quantization_plan(),
         )
 
-    rejected: list[Path] = []
+    rejected: list[bool] = []
 
     def check(staging: Path) -> None:
         if verify is not None:
             try:
-                records[0] = verify(staging, Path(source))
-            except BaseException:
-                rejected.append(staging)
+                records[0] = verify(staging, source, output)
+            except TfjsBuildError:
+                rejected.append(True)
                 raise
 
     try:
-        publish_directory(Path(output), fill, verify=check)
+        publish_directory(output, fill, verify=check)
     except TfjsBuildError as exc:
-        if rejected:
-            published = (Path(output) / MODEL_JSON).exists()
-            kept = "the previous artifact is unchanged" if published else "nothing was published"
-            message = str(exc).replace(str(rejected[0]), str(output))
-            exc.args = (
-                f"{message}; {kept}; the rejected build is in {rejected_path(Path(output))}",
-            )
-        raise
-    files = tuple(sorted(p.name for p in Path(output).iterdir()))
+        if not rejected:
+            raise
+        kept = (
+            "the previous artifact is unchanged"
+            if (output / MODEL_JSON).exists()
+            else "nothing was published"
+        )
+        raise RejectedBuildError(
+            f"{exc}; {kept}; the rejected build is in {rejected_path(output)}"
+        ) from exc
+    files = tuple(sorted(p.name for p in output.iterdir()))
     return BuildResult(
-        output=Path(output),
+        output=output,
         format=conversion.format,
         reason=conversion.reason,
         files=files,
-        total_bytes=sum((Path(output) / f).stat().st_size for f in files),
+        total_bytes=sum((output / f).stat().st_size for f in files),
         shards=sum(1 for f in files if f != MODEL_JSON and f.endswith(".bin")),
         seconds=time.perf_counter() - started,
         parity=records[0],

@@ -134,8 +134,8 @@ def test_unknown_model_names_and_empty_projects_are_clear_errors(tmp_path, model
     root = make_user_repo(tmp_path / "repo", model_files, PARITY_OFF)
     result = tfjs_build(root, "convert", "--model", "dens")
     assert (result.returncode, result.stderr.splitlines()[0]) == (
-        1,
-        "tfjs-build: error: no model named 'dens'; did you mean 'dense'?",
+        2,
+        "tfjs-build convert: error: no model named 'dens'; did you mean 'dense'?",
     )
     (root / "pyproject.toml").write_text("[tool.tfjs-build]\n")
     empty = tfjs_build(root, "convert")

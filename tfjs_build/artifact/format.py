@@ -6,7 +6,6 @@ weight shards ``group1-shard{i}of{n}.bin``.
 
 from __future__ import annotations
 
-import re
 from typing import Literal, TypedDict
 
 MODEL_JSON = "model.json"
@@ -18,8 +17,6 @@ ModelFormat = Literal["layers-model", "graph-model"]
 WeightDtype = Literal["float32", "int32", "bool", "string"]
 QuantizationDtype = Literal["float16", "uint8", "uint16"]
 QUANTIZATION_DTYPES: tuple[QuantizationDtype, ...] = ("float16", "uint8", "uint16")
-
-SHARD_NAME_RE = re.compile(r"^group(\d+)-shard(\d+)of(\d+)\.bin$")
 
 
 def shard_name(index: int, count: int, group: int = 1) -> str:

@@ -11,15 +11,15 @@ import contextlib
 import ctypes
 import ctypes.util
 import errno
-import fcntl
 import os
 import shutil
 import tempfile
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import TypeVar
 
 from tfjs_build.artifact.format import MODEL_JSON
+from tfjs_build.dirlock import directory_lock
 from tfjs_build.errors import ArtifactError
 
 T = TypeVar("T")
@@ -67,17 +67,6 @@ def _fsync_directory(path: Path) -> None:
             os.fsync(fd)
         finally:
             os.close(fd)
-
-
-@contextlib.contextmanager
-def _directory_lock(directory: Path) -> Iterator[None]:
-    """Hold an exclusive lock on ``directory`` itself (no lock file is left behind)."""
-    fd = os.open(directory, os.O_RDONLY)
-    try:
-        fcntl.flock(fd, fcntl.LOCK_EX)
-        yield
-    finally:
-        os.close(fd)
 
 
 def _process_alive(pid: int) -> bool:
@@ -162,13 +151,13 @@ def publish_directory(
                 verify(staging)
             except BaseException:
                 if keep_rejected:
-                    with _directory_lock(output.parent):
+                    with directory_lock(output.parent):
                         _keep_rejected(staging, output)
                 raise
         umask = os.umask(0)
         os.umask(umask)
         staging.chmod(0o777 & ~umask)
-        with _directory_lock(output.parent):
+        with directory_lock(output.parent):
             _recover(output)
             _check_replaceable(output)
             _swap_in(staging, output)

@@ -1,7 +1,8 @@
 """The ``tfjs-build`` command line: one parser, one error handler, stable exit codes.
 
-Exit codes: 0 success; 1 a failure the message explains; 2 bad usage; 3 an unexpected error
-(a bug: the traceback is printed); 130 interrupted (Ctrl-C).
+Exit codes: 0 success; 1 a failure the message explains; 2 bad usage, an invalid configuration
+or lockfile; 3 an unexpected error (a bug: the traceback is printed); 130 interrupted (Ctrl-C).
+Each error class in :mod:`tfjs_build.errors` carries its code.
 """
 
 from __future__ import annotations
@@ -20,13 +21,7 @@ from tfjs_build.cli import (
     inspect_command,
     verify_command,
 )
-from tfjs_build.errors import TfjsBuildError, UsageError
-
-EXIT_OK = 0
-EXIT_FAILURE = 1
-EXIT_USAGE = 2
-EXIT_BUG = 3
-EXIT_INTERRUPTED = 130
+from tfjs_build.errors import EXIT_BUG, EXIT_INTERRUPTED, EXIT_USAGE, TfjsBuildError, UsageError
 
 _COMMANDS = {
     "check": check_command,
@@ -63,12 +58,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("tfjs-build: interrupted", file=sys.stderr)
         return EXIT_INTERRUPTED
-    except UsageError as exc:
-        print(f"tfjs-build {args.command}: error: {exc}", file=sys.stderr)
-        return EXIT_USAGE
     except TfjsBuildError as exc:
-        print(f"tfjs-build: error: {exc}", file=sys.stderr)
-        return EXIT_FAILURE
+        where = f" {args.command}" if isinstance(exc, UsageError) else ""
+        print(f"tfjs-build{where}: error: {exc}", file=sys.stderr)
+        return exc.exit_code
     except Exception:
         traceback.print_exc()
         print(

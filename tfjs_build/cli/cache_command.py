@@ -6,7 +6,8 @@ import argparse
 import time
 from typing import Any
 
-from tfjs_build.cli.arguments import add_cache_dir_argument, add_project_argument, project_config
+from tfjs_build.cli.arguments import add_project_argument, project_config
+from tfjs_build.cli.option_flags import add_project_flags
 from tfjs_build.display import human_bytes, parse_size, shown_path
 
 
@@ -41,7 +42,7 @@ def add_parser(commands: Any, name: str) -> None:
     bound.add_argument("--all", action="store_true", help="remove every entry")
     for action in (listing, prune):
         add_project_argument(action)
-        add_cache_dir_argument(action)
+        add_project_flags(action, "cache")
 
 
 def _age(seconds: float) -> str:
@@ -53,10 +54,10 @@ def _age(seconds: float) -> str:
 
 def run(args: argparse.Namespace) -> int:
     """List or prune; always exits 0 unless the configuration is invalid."""
-    from tfjs_build.project import project_cache
+    from tfjs_build.project.cache import BuildCache
 
     config = project_config(args)
-    cache = project_cache(config)
+    cache = BuildCache(config.cache_dir, config.cache_max_bytes)
     where = shown_path(cache.directory)
     if args.action == "list":
         entries = cache.entries()

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import sys
 from typing import Any
 
 from tfjs_build.cli.arguments import (
@@ -18,14 +17,14 @@ from tfjs_build.cli.arguments import (
     project_config,
     project_flag,
 )
-from tfjs_build.config import ModelSpec, ProjectConfig
+from tfjs_build.cli.option_flags import add_project_flags
 from tfjs_build.display import shown_path
-from tfjs_build.errors import TfjsBuildError
-from tfjs_build.project import ProjectStatus, project_status
+from tfjs_build.project.config import ModelSpec, ProjectConfig
+from tfjs_build.project.session import BuildSession
+from tfjs_build.project.status import ProjectStatus
 
 CHECK_FRESH = 0
 CHECK_STALE = 1
-CHECK_ERROR = 2
 
 EPILOG = """exit codes:
   0  every configured artifact is up to date
@@ -45,6 +44,7 @@ def add_parser(commands: Any, name: str) -> None:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     add_project_argument(parser)
+    add_project_flags(parser, "check")
     parser.add_argument("--json", action="store_true", help="print the result as JSON")
 
 
@@ -98,13 +98,10 @@ def _report(
 
 
 def run(args: argparse.Namespace) -> int:
-    """Print what is stale and return 0 (fresh), 1 (stale) or 2 (error)."""
-    try:
-        config = project_config(args)
-        status = project_status(config)
-    except TfjsBuildError as exc:
-        print(f"tfjs-build: error: {exc}", file=sys.stderr)
-        return CHECK_ERROR
+    """Print what is stale and return 0 (fresh) or 1 (stale); errors exit 2 (see the epilog)."""
+    config = project_config(args)
+    with BuildSession(config) as session:
+        status = session.status()
     specs = {spec.name: spec for spec in config.models}
     print(_as_json(status, specs) if args.json else _report(status, config, specs, args))
     return CHECK_STALE if status.stale else CHECK_FRESH

@@ -1,7 +1,8 @@
 """``tfjs-build convert`` without a SOURCE: bring the project's configured models up to date.
 
-The same ``build_model`` the doit tasks call: fresh models are left alone, stale ones come from
-the build cache when it has them, else they are converted and checked for parity.
+The same :class:`~tfjs_build.project.session.BuildSession` the doit tasks use: fresh models are
+left alone, stale ones come from the build cache when it has them, else they are converted and
+checked for parity.
 """
 
 from __future__ import annotations
@@ -10,31 +11,20 @@ import argparse
 import json
 import sys
 from collections import Counter
-from typing import Any
 
-from tfjs_build.cli.arguments import (
-    add_cache_dir_argument,
-    add_project_argument,
-    git_add_command,
-    project_config,
-)
+from tfjs_build.cli.arguments import add_project_argument, git_add_command, project_config
+from tfjs_build.cli.option_flags import add_project_flags, given
 from tfjs_build.display import shown_path
 from tfjs_build.errors import UsageError
-from tfjs_build.selection import Shard, parse_shard, select_models
+from tfjs_build.options import OPTIONS, PROJECT_OPTIONS
+from tfjs_build.project.events import ModelResult
+from tfjs_build.project.selection import Shard, parse_shard, select_models
 
 EPILOG = """project builds (no SOURCE):
   exit 0 when every selected model is up to date afterwards, 1 when any failed
   (or, with --fail-on-change, when any artifact was rebuilt or restored)"""
 
-_DEFAULTS: dict[str, Any] = {
-    "models": [],
-    "shard": None,
-    "force": False,
-    "no_cache": False,
-    "fail_on_change": False,
-    "json": False,
-    "cache_dir": None,
-}
+_GROUP = "project builds (no SOURCE)"
 
 
 def _shard(text: str) -> Shard:
@@ -46,8 +36,8 @@ def _shard(text: str) -> Shard:
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """Register the project-build options."""
-    group = parser.add_argument_group("project builds (no SOURCE)")
-    add_project_argument(group)  # type: ignore[arg-type]
+    group = parser.add_argument_group(_GROUP)
+    add_project_argument(group)
     group.add_argument(
         "--model",
         dest="models",
@@ -68,7 +58,6 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--force", action="store_true", help="convert even fresh models, without the cache"
     )
     group.add_argument("--no-cache", action="store_true", help="neither read nor fill the cache")
-    add_cache_dir_argument(group)  # type: ignore[arg-type]
     group.add_argument(
         "--fail-on-change",
         action="store_true",
@@ -77,32 +66,48 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     group.add_argument(
         "--json", action="store_true", help="print one JSON record per model on stdout"
     )
+    add_project_flags(group, "convert")
+    defaults = vars(parser.parse_args([]))  # option flags default to "not given": not listed
+    del defaults["source"], defaults["output"]
+    parser.set_defaults(project_build_defaults=defaults)
 
 
-def given_project_options(args: argparse.Namespace) -> list[str]:
-    """Project-build options given on a command line that converts one SOURCE."""
-    given = ["--" + d.replace("_", "-") for d, v in _DEFAULTS.items() if getattr(args, d) != v]
-    return [("--model" if g == "--models" else g) for g in given] + (
-        ["--project"] if str(args.project) != "." else []
-    )
+def given_project_flags(args: argparse.Namespace) -> list[str]:
+    """Project-build flags given on a command line that converts one SOURCE."""
+    defaults: dict[str, object] = args.project_build_defaults
+    flags = {"models": "--model", "project": "--project"}
+    named = [
+        flags.get(dest, "--" + dest.replace("_", "-"))
+        for dest, default in defaults.items()
+        if getattr(args, dest) != default
+    ]
+    return named + [OPTIONS[key].flag for key in given(args, PROJECT_OPTIONS)]
+
+
+def _records(args: argparse.Namespace, results: list[ModelResult]) -> str:
+    records = [
+        {"name": r.name, "outcome": r.outcome, "reasons": list(r.reasons), "cache_key": r.cache_key}
+        for r in results
+    ]
+    shard = str(args.shard) if args.shard else None
+    return json.dumps({"shard": shard, "models": records}, indent=2)
 
 
 def run(args: argparse.Namespace) -> int:
     """Build the selected models; print one line (or JSON record) each and a summary."""
-    from tfjs_build.project import batch, build_model, drop_orphans
+    from tfjs_build.project.session import BuildSession
+    from tfjs_build.text_reporter import TextReporter
 
     config = project_config(args)
     if not config.models:
         raise UsageError(f"{shown_path(config.root / 'pyproject.toml')} configures no models")
     specs = select_models(config.models, args.models, args.shard)
-    results = []
-    with batch(config):
-        for spec in specs:
-            result = build_model(spec, config, force=args.force, use_cache=not args.no_cache)
-            print(result.line, file=sys.stderr if args.json else sys.stdout, flush=True)
-            results.append(result)
+    lines = sys.stderr if args.json else sys.stdout
     whole_project = not args.models and args.shard is None
-    orphans = drop_orphans(config) if whole_project else ()
+    reporter = TextReporter(out=lines, err=sys.stderr)
+    with BuildSession(config, reporter, use_cache=not args.no_cache) as session:
+        results = [session.build(spec, force=args.force) for spec in specs]
+        orphans = session.drop_orphans() if whole_project else ()
     counts = Counter(r.outcome for r in results)
     scope = f"shard {args.shard}: " if args.shard else ""
     summary = (
@@ -111,21 +116,8 @@ def run(args: argparse.Namespace) -> int:
         f"{counts['up to date']} up to date, {counts['failed']} failed"
     )
     if args.json:
-        records = [
-            {
-                "name": r.name,
-                "outcome": r.outcome,
-                "reasons": list(r.reasons),
-                "cache_key": r.cache_key,
-            }
-            for r in results
-        ]
-        print(
-            json.dumps(
-                {"shard": str(args.shard) if args.shard else None, "models": records}, indent=2
-            )
-        )
-    print(summary, file=sys.stderr if args.json else sys.stdout, flush=True)
+        print(_records(args, results))
+    print(summary, file=lines, flush=True)
     if orphans:
         print(
             f"tfjs-build: dropped lockfile entries of models no longer configured: {', '.join(orphans)}"

@@ -7,7 +7,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from tfjs_build.cli.arguments import add_parity_arguments, add_unsafe_deserialization_argument
+from tfjs_build.cli.option_flags import add_model_flags, model_options_from_args
 
 
 def add_parser(commands: Any, name: str) -> None:
@@ -26,38 +26,27 @@ def add_parser(commands: Any, name: str) -> None:
         metavar="MODEL",
         help="the .keras/.h5 file or SavedModel directory the artifact was made from",
     )
-    parser.add_argument(
-        "--signature",
-        default="serving_default",
-        metavar="NAME",
-        help="SavedModel signature the artifact was made from (default: serving_default)",
-    )
-    add_unsafe_deserialization_argument(parser)
     parser.add_argument("--json", action="store_true", help="print the parity record as JSON")
-    add_parity_arguments(parser)
+    add_model_flags(parser, "verify")
 
 
 def run(args: argparse.Namespace) -> int:
     """Print the comparison; exit 0 when every output matches, 1 otherwise."""
-    from tfjs_build.artifact import read_model_json
-    from tfjs_build.parity import check_parity
+    from tfjs_build.artifact.files import read_model_json
+    from tfjs_build.parity.check import check_parity
     from tfjs_build.parity.tolerances import artifact_quantization
     from tfjs_build.verification import explicit_tolerance
 
+    options, parity = model_options_from_args(args)
     report = check_parity(
         args.artifact,
         args.source,
-        backends=args.parity_backends,
-        seed=args.seed,
-        samples=args.samples,
-        tolerance=explicit_tolerance(
-            artifact_quantization(read_model_json(args.artifact)),
-            args.atol,
-            args.rtol,
-            args.scale_tol,
-        ),
-        signature=args.signature,
-        allow_unsafe_deserialization=args.allow_unsafe_deserialization,
+        backends=parity.parity_backends,
+        seed=parity.parity_seed,
+        samples=parity.parity_samples,
+        tolerance=explicit_tolerance(artifact_quantization(read_model_json(args.artifact)), parity),
+        signature=options.signature,
+        allow_unsafe_deserialization=options.allow_unsafe_deserialization,
     )
     if args.json:
         print(json.dumps(report.record, indent=2, sort_keys=True))

@@ -6,11 +6,13 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from tfjs_build.artifact import Artifact
+from tfjs_build.artifact.model import Artifact
+from tfjs_build.backends import TARGET_BACKENDS
 from tfjs_build.graph.freeze import freeze_function
 from tfjs_build.graph.keras_model import load_keras_model, trace_keras_model
-from tfjs_build.graph.pipeline import DEFAULT_BACKENDS, ConversionReport, frozen_to_artifact
+from tfjs_build.graph.pipeline import ConversionReport, frozen_to_artifact
 from tfjs_build.graph.saved_model import load_signature
+from tfjs_build.options import Origin
 
 
 def _tensorflow_version() -> str:
@@ -24,15 +26,17 @@ def convert_saved_model(
     *,
     signature: str = "serving_default",
     tags: Sequence[str] = ("serve",),
-    backends: Sequence[str] = DEFAULT_BACKENDS,
+    backends: Sequence[str] = TARGET_BACKENDS,
     check_ops: bool = True,
     report: ConversionReport | None = None,
+    origin: Origin = "python",
 ) -> Artifact:
     """Convert one signature of the SavedModel at ``path`` into a TF.js graph model.
 
     Inputs and outputs are named by the signature's keys. ``backends`` are the TF.js backends the
     model must run on: only fusions all of them execute are kept. ``check_ops=False`` writes the
-    model even if TF.js lacks some of its ops.
+    model even if TF.js lacks some of its ops. ``origin`` says where these options were set, so
+    hints use its syntax.
     """
     path = Path(path)
     report = report if report is not None else ConversionReport()
@@ -46,6 +50,7 @@ def convert_saved_model(
         check_ops=check_ops,
         generated_by=_tensorflow_version(),
         report=report,
+        origin=origin,
     )
 
 
@@ -54,9 +59,10 @@ def convert_keras_to_graph(
     *,
     allow_unsafe_deserialization: bool = False,
     custom_objects: Mapping[str, Any] | None = None,
-    backends: Sequence[str] = DEFAULT_BACKENDS,
+    backends: Sequence[str] = TARGET_BACKENDS,
     check_ops: bool = True,
     report: ConversionReport | None = None,
+    origin: Origin = "python",
 ) -> Artifact:
     """Convert a Keras ``.keras``/``.h5`` model (Keras 3 or tf_keras) into a TF.js graph model.
 
@@ -72,12 +78,18 @@ def convert_keras_to_graph(
             path,
             allow_unsafe_deserialization=allow_unsafe_deserialization,
             custom_objects=custom_objects,
+            origin=origin,
         )
     with report.timed("freeze"):
         frozen = freeze_function(trace_keras_model(model, flavor, str(path)), str(path))
     generated_by = f"{'Keras' if flavor == 'keras3' else 'tf_keras'} {_keras_version(flavor)}"
     return frozen_to_artifact(
-        frozen, backends=backends, check_ops=check_ops, generated_by=generated_by, report=report
+        frozen,
+        backends=backends,
+        check_ops=check_ops,
+        generated_by=generated_by,
+        report=report,
+        origin=origin,
     )
 
 

@@ -14,10 +14,10 @@ from typing import Any, Literal
 
 from tfjs_build._optional import import_tensorflow
 from tfjs_build.errors import SourceError, UnsupportedModelError
+from tfjs_build.options import Origin, spell
 
 KerasFlavor = Literal["keras3", "tf_keras"]
 HDF5_SUFFIXES = (".h5", ".hdf5")
-UNSAFE_HINT = "allow_unsafe_deserialization=True"
 
 
 def _decode(value: Any) -> str:
@@ -80,6 +80,7 @@ def load_keras_model(
     *,
     allow_unsafe_deserialization: bool = False,
     custom_objects: Mapping[str, Any] | None = None,
+    origin: Origin = "python",
 ) -> tuple[Any, KerasFlavor]:
     """Load the model with the Keras that wrote it; Lambda layers only with the opt-in."""
     flavor, config = read_keras_config(path)
@@ -87,7 +88,7 @@ def load_keras_model(
     if lambdas and not allow_unsafe_deserialization:
         raise UnsupportedModelError(
             f"{path}: Lambda layer(s) {', '.join(repr(n) for n in lambdas)} hold Python code that loading would run; "
-            f"if you trust this file, convert it with {UNSAFE_HINT} (CLI: --allow-unsafe-deserialization)"
+            f"if you trust this file, convert it with {spell('allow_unsafe_deserialization', True, origin)}"
         )
     import_tensorflow()
     options: dict[str, Any] = {"custom_objects": dict(custom_objects or {}), "compile": False}

@@ -17,6 +17,7 @@ from typing import Any
 
 from tfjs_build.errors import UnsupportedModelError
 from tfjs_build.graph.scope import all_scopes
+from tfjs_build.options import Origin, spell
 
 OP_TABLE = "tfjs_ops.json"
 MAX_NODES_NAMED = 5
@@ -73,13 +74,30 @@ def _describe(problem: str, nodes: list[str]) -> str:
     return f"{problem} (node{'s' if len(nodes) > 1 else ''} {shown}{more})"
 
 
-def check_ops(graph_def: Any, backends: Sequence[str], source: str) -> None:
-    """Raise UnsupportedModelError naming every op TF.js cannot run and the nodes using it."""
+def _way_out(found: dict[str, list[str]], backends: Sequence[str], origin: Origin) -> str:
+    """What the user can do, in the syntax of where they set the options."""
+    runnable = [b for b in backends if not any(p.endswith(f" on {b}") for p in found)]
+    every_problem_is_one_backends = all(" on " in problem for problem in found)
+    ship_fewer = (
+        f"target only the backends that run it ({spell('target_backends', runnable, origin)}), "
+        if runnable and every_problem_is_one_backends
+        else ""
+    )
+    return (
+        f"change the model, {ship_fewer}or convert anyway with {spell('check_ops', False, origin)}"
+    )
+
+
+def check_ops(
+    graph_def: Any, backends: Sequence[str], source: str, origin: Origin = "python"
+) -> None:
+    """Raise UnsupportedModelError naming every op TF.js cannot run and the nodes using it
+    (with the way out in the syntax of ``origin``)."""
     found = unsupported_ops(graph_def, backends)
     if found:
         table = load_op_table()
         listing = "; ".join(_describe(p, nodes) for p, nodes in sorted(found.items()))
         raise UnsupportedModelError(
             f"{source}: TF.js {table.version} cannot run {len(found)} op(s): {listing}; "
-            "change the model, drop the backend from backends=, or convert anyway with check_ops=False"
+            f"{_way_out(found, backends, origin)}"
         )

@@ -15,7 +15,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
-from tfjs_build.artifact import Artifact
+from tfjs_build.artifact.model import Artifact
+from tfjs_build.backends import TARGET_BACKENDS
 from tfjs_build.graph.batch_norm import expand_batch_norms
 from tfjs_build.graph.contraction_fusion import fuse_contractions
 from tfjs_build.graph.einsum import rewrite_einsums
@@ -35,8 +36,7 @@ from tfjs_build.graph.signature import (
     name_outputs,
     tfjs_signature,
 )
-
-DEFAULT_BACKENDS: tuple[str, ...] = ("cpu", "wasm", "webgl")
+from tfjs_build.options import Origin
 
 
 def count_nodes(graph_def: Any) -> int:
@@ -108,10 +108,11 @@ def _tfjs_passes(
 def frozen_to_artifact(
     frozen: FrozenGraph,
     *,
-    backends: Sequence[str] = DEFAULT_BACKENDS,
+    backends: Sequence[str] = TARGET_BACKENDS,
     check_ops: bool = True,
     generated_by: str,
     report: ConversionReport | None = None,
+    origin: Origin = "python",
 ) -> Artifact:
     """Optimize ``frozen`` for TF.js, name its inputs/outputs by key, check its ops, export it."""
     backends = check_backends(backends)
@@ -123,6 +124,6 @@ def frozen_to_artifact(
     check_no_captured_inputs(graph_def, inputs, frozen.source)
     report.nodes_after = count_nodes(graph_def)
     if check_ops:
-        check_graph_ops(graph_def, backends, frozen.source)
+        check_graph_ops(graph_def, backends, frozen.source, origin)
     with report.timed("export"):
         return build_artifact(graph_def, tfjs_signature(inputs, outputs), generated_by=generated_by)

@@ -8,12 +8,13 @@ from pathlib import Path
 from typing import Any
 
 import tfjs_build
-from tfjs_build.artifact import Artifact
+from tfjs_build.artifact.model import Artifact
 from tfjs_build.errors import SourceError
 from tfjs_build.layers.source import KerasModelFile, open_keras_model
 from tfjs_build.layers.topology import rewrite_model_config
 from tfjs_build.layers.unsupported import UnsupportedLayer, unsupported_model_error
 from tfjs_build.layers.weights import read_weights
+from tfjs_build.options import Origin
 
 
 @contextmanager
@@ -39,17 +40,18 @@ def find_unsupported_layers(path: Path) -> list[UnsupportedLayer]:
         return _topology(model)[1]
 
 
-def convert_keras_to_layers(path: Path) -> Artifact:
+def convert_keras_to_layers(path: Path, *, origin: Origin = "python") -> Artifact:
     """Convert a ``.keras``, ``.h5`` or ``.hdf5`` Keras model to a TF.js layers model.
 
     Raises ``SourceError`` for unreadable, weights-only or unsafe files and
-    ``UnsupportedModelError`` (naming every offending layer) when TF.js layers cannot express it.
+    ``UnsupportedModelError`` (naming every offending layer) when TF.js layers cannot express it;
+    ``origin`` says where the options were set, so the hint uses its syntax.
     """
     path = Path(path)
     with open_keras_model(path) as model:
         model_topology, problems = _topology(model)
         if problems:
-            raise unsupported_model_error(path, problems)
+            raise unsupported_model_error(path, problems, origin)
         with _malformed_as_source_error(path):
             weights = read_weights(model, model_topology)
         generated_by = f"keras v{model.keras_version}"

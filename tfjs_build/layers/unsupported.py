@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from tfjs_build.errors import UnsupportedModelError
+from tfjs_build.options import Origin, spell
 
 
 @dataclass(frozen=True)
@@ -26,11 +27,13 @@ class UnsupportedLayer:
 
 
 def unsupported_model_error(
-    path: Path, layers: Sequence[UnsupportedLayer]
+    path: Path, layers: Sequence[UnsupportedLayer], origin: Origin = "python"
 ) -> UnsupportedModelError:
-    """One error naming every offending layer and the way out (a graph model)."""
+    """One error naming every offending layer and the way out (a graph model, said in the syntax
+    of ``origin``)."""
     listing = "; ".join(layer.describe() for layer in layers)
     return UnsupportedModelError(
         f"{path}: TF.js layers models cannot express {len(layers)} layer(s): {listing}. "
-        "Convert it to a graph model instead (--format graph, or --format auto to choose)."
+        f"Convert it to a graph model instead ({spell('format', 'graph', origin)}, or "
+        f"{spell('format', 'auto', origin)} to choose)."
     )

@@ -4,36 +4,34 @@
 samples), runs the source in TensorFlow/Keras and the artifact in TF.js on each backend, and
 compares the outputs by name with tolerances that depend on the weights' quantization. It needs
 only ``model.json``, the shards and the source, so it checks artifacts made by any converter.
+
+Names are imported on first use, so that the record types (:mod:`tfjs_build.parity.record`,
+standard library only) can be read without importing numpy.
 """
 
 from __future__ import annotations
 
-from tfjs_build.parity.check import DEFAULT_BACKENDS, check_parity
-from tfjs_build.parity.probes import ProbeError, load_samples, make_probes
-from tfjs_build.parity.record import ParityRecord, SkippedRecord, dumps_record, skipped_record
-from tfjs_build.parity.report import ParityError, ParityReport, skipped_report
-from tfjs_build.parity.tolerances import (
-    DEFAULT_TOLERANCES,
-    Tolerance,
-    default_tolerance,
-    resolve_tolerance,
-)
+from tfjs_build._lazy import lazy_getattr
 
-__all__ = [
-    "DEFAULT_BACKENDS",
-    "DEFAULT_TOLERANCES",
-    "ParityError",
-    "ParityRecord",
-    "ParityReport",
-    "ProbeError",
-    "SkippedRecord",
-    "Tolerance",
-    "check_parity",
-    "default_tolerance",
-    "dumps_record",
-    "load_samples",
-    "make_probes",
-    "resolve_tolerance",
-    "skipped_record",
-    "skipped_report",
-]
+_EXPORTS = {
+    "check_parity": "tfjs_build.parity.check",
+    "load_samples": "tfjs_build.parity.probes",
+    "make_probes": "tfjs_build.parity.probes",
+    "ParityRecord": "tfjs_build.parity.record",
+    "SkippedRecord": "tfjs_build.parity.record",
+    "dumps_record": "tfjs_build.parity.record",
+    "parity_summary": "tfjs_build.parity.record",
+    "skipped_record": "tfjs_build.parity.record",
+    "ParityReport": "tfjs_build.parity.report",
+    "skipped_report": "tfjs_build.parity.report",
+    "DEFAULT_TOLERANCES": "tfjs_build.parity.tolerances",
+    "Tolerance": "tfjs_build.parity.tolerances",
+    "default_tolerance": "tfjs_build.parity.tolerances",
+    "resolve_tolerance": "tfjs_build.parity.tolerances",
+    "ParityError": "tfjs_build.errors",
+    "ProbeError": "tfjs_build.errors",
+}
+
+__all__ = sorted(_EXPORTS)
+
+__getattr__ = lazy_getattr(__name__, _EXPORTS)

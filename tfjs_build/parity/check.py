@@ -10,7 +10,8 @@ from typing import Any
 
 import numpy as np
 
-from tfjs_build.artifact import read_model_json
+from tfjs_build.artifact.files import read_model_json
+from tfjs_build.backends import DEFAULT_PARITY_BACKENDS, PARITY_BACKENDS
 from tfjs_build.errors import RuntimeFailure, TfjsBuildError
 from tfjs_build.parity.compare import compare_outputs
 from tfjs_build.parity.model_io import input_specs, model_format, output_names
@@ -32,15 +33,12 @@ from tfjs_build.parity.reference import run_reference
 from tfjs_build.parity.report import BackendResult, ParityReport
 from tfjs_build.parity.tolerances import Tolerance, artifact_quantization, default_tolerance
 
-DEFAULT_BACKENDS = ("cpu", "wasm")
-"""Both, by default: their kernels differ, and so can their numbers."""
-
 
 def check_parity(
     artifact_dir: Path,
     source: Path,
     *,
-    backends: Sequence[str] = DEFAULT_BACKENDS,
+    backends: Sequence[str] = DEFAULT_PARITY_BACKENDS,
     seed: int = 0,
     samples: Path | None = None,
     tolerance: Tolerance | None = None,
@@ -51,6 +49,7 @@ def check_parity(
     dim_default: int = DEFAULT_DIM,
     float_range: tuple[float, float] = DEFAULT_FLOAT_RANGE,
     shapes: Mapping[str, Sequence[int]] | None = None,
+    label: str | None = None,
 ) -> ParityReport:
     """Check the artifact in ``artifact_dir`` against ``source`` on every backend in ``backends``.
 
@@ -60,7 +59,8 @@ def check_parity(
     is ``tolerance`` when given, else the default for ``quantization``; ``quantization=None``
     reads it from the artifact's weights manifest (the coarsest quantized dtype it holds).
     ``signature`` names the SavedModel signature the artifact was made from. TF.js failing to run
-    the artifact is recorded as a failed backend; a bad source or artifact raises.
+    the artifact is recorded as a failed backend; a bad source or artifact raises. Messages name
+    the artifact ``label`` (default: ``artifact_dir``).
     """
     _check_backends(backends)
     artifact_dir, started = Path(artifact_dir), time.perf_counter()
@@ -118,22 +118,20 @@ def check_parity(
         record=record,
         results=tuple(results),
         tolerance=tolerance,
-        artifact=str(artifact_dir),
+        artifact=label if label is not None else str(artifact_dir),
         seconds=seconds,
     )
 
 
 def _check_backends(backends: Sequence[str]) -> None:
-    from tfjs_build.runtime import BACKENDS
-
     if not backends:
         raise TfjsBuildError(
             "parity needs at least one TF.js backend; to switch parity off, say so with a reason"
         )
-    unknown = [name for name in backends if name not in BACKENDS]
+    unknown = [name for name in backends if name not in PARITY_BACKENDS]
     if unknown:
         raise TfjsBuildError(
-            f"unknown TF.js backend(s) {', '.join(unknown)} for parity; use {', '.join(BACKENDS)}"
+            f"unknown TF.js backend(s) {', '.join(unknown)} for parity; use {', '.join(PARITY_BACKENDS)}"
         )
 
 
@@ -157,7 +155,7 @@ def _run_backend(
     reference: dict[str, np.ndarray],
     tolerance: Tolerance,
 ) -> BackendResult:
-    from tfjs_build.runtime import run_in_tfjs
+    from tfjs_build.runtime.tfjs import run_in_tfjs
 
     try:
         candidate = run_in_tfjs(

@@ -14,7 +14,7 @@ from typing import Any
 
 import numpy as np
 
-from tfjs_build.errors import TfjsBuildError
+from tfjs_build.errors import ModelIOError
 
 _GRAPH_DTYPES = {
     "DT_FLOAT": "float32",
@@ -30,10 +30,6 @@ _GRAPH_DTYPES = {
 }
 _PASS_THROUGH_OPS = {"Identity", "Cast", "StopGradient", "Reshape", "ExpandDims", "Squeeze"}
 _GATHER_OPS = {"GatherV2", "Gather", "ResourceGather"}
-
-
-class ModelIOError(TfjsBuildError):
-    """``model.json`` does not describe its inputs or outputs well enough for a parity check."""
 
 
 @dataclass(frozen=True)

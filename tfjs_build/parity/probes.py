@@ -19,7 +19,7 @@ from typing import Any
 
 import numpy as np
 
-from tfjs_build.errors import TfjsBuildError
+from tfjs_build.errors import ProbeError
 from tfjs_build.parity.model_io import InputSpec, input_specs
 
 DEFAULT_BATCH = 2
@@ -28,10 +28,6 @@ DEFAULT_DIM = 32
 DEFAULT_FLOAT_RANGE = (-1.0, 1.0)
 DEFAULT_INT_RANGE = (0, 10)
 """Integers for inputs whose valid range the model does not show (half-open)."""
-
-
-class ProbeError(TfjsBuildError):
-    """Probe inputs or user samples do not fit the model's inputs."""
 
 
 # --------------------------------------------------------------------------- probes

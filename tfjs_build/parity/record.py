@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import math
-from typing import Literal, TypedDict
+from typing import Literal, TypedDict, final
 
 
 class OutputRecord(TypedDict):
@@ -68,6 +68,7 @@ class ToleranceRecord(TypedDict):
     quantization: str | None
 
 
+@final
 class ParityRecord(TypedDict):
     """A parity check that ran."""
 
@@ -80,6 +81,7 @@ class ParityRecord(TypedDict):
     backends: list[BackendRecord]
 
 
+@final
 class SkippedRecord(TypedDict):
     """A parity check switched off, on purpose and visibly."""
 
@@ -106,3 +108,44 @@ def json_float(value: float) -> float | str:
 def dumps_record(record: ParityRecord | SkippedRecord) -> str:
     """The record as canonical JSON text (sorted keys, strict: no NaN or Infinity)."""
     return json.dumps(record, sort_keys=True, indent=2, allow_nan=False) + "\n"
+
+
+@final
+class CheckedSummary(TypedDict):
+    """A parity check that ran, in brief: the lockfile's and the cache's ``parity``."""
+
+    passed: bool
+    backends: list[str]
+    inputs: InputsRecord | None
+    max_abs_error: float
+
+
+@final
+class SkippedSummary(TypedDict):
+    """A parity check that did not run, and why."""
+
+    skipped: Literal[True]
+    reason: str
+
+
+ParitySummary = CheckedSummary | SkippedSummary
+
+
+def parity_summary(record: ParityRecord | SkippedRecord | None) -> ParitySummary:
+    """The brief form of a parity record, for the lockfile, the cache and one-line reports."""
+    if record is None:
+        return {"skipped": True, "reason": "no parity record"}
+    if record["skipped"]:
+        return {"skipped": True, "reason": record["reason"]}
+    worst = 0.0
+    for backend in record["backends"]:
+        for output in backend["outputs"]:
+            error = output["max_abs_error"]
+            if isinstance(error, (int, float)):
+                worst = max(worst, float(error))
+    return {
+        "passed": bool(record["passed"]),
+        "backends": [b["backend"] for b in record["backends"]],
+        "inputs": record["inputs"],
+        "max_abs_error": worst,
+    }

@@ -4,21 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from tfjs_build.errors import TfjsBuildError
+from tfjs_build.errors import ParityError
 from tfjs_build.parity.compare import OutputComparison
 from tfjs_build.parity.record import ParityRecord, SkippedRecord, skipped_record
 from tfjs_build.parity.tolerances import Tolerance
-
-
-class ParityError(TfjsBuildError):
-    """The artifact's outputs in TF.js differ from the source's beyond the tolerance.
-
-    ``report`` is the full :class:`ParityReport` (for its summary and record) when known.
-    """
-
-    def __init__(self, message: str, report: ParityReport | None = None) -> None:
-        super().__init__(message)
-        self.report = report
 
 
 @dataclass(frozen=True)

@@ -7,16 +7,16 @@ import subprocess
 import tempfile
 from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import Literal
 
 import numpy as np
 
 from tfjs_build.artifact.dtypes import decode_strings
+from tfjs_build.backends import PARITY_BACKENDS, ParityBackend
 from tfjs_build.errors import RuntimeFailure
 from tfjs_build.runtime.node_packages import ensure_node_packages, js_dir, node_executable
 
-Backend = Literal["cpu", "wasm"]
-BACKENDS: tuple[Backend, ...] = ("cpu", "wasm")
+Backend = ParityBackend
+BACKENDS: tuple[Backend, ...] = PARITY_BACKENDS
 _RAW_DTYPES = {"float32": "<f4", "int32": "<i4", "bool": "?"}
 
 
@@ -51,7 +51,7 @@ def run_in_tfjs(
     model_dir: Path,
     inputs: Mapping[str, np.ndarray],
     *,
-    backend: Backend = "cpu",
+    backend: str = "cpu",
     outputs: Sequence[str] | None = None,
 ) -> dict[str, np.ndarray]:
     """Load the artifact in ``model_dir`` in TF.js, run ``inputs`` and return its outputs by name.

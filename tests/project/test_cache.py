@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from tfjs_build.cache import BuildCache, cache_key
-from tfjs_build.fingerprint import HashCache
+from tfjs_build.project.cache import BuildCache, cache_key
+from tfjs_build.project.fingerprint import HashCache
 
 
 def make_artifact(directory: Path, payload: bytes) -> dict[str, str]:

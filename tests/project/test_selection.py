@@ -6,8 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from tfjs_build.config import ConfigError, ModelSpec
-from tfjs_build.selection import Shard, in_shard, parse_shard, select_models
+from tfjs_build.errors import UsageError
+from tfjs_build.project.config import ModelSpec
+from tfjs_build.project.selection import Shard, in_shard, parse_shard, select_models
 
 
 def specs(*names: str) -> list[ModelSpec]:
@@ -53,7 +54,7 @@ def test_select_by_name_then_shard_keeps_configuration_order():
 
 
 def test_an_unknown_model_name_suggests_the_closest():
-    with pytest.raises(ConfigError, match=r"^no model named 'scorr'; did you mean 'scorer'\?$"):
+    with pytest.raises(UsageError, match=r"^no model named 'scorr'; did you mean 'scorer'\?$"):
         select_models(specs("dense", "scorer"), ["scorr"])
-    with pytest.raises(ConfigError, match=r"^no model named 'x'; configured: dense, scorer$"):
+    with pytest.raises(UsageError, match=r"^no model named 'x'; configured: dense, scorer$"):
         select_models(specs("dense", "scorer"), ["x"])

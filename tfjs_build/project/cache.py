@@ -27,12 +27,13 @@ import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from tfjs_build.artifact.format import MODEL_JSON
 from tfjs_build.artifact.publish import publish_directory
-from tfjs_build.config import DEFAULT_CACHE_MAX_BYTES
-from tfjs_build.fingerprint import HashCache, json_fingerprint, make_cache_directory
+from tfjs_build.options import DEFAULT_CACHE_MAX_BYTES
+from tfjs_build.parity.record import ParitySummary
+from tfjs_build.project.fingerprint import HashCache, json_fingerprint, make_cache_directory
 
 _LAYOUT = "v1"
 _ENTRY = "entry.json"
@@ -53,7 +54,7 @@ class CachedArtifact:
     key: str
     format: str
     files: dict[str, str]
-    parity: dict[str, Any]
+    parity: ParitySummary
     total_bytes: int
     shards: int
 
@@ -77,6 +78,21 @@ class PruneReport:
     freed_bytes: int
     kept: int
     kept_bytes: int
+
+
+def _parity_summary(value: object) -> ParitySummary:
+    """An entry's recorded parity summary, as recorded, once checked for the keys readers use."""
+    if not isinstance(value, dict):
+        raise TypeError("not a parity summary")
+    skipped = value.get("skipped") is True and isinstance(value.get("reason"), str)
+    checked = (
+        isinstance(value.get("passed"), bool)
+        and isinstance(value.get("backends"), list)
+        and isinstance(value.get("max_abs_error"), (int, float))
+    )
+    if not (skipped or checked):
+        raise TypeError("not a parity summary")
+    return cast(ParitySummary, value)
 
 
 class CacheMiss(Exception):
@@ -115,7 +131,7 @@ class BuildCache:
                 key=key,
                 format=str(document["format"]),
                 files={str(k): str(v) for k, v in document["files"].items()},
-                parity=dict(document["parity"]),
+                parity=_parity_summary(document["parity"]),
                 total_bytes=int(document["total_bytes"]),
                 shards=int(document["shards"]),
             )
@@ -164,7 +180,7 @@ class BuildCache:
         key: str,
         artifact_dir: Path,
         files: dict[str, str],
-        parity: dict[str, Any],
+        parity: ParitySummary,
         *,
         format: str,
         source: str = "",

@@ -4,7 +4,8 @@ from pathlib import Path
 
 import pytest
 
-from tfjs_build.config import ConfigError, load_config, parse_config
+from tfjs_build.errors import ConfigError
+from tfjs_build.project.config import load_config, parse_config
 
 
 def test_defaults_overrides_and_globs(tmp_path):
@@ -27,8 +28,8 @@ def test_defaults_overrides_and_globs(tmp_path):
         ("h5-b", "models/b.h5", "web/b"),
     ]
     clf, a, _ = config.models
-    assert (clf.options.quantization, clf.parity.enabled) == (None, False)
-    assert (a.options.quantization, a.parity.backends) == ("uint8", ("wasm",))
+    assert (clf.options.quantization, clf.parity.parity) == (None, False)
+    assert (a.options.quantization, a.parity.parity_backends) == ("uint8", ("wasm",))
     assert config.lockfile == tmp_path / "tfjs-build.lock"
 
 

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import os
 
-from tfjs_build.fingerprint import HashCache, tree_fingerprint
+from tfjs_build.project.fingerprint import HashCache, tree_fingerprint
 
 
 def test_directory_fingerprint_follows_content_and_names_not_times(tmp_path):
@@ -33,7 +33,7 @@ def test_hash_cache_survives_processes_and_notices_same_size_edits(tmp_path):
 
 
 def test_cache_directories_tfjs_build_creates_are_ignored_by_git(tmp_path):
-    from tfjs_build.fingerprint import make_cache_directory
+    from tfjs_build.project.fingerprint import make_cache_directory
 
     make_cache_directory(tmp_path / ".tfjs-build" / "cache")
     assert (tmp_path / ".tfjs-build" / ".gitignore").read_text().splitlines()[-1] == "*"

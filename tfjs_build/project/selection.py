@@ -6,7 +6,8 @@ import difflib
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from tfjs_build.config import ConfigError, ModelSpec
+from tfjs_build.errors import UsageError
+from tfjs_build.project.config import ModelSpec
 
 
 @dataclass(frozen=True)
@@ -55,7 +56,7 @@ def select_models(
             if close
             else f"; configured: {', '.join(by_name) or 'none'}"
         )
-        raise ConfigError(f"no model named {unknown[0]!r}{hint}")
+        raise UsageError(f"no model named {unknown[0]!r}{hint}")
     chosen = [spec for spec in models if not names or spec.name in names]
     if shard is not None:
         keep = {spec.name for spec in in_shard(chosen, shard)}

@@ -13,7 +13,6 @@ import hashlib
 import json
 import os
 import tempfile
-from collections.abc import Iterable
 from pathlib import Path
 
 _CHUNK = 1 << 20
@@ -113,14 +112,6 @@ def tree_fingerprint(path: Path, cache: HashCache | None = None) -> str:
         digest.update(file.relative_to(path).as_posix().encode() + b"\0")
         digest.update(cache.file_hash(file).encode() + b"\n")
     return "sha256:" + digest.hexdigest()
-
-
-def files_fingerprints(
-    directory: Path, names: Iterable[str], cache: HashCache | None = None
-) -> dict[str, str]:
-    """``{name: sha256}`` for the named files in ``directory``."""
-    cache = cache or HashCache()
-    return {name: cache.file_hash(Path(directory) / name) for name in sorted(names)}
 
 
 def json_fingerprint(value: object) -> str:

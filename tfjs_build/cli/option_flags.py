@@ -1,0 +1,153 @@
+"""Command-line flags derived from the option table, and the options a command line set.
+
+Every option of :mod:`tfjs_build.options` that lists a command gets a flag there named like its
+TOML key (``quantize_only`` is ``--quantize-only``; a boolean ``check_ops`` has ``--check-ops``
+and ``--no-check-ops``), with its type, help and default from the table. Older spellings
+(``--quantize``, ``--seed``, ``--no-op-check``, ...) keep working, unlisted. Flags default to
+"not given", so a command knows exactly which options its command line set.
+"""
+
+from __future__ import annotations
+
+import argparse
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from tfjs_build.options import (
+    MODEL_OPTIONS,
+    PROJECT_OPTIONS,
+    Command,
+    ConvertOptions,
+    Flag,
+    Option,
+    ParityOptions,
+    Strings,
+    model_options,
+)
+
+_CONVERT_GROUP = "conversion"
+_PARITY_GROUP = "parity check"
+
+
+def _default_text(option: Option) -> str:
+    if isinstance(option.kind, Flag):
+        return f"--{'' if option.default else 'no-'}{option.key.replace('_', '-')}"
+    if option.default is None:
+        return "unset"
+    return option.kind.to_text(option.default)
+
+
+def _type(option: Option) -> Any:
+    def convert(text: str) -> Any:
+        try:
+            return option.kind.from_text(text)
+        except ValueError as exc:
+            raise argparse.ArgumentTypeError(str(exc)) from None
+
+    convert.__name__ = option.kind.name  # argparse names the type in its error messages
+    return convert
+
+
+class _ExtendTuple(argparse.Action):
+    """A repeatable flag whose values collect into one tuple."""
+
+    def __call__(
+        self,
+        parser: argparse.ArgumentParser,
+        namespace: argparse.Namespace,
+        values: Any,
+        option_string: str | None = None,
+    ) -> None:
+        setattr(namespace, self.dest, (*getattr(namespace, self.dest, ()), *values))
+
+
+def _add(group: Any, option: Option) -> None:
+    help_text = f"{option.help} (default: {_default_text(option)})"
+    if isinstance(option.kind, Flag):
+        name = option.key.replace("_", "-")
+        group.add_argument(
+            f"--{name}",
+            dest=option.key,
+            action="store_const",
+            const=True,
+            default=argparse.SUPPRESS,
+            help=help_text if not option.default else argparse.SUPPRESS,
+        )
+        group.add_argument(
+            f"--no-{name}",
+            dest=option.key,
+            action="store_const",
+            const=False,
+            default=argparse.SUPPRESS,
+            help=help_text if option.default else argparse.SUPPRESS,
+        )
+        for alias in option.aliases:
+            group.add_argument(
+                alias,
+                dest=option.key,
+                action="store_const",
+                const=not alias.startswith("--no-"),
+                default=argparse.SUPPRESS,
+                help=argparse.SUPPRESS,
+            )
+        return
+    common: dict[str, Any] = {
+        "dest": option.key,
+        "type": _type(option),
+        "default": argparse.SUPPRESS,
+        "metavar": option.metavar or option.key.upper(),
+    }
+    if isinstance(option.kind, Strings) and option.kind.repeatable:
+        common["action"] = _ExtendTuple
+        help_text = f"{option.help}; repeatable (default: {_default_text(option)})"
+    group.add_argument(option.flag, help=help_text, **common)
+    for alias in option.aliases:
+        group.add_argument(alias, help=argparse.SUPPRESS, **common)
+
+
+def add_model_flags(parser: argparse.ArgumentParser, command: Command) -> None:
+    """Flags for every per-model option that ``command`` takes, in two groups."""
+    convert_keys = {f for f in ConvertOptions.__dataclass_fields__}
+    groups = {
+        _CONVERT_GROUP: parser.add_argument_group(_CONVERT_GROUP),
+        _PARITY_GROUP: parser.add_argument_group(_PARITY_GROUP),
+    }
+    for option in MODEL_OPTIONS:
+        if command in option.commands:
+            _add(groups[_CONVERT_GROUP if option.key in convert_keys else _PARITY_GROUP], option)
+
+
+def add_project_flags(group: Any, command: Command) -> None:
+    """Flags for every project-level option that ``command`` takes."""
+    for option in PROJECT_OPTIONS:
+        if command in option.commands:
+            _add(group, option)
+
+
+def given(args: argparse.Namespace, options: Sequence[Option]) -> dict[str, Any]:
+    """The values of ``options`` that the command line set, by key."""
+    return {o.key: getattr(args, o.key) for o in options if hasattr(args, o.key)}
+
+
+def model_options_from_args(args: argparse.Namespace) -> tuple[ConvertOptions, ParityOptions]:
+    """The per-model options the command line asks for (the rest at their defaults)."""
+    return model_options(given(args, MODEL_OPTIONS), origin="cli")
+
+
+def project_overrides(args: argparse.Namespace, root: Path) -> dict[str, Any]:
+    """Project-level options the command line set. Their paths are relative to the working
+    directory (in pyproject.toml, to the project ``root``), so they are made absolute, or relative
+    to ``root`` where they lie inside it."""
+    values = given(args, PROJECT_OPTIONS)
+    for key in ("cache_dir", "lockfile", "output_root"):
+        if key in values:
+            path = Path(values[key]).expanduser().resolve()
+            values[key] = str(path.relative_to(root) if path.is_relative_to(root) else path)
+    return values
+
+
+def flags_of(keys: Sequence[str]) -> list[str]:
+    """``--flag`` of each option key, in order."""
+    table = {o.key: o for o in (*MODEL_OPTIONS, *PROJECT_OPTIONS)}
+    return [table[key].flag for key in keys]

@@ -1,0 +1,94 @@
+"""What a build tells its front door: events while it runs, a result per model.
+
+The build never prints. It hands events to a :class:`Reporter` that the front door supplies (the
+CLI's text or ``--json``, doit's task output, the hooks); :mod:`tfjs_build.text_reporter` turns them
+into the lines people read.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal, Protocol
+
+from tfjs_build.parity.record import ParitySummary
+
+Outcome = Literal["converted", "restored", "up to date", "failed"]
+CHANGED: tuple[Outcome, ...] = ("converted", "restored")
+
+
+@dataclass(frozen=True)
+class ModelResult:
+    """What building one model did."""
+
+    name: str
+    outcome: Outcome
+    reasons: tuple[str, ...] = ()
+    cache_key: str | None = None
+    format: str | None = None
+    """``layers`` or ``graph`` for a converted or restored artifact."""
+    total_bytes: int = 0
+    shards: int = 0
+    parity: ParitySummary | None = None
+    seconds: float = 0.0
+    added_to_cache: bool = False
+    error: str | None = None
+    """Why a failed build failed (one line)."""
+
+    @property
+    def changed_files(self) -> bool:
+        """The artifact and lockfile entry were (re)written."""
+        return self.outcome in CHANGED
+
+
+@dataclass(frozen=True)
+class Started:
+    """A stale model is about to be restored from the cache or converted."""
+
+    name: str
+    action: Literal["restore", "convert"]
+    source: Path
+    reasons: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Finished:
+    """A model's build ended (whatever its outcome)."""
+
+    result: ModelResult
+
+
+@dataclass(frozen=True)
+class Warned:
+    """Something went wrong that did not fail the build (the cache could not be filled, ...)."""
+
+    name: str
+    message: str
+
+
+BuildEvent = Started | Finished | Warned
+
+
+class Reporter(Protocol):
+    """Receives a build's events, in order."""
+
+    def report(self, event: BuildEvent) -> None:
+        """Handle one event."""
+
+
+class Silent:
+    """A reporter that drops every event (for library use and tests)."""
+
+    def report(self, event: BuildEvent) -> None:
+        """Drop ``event``."""
+
+
+class Collecting:
+    """A reporter that keeps every event, in order."""
+
+    def __init__(self) -> None:
+        self.events: list[BuildEvent] = []
+
+    def report(self, event: BuildEvent) -> None:
+        """Keep ``event``."""
+        self.events.append(event)

@@ -1,0 +1,267 @@
+"""A build session: everything one run of one project owns, and the one place models are built.
+
+The doit tasks, ``tfjs-build convert``/``check`` and the pre-commit hooks each open one
+:class:`BuildSession` per run. It owns the configuration, the lockfile as this run sees it (with
+its pending changes), the file-hash cache, the build cache and the reporter; :meth:`close` (or
+leaving the ``with`` block, also on an error or Ctrl-C) writes the lockfile and the hash cache
+once. Nothing is kept in module globals, so two sessions of two projects in one process share
+nothing.
+
+Deciding freshness and restoring from the cache never import TensorFlow; converting does.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import time
+from pathlib import Path
+from types import TracebackType
+from typing import TYPE_CHECKING
+
+from tfjs_build.artifact.format import MODEL_JSON
+from tfjs_build.errors import TfjsBuildError
+from tfjs_build.parity.record import ParitySummary, parity_summary
+from tfjs_build.project.cache import BuildCache, CachedArtifact, cache_key
+from tfjs_build.project.config import ModelSpec, ProjectConfig
+from tfjs_build.project.events import Finished, ModelResult, Reporter, Silent, Started, Warned
+from tfjs_build.project.fingerprint import HashCache, json_fingerprint, tree_fingerprint
+from tfjs_build.project.lockfile import LockEntry, PendingLockfile
+from tfjs_build.project.status import (
+    Freshness,
+    ProjectStatus,
+    model_freshness,
+    output_files,
+    tool_versions,
+)
+
+if TYPE_CHECKING:
+    from tfjs_build.pipeline import Verifier
+
+HASH_CACHE = ".tfjs-build/hash-cache.json"
+
+
+class BuildSession:
+    """One run's view of one project (see the module docstring).
+
+    ``use_cache=False`` neither reads nor fills the build cache. A session used from a forked
+    worker process (``doit -n``) writes each model's lockfile entry as soon as it is built, since
+    the process that opened the session is the one that closes it.
+    """
+
+    def __init__(
+        self, config: ProjectConfig, reporter: Reporter | None = None, *, use_cache: bool = True
+    ) -> None:
+        self.config = config
+        self.reporter: Reporter = reporter or Silent()
+        self.use_cache = use_cache
+        self.lockfile = PendingLockfile(config.lockfile)
+        self.hashes = HashCache(config.root / HASH_CACHE)
+        self.cache = BuildCache(config.cache_dir, config.cache_max_bytes)
+        self._versions: dict[str, str] | None = None
+        self._owner = os.getpid()
+        self._filled_cache = False
+
+    # ------------------------------------------------------------------------- lifetime
+    def __enter__(self) -> BuildSession:
+        return self
+
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        value: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    def flush(self) -> None:
+        """Write the pending lockfile changes and the hash cache; prune the cache if it grew."""
+        try:
+            self.lockfile.commit()
+        finally:
+            self.hashes.save()
+            if self._filled_cache:
+                self._filled_cache = False
+                self.cache.prune()
+
+    def close(self) -> None:
+        """Write what this run changed, once. The session can be used again afterwards."""
+        self.flush()
+
+    # ------------------------------------------------------------------------ freshness
+    @property
+    def versions(self) -> dict[str, str]:
+        """The converter's and TF.js's versions (read once per session)."""
+        if self._versions is None:
+            self._versions = tool_versions()
+        return self._versions
+
+    def freshness(self, spec: ModelSpec) -> Freshness:
+        """Whether ``spec``'s artifact is up to date, and why not."""
+        entry = self.lockfile.models.get(spec.name)
+        return model_freshness(spec, self.config.root, entry, self.hashes, self.versions)
+
+    def status(self) -> ProjectStatus:
+        """Every configured model's freshness and the lockfile's orphaned entries."""
+        found = tuple(self.freshness(spec) for spec in self.config.models)
+        return ProjectStatus(found, self.orphans())
+
+    def orphans(self) -> tuple[str, ...]:
+        """Lockfile entries of models no longer configured."""
+        configured = {spec.name for spec in self.config.models}
+        return tuple(sorted(set(self.lockfile.models) - configured))
+
+    # ---------------------------------------------------------------------------- build
+    def build(self, spec: ModelSpec, *, force: bool = False) -> ModelResult:
+        """Bring ``spec``'s artifact up to date and record it in the lockfile.
+
+        A fresh artifact is left alone (unless ``force``). Otherwise the build cache is asked
+        first: a hit publishes the cached artifact without importing TensorFlow. On a miss the
+        model is converted, checked for parity, published and added to the cache. ``force``
+        converts even a fresh model and does not read the cache.
+        """
+        result = self._build(spec, force)
+        self.reporter.report(Finished(result))
+        if os.getpid() != self._owner:
+            self.flush()
+        return result
+
+    def _build(self, spec: ModelSpec, force: bool) -> ModelResult:
+        freshness = self.freshness(spec)
+        if freshness.fresh and not force:
+            return ModelResult(spec.name, "up to date")
+        reasons = freshness.reasons or ("forced",)
+        source = self.config.root / spec.source
+        if not source.exists():
+            error = f"source {spec.source} does not exist"
+            return ModelResult(spec.name, "failed", reasons, error=error)
+        fingerprint = tree_fingerprint(source, self.hashes)
+        key = cache_key(fingerprint, spec.settings(), self.versions)
+        if self.use_cache and not force:
+            self.reporter.report(Started(spec.name, "restore", spec.source, reasons))
+            hit = self.cache.restore(key, self.config.root / spec.output, self.hashes)
+            if hit is not None:
+                return self._restored(spec, reasons, fingerprint, hit)
+        self.reporter.report(Started(spec.name, "convert", spec.source, reasons))
+        return self._convert(spec, reasons, fingerprint, key)
+
+    def _record(
+        self,
+        spec: ModelSpec,
+        source_fingerprint: str,
+        artifact_format: str,
+        files: dict[str, str],
+        parity: ParitySummary,
+    ) -> None:
+        entry: LockEntry = {
+            "source": spec.source.as_posix(),
+            "source_fingerprint": source_fingerprint,
+            "options": spec.settings(),
+            "options_fingerprint": json_fingerprint(spec.settings()),
+            "versions": self.versions,
+            "output": spec.output.as_posix(),
+            "format": artifact_format,
+            "files": files,
+            "parity": parity,
+        }
+        self.lockfile.set(spec.name, entry)
+
+    def _restored(
+        self, spec: ModelSpec, reasons: tuple[str, ...], fingerprint: str, hit: CachedArtifact
+    ) -> ModelResult:
+        self._record(spec, fingerprint, hit.format, hit.files, hit.parity)
+        return ModelResult(
+            spec.name,
+            "restored",
+            reasons,
+            hit.key,
+            format=hit.format,
+            total_bytes=hit.total_bytes,
+            shards=hit.shards,
+            parity=hit.parity,
+        )
+
+    def _verifier(self, spec: ModelSpec) -> Verifier:
+        from tfjs_build.verification import parity_verifier, skipped_verifier
+
+        if spec.parity.parity:
+            return parity_verifier(spec.parity, spec.options)
+        return skipped_verifier(f"parity = false for model {spec.name!r}")
+
+    def _convert(
+        self, spec: ModelSpec, reasons: tuple[str, ...], fingerprint: str, key: str
+    ) -> ModelResult:
+        """Convert, verify and publish ``spec``; record it in the lockfile and the cache."""
+        from tfjs_build.pipeline import build
+
+        started = time.perf_counter()
+        output = self.config.root / spec.output
+        try:
+            built = build(
+                self.config.root / spec.source, output, spec.options, verify=self._verifier(spec)
+            )
+        except TfjsBuildError as exc:
+            return ModelResult(spec.name, "failed", reasons, key, error=str(exc))
+        files = {name: self.hashes.file_hash(output / name) for name in output_files(output)}
+        summary = parity_summary(built.parity)
+        self._record(spec, fingerprint, built.format, files, summary)
+        added = False
+        if self.use_cache:
+            try:
+                added = self.cache.store(
+                    key,
+                    output,
+                    files,
+                    summary,
+                    format=built.format,
+                    source=spec.source.as_posix(),
+                    prune=False,  # once, when the session is flushed
+                )
+            except OSError as exc:
+                self.reporter.report(
+                    Warned(spec.name, f"could not add it to the build cache: {exc}")
+                )
+            self._filled_cache = self._filled_cache or added
+        return ModelResult(
+            spec.name,
+            "converted",
+            reasons,
+            key,
+            format=built.format,
+            total_bytes=built.total_bytes,
+            shards=built.shards,
+            parity=summary,
+            seconds=time.perf_counter() - started,
+            added_to_cache=added,
+        )
+
+    # ---------------------------------------------------------------------------- clean
+    def forget(self, spec: ModelSpec) -> None:
+        """Remove a model's artifact (only the files tfjs-build wrote) and its lockfile entry."""
+        from tfjs_build.artifact.publish import rejected_path
+
+        output = self.config.root / spec.output
+        if (output / MODEL_JSON).is_file():
+            shutil.rmtree(output)
+        if rejected_path(output).is_dir():
+            shutil.rmtree(rejected_path(output))
+        self.lockfile.remove(spec.name)
+        if os.getpid() != self._owner:
+            self.flush()
+
+    def drop_orphans(self) -> tuple[str, ...]:
+        """Drop lockfile entries of models no longer configured (their artifacts are left
+        alone); return their names."""
+        dropped = self.orphans()
+        for name in dropped:
+            self.lockfile.remove(name)
+        return dropped
+
+
+def open_session(
+    root: Path, reporter: Reporter | None = None, *, use_cache: bool = True
+) -> BuildSession:
+    """A session for the project configured in ``root/pyproject.toml``."""
+    from tfjs_build.project.config import load_config
+
+    return BuildSession(load_config(root), reporter, use_cache=use_cache)

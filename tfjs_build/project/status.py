@@ -1,0 +1,110 @@
+"""Whether each configured artifact is up to date with its source, options and tools, and why not.
+
+Standard library only: deciding freshness never imports TensorFlow or numpy.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+from tfjs_build import __version__
+from tfjs_build.artifact.format import MODEL_JSON
+from tfjs_build.project.config import ModelSpec
+from tfjs_build.project.fingerprint import HashCache, json_fingerprint, tree_fingerprint
+from tfjs_build.project.lockfile import LockEntry
+
+
+def tool_versions() -> dict[str, str]:
+    """The converter's and TF.js's versions: a change in either makes every artifact stale."""
+    from tfjs_build.runtime.node_packages import js_dir
+
+    dependencies = json.loads((js_dir() / "package.json").read_text())["dependencies"]
+    tfjs = dependencies.get("@tensorflow/tfjs") or dependencies["@tensorflow/tfjs-core"]
+    return {"tfjs-build": __version__, "tfjs": tfjs}
+
+
+@dataclass(frozen=True)
+class Freshness:
+    """Whether a model's artifact is up to date, and if not, every reason why."""
+
+    name: str
+    reasons: tuple[str, ...]
+
+    @property
+    def fresh(self) -> bool:
+        """No reason to rebuild."""
+        return not self.reasons
+
+
+@dataclass(frozen=True)
+class ProjectStatus:
+    """Every configured model's freshness, and lockfile entries no configured model owns."""
+
+    models: tuple[Freshness, ...]
+    orphans: tuple[str, ...]
+
+    @property
+    def stale(self) -> tuple[Freshness, ...]:
+        """The models whose artifacts need building."""
+        return tuple(f for f in self.models if not f.fresh)
+
+
+def output_files(directory: Path) -> list[str]:
+    """The names of the files in an artifact directory (none when it does not exist)."""
+    if not directory.is_dir():
+        return []
+    return sorted(p.name for p in directory.iterdir() if p.is_file())
+
+
+def _output_reasons(
+    spec: ModelSpec, output: Path, recorded: Mapping[str, str], hashes: HashCache
+) -> list[str]:
+    if not (output / MODEL_JSON).is_file():
+        return [f"{spec.output.as_posix()}/{MODEL_JSON} is missing"]
+    present = output_files(output)
+    missing = sorted(set(recorded) - set(present))
+    extra = sorted(set(present) - set(recorded))
+    edited = sorted(
+        n for n in set(recorded) & set(present) if hashes.file_hash(output / n) != recorded[n]
+    )
+    reasons = []
+    if missing:
+        reasons.append(f"output files missing: {', '.join(missing)}")
+    if extra:
+        reasons.append(f"unexpected output files: {', '.join(extra)}")
+    if edited:
+        reasons.append(f"output files edited: {', '.join(edited)}")
+    return reasons
+
+
+def model_freshness(
+    spec: ModelSpec,
+    root: Path,
+    entry: LockEntry | None,
+    hashes: HashCache,
+    versions: Mapping[str, str],
+) -> Freshness:
+    """Compare a model's source, options, versions and output with its lockfile ``entry``."""
+    source = root / spec.source
+    if not source.exists():
+        return Freshness(spec.name, (f"source {spec.source} does not exist",))
+    if entry is None:
+        return Freshness(spec.name, ("never built (no lockfile entry)",))
+    reasons = []
+    if entry.get("source") != spec.source.as_posix():
+        reasons.append(f"source path changed ({entry.get('source')} -> {spec.source.as_posix()})")
+    elif entry.get("source_fingerprint") != tree_fingerprint(source, hashes):
+        reasons.append(f"source {spec.source} changed")
+    if entry.get("options_fingerprint") != json_fingerprint(spec.settings()):
+        reasons.append("options changed")
+    if entry.get("versions") != versions:
+        reasons.append(
+            f"converter or TF.js version changed ({entry.get('versions')} -> {dict(versions)})"
+        )
+    if entry.get("output") != spec.output.as_posix():
+        reasons.append(f"output moved to {spec.output.as_posix()}")
+    reasons += _output_reasons(spec, root / spec.output, entry.get("files") or {}, hashes)
+    return Freshness(spec.name, tuple(reasons))

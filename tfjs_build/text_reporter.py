@@ -1,0 +1,90 @@
+"""Build events and results as the lines people read: one place for every front door's wording.
+
+Result lines go to ``out`` (stdout), progress and warnings to ``err`` (stderr). Streams left as
+``None`` are looked up when a line is written, so a reporter made once still writes where doit
+or pytest has redirected ``sys.stdout`` since.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import TextIO
+
+from tfjs_build.display import human_bytes
+from tfjs_build.parity.record import ParitySummary
+from tfjs_build.project.events import BuildEvent, Finished, ModelResult, Started, Warned
+
+
+def parity_words(summary: ParitySummary | None) -> str:
+    """``parity max abs error 1.2e-07 on cpu+wasm`` or ``parity SKIPPED (reason)``."""
+    if summary is None:
+        return "parity SKIPPED (no parity record)"
+    if "skipped" in summary:
+        return f"parity SKIPPED ({summary['reason']})"
+    return f"parity max abs error {summary['max_abs_error']:.2g} on {'+'.join(summary['backends'])}"
+
+
+def size_words(artifact_format: str | None, total_bytes: int, shards: int) -> str:
+    """``layers, 12.3 kB, 1 shard``."""
+    plural = "s" if shards != 1 else ""
+    return f"{artifact_format}, {human_bytes(total_bytes)}, {shards} shard{plural}"
+
+
+def result_line(result: ModelResult) -> str:
+    """The one line that says what building a model did."""
+    name = result.name
+    if result.outcome == "up to date":
+        return f"{name}: up to date"
+    if result.outcome == "failed":
+        return f"{name}: FAILED: {result.error}"
+    size = size_words(result.format, result.total_bytes, result.shards)
+    if result.outcome == "restored":
+        key = (result.cache_key or "")[:12]
+        return f"{name}: restored from cache ({size}, {parity_words(result.parity)} when built, key {key})"
+    cached = ", added to the cache" if result.added_to_cache else ""
+    return (
+        f"{name}: converted ({size}, {parity_words(result.parity)}, {result.seconds:.1f}s{cached})"
+    )
+
+
+def conversion_line(
+    output: Path,
+    artifact_format: str,
+    reason: str,
+    total_bytes: int,
+    shards: int,
+    parity: ParitySummary,
+    seconds: float,
+) -> str:
+    """The line for one SOURCE converted to OUTPUT_DIR on the command line."""
+    size = size_words(artifact_format, total_bytes, shards)
+    return f"converted {output} ({size}, {parity_words(parity)}, {seconds:.1f}s): {reason}"
+
+
+class TextReporter:
+    """Prints build events: progress to ``err``, one result line per model to ``out``."""
+
+    def __init__(self, out: TextIO | None = None, err: TextIO | None = None) -> None:
+        self._out = out
+        self._err = err
+
+    def _write(self, stream: TextIO | None, fallback: str, line: str) -> None:
+        target = stream or getattr(sys, fallback)
+        print(line, file=target, flush=True)
+
+    def report(self, event: BuildEvent) -> None:
+        """Print the line(s) for ``event``."""
+        if isinstance(event, Started):
+            if event.action == "convert":
+                reasons = "; ".join(event.reasons)
+                line = f"{event.name}: converting {event.source} ({reasons}) ..."
+                self._write(self._err, "stderr", line)
+        elif isinstance(event, Finished):
+            result = event.result
+            if result.outcome == "restored":
+                line = f"{result.name}: stale ({'; '.join(result.reasons)})"
+                self._write(self._err, "stderr", line)
+            self._write(self._out, "stdout", result_line(result))
+        elif isinstance(event, Warned):
+            self._write(self._err, "stderr", f"{event.name}: warning: {event.message}")
