@@ -12,9 +12,10 @@ EXAMPLE = ROOT / "example_project"
 
 
 def task_test() -> dict:
-    """Run the test suite (everything but the tests marked slow)."""
+    """Lint, then run the test suite (everything but the tests marked slow)."""
     return {
         "actions": [f"{PYTHON} -m pytest -q"],
+        "task_dep": ["lint"],
         "uptodate": [False],
     }  # slow tests are deselected in pyproject
 
@@ -25,7 +26,7 @@ def task_test_slow() -> dict:
 
 
 def task_lint() -> dict:
-    """ruff (lint and format) over the repo, mypy over the package."""
+    """ruff (lint and format) over the repo, mypy over the package and the tests."""
     return {
         "actions": [
             f"{PYTHON} -m ruff check .",
@@ -34,6 +35,11 @@ def task_lint() -> dict:
         ],
         "uptodate": [False],
     }
+
+
+def task_docs() -> dict:
+    """Regenerate the reference pages generated from the code (docs/reference/)."""
+    return {"actions": [f"{PYTHON} -m tfjs_build.reference {ROOT}"], "uptodate": [False]}
 
 
 def task_demo() -> dict:

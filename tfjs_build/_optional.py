@@ -72,4 +72,5 @@ def import_tensorflow() -> ModuleType:
         raise MissingDependencyError(
             f"this needs TensorFlow, which is not installed ({exc}); install it with: {TENSORFLOW_HINT}"
         ) from None
-    return tf
+    module: ModuleType = tf
+    return module

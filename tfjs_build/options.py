@@ -73,7 +73,7 @@ class Kind:
     def to_toml(self, value: object) -> str:
         """``value`` as TOML."""
         if value is None:
-            return "(unset)"
+            return "unset"
         if isinstance(value, bool):
             return "true" if value else "false"
         if isinstance(value, (int, float)):

@@ -3,8 +3,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from tfjs_build.artifact import Artifact, QuantizationPlan, read_artifact, write_artifact
-from tfjs_build.artifact.quantize import dequantize, quantize
+from tfjs_build.artifact import Artifact, read_artifact, write_artifact
+from tfjs_build.artifact.format import Quantization
+from tfjs_build.artifact.quantize import QuantizationPlan, dequantize, quantize
 from tfjs_build.errors import ArtifactError
 
 RNG = np.random.default_rng(3)
@@ -63,5 +64,5 @@ def test_unknown_quantization_dtype_is_rejected():
 
 
 def test_int32_affine_quantization_from_other_converters_rounds_like_tfjs():
-    meta = {"dtype": "uint8", "min": -10.0, "scale": 0.5}
+    meta: Quantization = {"dtype": "uint8", "min": -10.0, "scale": 0.5}
     assert dequantize(np.array([0, 3, 255], np.uint8), meta, "int32").tolist() == [-10, -8, 118]

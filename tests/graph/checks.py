@@ -29,7 +29,7 @@ def assert_runs_like_tensorflow(
     from tfjs_build.runtime import run_in_tfjs
 
     for backend in backends:
-        got = run_in_tfjs(directory, dict(inputs), backend=backend)  # type: ignore[arg-type]
+        got = run_in_tfjs(directory, dict(inputs), backend=backend)
         assert set(got) == set(expected), backend
         for key, want in expected.items():
             assert got[key].shape == want.shape, (backend, key)

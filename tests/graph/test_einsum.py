@@ -47,11 +47,14 @@ def einsum_case(model_dir: Path) -> Case:
     module = Einsums()
     path = model_dir / "einsum"
     tf.saved_model.save(module, str(path), signatures=module.__call__)
-    sizes = {None: 2}
     inputs = {}
     for key, (_, left, right) in EQUATIONS.items():
-        inputs[f"{key}_a"] = rng.normal(size=[sizes.get(d, d) for d in left]).astype("float32")
-        inputs[f"{key}_b"] = rng.normal(size=[sizes.get(d, d) for d in right]).astype("float32")
+        inputs[f"{key}_a"] = rng.normal(size=[2 if d is None else d for d in left]).astype(
+            "float32"
+        )
+        inputs[f"{key}_b"] = rng.normal(size=[2 if d is None else d for d in right]).astype(
+            "float32"
+        )
     function = tf.saved_model.load(str(path)).signatures["serving_default"]
     expected = {
         k: v.numpy() for k, v in function(**{k: tf.constant(v) for k, v in inputs.items()}).items()

@@ -16,7 +16,7 @@ from tests.layers.model_zoo import input_names
 from tfjs_build.layers import find_unsupported_layers
 
 SMALL = (32, 32, 3)
-EXPRESSIBLE = {
+EXPRESSIBLE: dict[str, tuple[dict[str, Any], tuple[int, ...]]] = {
     # name: (constructor keyword arguments, input shape)
     "MobileNet": ({"alpha": 0.25}, SMALL),  # GlobalAveragePooling2D(keepdims=True)
     "MobileNetV2": ({"alpha": 0.35}, SMALL),
@@ -29,7 +29,7 @@ EXPRESSIBLE = {
     "NASNetMobile": ({}, SMALL),
     "EfficientNetV2B0": ({"include_preprocessing": False}, SMALL),
 }
-NOT_EXPRESSIBLE = {
+NOT_EXPRESSIBLE: dict[str, tuple[dict[str, Any], str]] = {
     "MobileNetV3Small": ({"include_preprocessing": False}, "hard_silu"),
     "EfficientNetB0": ({}, "Normalization"),
     "ConvNeXtTiny": ({"include_preprocessing": False}, "grouped convolution"),

@@ -42,10 +42,11 @@ def test_input_string_dtype_is_refused() -> None:
 def test_initializers_lose_their_keras3_wrapper_and_take_tfjs_names() -> None:
     glorot = _keras3("GlorotUniform", {"seed": None, "input_axes": None, "output_axes": None})
     assert values.initializer(glorot) == {"class_name": "GlorotUniform", "config": {"seed": None}}
-    assert values.initializer(_keras3("LecunNormal", {"seed": 3}))["class_name"] == "LeCunNormal"
+    lecun = values.initializer(_keras3("LecunNormal", {"seed": 3}))
+    assert lecun is not None and lecun["class_name"] == "LeCunNormal"
     assert values.initializer("he_uniform") == {"class_name": "HeUniform", "config": {}}
     scaling = values.initializer(_keras3("VarianceScaling", {"distribution": "untruncated_normal"}))
-    assert scaling["config"]["distribution"] == "normal"
+    assert scaling is not None and scaling["config"]["distribution"] == "normal"
 
 
 def test_unknown_initializer_is_refused() -> None:

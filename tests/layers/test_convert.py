@@ -16,7 +16,7 @@ def test_artifact_provenance_and_topology(zoo, flavor: str, suffix: str, major: 
     artifact = convert_keras_to_layers(zoo(flavor, "sequential_dense").files[suffix])
     assert artifact.format == "layers-model"
     assert artifact.converted_by == f"tfjs-build {tfjs_build.__version__}"
-    assert artifact.generated_by.startswith(f"keras v{major}")
+    assert str(artifact.generated_by).startswith(f"keras v{major}")
     assert set(artifact.topology) == {"class_name", "config", "keras_version", "backend"}
     assert artifact.topology["class_name"] == "Sequential"
     assert artifact.topology["keras_version"].startswith(major)

@@ -7,6 +7,7 @@ import json
 import os
 import subprocess
 from pathlib import Path
+from typing import Any
 
 from tfjs_build.layers.layer_configs import leaf_layer_classes, refused_layer_classes
 from tfjs_build.layers.registry import registry_table, tfjs_class_names
@@ -26,7 +27,7 @@ def test_committed_table_matches_installed_tfjs(node_packages: Path) -> None:
 
 
 def test_table_has_the_112_registered_names() -> None:
-    table = registry_table()
+    table: dict[str, Any] = registry_table()
     kinds = ("layers", "activations", "initializers", "constraints", "regularizers", "optimizers")
     assert table["tfjs_version"] == "4.22.0"
     assert sum(len(table[kind]) for kind in kinds) == table["class_count"] == 112

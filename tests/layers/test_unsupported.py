@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import zipfile
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -32,11 +33,11 @@ EXPECTED = {
 
 @pytest.fixture(scope="session")
 def unsupported_files(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
-    keras = keras_flavor("keras3")
+    keras: Any = keras_flavor("keras3")
     layers = keras.layers
 
     @keras.saving.register_keras_serializable(package="tests")
-    class Scale(layers.Layer):
+    class Scale(layers.Layer):  # type: ignore[name-defined]  # a runtime Keras class
         def call(self, inputs):
             return inputs * 3.0
 

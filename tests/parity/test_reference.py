@@ -15,7 +15,7 @@ X = np.linspace(-1, 1, 8, dtype=np.float32).reshape(2, 4)
 
 
 @pytest.fixture(scope="module")
-def sources(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+def sources(tmp_path_factory: pytest.TempPathFactory) -> Path:
     import keras
     import tensorflow as tf
     import tf_keras

@@ -12,7 +12,7 @@ import yaml  # pre-commit's own dependency
 from tests.precommit.conftest import CHECKOUT, Report, UserRepo, hook_reports, run
 
 CHECK = {"id": "tfjs-build-check"}
-PASSED = ("tfjs-build check", "Passed", [])
+PASSED: Report = ("tfjs-build check", "Passed", [])
 
 
 def assert_refused(repo: UserRepo, printed: list[str], staged: str, *also: Report) -> None:
@@ -76,7 +76,7 @@ def test_a_commit_deleting_a_shard_is_refused(make_hooked_repo):
         "fix: tfjs-build convert",
         "     then stage the result: git add web_model/conv tfjs-build.lock",
     ]
-    skipped = ("witness", "(no files to check)Skipped", [])
+    skipped: Report = ("witness", "(no files to check)Skipped", [])
     assert_refused(repo, printed, "D  web_model/conv/group1-shard1of1.bin\n", skipped)
 
 

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from tfjs_build.parity.record import ParitySummary
 from tfjs_build.project.cache import BuildCache, cache_key
 from tfjs_build.project.fingerprint import HashCache
 
@@ -32,7 +33,7 @@ def tree(directory: Path) -> dict[str, bytes]:
     return {p.name: p.read_bytes() for p in sorted(directory.iterdir())}
 
 
-PARITY = {"passed": True, "max_abs_error": 1e-7, "backends": ["cpu"]}
+PARITY: ParitySummary = {"passed": True, "max_abs_error": 1e-7, "backends": ["cpu"], "inputs": None}
 
 
 def fill(cache: BuildCache, key: str, artifact: Path, files: dict[str, str]) -> bool:

@@ -18,7 +18,9 @@ def _path_with(tmp_path: Path, *tools: str) -> str:
     bin_dir = tmp_path / "bin"
     bin_dir.mkdir(exist_ok=True)
     for tool in tools:
-        (bin_dir / tool).symlink_to(shutil.which(tool))
+        found = shutil.which(tool)
+        assert found is not None, f"{tool} is not on PATH"
+        (bin_dir / tool).symlink_to(found)
     return str(bin_dir)
 
 

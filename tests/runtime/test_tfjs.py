@@ -61,4 +61,4 @@ def test_tfjs_errors_become_runtime_failures_naming_the_model(tmp_path, node_pac
     with pytest.raises(RuntimeFailure, match=r"TF.js \(cpu\) failed on .*m: .*"):
         run_in_tfjs(tmp_path / "m", {"features": np.zeros((2, 7), np.float32)})
     with pytest.raises(RuntimeFailure, match="unknown TF.js backend 'webgpu'"):
-        run_in_tfjs(tmp_path / "m", {"features": X}, backend="webgpu")  # type: ignore[arg-type]
+        run_in_tfjs(tmp_path / "m", {"features": X}, backend="webgpu")

@@ -6,7 +6,7 @@ weight shards ``group1-shard{i}of{n}.bin``.
 
 from __future__ import annotations
 
-from typing import Literal, TypedDict
+from typing import Any, Literal, TypedDict
 
 MODEL_JSON = "model.json"
 DEFAULT_SHARD_SIZE = 4 * 1024 * 1024
@@ -57,7 +57,7 @@ class WeightGroup(TypedDict):
 
 class _ModelJsonRequired(TypedDict):
     format: ModelFormat
-    modelTopology: dict
+    modelTopology: dict[str, Any]
     weightsManifest: list[WeightGroup]
 
 
@@ -66,6 +66,6 @@ class ModelJson(_ModelJsonRequired, total=False):
 
     generatedBy: str
     convertedBy: str
-    signature: dict
-    userDefinedMetadata: dict
-    modelInitializer: dict
+    signature: dict[str, Any]
+    userDefinedMetadata: dict[str, Any]
+    modelInitializer: dict[str, Any]

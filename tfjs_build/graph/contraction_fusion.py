@@ -107,17 +107,17 @@ def _per_channel(value: np.ndarray | None, channels: int) -> np.ndarray | None:
 def _scale_weights(op: str, node: Any, weights: np.ndarray, scale: np.ndarray) -> np.ndarray:
     if op == "DepthwiseConv2dNative":
         h, w, c, m = weights.shape
-        return (weights.reshape(h, w, c * m) * scale).reshape(h, w, c, m)
+        return np.asarray(weights.reshape(h, w, c * m) * scale).reshape(h, w, c, m)
     if op == "MatMul" and node.attr["transpose_b"].b:
-        return weights * scale[:, None]
-    return weights * scale
+        return np.asarray(weights * scale[:, None])
+    return np.asarray(weights * scale)
 
 
 def _other_input(reader: Any, name: str) -> str | None:
     data = [r for r in reader.input if not is_control(r)]
     if len(data) != 2:
         return None
-    return data[1] if node_of(data[0]) == name else data[0]
+    return str(data[1] if node_of(data[0]) == name else data[0])
 
 
 def _adds_along_last_axis(reader: Any, name: str) -> bool:

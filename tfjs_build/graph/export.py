@@ -12,7 +12,7 @@ from typing import Any
 import numpy as np
 
 import tfjs_build
-from tfjs_build.artifact import Artifact
+from tfjs_build.artifact.model import Artifact
 from tfjs_build.errors import UnsupportedModelError
 from tfjs_build.graph.graph_edit import const_value, node_of, rename_node, unique_name
 from tfjs_build.graph.scope import Scope, all_scopes
@@ -91,7 +91,7 @@ def graph_topology(graph_def: Any) -> dict[str, Any]:
     """The GraphDef as TF.js reads it: protobuf JSON with ``node``, ``library``, ``versions``."""
     from google.protobuf import json_format
 
-    topology = json_format.MessageToDict(graph_def)
+    topology: dict[str, Any] = json_format.MessageToDict(graph_def)
     topology.setdefault("node", [])
     topology.setdefault("library", {})
     topology.setdefault("versions", {})

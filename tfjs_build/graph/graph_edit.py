@@ -104,7 +104,7 @@ def const_value(node: Any) -> np.ndarray:
     """The value of a Const node as numpy (strings as an object array of bytes)."""
     import tensorflow as tf
 
-    return tf.make_ndarray(node.attr["value"].tensor)
+    return np.asarray(tf.make_ndarray(node.attr["value"].tensor))
 
 
 def prune(graph_def: Any, keep: Iterable[str]) -> int:

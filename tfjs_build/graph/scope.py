@@ -21,7 +21,7 @@ def output_arg_name(op: str) -> str:
     op_def = op_def_registry.get(op)
     if op_def is None or not op_def.output_arg:
         return "output"
-    return op_def.output_arg[0].name
+    return str(op_def.output_arg[0].name)
 
 
 def attr_names(op: str) -> set[str] | None:
@@ -47,7 +47,7 @@ class Scope:
     def ref(self, node: Any) -> str:
         """A reference to the first output of ``node``."""
         if self.function is None:
-            return node.name
+            return str(node.name)
         return f"{node.name}:{output_arg_name(node.op)}:0"
 
     def add(
@@ -172,4 +172,4 @@ class Builder:
         last.name = old_name
         last.input.extend(c for c in self.controls if c not in last.input)
         self.scope.retarget_first_output(old_name, old_op, last.op)
-        return self.node.name
+        return str(self.node.name)

@@ -28,7 +28,7 @@ def stored_member_offset(stream: BinaryIO, info: zipfile.ZipInfo) -> int | None:
     signature, _, name_length, extra_length = _LOCAL_HEADER.unpack(header)
     if signature != _LOCAL_SIGNATURE:
         return None
-    return info.header_offset + _LOCAL_HEADER.size + name_length + extra_length
+    return int(info.header_offset + _LOCAL_HEADER.size + name_length + extra_length)
 
 
 class FileWindow(io.RawIOBase):

@@ -114,7 +114,9 @@ def _read_in_place(dataset: h5py.Dataset, path: Path, base: int) -> np.ndarray |
     offset += base
     if offset + dataset.size * dtype.itemsize > path.stat().st_size:
         raise ValueError("the dataset extends past the end of the file")
-    return np.fromfile(path, dtype=dtype, count=dataset.size, offset=offset).reshape(dataset.shape)
+    data: np.ndarray = np.fromfile(path, dtype=dtype, count=dataset.size, offset=offset)
+    shaped: np.ndarray = data.reshape(dataset.shape)
+    return shaped
 
 
 # --- .keras weight stores ----------------------------------------------------------------------

@@ -278,6 +278,6 @@ def model_format(model_json: Mapping[str, Any]) -> str:
     """``"layers-model"`` or ``"graph-model"``, from the ``format`` key or the file's shape."""
     fmt = model_json.get("format")
     if fmt in ("layers-model", "graph-model"):
-        return fmt
+        return str(fmt)
     topology = model_json.get("modelTopology") or {}
     return "graph-model" if "node" in topology or "signature" in model_json else "layers-model"

@@ -99,7 +99,7 @@ def _values(
 ) -> np.ndarray:
     if spec.dtype == "string":
         tokens = rng.integers(0, 1000, size=shape)
-        return np.vectorize(lambda t: f"probe{t}".encode(), otypes=[object])(tokens)
+        return np.asarray(np.vectorize(lambda t: f"probe{t}".encode(), otypes=[object])(tokens))
     dtype = np.dtype(spec.dtype)
     if dtype == np.bool_:
         return rng.integers(0, 2, size=shape).astype(np.bool_)

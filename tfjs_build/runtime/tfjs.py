@@ -7,6 +7,7 @@ import subprocess
 import tempfile
 from collections.abc import Mapping, Sequence
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -20,7 +21,7 @@ BACKENDS: tuple[Backend, ...] = PARITY_BACKENDS
 _RAW_DTYPES = {"float32": "<f4", "int32": "<i4", "bool": "?"}
 
 
-def _input_spec(name: str, value: np.ndarray, directory: Path, index: int) -> dict:
+def _input_spec(name: str, value: np.ndarray, directory: Path, index: int) -> dict[str, Any]:
     array = np.asarray(value)
     if array.dtype.kind == "f":
         dtype, raw = "float32", array.astype("<f4")
@@ -37,7 +38,7 @@ def _input_spec(name: str, value: np.ndarray, directory: Path, index: int) -> di
     return {"name": name, "dtype": dtype, "shape": list(array.shape), "file": str(file)}
 
 
-def _read_output(spec: dict) -> np.ndarray:
+def _read_output(spec: dict[str, Any]) -> np.ndarray:
     data = Path(spec["file"]).read_bytes()
     shape = tuple(spec["shape"])
     if spec["dtype"] == "string":

@@ -1,0 +1,87 @@
+"""Reference pages generated from the code, so they cannot drift from it.
+
+``python -m tfjs_build.reference`` (or ``doit docs``) rewrites them; a test fails when a page in
+``docs/`` differs from what this module renders.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+from tfjs_build.options import MODEL_OPTIONS, PROJECT_OPTIONS, Flag, Option, Strings
+
+CONFIGURATION_PAGE = Path("docs/reference/configuration.md")
+
+_INTRO = """\
+# Configuration reference
+
+<!-- Generated from the option table in tfjs_build/options.py by `doit docs`; do not edit. -->
+
+tfjs-build reads `[tool.tfjs-build]` in the project's `pyproject.toml`. Per-model keys can be set
+at the top of the table (the default for every model), in a `[[tool.tfjs-build.models]]` entry
+(that model only), or, converting one `SOURCE OUTPUT_DIR`, with the flag of the same name.
+Project keys go at the top of the table only; their flags override them for one run.
+
+```toml
+[tool.tfjs-build]
+parity_backends = ["cpu", "wasm"]    # a default for every model
+
+[[tool.tfjs-build.models]]
+source = "models/classifier.keras"   # a path, or a glob giving one model per match
+name = "classifier"                  # optional: the file's stem
+output = "web_model/classifier"      # optional: output_root/name
+quantization = "uint8"               # this model only
+```
+
+Keys marked *fingerprinted* shape the artifact: changing one makes the model stale, so it is
+rebuilt (or restored from the build cache) on the next build.
+"""
+
+
+def _flags(option: Option) -> str:
+    if isinstance(option.kind, Flag):
+        name = option.key.replace("_", "-")
+        return f"`--{name}` / `--no-{name}`"
+    flag = f"`{option.flag} {option.metavar or option.key.upper()}`"
+    if isinstance(option.kind, Strings):
+        flag += " (repeatable)" if option.kind.repeatable else " (comma-separated)"
+    return flag
+
+
+def _row(option: Option) -> str:
+    default = option.kind.to_toml(option.default)
+    commands = ", ".join(f"`{c}`" for c in sorted(option.commands))
+    marks = " *fingerprinted*" if option.fingerprinted else ""
+    return (
+        f"### `{option.key}`\n\n{option.help[0].upper()}{option.help[1:]}.{marks}\n\n"
+        f"- type: {option.kind.name}\n"
+        f"- default: `{default}`\n"
+        f"- flag: {_flags(option)} on {commands}\n"
+    )
+
+
+def configuration_reference() -> str:
+    """The configuration reference page (Markdown)."""
+    parts = [_INTRO, "## Per-model keys\n"]
+    parts += [_row(o) for o in MODEL_OPTIONS]
+    parts.append("## Project keys\n")
+    parts += [_row(o) for o in PROJECT_OPTIONS]
+    return "\n".join(parts)
+
+
+def write_pages(root: Path) -> list[Path]:
+    """Rewrite every generated page under ``root``; return the ones that changed."""
+    changed = []
+    for relative, text in ((CONFIGURATION_PAGE, configuration_reference()),):
+        path = root / relative
+        if not path.exists() or path.read_text(encoding="utf-8") != text:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(text, encoding="utf-8")
+            changed.append(path)
+    return changed
+
+
+if __name__ == "__main__":
+    for page in write_pages(Path(sys.argv[1] if len(sys.argv) > 1 else ".")):
+        print(f"rewrote {page}")
