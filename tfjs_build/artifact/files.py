@@ -14,6 +14,7 @@ from tfjs_build.artifact.format import (
     LAYERS_FORMAT,
     MODEL_JSON,
     ModelJson,
+    artifact_format,
 )
 from tfjs_build.artifact.model import Artifact
 from tfjs_build.artifact.publish import publish_directory
@@ -110,15 +111,6 @@ def read_model_json(directory: Path) -> dict[str, Any]:
     return document
 
 
-def artifact_format(document: dict[str, Any]) -> str:
-    """The artifact's format; older files without ``format`` are told apart by their topology."""
-    declared = document.get("format")
-    if declared in (LAYERS_FORMAT, GRAPH_FORMAT):
-        return str(declared)
-    topology = document.get("modelTopology") or {}
-    return GRAPH_FORMAT if "node" in topology else LAYERS_FORMAT
-
-
 def read_artifact(directory: Path) -> Artifact:
     """Read any TF.js artifact (this project's or another converter's) with dequantized weights."""
     directory = Path(directory)
@@ -127,7 +119,7 @@ def read_artifact(directory: Path) -> Artifact:
     if not isinstance(manifest, list):
         raise ArtifactError(f"{directory / MODEL_JSON}: weightsManifest is not a list")
     return Artifact(
-        format=artifact_format(document),  # type: ignore[arg-type]
+        format=artifact_format(document),
         topology=document["modelTopology"],
         weights=read_weights(directory, manifest),
         signature=document.get("signature"),

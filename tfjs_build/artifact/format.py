@@ -6,17 +6,31 @@ weight shards ``group1-shard{i}of{n}.bin``.
 
 from __future__ import annotations
 
-from typing import Any, Literal, TypedDict
+from collections.abc import Mapping
+from typing import Any, Final, Literal, TypedDict
 
 MODEL_JSON = "model.json"
 DEFAULT_SHARD_SIZE = 4 * 1024 * 1024
-LAYERS_FORMAT = "layers-model"
-GRAPH_FORMAT = "graph-model"
+LAYERS_FORMAT: Final = "layers-model"
+GRAPH_FORMAT: Final = "graph-model"
 
 ModelFormat = Literal["layers-model", "graph-model"]
 WeightDtype = Literal["float32", "int32", "bool", "string"]
 QuantizationDtype = Literal["float16", "uint8", "uint16"]
 QUANTIZATION_DTYPES: tuple[QuantizationDtype, ...] = ("float16", "uint8", "uint16")
+
+
+def artifact_format(document: Mapping[str, Any]) -> ModelFormat:
+    """A ``model.json``'s format: its ``format`` key, else (older files, other converters) graph
+    when its topology is a GraphDef (has ``node``), layers otherwise. The one rule, shared with
+    ``js/run.js``."""
+    declared = document.get("format")
+    if declared == LAYERS_FORMAT:
+        return LAYERS_FORMAT
+    if declared == GRAPH_FORMAT:
+        return GRAPH_FORMAT
+    topology = document.get("modelTopology")
+    return GRAPH_FORMAT if isinstance(topology, Mapping) and "node" in topology else LAYERS_FORMAT
 
 
 def shard_name(index: int, count: int, group: int = 1) -> str:

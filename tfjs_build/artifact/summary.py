@@ -8,8 +8,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from tfjs_build.artifact.files import artifact_format, read_model_json
-from tfjs_build.artifact.format import GRAPH_FORMAT
+from tfjs_build.artifact.files import read_model_json
+from tfjs_build.artifact.format import GRAPH_FORMAT, artifact_format
 from tfjs_build.artifact.weights import STORED_ITEM_BYTES
 
 

@@ -11,10 +11,11 @@ from typing import Any
 import numpy as np
 
 from tfjs_build.artifact.files import read_model_json
+from tfjs_build.artifact.format import GRAPH_FORMAT, artifact_format
 from tfjs_build.backends import DEFAULT_PARITY_BACKENDS, PARITY_BACKENDS
 from tfjs_build.errors import RuntimeFailure, TfjsBuildError
 from tfjs_build.parity.compare import compare_outputs
-from tfjs_build.parity.model_io import input_specs, model_format, output_names
+from tfjs_build.parity.model_io import input_specs, output_names
 from tfjs_build.parity.probes import (
     DEFAULT_BATCH,
     DEFAULT_DIM,
@@ -65,7 +66,7 @@ def check_parity(
     _check_backends(backends)
     artifact_dir, started = Path(artifact_dir), time.perf_counter()
     model_json = read_model_json(artifact_dir)
-    fmt = model_format(model_json)
+    fmt = artifact_format(model_json)
     inputs_record: InputsRecord
     if samples is not None:
         inputs, inputs_record = _sample_inputs(model_json, Path(samples))
@@ -94,7 +95,7 @@ def check_parity(
         Path(source),
         inputs,
         output_names(model_json),
-        graph=fmt == "graph-model",
+        graph=fmt == GRAPH_FORMAT,
         signature=signature,
         allow_unsafe_deserialization=allow_unsafe_deserialization,
     )

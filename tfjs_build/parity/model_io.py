@@ -14,6 +14,7 @@ from typing import Any
 
 import numpy as np
 
+from tfjs_build.artifact.format import GRAPH_FORMAT, artifact_format
 from tfjs_build.errors import ModelIOError
 
 _GRAPH_DTYPES = {
@@ -49,7 +50,7 @@ class InputSpec:
 
 def input_specs(model_json: Mapping[str, Any]) -> list[InputSpec]:
     """The inputs of a layers or graph ``model.json``, in the order the model declares them."""
-    if model_format(model_json) == "graph-model":
+    if artifact_format(model_json) == GRAPH_FORMAT:
         return _graph_input_specs(model_json)
     return _layers_input_specs(model_json)
 
@@ -258,7 +259,7 @@ def _node_name(ref: str) -> str:
 
 def output_names(model_json: Mapping[str, Any]) -> list[str]:
     """The output names TF.js uses: output layer names (layers), signature output keys (graph)."""
-    if model_format(model_json) == "graph-model":
+    if artifact_format(model_json) == GRAPH_FORMAT:
         outputs = (model_json.get("signature") or {}).get("outputs")
         if not outputs:
             raise ModelIOError("model.json: the graph model has no signature.outputs to compare")
@@ -272,12 +273,3 @@ def output_names(model_json: Mapping[str, Any]) -> list[str]:
         layers = config["layers"] if isinstance(config, Mapping) else config
         return [layers[-1]["config"]["name"]]
     return _as_layer_refs(config.get("output_layers", []))
-
-
-def model_format(model_json: Mapping[str, Any]) -> str:
-    """``"layers-model"`` or ``"graph-model"``, from the ``format`` key or the file's shape."""
-    fmt = model_json.get("format")
-    if fmt in ("layers-model", "graph-model"):
-        return str(fmt)
-    topology = model_json.get("modelTopology") or {}
-    return "graph-model" if "node" in topology or "signature" in model_json else "layers-model"
