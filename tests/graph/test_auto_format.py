@@ -12,8 +12,17 @@ from tfjs_build.convert import ConvertOptions, convert_source
 from tfjs_build.errors import UnsupportedModelError
 
 
-def test_auto_lambda_model_needs_the_opt_in(keras3_lambda_case: Case) -> None:
-    with pytest.raises(UnsupportedModelError, match="--allow-unsafe-deserialization"):
+def test_auto_lambda_model_needs_the_opt_in_named_where_options_are_set(
+    keras3_lambda_case: Case,
+) -> None:
+    with pytest.raises(UnsupportedModelError, match="with --allow-unsafe-deserialization$"):
+        convert_source(keras3_lambda_case.path, ConvertOptions(format="auto", origin="cli"))
+    with pytest.raises(
+        UnsupportedModelError,
+        match=r"with `allow_unsafe_deserialization = true` in \[tool.tfjs-build\]$",
+    ):
+        convert_source(keras3_lambda_case.path, ConvertOptions(format="auto", origin="toml"))
+    with pytest.raises(UnsupportedModelError, match="with allow_unsafe_deserialization=True$"):
         convert_source(keras3_lambda_case.path, ConvertOptions(format="auto"))
 
 

@@ -84,8 +84,11 @@ def test_conversion_error_names_every_layer_and_the_way_out(unsupported_files) -
     assert "\n" not in message
     for name, (class_name, _) in EXPECTED.items():
         assert f"{name} ({class_name})" in message
-    assert "--format graph" in message and "--format auto" in message
+    assert "format='graph'" in message and "format='auto'" in message  # a Python caller
     assert str(unsupported_files[".keras"]) in message
+    with pytest.raises(UnsupportedModelError) as on_the_command_line:
+        convert_keras_to_layers(unsupported_files[".keras"], origin="cli")
+    assert "(--format graph, or --format auto to choose)" in str(on_the_command_line.value)
 
 
 def test_supported_model_has_no_unsupported_layers(zoo) -> None:
