@@ -9,10 +9,12 @@ from typing import TYPE_CHECKING, Protocol
 
 from tfjs_build.artifact.files import write_artifact
 from tfjs_build.artifact.format import MODEL_JSON
-from tfjs_build.artifact.publish import publish_directory, rejected_path
+from tfjs_build.artifact.publish import publish_directory
 from tfjs_build.convert import Conversion, convert_source
+from tfjs_build.display import shown_path
 from tfjs_build.errors import RejectedBuildError, TfjsBuildError
 from tfjs_build.options import ConvertOptions
+from tfjs_build.tool_dir import make_tool_directory
 
 if TYPE_CHECKING:
     from tfjs_build.parity.record import ParityRecord, SkippedRecord
@@ -46,8 +48,13 @@ def build(
     options: ConvertOptions | None = None,
     *,
     verify: Verifier | None = None,
+    rejected: Path | None = None,
 ) -> BuildResult:
-    """Convert ``source`` and publish it to ``output`` atomically once ``verify`` accepts it."""
+    """Convert ``source`` and publish it to ``output`` atomically once ``verify`` accepts it.
+
+    A build ``verify`` rejects is kept in ``rejected`` (when given) for inspection, and the error
+    says so; the next published build of ``output`` removes it.
+    """
     options = options or ConvertOptions()
     source, output = Path(source), Path(output)
     started = time.perf_counter()
@@ -62,29 +69,32 @@ def build(
             quantization=options.quantization_plan(),
         )
 
-    rejected: list[bool] = []
+    verification_failed: list[bool] = []
 
     def check(staging: Path) -> None:
         if verify is not None:
             try:
                 records[0] = verify(staging, source, output)
             except TfjsBuildError:
-                rejected.append(True)
+                verification_failed.append(True)
                 raise
 
     try:
-        publish_directory(output, fill, verify=check)
+        if rejected is not None:
+            make_tool_directory(rejected.parent)
+        publish_directory(output, fill, verify=check, rejected=rejected)
     except TfjsBuildError as exc:
-        if not rejected:
+        if not verification_failed:
             raise
         kept = (
             "the previous artifact is unchanged"
             if (output / MODEL_JSON).exists()
             else "nothing was published"
         )
-        raise RejectedBuildError(
-            f"{exc}; {kept}; the rejected build is in {rejected_path(output)}"
-        ) from exc
+        where = ""
+        if rejected is not None and (rejected / MODEL_JSON).exists():
+            where = f"; the rejected build is in {shown_path(rejected)}"
+        raise RejectedBuildError(f"{exc}; {kept}{where}") from exc
     files = tuple(sorted(p.name for p in output.iterdir()))
     return BuildResult(
         output=output,

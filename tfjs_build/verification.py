@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from tfjs_build.artifact.format import PARITY_JSON
 from tfjs_build.options import ConvertOptions, ParityOptions
 from tfjs_build.parity.record import ParityRecord, SkippedRecord, dumps_record, skipped_record
 from tfjs_build.pipeline import Verifier
@@ -12,7 +13,7 @@ from tfjs_build.pipeline import Verifier
 if TYPE_CHECKING:
     from tfjs_build.parity.tolerances import Tolerance
 
-PARITY_RECORD = "parity.json"
+PARITY_RECORD = PARITY_JSON
 """The full parity record, written into the artifact directory beside ``model.json``."""
 
 

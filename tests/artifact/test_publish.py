@@ -12,7 +12,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from tfjs_build.artifact import Artifact, publish_artifact, read_artifact, rejected_path
+from tfjs_build.artifact import Artifact, publish_artifact, read_artifact
 from tfjs_build.artifact.publish import leftovers, publish_directory
 from tfjs_build.errors import ArtifactError
 
@@ -51,11 +51,33 @@ def test_failed_verification_keeps_the_old_artifact_and_sets_the_new_one_aside(t
     def reject(staging: Path) -> None:
         raise ArtifactError("parity failed")
 
+    rejected = tmp_path / ".tfjs-build" / "rejected" / "model"
     with pytest.raises(ArtifactError, match="parity failed"):
-        publish_artifact(_artifact(4, 9.0), out, verify=reject)
+        publish_artifact(_artifact(4, 9.0), out, verify=reject, rejected=rejected)
     assert _snapshot(out) == before
-    assert read_artifact(rejected_path(out)).weight_dict()["w"].tolist() == [9.0] * 4
+    assert read_artifact(rejected).weight_dict()["w"].tolist() == [9.0] * 4
+    assert sorted(p.name for p in tmp_path.iterdir()) == [".tfjs-build", "model"]
     assert leftovers(out) == []
+    with pytest.raises(ArtifactError, match="parity failed"):  # the next rejection replaces it
+        publish_artifact(_artifact(4, 8.0), out, verify=reject, rejected=rejected)
+    assert read_artifact(rejected).weight_dict()["w"].tolist() == [8.0] * 4
+    publish_artifact(_artifact(4, 7.0), out, rejected=rejected)  # a good build removes it
+    assert not rejected.exists()
+    assert read_artifact(out).weight_dict()["w"].tolist() == [7.0] * 4
+
+
+def test_an_interrupted_verification_keeps_no_rejected_build(tmp_path):
+    out = tmp_path / "model"
+    publish_artifact(_artifact(4), out)
+    rejected = tmp_path / "rejected"
+
+    def interrupt(staging: Path) -> None:
+        raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        publish_artifact(_artifact(4, 9.0), out, verify=interrupt, rejected=rejected)
+    assert not rejected.exists()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["model"]
 
 
 def test_ctrl_c_while_writing_leaves_the_old_artifact_and_no_leftovers(tmp_path):
@@ -107,10 +129,39 @@ def test_a_directory_that_is_not_an_artifact_is_never_replaced(tmp_path):
     out = tmp_path / "precious"
     out.mkdir()
     (out / "notes.txt").write_text("keep me")
-    with pytest.raises(ArtifactError, match="holds no model.json, so it is not a TF.js artifact"):
+    with pytest.raises(
+        ArtifactError, match="holds notes.txt, which is not part of a TF.js artifact"
+    ):
         publish_artifact(_artifact(4), out)
     assert (out / "notes.txt").read_text() == "keep me"
     assert leftovers(out) == []
+
+
+def test_an_artifact_directory_that_also_holds_a_users_files_is_never_replaced(tmp_path):
+    """``convert m.h5 public`` where public/ is a web site with an old model.json in it."""
+    site = tmp_path / "public"
+    publish_artifact(_artifact(4, 1.0), site)
+    (site / "index.html").write_text("<html></html>")
+    (site / "img").mkdir()
+    (site / "img" / "logo.png").write_bytes(b"png")
+    before = {p.relative_to(site).as_posix() for p in site.rglob("*")}
+    with pytest.raises(ArtifactError) as caught:
+        publish_artifact(_artifact(4, 2.0), site)
+    assert str(caught.value) == (
+        f"refusing to replace {site}: it holds img (and 1 more), which is not part of a TF.js "
+        "artifact and would be lost; move it away or choose an output directory of its own"
+    )
+    assert {p.relative_to(site).as_posix() for p in site.rglob("*")} == before
+    assert read_artifact(site).weight_dict()["w"].tolist() == [1.0] * 4
+    assert leftovers(site) == []
+
+
+def test_an_artifact_with_its_parity_record_is_replaced(tmp_path):
+    out = tmp_path / "model"
+    publish_artifact(_artifact(4, 1.0), out)
+    (out / "parity.json").write_text("{}")
+    publish_artifact(_artifact(4, 2.0), out)
+    assert sorted(p.name for p in out.iterdir()) == ["group1-shard1of1.bin", "model.json"]
 
 
 def test_an_interrupted_two_rename_swap_is_recovered(tmp_path):

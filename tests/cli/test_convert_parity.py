@@ -53,10 +53,13 @@ def test_a_failed_parity_check_never_replaces_the_published_artifact(tmp_path, m
     error = bad.stderr.strip().splitlines()[-1]  # TensorFlow logs its own lines before ours
     assert error.startswith("tfjs-build: error: web/dense: parity failed on TF.js cpu for output ")
     assert error.endswith(
-        "the previous artifact is unchanged; the rejected build is in web/dense.rejected"
+        "the previous artifact is unchanged; the rejected build is in .tfjs-build/rejected/dense"
     )
     assert _snapshot(tmp_path / "web" / "dense") == before
-    rejected = json.loads((tmp_path / "web" / "dense.rejected" / "model.json").read_text())
+    assert sorted(p.name for p in (tmp_path / "web").iterdir()) == ["dense"]  # nothing beside it
+    assert (tmp_path / ".tfjs-build" / ".gitignore").read_text().endswith("*\n")
+    rejected_dir = tmp_path / ".tfjs-build" / "rejected" / "dense"
+    rejected = json.loads((rejected_dir / "model.json").read_text())
     assert rejected["weightsManifest"][0]["weights"][0]["quantization"]["dtype"] == "uint8"
 
 

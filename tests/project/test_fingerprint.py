@@ -30,15 +30,3 @@ def test_hash_cache_survives_processes_and_notices_same_size_edits(tmp_path):
     cache.save()
     file.write_bytes(b"bbbb")
     assert tree_fingerprint(file, HashCache(tmp_path / "cache.json")) != before
-
-
-def test_cache_directories_tfjs_build_creates_are_ignored_by_git(tmp_path):
-    from tfjs_build.project.fingerprint import make_cache_directory
-
-    make_cache_directory(tmp_path / ".tfjs-build" / "cache")
-    assert (tmp_path / ".tfjs-build" / ".gitignore").read_text().splitlines()[-1] == "*"
-    assert not (tmp_path / ".tfjs-build" / "cache" / ".gitignore").exists()
-    existing = tmp_path / "mine"
-    existing.mkdir()
-    make_cache_directory(existing)
-    assert list(existing.iterdir()) == []  # a directory the user made is not touched

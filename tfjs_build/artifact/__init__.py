@@ -19,7 +19,6 @@ _EXPORTS = {
     "read_model_json": "tfjs_build.artifact.files",
     "write_artifact": "tfjs_build.artifact.files",
     "publish_directory": "tfjs_build.artifact.publish",
-    "rejected_path": "tfjs_build.artifact.publish",
 }
 
 __all__ = sorted(_EXPORTS)

@@ -137,12 +137,15 @@ def publish_artifact(
     shard_size: int = DEFAULT_SHARD_SIZE,
     quantization: QuantizationPlan | None = None,
     verify: Callable[[Path], None] | None = None,
+    rejected: Path | None = None,
 ) -> ModelJson:
-    """Write ``artifact`` beside ``output`` and swap it in atomically (after ``verify``, if given)."""
+    """Write ``artifact`` beside ``output`` and swap it in atomically (after ``verify``, if given;
+    a build it rejects is kept in ``rejected``, if given)."""
     return publish_directory(
         Path(output),
         lambda staging: write_artifact(
             artifact, staging, shard_size=shard_size, quantization=quantization
         ),
         verify=verify,
+        rejected=rejected,
     )

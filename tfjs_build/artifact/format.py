@@ -10,6 +10,9 @@ from collections.abc import Mapping
 from typing import Any, Final, Literal, TypedDict
 
 MODEL_JSON = "model.json"
+PARITY_JSON = "parity.json"
+SIDE_FILES: tuple[str, ...] = (PARITY_JSON,)
+"""Files a build writes beside ``model.json`` and its shards."""
 DEFAULT_SHARD_SIZE = 4 * 1024 * 1024
 LAYERS_FORMAT: Final = "layers-model"
 GRAPH_FORMAT: Final = "graph-model"

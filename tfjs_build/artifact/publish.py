@@ -11,6 +11,7 @@ import contextlib
 import ctypes
 import ctypes.util
 import errno
+import json
 import os
 import shutil
 import tempfile
@@ -18,9 +19,9 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TypeVar
 
-from tfjs_build.artifact.format import MODEL_JSON
+from tfjs_build.artifact.format import MODEL_JSON, SIDE_FILES
 from tfjs_build.dirlock import directory_lock
-from tfjs_build.errors import ArtifactError
+from tfjs_build.errors import ArtifactError, TfjsBuildError
 
 T = TypeVar("T")
 
@@ -35,11 +36,6 @@ def _sibling(output: Path, role: str) -> Path:
 def leftovers(output: Path) -> list[Path]:
     """Hidden siblings of ``output`` that a publish in progress (or an interrupted one) made."""
     return sorted(Path(output).parent.glob(f".{Path(output).name}.tfjs-build-*"))
-
-
-def rejected_path(output: Path) -> Path:
-    """Where a build that failed verification is kept for inspection."""
-    return output.parent / f"{output.name}.rejected"
 
 
 def _exchange(first: Path, second: Path) -> bool:
@@ -94,13 +90,47 @@ def _recover(output: Path) -> None:
             shutil.rmtree(leftover, ignore_errors=True)
 
 
+def artifact_files(directory: Path) -> set[str] | None:
+    """The names of the files an artifact in ``directory`` consists of (``model.json``, the shards
+    its weights manifest lists, the files a build writes beside them), or ``None`` when there is
+    no readable ``model.json``."""
+    try:
+        document = json.loads((directory / MODEL_JSON).read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, ValueError):
+        return None
+    names = {MODEL_JSON, *SIDE_FILES}
+    manifest = document.get("weightsManifest") if isinstance(document, dict) else None
+    for group in manifest if isinstance(manifest, list) else []:
+        paths = group.get("paths") if isinstance(group, dict) else None
+        for path in paths if isinstance(paths, list) else []:
+            if isinstance(path, str) and path and Path(path).name == path:
+                names.add(path)
+    return names
+
+
+def foreign_entries(directory: Path) -> list[str]:
+    """What in ``directory`` is not part of the artifact there (everything, when there is none),
+    sorted: files a user keeps there, subdirectories, links."""
+    if not directory.is_dir():
+        return []
+    owned = artifact_files(directory) or set()
+    return sorted(
+        entry.name
+        for entry in directory.iterdir()
+        if entry.name not in owned or entry.is_symlink() or not entry.is_file()
+    )
+
+
 def _check_replaceable(output: Path) -> None:
     if output.is_symlink() or (output.exists() and not output.is_dir()):
         raise ArtifactError(f"refusing to replace {output}: it is not a directory")
-    if output.is_dir() and any(output.iterdir()) and not (output / MODEL_JSON).is_file():
+    foreign = foreign_entries(output)
+    if foreign:
+        more = f" (and {len(foreign) - 1} more)" if len(foreign) > 1 else ""
         raise ArtifactError(
-            f"refusing to replace {output}: it is not empty and holds no {MODEL_JSON}, so it is not a "
-            "TF.js artifact; move its files away or choose another output directory"
+            f"refusing to replace {output}: it holds {foreign[0]}{more}, which is not part of a "
+            "TF.js artifact and would be lost; move it away or choose an output directory of "
+            "its own"
         )
 
 
@@ -119,11 +149,20 @@ def _swap_in(staging: Path, output: Path) -> None:
     _fsync_directory(output.parent)
 
 
-def _keep_rejected(staging: Path, output: Path) -> None:
-    target = rejected_path(output)
-    if target.exists():
-        shutil.rmtree(target)
-    staging.rename(target)
+def _keep_rejected(staging: Path, target: Path) -> None:
+    """Move the rejected ``staging`` to ``target``, replacing an earlier rejected build; keep
+    nothing when that fails (a full disk must not hide why the build was rejected)."""
+    shutil.rmtree(target, ignore_errors=True)
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            staging.rename(target)
+        except OSError as exc:
+            if exc.errno != errno.EXDEV:
+                raise
+            shutil.copytree(staging, target)  # another filesystem; staging is removed after
+    except OSError:
+        shutil.rmtree(target, ignore_errors=True)
 
 
 def publish_directory(
@@ -131,12 +170,14 @@ def publish_directory(
     fill: Callable[[Path], T],
     *,
     verify: Callable[[Path], None] | None = None,
-    keep_rejected: bool = True,
+    rejected: Path | None = None,
 ) -> T:
     """Build a new ``output`` directory with ``fill(staging)`` and swap it in if ``verify`` passes.
 
-    When ``verify(staging)`` raises, the old ``output`` stays untouched and the rejected build is
-    moved to ``<output>.rejected`` (when ``keep_rejected``) before the error propagates.
+    When ``verify(staging)`` raises an ``ArtifactError``-like ``TfjsBuildError`` (it rejected the
+    build), the old ``output`` stays untouched and, given ``rejected``, the rejected build is moved
+    there (replacing an earlier one) before the error propagates. An interrupt or any other
+    failure keeps nothing. A build that is published removes an earlier rejected one.
     """
     output = Path(os.path.abspath(output))
     output.parent.mkdir(parents=True, exist_ok=True)
@@ -149,10 +190,9 @@ def publish_directory(
         if verify is not None:
             try:
                 verify(staging)
-            except BaseException:
-                if keep_rejected:
-                    with directory_lock(output.parent):
-                        _keep_rejected(staging, output)
+            except TfjsBuildError:
+                if rejected is not None:
+                    _keep_rejected(staging, rejected)
                 raise
         umask = os.umask(0)
         os.umask(umask)
@@ -161,6 +201,8 @@ def publish_directory(
             _recover(output)
             _check_replaceable(output)
             _swap_in(staging, output)
+        if rejected is not None and rejected.exists():
+            shutil.rmtree(rejected, ignore_errors=True)
     finally:
         if staging.exists():
             shutil.rmtree(staging, ignore_errors=True)

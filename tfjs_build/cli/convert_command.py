@@ -15,6 +15,7 @@ from tfjs_build.cli import project_convert
 from tfjs_build.cli.option_flags import add_model_flags, given, model_options_from_args
 from tfjs_build.errors import UsageError
 from tfjs_build.options import MODEL_OPTIONS, OPTIONS
+from tfjs_build.tool_dir import rejected_build_path
 
 
 def add_parser(commands: Any, name: str) -> None:
@@ -66,7 +67,8 @@ def _convert_one(args: argparse.Namespace) -> int:
         verify = parity_verifier(parity, options)
     else:
         verify = skipped_verifier("--no-parity on the command line")
-    result = build(args.source, args.output, options, verify=verify)
+    rejected = rejected_build_path(Path.cwd(), Path(args.output).resolve().name)
+    result = build(args.source, args.output, options, verify=verify, rejected=rejected)
     summary = parity_summary(result.parity)
     print(
         conversion_line(

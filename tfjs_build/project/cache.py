@@ -33,7 +33,8 @@ from tfjs_build.artifact.format import MODEL_JSON
 from tfjs_build.artifact.publish import publish_directory
 from tfjs_build.options import DEFAULT_CACHE_MAX_BYTES
 from tfjs_build.parity.record import ParitySummary
-from tfjs_build.project.fingerprint import HashCache, json_fingerprint, make_cache_directory
+from tfjs_build.project.fingerprint import HashCache, json_fingerprint
+from tfjs_build.tool_dir import make_tool_directory
 
 _LAYOUT = "v1"
 _ENTRY = "entry.json"
@@ -164,7 +165,7 @@ class BuildCache:
                     raise CacheMiss(f"{name} does not match its recorded hash")
 
         try:
-            publish_directory(Path(output), fill, keep_rejected=False)
+            publish_directory(Path(output), fill)
         except CacheMiss:
             self._discard(entry)
             return None
@@ -196,7 +197,7 @@ class BuildCache:
         total = sum((Path(artifact_dir) / name).stat().st_size for name in files)
         if total > self.max_bytes or self.lookup(key) is not None:
             return False
-        make_cache_directory(self.directory)
+        make_tool_directory(self.directory)
         self._temp.mkdir(parents=True, exist_ok=True)
         staging = Path(tempfile.mkdtemp(prefix=f"fill-{os.getpid()}-", dir=self._temp))
         try:

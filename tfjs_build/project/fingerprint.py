@@ -15,6 +15,8 @@ import os
 import tempfile
 from pathlib import Path
 
+from tfjs_build.tool_dir import make_tool_directory
+
 _CHUNK = 1 << 20
 
 
@@ -33,22 +35,6 @@ def source_files(path: Path) -> list[Path]:
     if path.is_dir():
         return sorted(p for p in path.rglob("*") if p.is_file())
     return [path]
-
-
-def make_cache_directory(directory: Path) -> None:
-    """Create a cache directory with a ``.gitignore`` of ``*`` in the outermost directory this
-    creates, so ``git add -A`` never commits a cache; directories that exist are left alone."""
-    directory = Path(directory)
-    if directory.is_dir():
-        return
-    outermost = directory
-    while not outermost.parent.exists():
-        outermost = outermost.parent
-    directory.mkdir(parents=True, exist_ok=True)
-    with contextlib.suppress(OSError):
-        (outermost / ".gitignore").write_text(
-            "# created by tfjs-build: a cache, never commit it\n*\n"
-        )
 
 
 class HashCache:
@@ -93,7 +79,7 @@ class HashCache:
         if self.path is None or not self._dirty:
             return
         with contextlib.suppress(OSError):
-            make_cache_directory(self.path.parent)
+            make_tool_directory(self.path.parent)
             fd, tmp = tempfile.mkstemp(dir=self.path.parent, prefix=".hash-cache-")
             with os.fdopen(fd, "w") as handle:
                 json.dump(self._entries, handle)

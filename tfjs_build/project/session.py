@@ -12,6 +12,7 @@ Deciding freshness and restoring from the cache never import TensorFlow; convert
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import time
@@ -19,7 +20,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import TYPE_CHECKING
 
-from tfjs_build.artifact.format import MODEL_JSON
+from tfjs_build.artifact.publish import artifact_files
 from tfjs_build.errors import TfjsBuildError
 from tfjs_build.parity.record import ParitySummary, parity_summary
 from tfjs_build.project.cache import BuildCache, CachedArtifact, cache_key
@@ -34,11 +35,10 @@ from tfjs_build.project.status import (
     output_files,
     tool_versions,
 )
+from tfjs_build.tool_dir import HASH_CACHE, rejected_build_path
 
 if TYPE_CHECKING:
     from tfjs_build.pipeline import Verifier
-
-HASH_CACHE = ".tfjs-build/hash-cache.json"
 
 
 class BuildSession:
@@ -181,6 +181,10 @@ class BuildSession:
             parity=hit.parity,
         )
 
+    def rejected_path(self, spec: ModelSpec) -> Path:
+        """Where the last build of ``spec`` that parity rejected is kept."""
+        return rejected_build_path(self.config.root, spec.name)
+
     def _verifier(self, spec: ModelSpec) -> Verifier:
         from tfjs_build.verification import parity_verifier, skipped_verifier
 
@@ -198,7 +202,11 @@ class BuildSession:
         output = self.config.root / spec.output
         try:
             built = build(
-                self.config.root / spec.source, output, spec.options, verify=self._verifier(spec)
+                self.config.root / spec.source,
+                output,
+                spec.options,
+                verify=self._verifier(spec),
+                rejected=self.rejected_path(spec),
             )
         except TfjsBuildError as exc:
             return ModelResult(spec.name, "failed", reasons, key, error=str(exc))
@@ -238,13 +246,16 @@ class BuildSession:
     # ---------------------------------------------------------------------------- clean
     def forget(self, spec: ModelSpec) -> None:
         """Remove a model's artifact (only the files tfjs-build wrote) and its lockfile entry."""
-        from tfjs_build.artifact.publish import rejected_path
-
         output = self.config.root / spec.output
-        if (output / MODEL_JSON).is_file():
-            shutil.rmtree(output)
-        if rejected_path(output).is_dir():
-            shutil.rmtree(rejected_path(output))
+        entry = self.lockfile.models.get(spec.name)
+        written = set(entry["files"]) if entry else artifact_files(output) or set()
+        for name in sorted(written):
+            path = output / name
+            if path.is_file() and not path.is_symlink():
+                path.unlink()
+        with contextlib.suppress(OSError):
+            output.rmdir()  # only when nothing else is left in it
+        shutil.rmtree(self.rejected_path(spec), ignore_errors=True)
         self.lockfile.remove(spec.name)
         if os.getpid() != self._owner:
             self.flush()
