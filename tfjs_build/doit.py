@@ -29,6 +29,8 @@ from pathlib import Path
 from typing import Any
 
 from tfjs_build.display import shown_path
+from tfjs_build.errors import EXIT_INTERRUPTED, TfjsBuildError
+from tfjs_build.interrupts import EXIT_TERMINATED, Terminated, terminate_as_exception
 from tfjs_build.project.config import ModelSpec, ProjectConfig, load_config, parse_config
 from tfjs_build.project.fingerprint import source_files
 from tfjs_build.project.session import BuildSession
@@ -54,7 +56,13 @@ def _file_deps(spec: ModelSpec, root: Path) -> list[str]:
 def _convert(spec: ModelSpec, session: BuildSession) -> bool:
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     try:
-        result = session.build(spec)
+        with terminate_as_exception():
+            result = session.build(spec)
+    except (KeyboardInterrupt, Terminated) as stop:
+        session.close()  # what finished stays recorded
+        interrupted = isinstance(stop, KeyboardInterrupt)
+        print(f"tfjs-build: {'interrupted' if interrupted else 'terminated'}", file=sys.stderr)
+        raise SystemExit(EXIT_INTERRUPTED if interrupted else EXIT_TERMINATED) from None
     finally:
         _release_captured_streams()
     return result.outcome != "failed"
@@ -82,6 +90,11 @@ def _flush(session: BuildSession) -> None:
     session.flush()
 
 
+def _fail(problem: str) -> bool:
+    print(f"tfjs-build: error: {problem}", file=sys.stderr)
+    return False
+
+
 def convert_tasks(
     config: ProjectConfig, session: BuildSession | None = None
 ) -> Iterator[dict[str, Any]]:
@@ -94,6 +107,15 @@ def convert_tasks(
         "actions": [(_flush, [session])],
         "verbosity": 2,
     }
+    for number, problem in enumerate(config.problems, 1):
+        yield {
+            "basename": "convert",
+            "name": f"problem-{number}",
+            "doc": problem,
+            "actions": [(_fail, [problem])],
+            "uptodate": [False],
+            "verbosity": 2,
+        }
     for spec in config.models:
         yield {
             "basename": "convert",
@@ -112,5 +134,14 @@ def convert_tasks(
 
 
 def task_convert() -> Iterator[dict[str, Any]]:
-    """Build TF.js artifacts for the models configured in ./pyproject.toml [tool.tfjs-build]."""
-    yield from convert_tasks(load_config(Path.cwd()))
+    """Build TF.js artifacts for the models configured in ./pyproject.toml [tool.tfjs-build].
+
+    An invalid configuration stops doit with the one line the CLI prints (exit 2), not a
+    traceback from doit's loader.
+    """
+    try:
+        config = load_config(Path.cwd())
+    except TfjsBuildError as exc:
+        print(f"tfjs-build: error: {exc}", file=sys.stderr)
+        raise SystemExit(exc.exit_code) from None
+    yield from convert_tasks(config)

@@ -19,6 +19,13 @@ EXIT_BUG = 3
 EXIT_INTERRUPTED = 130
 
 
+def describe_os_error(exc: OSError) -> str:
+    """``path: reason`` for an operating-system error (a full disk, a read-only file, ...)."""
+    where = exc.filename if exc.filename is not None else "(no path)"
+    extra = f" -> {exc.filename2}" if exc.filename2 is not None else ""
+    return f"{where}{extra}: {exc.strerror or exc}"
+
+
 class TfjsBuildError(Exception):
     """A failure the message explains: what went wrong, where, and what to do."""
 

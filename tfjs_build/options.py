@@ -14,6 +14,7 @@ The flag of key ``quantize_only`` is ``--quantize-only``; a boolean ``check_ops`
 from __future__ import annotations
 
 import dataclasses
+import shlex
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -450,6 +451,13 @@ class ProjectSettings:
         commands=frozenset({"convert", "check"}),
         metavar="FILE",
     )
+    allow_outside_project: bool = option(
+        Flag(),
+        False,
+        "allow outputs outside the project directory (where `doit clean` would delete them)",
+        fingerprinted=False,
+        commands=frozenset({"convert", "check"}),
+    )
     cache_dir: str = option(
         Text(),
         DEFAULT_CACHE_DIR,
@@ -524,7 +532,7 @@ def spell(key: str, value: object, origin: Origin) -> str:
         return f"`{key} = {entry.kind.to_toml(value)}` in [tool.tfjs-build]"
     if isinstance(entry.kind, Flag):
         return entry.flag if value else "--no-" + entry.flag[2:]
-    return f"{entry.flag} {entry.kind.to_text(value)}"
+    return f"{entry.flag} {shlex.quote(entry.kind.to_text(value))}"
 
 
 def suggest(key: str, known: Sequence[str]) -> str:

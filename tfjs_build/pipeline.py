@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import fnmatch
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -13,7 +14,7 @@ from tfjs_build.artifact.publish import publish_directory
 from tfjs_build.convert import Conversion, convert_source
 from tfjs_build.display import shown_path
 from tfjs_build.errors import RejectedBuildError, TfjsBuildError
-from tfjs_build.options import ConvertOptions
+from tfjs_build.options import ConvertOptions, spell
 from tfjs_build.tool_dir import make_tool_directory
 
 if TYPE_CHECKING:
@@ -32,6 +33,7 @@ class BuildResult:
     shards: int
     seconds: float
     parity: ParityRecord | SkippedRecord | None
+    warnings: tuple[str, ...] = ()
 
 
 class Verifier(Protocol):
@@ -40,6 +42,23 @@ class Verifier(Protocol):
     def __call__(self, staged: Path, source: Path, output: Path) -> ParityRecord | SkippedRecord:
         """Check ``staged`` (to be published as ``output``, the name messages use) against
         ``source``; return the parity record."""
+
+
+def unmatched_quantization_patterns(options: ConvertOptions, names: list[str]) -> list[str]:
+    """A warning for each quantization pattern that matches no weight (it quantizes nothing, or
+    keeps nothing from being quantized), naming a few real weight names."""
+    if options.quantization is None:
+        return []
+    known = ", ".join(repr(n) for n in names[:3]) + (", ..." if len(names) > 3 else "")
+    warnings = []
+    for key in ("quantize_only", "quantize_skip"):
+        for pattern in getattr(options, key):
+            if not any(fnmatch.fnmatchcase(name, pattern) for name in names):
+                warnings.append(
+                    f"{spell(key, (pattern,), options.origin)} matches no weight; the weights are "
+                    f"named like {known or '(none)'} (`tfjs-build inspect --weights` lists them)"
+                )
+    return warnings
 
 
 def build(
@@ -105,4 +124,7 @@ def build(
         shards=sum(1 for f in files if f != MODEL_JSON and f.endswith(".bin")),
         seconds=time.perf_counter() - started,
         parity=records[0],
+        warnings=tuple(
+            unmatched_quantization_patterns(options, [n for n, _ in conversion.artifact.weights])
+        ),
     )

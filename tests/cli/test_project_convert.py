@@ -124,10 +124,17 @@ def test_force_converts_fresh_models_and_dropped_models_leave_the_lockfile(tmp_p
     result = tfjs_build(root, "convert")
     assert result.returncode == 0
     assert result.stdout.splitlines()[-1] == (
-        "tfjs-build: dropped lockfile entries of models no longer configured: scorer"
+        "tfjs-build: dropped lockfile entries of models no longer configured: scorer "
+        "(their artifacts are left in place; `tfjs-build check` names them)"
     )
     assert sorted(lock(root)["models"]) == ["conv", "dense"]
     assert (root / "web_model" / "scorer" / "model.json").is_file()  # its files are left alone
+    check = tfjs_build(root, "check")
+    assert check.returncode == 0
+    assert check.stdout.splitlines()[-1] == (
+        "note: web_model/scorer holds an artifact no configured model builds; "
+        "remove it with: rm -r web_model/scorer"
+    )
 
 
 def test_unknown_model_names_and_empty_projects_are_clear_errors(tmp_path, model_files):

@@ -12,16 +12,22 @@ from pathlib import Path
 import pytest
 
 from tfjs_build.parity.record import ParitySummary
+from tests.filesystems import tmpfs
+from tfjs_build.errors import ArtifactError
 from tfjs_build.project.cache import BuildCache, cache_key
 from tfjs_build.project.fingerprint import HashCache
 
 
-def make_artifact(directory: Path, payload: bytes) -> dict[str, str]:
-    """A small artifact directory; returns its files' sha256."""
+def make_artifact(directory: Path, payload: bytes, shards: int = 1) -> dict[str, str]:
+    """A small artifact directory of ``shards`` shards; returns its files' sha256."""
     directory.mkdir(parents=True, exist_ok=True)
+    names = [f"group1-shard{i}of{shards}.bin" for i in range(1, shards + 1)]
+    weights = [{"name": "w", "shape": [len(payload) * shards], "dtype": "bool"}]
+    manifest = [{"paths": names, "weights": weights}]
+    document = {"format": "layers-model", "payload": len(payload), "weightsManifest": manifest}
     files = {
-        "model.json": json.dumps({"format": "layers-model", "payload": len(payload)}).encode(),
-        "group1-shard1of1.bin": payload,
+        "model.json": json.dumps(document).encode(),
+        **dict.fromkeys(names, payload),
         "parity.json": b'{"passed": true}',
     }
     for name, data in files.items():
@@ -182,7 +188,57 @@ def test_restore_replaces_a_previous_artifact_completely(tmp_path, payload):
     cache = BuildCache(tmp_path / "cache")
     fill(cache, "k", tmp_path / "built", files)
     out = tmp_path / "out"
-    make_artifact(out, b"old")
-    (out / "group1-shard2of2.bin").write_bytes(b"stale shard")
+    make_artifact(out, b"old", shards=2)
     cache.restore("k", out)
     assert tree(out) == tree(tmp_path / "built")
+
+
+def test_an_entry_whose_model_json_lists_a_shard_it_lacks_is_dropped(tmp_path):
+    artifact = tmp_path / "built"
+    files = make_artifact(artifact, b"w" * 64, shards=2)
+    del files["group1-shard2of2.bin"]  # an entry.json that forgot a shard: hashes all match
+    cache = BuildCache(tmp_path / "cache")
+    fill(cache, "k1", artifact, files)
+    assert cache.restore("k1", tmp_path / "out") is None
+    assert not (tmp_path / "out").exists()
+    assert not cache.entry_path("k1").exists()
+
+
+def test_an_entry_whose_shards_do_not_add_up_to_its_weights_is_dropped(tmp_path):
+    artifact = tmp_path / "built"
+    files = make_artifact(artifact, b"w" * 64)
+    shard = artifact / "group1-shard1of1.bin"
+    shard.write_bytes(b"w" * 63)  # truncated before it was cached, hashes recorded as it is
+    files["group1-shard1of1.bin"] = hashlib.sha256(shard.read_bytes()).hexdigest()
+    cache = BuildCache(tmp_path / "cache")
+    fill(cache, "k1", artifact, files)
+    assert cache.restore("k1", tmp_path / "out") is None
+    assert not cache.entry_path("k1").exists()
+
+
+def test_an_unreadable_entry_json_is_dropped_and_refilled(tmp_path):
+    artifact = tmp_path / "built"
+    files = make_artifact(artifact, b"w")
+    cache = BuildCache(tmp_path / "cache")
+    fill(cache, "k1", artifact, files)
+    (cache.entry_path("k1") / "entry.json").write_text("{not json")
+    assert cache.restore("k1", tmp_path / "out") is None
+    assert not cache.entry_path("k1").exists()
+    assert fill(cache, "k1", artifact, files) is True
+
+
+def test_a_full_disk_while_restoring_keeps_the_good_entry(tmp_path):
+    artifact = tmp_path / "built"
+    files = make_artifact(artifact, b"w" * 200_000)
+    cache = BuildCache(tmp_path / "cache")
+    fill(cache, "k1", artifact, files)
+    with tmpfs(tmp_path / "small", "64k") as small:
+        with pytest.raises(ArtifactError) as caught:
+            cache.restore("k1", small / "out")
+        message = str(caught.value)
+        assert message.startswith(f"cannot restore the cached artifact into {small / 'out'}: ")
+        assert "No space left on device" in message and message.endswith("the cache entry is kept")
+        assert sorted(p.name for p in small.iterdir()) == []  # no staging directory left
+    assert cache.lookup("k1") is not None
+    restored = cache.restore("k1", tmp_path / "out")  # and it still restores where there is room
+    assert restored is not None and tree(tmp_path / "out") == tree(artifact)

@@ -22,6 +22,7 @@ from typing import TypeVar
 from tfjs_build.artifact.format import MODEL_JSON, SIDE_FILES
 from tfjs_build.dirlock import directory_lock
 from tfjs_build.errors import ArtifactError, TfjsBuildError
+from tfjs_build.leftovers import remove_orphans
 
 T = TypeVar("T")
 
@@ -65,16 +66,6 @@ def _fsync_directory(path: Path) -> None:
             os.close(fd)
 
 
-def _process_alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
-
-
 def _recover(output: Path) -> None:
     """Undo what an interrupted publish left behind (called under the directory lock)."""
     old = _sibling(output, "old")
@@ -83,11 +74,7 @@ def _recover(output: Path) -> None:
             old.rename(output)
         else:
             shutil.rmtree(old, ignore_errors=True)
-    prefix = f".{output.name}.tfjs-build-new-"
-    for leftover in output.parent.glob(prefix + "*"):
-        pid = leftover.name[len(prefix) :].split("-", 1)[0]
-        if not pid.isdigit() or not _process_alive(int(pid)):
-            shutil.rmtree(leftover, ignore_errors=True)
+    remove_orphans(output.parent, f".{output.name}.tfjs-build-new-")
 
 
 def artifact_files(directory: Path) -> set[str] | None:

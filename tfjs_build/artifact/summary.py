@@ -10,7 +10,7 @@ from typing import Any
 
 from tfjs_build.artifact.files import read_model_json
 from tfjs_build.artifact.format import GRAPH_FORMAT, artifact_format
-from tfjs_build.artifact.weights import STORED_ITEM_BYTES
+from tfjs_build.artifact.manifest import STORED_ITEM_BYTES
 
 
 @dataclass(frozen=True)

@@ -21,17 +21,10 @@ from tfjs_build.artifact.format import (
     WeightGroup,
     shard_name,
 )
+from tfjs_build.artifact.manifest import STORED_ITEM_BYTES
 from tfjs_build.artifact.quantize import QuantizationPlan, dequantize, quantize
 from tfjs_build.errors import ArtifactError
 
-STORED_ITEM_BYTES: dict[str, int] = {
-    "float32": 4,
-    "int32": 4,
-    "bool": 1,
-    "float16": 2,
-    "uint8": 1,
-    "uint16": 2,
-}
 _NUMPY_DTYPES = {
     "float32": "<f4",
     "int32": "<i4",

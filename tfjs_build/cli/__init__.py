@@ -8,6 +8,7 @@ Each error class in :mod:`tfjs_build.errors` carries its code.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import sys
 import traceback
@@ -21,7 +22,16 @@ from tfjs_build.cli import (
     inspect_command,
     verify_command,
 )
-from tfjs_build.errors import EXIT_BUG, EXIT_INTERRUPTED, EXIT_USAGE, TfjsBuildError, UsageError
+from tfjs_build.errors import (
+    EXIT_BUG,
+    EXIT_FAILURE,
+    EXIT_INTERRUPTED,
+    EXIT_USAGE,
+    TfjsBuildError,
+    UsageError,
+    describe_os_error,
+)
+from tfjs_build.interrupts import EXIT_TERMINATED, Terminated, terminate_as_exception
 
 _COMMANDS = {
     "check": check_command,
@@ -45,6 +55,14 @@ def make_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _discard_stdout() -> None:
+    """Point stdout at /dev/null so that the interpreter's last flush does not fail again."""
+    with contextlib.suppress(OSError, ValueError):
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the CLI and return its exit code."""
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # TensorFlow's C++ info logs are noise here
@@ -54,14 +72,26 @@ def main(argv: Sequence[str] | None = None) -> int:
     except SystemExit as exc:
         return int(exc.code) if isinstance(exc.code, int) else EXIT_USAGE
     try:
-        return int(_COMMANDS[args.command].run(args))
+        with terminate_as_exception():
+            code = int(_COMMANDS[args.command].run(args))
+            sys.stdout.flush()  # a closed pipe (``| head``) shows here, not at exit
+            return code
     except KeyboardInterrupt:
         print("tfjs-build: interrupted", file=sys.stderr)
         return EXIT_INTERRUPTED
+    except Terminated:
+        print("tfjs-build: terminated", file=sys.stderr)
+        return EXIT_TERMINATED
+    except BrokenPipeError:
+        _discard_stdout()  # the reader left (``| head -1``): nothing more to say, and no traceback
+        return EXIT_FAILURE
     except TfjsBuildError as exc:
         where = f" {args.command}" if isinstance(exc, UsageError) else ""
         print(f"tfjs-build{where}: error: {exc}", file=sys.stderr)
         return exc.exit_code
+    except OSError as exc:  # an ordinary fault no message anticipated: still one line
+        print(f"tfjs-build: error: {describe_os_error(exc)}", file=sys.stderr)
+        return EXIT_FAILURE
     except Exception:
         traceback.print_exc()
         print(

@@ -9,6 +9,7 @@ from typing import Any
 from tfjs_build.cli.arguments import add_project_argument, project_config
 from tfjs_build.cli.option_flags import add_project_flags
 from tfjs_build.display import human_bytes, parse_size, shown_path
+from tfjs_build.errors import ArtifactError
 
 
 def _size(text: str) -> int:
@@ -57,6 +58,11 @@ def run(args: argparse.Namespace) -> int:
     from tfjs_build.project.cache import BuildCache
 
     config = project_config(args)
+    if config.cache_dir.exists() and not config.cache_dir.is_dir():
+        raise ArtifactError(
+            f"the build cache {shown_path(config.cache_dir)} is a file, not a directory; set "
+            "cache_dir in [tool.tfjs-build] (or --cache-dir) to a directory"
+        )
     cache = BuildCache(config.cache_dir, config.cache_max_bytes)
     where = shown_path(cache.directory)
     if args.action == "list":

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import shlex
 from typing import Any
 
 from tfjs_build.cli.arguments import (
@@ -28,7 +29,8 @@ CHECK_STALE = 1
 
 EPILOG = """exit codes:
   0  every configured artifact is up to date
-  1  some artifact is stale or missing (listed, with the command that fixes it)
+  1  some artifact is stale or missing (listed, with the command that fixes it), or a
+     configured source gives no model (a glob that matches nothing)
   2  the configuration, the lockfile or the command line is invalid
   3  a bug in tfjs-build (a traceback is printed)"""
 
@@ -51,7 +53,7 @@ def add_parser(commands: Any, name: str) -> None:
 def _as_json(status: ProjectStatus, specs: dict[str, ModelSpec]) -> str:
     return json.dumps(
         {
-            "fresh": not status.stale,
+            "fresh": status.ok,
             "models": [
                 {
                     "name": f.name,
@@ -63,6 +65,8 @@ def _as_json(status: ProjectStatus, specs: dict[str, ModelSpec]) -> str:
                 for f in status.models
             ],
             "orphans": list(status.orphans),
+            "orphan_outputs": [shown_path(path) for path in status.orphan_outputs],
+            "problems": list(status.problems),
         },
         indent=2,
     )
@@ -89,10 +93,16 @@ def _report(
         outputs = [specs[f.name].output for f in stale]
         lines.append(f"fix: tfjs-build convert{project_flag(args)}")
         lines.append(f"     then stage the result: {git_add_command(config, outputs)}")
+    lines += [f"error: {problem}" for problem in status.problems]
     if status.orphans:
         lines.append(
             f"note: {lockfile} records models no longer configured ({', '.join(status.orphans)}); "
             "`tfjs-build convert` drops them"
+        )
+    for path in status.orphan_outputs:
+        lines.append(
+            f"note: {shown_path(path)} holds an artifact no configured model builds; "
+            f"remove it with: rm -r {shlex.quote(shown_path(path))}"
         )
     return "\n".join(lines)
 
@@ -104,4 +114,4 @@ def run(args: argparse.Namespace) -> int:
         status = session.status()
     specs = {spec.name: spec for spec in config.models}
     print(_as_json(status, specs) if args.json else _report(status, config, specs, args))
-    return CHECK_STALE if status.stale else CHECK_FRESH
+    return CHECK_FRESH if status.ok else CHECK_STALE

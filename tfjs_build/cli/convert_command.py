@@ -8,6 +8,7 @@ up to date (from the build cache where it can), optionally one ``--shard I/N`` o
 from __future__ import annotations
 
 import argparse
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -70,6 +71,8 @@ def _convert_one(args: argparse.Namespace) -> int:
     rejected = rejected_build_path(Path.cwd(), Path(args.output).resolve().name)
     result = build(args.source, args.output, options, verify=verify, rejected=rejected)
     summary = parity_summary(result.parity)
+    for warning in result.warnings:
+        print(f"tfjs-build: warning: {warning}", file=sys.stderr)
     print(
         conversion_line(
             result.output,

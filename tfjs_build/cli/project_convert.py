@@ -99,7 +99,7 @@ def run(args: argparse.Namespace) -> int:
     from tfjs_build.text_reporter import TextReporter
 
     config = project_config(args)
-    if not config.models:
+    if not config.models and not config.problems:
         raise UsageError(f"{shown_path(config.root / 'pyproject.toml')} configures no models")
     specs = select_models(config.models, args.models, args.shard)
     lines = sys.stderr if args.json else sys.stdout
@@ -120,13 +120,17 @@ def run(args: argparse.Namespace) -> int:
     print(summary, file=lines, flush=True)
     if orphans:
         print(
-            f"tfjs-build: dropped lockfile entries of models no longer configured: {', '.join(orphans)}"
+            f"tfjs-build: dropped lockfile entries of models no longer configured: {', '.join(orphans)} "
+            "(their artifacts are left in place; `tfjs-build check` names them)"
         )
+    for problem in config.problems:
+        print(f"tfjs-build: error: {problem}", file=sys.stderr)
     if counts["failed"]:
         failed = ", ".join(r.name for r in results if r.outcome == "failed")
         print(
             f"tfjs-build: failed: {failed} (the previous artifacts are unchanged)", file=sys.stderr
         )
+    if counts["failed"] or config.problems:
         return 1
     if args.fail_on_change and (orphans or any(r.changed_files for r in results)):
         changed = [spec.output for spec, r in zip(specs, results, strict=True) if r.changed_files]

@@ -30,7 +30,9 @@ from pathlib import Path
 from typing import Any, cast
 
 from tfjs_build.artifact.format import MODEL_JSON
+from tfjs_build.artifact.manifest import manifest_problems
 from tfjs_build.artifact.publish import publish_directory
+from tfjs_build.errors import ArtifactError
 from tfjs_build.options import DEFAULT_CACHE_MAX_BYTES
 from tfjs_build.parity.record import ParitySummary
 from tfjs_build.project.fingerprint import HashCache, json_fingerprint
@@ -101,11 +103,25 @@ class CacheMiss(Exception):
 
 
 def _copy_hashing(source: Path, target: Path, buffer: bytearray) -> str:
-    """Copy ``source`` to ``target`` and return the sha256 of the bytes copied."""
+    """Copy ``source`` to ``target`` and return the sha256 of the bytes copied.
+
+    Failing to read ``source`` is a :class:`CacheMiss` (the entry is damaged); failing to write
+    ``target`` is an ``OSError`` as raised (the entry is fine, the output's disk is not).
+    """
     digest = hashlib.sha256()
     view = memoryview(buffer)
-    with open(source, "rb") as reader, open(target, "wb") as writer:
-        while count := reader.readinto(buffer):
+    try:
+        reader = open(source, "rb")  # noqa: SIM115  (closed below, read errors told apart)
+    except OSError as exc:
+        raise CacheMiss(f"cannot read {source.name}: {exc.strerror}") from None
+    with reader, open(target, "wb") as writer:
+        while True:
+            try:
+                count = reader.readinto(buffer)
+            except OSError as exc:
+                raise CacheMiss(f"cannot read {source.name}: {exc.strerror}") from None
+            if not count:
+                break
             digest.update(view[:count])
             writer.write(view[:count])
     return digest.hexdigest()
@@ -125,9 +141,16 @@ class BuildCache:
         return self._entries / key
 
     def lookup(self, key: str) -> CachedArtifact | None:
-        """The recorded description of ``key``'s entry, or None if there is no complete entry."""
+        """The recorded description of ``key``'s entry, or None if there is no complete entry.
+
+        An entry whose ``entry.json`` cannot be read or understood is dropped (the next build
+        refills it).
+        """
+        record = self.entry_path(key) / _ENTRY
+        if not record.exists():
+            return None
         try:
-            document = json.loads((self.entry_path(key) / _ENTRY).read_text(encoding="utf-8"))
+            document = json.loads(record.read_text(encoding="utf-8"))
             return CachedArtifact(
                 key=key,
                 format=str(document["format"]),
@@ -137,15 +160,30 @@ class BuildCache:
                 shards=int(document["shards"]),
             )
         except (OSError, ValueError, KeyError, TypeError, AttributeError):
+            self._discard(self.entry_path(key))
             return None
+
+    def _check_against_model_json(self, entry: Path, cached: CachedArtifact) -> None:
+        """Raise :class:`CacheMiss` unless the entry holds every shard its ``model.json`` lists,
+        of the sizes its weights need."""
+        try:
+            document = json.loads((entry / MODEL_JSON).read_text(encoding="utf-8"))
+            sizes = {name: (entry / name).stat().st_size for name in cached.files}
+        except (OSError, UnicodeDecodeError, ValueError) as exc:
+            raise CacheMiss(f"unreadable: {exc}") from None
+        problems = manifest_problems(document, sizes)
+        if problems:
+            raise CacheMiss(problems[0])
 
     def restore(
         self, key: str, output: Path, hashes: HashCache | None = None
     ) -> CachedArtifact | None:
         """Publish ``key``'s artifact to ``output``; None (and ``output`` untouched) on a miss.
 
-        Every file is checked against its recorded sha256 while it is copied; an entry that fails
-        the check is removed so the next build refills it.
+        The entry is checked against its ``model.json`` (every listed shard present, of the right
+        size) and every file against its recorded sha256 while it is copied; an entry that fails
+        a check is removed so the next build refills it. Failing to write ``output`` (a full or
+        read-only disk) raises ``ArtifactError`` naming it and keeps the entry.
         """
         cached = self.lookup(key)
         if cached is None or MODEL_JSON not in cached.files:
@@ -157,18 +195,21 @@ class BuildCache:
             for name, expected in cached.files.items():
                 if Path(name).name != name or name in ("", ".", "..", _ENTRY):
                     raise CacheMiss(f"unsafe file name {name!r}")
-                try:
-                    actual = _copy_hashing(entry / name, staging / name, buffer)
-                except OSError as exc:
-                    raise CacheMiss(str(exc)) from None
-                if actual != expected:
+                if _copy_hashing(entry / name, staging / name, buffer) != expected:
                     raise CacheMiss(f"{name} does not match its recorded hash")
 
         try:
+            self._check_against_model_json(entry, cached)
             publish_directory(Path(output), fill)
         except CacheMiss:
             self._discard(entry)
             return None
+        except OSError as exc:
+            where = exc.filename or output
+            raise ArtifactError(
+                f"cannot restore the cached artifact into {output}: {exc.strerror} ({where}); "
+                "the cache entry is kept"
+            ) from None
         with contextlib.suppress(OSError):
             os.utime(entry / _ENTRY)
         if hashes is not None:

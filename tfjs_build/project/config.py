@@ -28,6 +28,7 @@ from typing import Any
 from tfjs_build.errors import ConfigError
 from tfjs_build.options import (
     DEFAULT_CACHE_MAX_BYTES,
+    DEFAULT_OUTPUT_ROOT,
     MODEL_OPTIONS,
     OPTIONS,
     PROJECT_OPTIONS,
@@ -66,13 +67,25 @@ class ModelSpec:
 
 @dataclass(frozen=True)
 class ProjectConfig:
-    """The whole configuration of one project root."""
+    """The whole configuration of one project root.
+
+    ``problems`` are configured sources that give no model (a glob matching nothing, a matched
+    file whose name cannot name a model): the other models still build, and every command that
+    checks or builds the project fails naming them.
+    """
 
     root: Path
     models: tuple[ModelSpec, ...]
     lockfile: Path
     cache_dir: Path
     cache_max_bytes: int = DEFAULT_CACHE_MAX_BYTES
+    problems: tuple[str, ...] = ()
+    output_root: Path = Path(DEFAULT_OUTPUT_ROOT)
+
+
+def valid_name(name: str) -> bool:
+    """Whether ``name`` can name a model (and its output directory)."""
+    return bool(name) and name.replace("-", "").replace("_", "").replace(".", "").isalnum()
 
 
 def _string(where: str, value: Any) -> str:
@@ -99,7 +112,12 @@ def _spec(name: str, source: Path, output: Path, values: dict[str, Any]) -> Mode
 
 
 def _expand(
-    root: Path, entry: Mapping[str, Any], defaults: dict[str, Any], output_root: Path, where: str
+    root: Path,
+    entry: Mapping[str, Any],
+    defaults: dict[str, Any],
+    output_root: Path,
+    where: str,
+    problems: list[str],
 ) -> list[ModelSpec]:
     _check_keys(entry, set(_ENTRY_KEYS) | {o.key for o in MODEL_OPTIONS}, where)
     if "source" not in entry:
@@ -114,10 +132,23 @@ def _expand(
         model_name = name or Path(source).stem
         target = Path(output) if output else output_root / model_name
         return [_spec(model_name, Path(source), target, values)]
+    matches = sorted(glob.glob(source, root_dir=root))
+    if not matches:
+        problems.append(
+            f"{where}.source = {source!r} matches no file or directory under {root}; fix the "
+            "pattern, or remove the entry if its models are gone"
+        )
     specs = []
-    for match in sorted(glob.glob(source, root_dir=root)):
+    for match in matches:
         stem = Path(match).stem
         model_name = f"{name}-{stem}" if name else stem
+        if not valid_name(model_name):
+            problems.append(
+                f"{match} (matched by {where}.source = {source!r}) would be model {model_name!r}, "
+                "and a model name takes letters, digits, '-', '_' and '.' only; rename the file, "
+                "or give it an entry of its own with a name"
+            )
+            continue
         target = Path(output) / stem if output else output_root / model_name
         specs.append(_spec(model_name, Path(match), target, values))
     return specs
@@ -130,7 +161,7 @@ def _check_unique(models: list[ModelSpec]) -> None:
             raise ConfigError(
                 f"two models are named {spec.name!r} (sources {seen[spec.name].source} and {spec.source}); give each a unique name"
             )
-        if not spec.name.replace("-", "").replace("_", "").replace(".", "").isalnum():
+        if not valid_name(spec.name):
             raise ConfigError(
                 f"model name {spec.name!r}: use letters, digits, '-', '_' and '.' only"
             )
@@ -145,6 +176,18 @@ def _check_unique(models: list[ModelSpec]) -> None:
         writers[spec.output] = spec.name
 
 
+def _check_inside(root: Path, models: list[ModelSpec]) -> None:
+    resolved_root = Path(root).resolve()
+    for spec in models:
+        output = (resolved_root / spec.output).resolve()
+        if output == resolved_root or not output.is_relative_to(resolved_root):
+            raise ConfigError(
+                f"model {spec.name!r} writes to {spec.output.as_posix()}, which is outside the "
+                f"project directory {resolved_root} (or is it); choose an output inside it, or set "
+                "`allow_outside_project = true` in [tool.tfjs-build] if you mean it"
+            )
+
+
 def parse_config(table: Mapping[str, Any], root: Path) -> ProjectConfig:
     """Validate a ``[tool.tfjs-build]`` table and expand it into model specs."""
     _check_keys(table, {*OPTIONS, "models"}, TABLE)
@@ -156,16 +199,22 @@ def parse_config(table: Mapping[str, Any], root: Path) -> ProjectConfig:
     if not isinstance(entries, list) or not all(isinstance(e, dict) for e in entries):
         raise ConfigError(f"{TABLE}.models must be an array of tables ([[tool.tfjs-build.models]])")
     models: list[ModelSpec] = []
+    problems: list[str] = []
     output_root = Path(project["output_root"])
     for index, entry in enumerate(entries):
-        models += _expand(root, entry, defaults, output_root, f"tool.tfjs-build.models[{index}]")
+        where = f"tool.tfjs-build.models[{index}]"
+        models += _expand(root, entry, defaults, output_root, where, problems)
     _check_unique(models)
+    if not project["allow_outside_project"]:
+        _check_inside(root, models)
     return ProjectConfig(
         root=root,
         models=tuple(models),
         lockfile=root / project["lockfile"],
         cache_dir=root / Path(project["cache_dir"]).expanduser(),
         cache_max_bytes=project["cache_max_size"],
+        problems=tuple(problems),
+        output_root=output_root,
     )
 
 

@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any, TypedDict
 
 from tfjs_build.dirlock import directory_lock
-from tfjs_build.errors import LockfileError
+from tfjs_build.errors import LockfileError, TfjsBuildError
 from tfjs_build.parity.record import ParitySummary
 
 LOCK_VERSION = 1
@@ -147,19 +147,25 @@ def update_lockfile(path: Path, changes: Iterable[Change]) -> bool:
     """Apply ``changes`` to the lockfile's models under its directory's lock; write only if the
     text changed (and never create a lockfile with no models). True when it was written."""
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with directory_lock(path.parent):
-        before = _read_text(path)
-        document = parse_lockfile(path, before)
-        for change in changes:
-            change(document["models"])
-        if not document["models"] and before is None:
-            return False
-        text = render_lockfile(document)
-        if text == before:
-            return False
-        _write_atomically(path, text)
-        return True
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with directory_lock(path.parent):
+            before = _read_text(path)
+            document = parse_lockfile(path, before)
+            for change in changes:
+                change(document["models"])
+            if not document["models"] and before is None:
+                return False
+            text = render_lockfile(document)
+            if text == before:
+                return False
+            _write_atomically(path, text)
+            return True
+    except OSError as exc:
+        raise TfjsBuildError(
+            f"cannot write the lockfile {path}: {exc.strerror}; it is unchanged, so the models "
+            "built will be found stale and restored from the build cache next time"
+        ) from None
 
 
 class PendingLockfile:

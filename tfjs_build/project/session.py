@@ -32,6 +32,7 @@ from tfjs_build.project.status import (
     Freshness,
     ProjectStatus,
     model_freshness,
+    orphan_outputs,
     output_files,
     tool_versions,
 )
@@ -102,9 +103,17 @@ class BuildSession:
         return model_freshness(spec, self.config.root, entry, self.hashes, self.versions)
 
     def status(self) -> ProjectStatus:
-        """Every configured model's freshness and the lockfile's orphaned entries."""
+        """Every configured model's freshness, the lockfile's orphaned entries and artifact
+        directories, and the configuration's problems."""
         found = tuple(self.freshness(spec) for spec in self.config.models)
-        return ProjectStatus(found, self.orphans())
+        orphans = self.orphans()
+        outputs = orphan_outputs(
+            self.config.root,
+            self.config.output_root,
+            {spec.output for spec in self.config.models},
+            [self.lockfile.models[name]["output"] for name in orphans],
+        )
+        return ProjectStatus(found, orphans, outputs, self.config.problems)
 
     def orphans(self) -> tuple[str, ...]:
         """Lockfile entries of models no longer configured."""
@@ -139,7 +148,10 @@ class BuildSession:
         key = cache_key(fingerprint, spec.settings(), self.versions)
         if self.use_cache and not force:
             self.reporter.report(Started(spec.name, "restore", spec.source, reasons))
-            hit = self.cache.restore(key, self.config.root / spec.output, self.hashes)
+            try:
+                hit = self.cache.restore(key, self.config.root / spec.output, self.hashes)
+            except TfjsBuildError as exc:
+                return ModelResult(spec.name, "failed", reasons, key, error=str(exc))
             if hit is not None:
                 return self._restored(spec, reasons, fingerprint, hit)
         self.reporter.report(Started(spec.name, "convert", spec.source, reasons))
@@ -210,8 +222,14 @@ class BuildSession:
             )
         except TfjsBuildError as exc:
             return ModelResult(spec.name, "failed", reasons, key, error=str(exc))
+        except OSError as exc:  # a full or read-only disk, a name too long for it, ...
+            where = exc.filename or output
+            error = f"cannot write {where}: {exc.strerror}; the previous artifact is unchanged"
+            return ModelResult(spec.name, "failed", reasons, key, error=error)
         files = {name: self.hashes.file_hash(output / name) for name in output_files(output)}
         summary = parity_summary(built.parity)
+        for warning in built.warnings:
+            self.reporter.report(Warned(spec.name, warning))
         self._record(spec, fingerprint, built.format, files, summary)
         added = False
         if self.use_cache:

@@ -5,6 +5,7 @@ Standard library only: deciding freshness never imports TensorFlow or numpy.
 
 from __future__ import annotations
 
+import contextlib
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -41,15 +42,41 @@ class Freshness:
 
 @dataclass(frozen=True)
 class ProjectStatus:
-    """Every configured model's freshness, and lockfile entries no configured model owns."""
+    """Every configured model's freshness, lockfile entries no configured model owns, artifact
+    directories no configured model writes, and configured sources that give no model."""
 
     models: tuple[Freshness, ...]
     orphans: tuple[str, ...]
+    orphan_outputs: tuple[Path, ...] = ()
+    problems: tuple[str, ...] = ()
 
     @property
     def stale(self) -> tuple[Freshness, ...]:
         """The models whose artifacts need building."""
         return tuple(f for f in self.models if not f.fresh)
+
+    @property
+    def ok(self) -> bool:
+        """Every artifact is fresh and every configured source gives a model."""
+        return not self.stale and not self.problems
+
+
+def orphan_outputs(
+    root: Path, output_root: Path, outputs: set[Path], orphan_entries: list[str]
+) -> tuple[Path, ...]:
+    """Artifact directories (holding a ``model.json``) that no configured model writes: the
+    outputs of orphaned lockfile entries and the directories under ``output_root``."""
+    candidates = {root / output for output in map(Path, orphan_entries)}
+    with contextlib.suppress(OSError):
+        candidates |= {p for p in (root / output_root).iterdir() if p.is_dir()}
+    owned = {(root / output).resolve() for output in outputs}
+    return tuple(
+        sorted(
+            path
+            for path in candidates
+            if path.resolve() not in owned and (path / MODEL_JSON).is_file()
+        )
+    )
 
 
 def output_files(directory: Path) -> list[str]:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import subprocess
-import tempfile
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -14,6 +13,7 @@ import numpy as np
 from tfjs_build.artifact.dtypes import decode_strings
 from tfjs_build.backends import PARITY_BACKENDS, ParityBackend
 from tfjs_build.errors import RuntimeFailure
+from tfjs_build.leftovers import private_temporary_directory
 from tfjs_build.runtime.node_packages import ensure_node_packages, js_dir, node_executable
 
 Backend = ParityBackend
@@ -66,7 +66,7 @@ def run_in_tfjs(
         )
     packages = ensure_node_packages()
     node = node_executable()
-    with tempfile.TemporaryDirectory(prefix="tfjs-build-run-") as scratch:
+    with private_temporary_directory("tfjs-build-run-") as scratch:
         work = Path(scratch)
         job = {
             "model_dir": str(Path(model_dir).resolve()),

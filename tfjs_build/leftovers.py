@@ -1,0 +1,43 @@
+"""Temporary directories named after the process that made them, and removing those whose
+process is gone (killed before its own cleanup could run)."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+from pathlib import Path
+
+
+def process_alive(pid: int) -> bool:
+    """Whether a process with this id exists."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def owner_pid(name: str, prefix: str) -> int | None:
+    """The process id in ``{prefix}{pid}-...``, or None when ``name`` is not such a name."""
+    if not name.startswith(prefix):
+        return None
+    pid = name[len(prefix) :].split("-", 1)[0]
+    return int(pid) if pid.isdigit() else None
+
+
+def remove_orphans(directory: Path, prefix: str) -> None:
+    """Remove ``directory/{prefix}{pid}-*`` entries whose process no longer exists."""
+    for path in Path(directory).glob(f"{prefix}*"):
+        pid = owner_pid(path.name, prefix)
+        if pid is not None and not process_alive(pid):
+            shutil.rmtree(path, ignore_errors=True)
+
+
+def private_temporary_directory(prefix: str) -> tempfile.TemporaryDirectory[str]:
+    """A temporary directory ``{prefix}{pid}-XXXX`` that this process removes when done; those of
+    processes killed before they could are removed first."""
+    remove_orphans(Path(tempfile.gettempdir()), prefix)
+    return tempfile.TemporaryDirectory(prefix=f"{prefix}{os.getpid()}-")
