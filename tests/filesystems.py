@@ -38,8 +38,7 @@ def make_read_only(directory: Path) -> None:
 
 def fill_up(directory: Path) -> None:
     """Write to ``directory`` until its filesystem has no space left."""
-    with open(directory / "filler", "wb") as handle:
-        with contextlib.suppress(OSError):
-            while True:
-                handle.write(b"\0" * 4096)
-                handle.flush()
+    with open(directory / "filler", "wb") as handle, contextlib.suppress(OSError):
+        while True:
+            handle.write(b"\0" * 4096)
+            handle.flush()

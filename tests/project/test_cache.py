@@ -11,9 +11,9 @@ from pathlib import Path
 
 import pytest
 
-from tfjs_build.parity.record import ParitySummary
 from tests.filesystems import tmpfs
 from tfjs_build.errors import ArtifactError
+from tfjs_build.parity.record import ParitySummary
 from tfjs_build.project.cache import BuildCache, cache_key
 from tfjs_build.project.fingerprint import HashCache
 
