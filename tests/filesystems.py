@@ -38,7 +38,10 @@ def make_read_only(directory: Path) -> None:
 
 def fill_up(directory: Path) -> None:
     """Write to ``directory`` until its filesystem has no space left."""
-    with open(directory / "filler", "wb") as handle, contextlib.suppress(OSError):
-        while True:
-            handle.write(b"\0" * 4096)
-            handle.flush()
+    fd = os.open(directory / "filler", os.O_WRONLY | os.O_CREAT, 0o644)
+    try:
+        with contextlib.suppress(OSError):
+            while True:
+                os.write(fd, bytes(4096))
+    finally:
+        os.close(fd)

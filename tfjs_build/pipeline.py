@@ -15,7 +15,6 @@ from tfjs_build.convert import Conversion, convert_source
 from tfjs_build.display import shown_path
 from tfjs_build.errors import RejectedBuildError, TfjsBuildError
 from tfjs_build.options import ConvertOptions, spell
-from tfjs_build.tool_dir import make_tool_directory
 
 if TYPE_CHECKING:
     from tfjs_build.parity.record import ParityRecord, SkippedRecord
@@ -99,8 +98,6 @@ def build(
                 raise
 
     try:
-        if rejected is not None:
-            make_tool_directory(rejected.parent)
         publish_directory(output, fill, verify=check, rejected=rejected)
     except TfjsBuildError as exc:
         if not verification_failed:

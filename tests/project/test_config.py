@@ -95,3 +95,40 @@ def test_cache_settings(tmp_path):
         match=r"^\[tool.tfjs-build\].cache_max_size: expected a size such as '2GB', '500MB' or a number of bytes, got '2 parsecs'$",
     ):
         parse_config({"cache_max_size": "2 parsecs"}, tmp_path)
+
+
+@pytest.mark.parametrize("output", ["../outside", "/elsewhere/web", "."])
+def test_an_output_outside_the_project_is_refused_unless_allowed(tmp_path, output):
+    (tmp_path / "m.h5").write_bytes(b"")
+    table = {"models": [{"source": "m.h5", "output": output}]}
+    with pytest.raises(ConfigError) as caught:
+        parse_config(table, tmp_path)
+    assert str(caught.value) == (
+        f"model 'm' writes to {Path(output).as_posix()}, which is outside the project directory "
+        f"{tmp_path.resolve()} (or is it); choose an output inside it, or set "
+        "`allow_outside_project = true` in [tool.tfjs-build] if you mean it"
+    )
+    allowed = parse_config({**table, "allow_outside_project": True}, tmp_path)
+    assert [spec.output for spec in allowed.models] == [Path(output)]
+
+
+def test_a_glob_that_matches_nothing_and_an_unnameable_match_are_problems_of_their_own(tmp_path):
+    (tmp_path / "models").mkdir()
+    for name in ("good.h5", "my model.h5"):
+        (tmp_path / "models" / name).write_bytes(b"")
+    table = {"models": [{"source": "models/*.h5"}, {"source": "trained/*.keras"}]}
+    config = parse_config(table, tmp_path)
+    assert [spec.name for spec in config.models] == ["good"]
+    assert config.problems == (
+        "models/my model.h5 (matched by tool.tfjs-build.models[0].source = 'models/*.h5') would "
+        "be model 'my model', and a model name takes letters, digits, '-', '_' and '.' only; "
+        "rename the file, or give it an entry of its own with a name",
+        "tool.tfjs-build.models[1].source = 'trained/*.keras' matches no file or directory under "
+        f"{tmp_path}; fix the pattern, or remove the entry if its models are gone",
+    )
+
+
+def test_the_table_spelt_with_an_underscore_is_named(tmp_path):
+    (tmp_path / "pyproject.toml").write_text("[tool.tfjs_build]\nmodels = []\n")
+    with pytest.raises(ConfigError, match=r"\[tool.tfjs_build\] is spelt with an underscore"):
+        load_config(tmp_path)

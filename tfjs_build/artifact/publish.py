@@ -23,6 +23,7 @@ from tfjs_build.artifact.format import MODEL_JSON, SIDE_FILES
 from tfjs_build.dirlock import directory_lock
 from tfjs_build.errors import ArtifactError, TfjsBuildError
 from tfjs_build.leftovers import remove_orphans
+from tfjs_build.tool_dir import make_tool_directory
 
 T = TypeVar("T")
 
@@ -141,7 +142,7 @@ def _keep_rejected(staging: Path, target: Path) -> None:
     nothing when that fails (a full disk must not hide why the build was rejected)."""
     shutil.rmtree(target, ignore_errors=True)
     try:
-        target.parent.mkdir(parents=True, exist_ok=True)
+        make_tool_directory(target.parent)  # git-ignored where it is new
         try:
             staging.rename(target)
         except OSError as exc:
