@@ -6,12 +6,32 @@ import os
 import shutil
 import subprocess
 import sys
+import tempfile
 import textwrap
 from pathlib import Path
 
 import pytest
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
+_SYSTEM_TEMP = Path(tempfile.gettempdir())
+_SUITE_TEMP = Path(tempfile.mkdtemp(prefix=f"tfjs-build-tests-{os.getpid()}-"))
+_TEMP_BEFORE = {p.name for p in _SYSTEM_TEMP.iterdir()}
+# Everything the suite and the processes it starts write to "the temporary directory" goes here,
+# and goes away with it: pytest's tmp_path, TensorFlow's autograph modules, TF.js run files.
+os.environ["TMPDIR"] = str(_SUITE_TEMP)
+tempfile.tempdir = str(_SUITE_TEMP)
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    """Remove the suite's temporary directory; with TFJS_BUILD_CHECK_TMP=1 (CI), fail the run if
+    anything else appeared in the system's temporary directory."""
+    shutil.rmtree(_SUITE_TEMP, ignore_errors=True)
+    if os.environ.get("TFJS_BUILD_CHECK_TMP") == "1":
+        left = sorted({p.name for p in _SYSTEM_TEMP.iterdir()} - _TEMP_BEFORE)
+        if left:
+            print(f"\nthe test suite left files in {_SYSTEM_TEMP}: {', '.join(left)}")
+            session.exitstatus = pytest.ExitCode.TESTS_FAILED
 
 
 @pytest.fixture(scope="session")
