@@ -113,6 +113,8 @@ def test_a_model_no_longer_configured_is_a_note_not_a_failure(repo_copy):
     assert result.stdout.splitlines() == [
         "tfjs-build: 1 artifact up to date (tfjs-build.lock)",
         "note: tfjs-build.lock records models no longer configured (conv, scorer); `tfjs-build convert` drops them",
+        "note: web_model/conv holds an artifact no configured model builds; remove it with: rm -r web_model/conv",
+        "note: web_model/scorer holds an artifact no configured model builds; remove it with: rm -r web_model/scorer",
     ]
 
 
