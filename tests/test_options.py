@@ -20,7 +20,7 @@ from tfjs_build.options import (
     spell,
 )
 from tfjs_build.project.config import ModelSpec, parse_config
-from tfjs_build.reference import CONFIGURATION_PAGE, configuration_reference
+from tfjs_build.reference import CLI_PAGE, CONFIGURATION_PAGE, pages
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -136,8 +136,14 @@ def test_hints_speak_the_syntax_of_where_options_were_set() -> None:
     assert spell("quantization", None, "cli") == "--quantization none"
 
 
-def test_the_configuration_reference_in_docs_is_generated_from_the_table() -> None:
+def test_the_reference_pages_in_docs_are_generated_from_the_code() -> None:
+    for path, text in pages().items():
+        on_disk = (ROOT / path).read_text(encoding="utf-8")
+        assert on_disk == text, f"{path} is stale: run `doit docs` and commit the result"
     page = (ROOT / CONFIGURATION_PAGE).read_text(encoding="utf-8")
-    assert page == configuration_reference(), "stale: run `doit docs` and commit the result"
     for option in OPTIONS.values():
         assert f"### `{option.key}`" in page
+    cli = (ROOT / CLI_PAGE).read_text(encoding="utf-8")
+    for option in OPTIONS.values():
+        flag = option.flag if option.default is not True else "--no-" + option.flag[2:]
+        assert f"`{flag}`" in cli, option.key

@@ -65,7 +65,7 @@ class Kind:
 
     def to_text(self, value: object) -> str:
         """``value`` as command-line text (the inverse of :meth:`from_text`)."""
-        return str(value)
+        return "unset" if value is None else str(value)
 
     def error(self, where: str, value: object, problem: BadValue) -> str:
         """The message for a bad ``value`` of the option at ``where``."""
@@ -226,7 +226,9 @@ class Strings(Kind):
         return self.check([text] if self.repeatable else text)
 
     def to_text(self, value: object) -> str:
-        return ",".join(value) if isinstance(value, (tuple, list)) else str(value)
+        if isinstance(value, (tuple, list)):
+            return ",".join(value) if value else "none"
+        return str(value)
 
 
 # ----------------------------------------------------------------------------------- options

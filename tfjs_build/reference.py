@@ -6,12 +6,14 @@
 
 from __future__ import annotations
 
+import argparse
 import sys
 from pathlib import Path
 
 from tfjs_build.options import MODEL_OPTIONS, PROJECT_OPTIONS, Flag, Option, Strings
 
 CONFIGURATION_PAGE = Path("docs/reference/configuration.md")
+CLI_PAGE = Path("docs/reference/cli.md")
 
 _INTRO = """\
 # Configuration reference
@@ -70,10 +72,69 @@ def configuration_reference() -> str:
     return "\n".join(parts)
 
 
+_CLI_INTRO = """\
+# Command-line reference
+
+<!-- Generated from the argument parser (tfjs_build/cli) by `doit docs`; do not edit. -->
+
+Every command exits 0 on success, 1 for a failure its message explains, 2 for bad usage or an
+invalid configuration or lockfile, 3 for a bug in tfjs-build (with a traceback to report), 130
+when interrupted (Ctrl-C) and 143 when terminated. `tfjs-build --version` prints the version.
+"""
+
+
+def _argument(action: argparse.Action) -> str | None:
+    if action.help == argparse.SUPPRESS or isinstance(action, argparse._HelpAction):
+        return None
+    if action.option_strings:
+        names = ", ".join(f"`{name}`" for name in action.option_strings)
+        if action.nargs != 0:
+            names += f" `{action.metavar or action.dest.upper()}`"
+    else:
+        names = f"`{action.metavar or action.dest}`"
+    return f"- {names}: {action.help or ''}"
+
+
+def _command_section(title: str, parser: argparse.ArgumentParser, level: int) -> list[str]:
+    usage = " ".join(parser.format_usage().split())
+    lines = [f"{'#' * level} `{title}`", "", parser.description or "", "", f"    {usage}", ""]
+    groups: list[argparse._ArgumentGroup] = parser._action_groups
+    for group in groups:
+        items = [item for item in map(_argument, group._group_actions) if item]
+        if items and group.title not in ("positional arguments", "options"):
+            lines += [f"**{group.title}**", ""]
+        lines += items + ([""] if items else [])
+    if parser.epilog:
+        lines += ["```", parser.epilog.strip(), "```", ""]
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            for name, sub in action.choices.items():
+                lines += _command_section(f"{title} {name}", sub, level + 1)
+    return lines
+
+
+def cli_reference() -> str:
+    """The command-line reference page (Markdown), from the real parser."""
+    from tfjs_build.cli import make_parser
+
+    parser = make_parser()
+    lines = [_CLI_INTRO]
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            for name, sub in action.choices.items():
+                lines += _command_section(f"tfjs-build {name}", sub, 2)
+    return "\n".join(lines).rstrip() + "\n"
+
+
+def pages() -> dict[Path, str]:
+    """Every generated page by its path in the repository."""
+    return {CONFIGURATION_PAGE: configuration_reference(), CLI_PAGE: cli_reference()}
+
+
 def write_pages(root: Path) -> list[Path]:
     """Rewrite every generated page under ``root``; return the ones that changed."""
     changed = []
-    for relative, text in ((CONFIGURATION_PAGE, configuration_reference()),):
+    for relative, text in pages().items():
         path = root / relative
         if not path.exists() or path.read_text(encoding="utf-8") != text:
             path.parent.mkdir(parents=True, exist_ok=True)

@@ -30,8 +30,20 @@ def add_parser(commands: Any, name: str) -> None:
         epilog=project_convert.EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    parser.add_argument("source", type=Path, nargs="?", metavar="SOURCE")
-    parser.add_argument("output", type=Path, nargs="?", metavar="OUTPUT_DIR")
+    parser.add_argument(
+        "source",
+        type=Path,
+        nargs="?",
+        metavar="SOURCE",
+        help="a Keras .keras/.h5 file or a SavedModel directory (omit it for a project build)",
+    )
+    parser.add_argument(
+        "output",
+        type=Path,
+        nargs="?",
+        metavar="OUTPUT_DIR",
+        help="the artifact directory to write (model.json, shards, parity.json)",
+    )
     add_model_flags(parser, "convert")
     project_convert.add_arguments(parser)
 

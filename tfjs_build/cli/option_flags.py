@@ -30,12 +30,15 @@ _CONVERT_GROUP = "conversion"
 _PARITY_GROUP = "parity check"
 
 
-def _default_text(option: Option) -> str:
+def _help(option: Option) -> str:
+    """The option's help with its default, as the command line sees it."""
     if isinstance(option.kind, Flag):
-        return f"--{'' if option.default else 'no-'}{option.key.replace('_', '-')}"
-    if option.default is None:
-        return "unset"
-    return option.kind.to_text(option.default)
+        name = option.key.replace("_", "-")
+        if option.default:
+            return f"{option.help} (default: on; --no-{name} turns it off)"
+        return f"{option.help} (default: off)"
+    repeat = "; repeatable" if isinstance(option.kind, Strings) and option.kind.repeatable else ""
+    return f"{option.help}{repeat} (default: {option.kind.to_text(option.default)})"
 
 
 def _type(option: Option) -> Any:
@@ -63,7 +66,7 @@ class _ExtendTuple(argparse.Action):
 
 
 def _add(group: Any, option: Option) -> None:
-    help_text = f"{option.help} (default: {_default_text(option)})"
+    help_text = _help(option)
     if isinstance(option.kind, Flag):
         name = option.key.replace("_", "-")
         group.add_argument(
@@ -100,7 +103,6 @@ def _add(group: Any, option: Option) -> None:
     }
     if isinstance(option.kind, Strings) and option.kind.repeatable:
         common["action"] = _ExtendTuple
-        help_text = f"{option.help}; repeatable (default: {_default_text(option)})"
     group.add_argument(option.flag, help=help_text, **common)
     for alias in option.aliases:
         group.add_argument(alias, help=argparse.SUPPRESS, **common)
