@@ -23,7 +23,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
-from bench_doit_uptodate import PYPROJECT, write_h5_model  # noqa: E402
+from bench_doit_uptodate import PYPROJECT, write_h5_model
 
 DODO = "from tfjs_build.doit import task_convert  # noqa: F401\n"
 
@@ -54,6 +54,11 @@ def fresh_copy(template: Path, target: Path) -> Path:
         leftover.unlink()
     shutil.rmtree(target / ".tfjs-build", ignore_errors=True)  # no hash or build cache
     return target
+
+
+def setup(template: Path, work: Path):
+    """A fresh copy of ``template`` at ``work`` before each run."""
+    return lambda _: fresh_copy(template, work)
 
 
 def pair(runs: int, a: tuple[list[str], Path], b: tuple[list[str], Path], setup) -> list[float]:
@@ -90,16 +95,13 @@ def main() -> None:
             work = base / f"work-{count}"
             print(f"{count} models")
             print("  cold build: A = doit convert, B = tfjs-build convert")
-            pair(args.runs, (doit, work), (cli_convert, work), lambda _: fresh_copy(template, work))
+            pair(args.runs, (doit, work), (cli_convert, work), setup(template, work))
             built = base / f"built-{count}"
             fresh_copy(template, built)
             timed(cli_convert, built)
             print("  fresh-clone no-op: A = doit convert, B = tfjs-build check")
-
-            def clone(_: str) -> None:
-                fresh_copy(built, work)  # new inodes and stamps: every file is hashed again
-
-            pair(args.runs, (doit, work), (cli_check, work), clone)
+            # a copy has new inodes and stamps: every file is hashed again, as in a fresh clone
+            pair(args.runs, (doit, work), (cli_check, work), setup(built, work))
 
 
 if __name__ == "__main__":
