@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from tests.graph import models
+from tests.graph import models, tf1_models
 
 
 @pytest.fixture(scope="session")
@@ -40,3 +40,4 @@ tf_keras_lambda_case = _saved_once(models.tf_keras_lambda_h5, "lambda.h5")
 keras3_attention_case = _saved_once(models.keras3_attention_model, "attention.keras")
 keras3_recurrent_case = _saved_once(models.keras3_recurrent_model, "recurrent.keras")
 keras3_grouped_conv_case = _saved_once(models.keras3_grouped_conv_model, "grouped.keras")
+op_named_output_case = _saved_once(tf1_models.op_named_like_its_output_key, "op_named_output")
