@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from tests.graph import models, tf1_models
+from tests.graph import models, product_models, tf1_models
 
 
 @pytest.fixture(scope="session")
@@ -41,3 +41,10 @@ keras3_attention_case = _saved_once(models.keras3_attention_model, "attention.ke
 keras3_recurrent_case = _saved_once(models.keras3_recurrent_model, "recurrent.keras")
 keras3_grouped_conv_case = _saved_once(models.keras3_grouped_conv_model, "grouped.keras")
 op_named_output_case = _saved_once(tf1_models.op_named_like_its_output_key, "op_named_output")
+grappler_products_case = _saved_once(tf1_models.grappler_products, "grappler_products")
+prelu_export_case = _saved_once(product_models.keras3_prelu_export, "prelu_export")
+tf_keras_prelu_case = _saved_once(product_models.tf_keras_prelu, "tf_keras_prelu")
+unary_chains_case = _saved_once(product_models.unary_chains_module, "unary_chains")
+batch_norm_relu_case = _saved_once(product_models.batch_norm_relu_module, "batch_norm_relu")
+audio_front_end_case = _saved_once(product_models.tf_keras_audio_front_end, "audio_front_end")
+tf1_batch_norm_relu_case = _saved_once(product_models.tf1_batch_norm_relu, "tf1_batch_norm_relu")

@@ -59,3 +59,66 @@ def op_named_like_its_output_key(directory: Path) -> Case:
     save_tf1(directory, _op_named_output, seed=3)
     feed = {"x": np.random.default_rng(4).normal(size=(2, 4, 4, 3)).astype("float32")}
     return Case(directory, feed, run_signature(directory, feed))
+
+
+def _float_attr(value: float) -> Any:
+    from tensorflow.core.framework import attr_value_pb2
+
+    return attr_value_pb2.AttrValue(f=value)
+
+
+def _products_graph_def(rng: np.random.Generator) -> Any:
+    """Nodes only Grappler and oneDNN write, reading ``x`` ([batch, 6, 4]): unary chains (one
+    holding Inv, which TF.js lacks too), swish, mish, layer norm."""
+    import tensorflow as tf
+    from tensorflow.core.framework import attr_value_pb2
+
+    float32 = attr_value_pb2.AttrValue(type=tf.float32.as_datatype_enum)
+    graph_def = tf.compat.v1.GraphDef()
+    placeholder = graph_def.node.add(name="x", op="Placeholder")
+    placeholder.attr["dtype"].CopyFrom(float32)
+    for name in ("scale", "offset"):
+        const = graph_def.node.add(name=name, op="Const")
+        const.attr["dtype"].CopyFrom(float32)
+        value = rng.uniform(0.5, 1.5, 4).astype("float32")
+        const.attr["value"].tensor.CopyFrom(tf.make_tensor_proto(value))
+
+    def add(name: str, op: str, inputs: list[str], **attrs: Any) -> None:
+        node = graph_def.node.add(name=name, op=op, input=inputs)
+        node.attr["T"].CopyFrom(float32)
+        for key, value in attrs.items():
+            node.attr[key].CopyFrom(value)
+
+    def chain(*ops: bytes) -> Any:
+        return attr_value_pb2.AttrValue(list=attr_value_pb2.AttrValue.ListValue(s=list(ops)))
+
+    add("sin_exp", "_UnaryOpsComposition", ["x"], op_names=chain(b"Exp", b"Sin"))
+    add("inverse", "_UnaryOpsComposition", ["x"], op_names=chain(b"Sigmoid", b"Inv", b"Log"))
+    add("swish", "_MklSwish", ["x"])
+    add("mish", "_MklFusedMish", ["x"])
+    add("layer_norm", "_MklLayerNorm", ["x", "scale", "offset"], epsilon=_float_attr(1e-3))
+    return graph_def
+
+
+PRODUCT_OUTPUTS = ("sin_exp", "inverse", "swish", "mish", "layer_norm")
+
+
+def _grappler_products(rng: np.random.Generator) -> tuple[dict[str, Any], dict[str, Any]]:
+    import tensorflow as tf
+
+    x = tf.compat.v1.placeholder(tf.float32, [None, 6, 4], name="x")
+    results = tf.graph_util.import_graph_def(
+        _products_graph_def(rng),
+        input_map={"x:0": x},
+        return_elements=[f"{name}:0" for name in PRODUCT_OUTPUTS],
+        name="optimized",
+    )
+    return {"x": x}, dict(zip(PRODUCT_OUTPUTS, results, strict=True))
+
+
+def grappler_products(directory: Path) -> Case:
+    """A graph already optimized by Grappler on a oneDNN build, saved as it is (what inference
+    graph tools write)."""
+    save_tf1(directory, _grappler_products, seed=5)
+    feed = {"x": np.random.default_rng(6).normal(size=(3, 6, 4)).astype("float32")}
+    return Case(directory, feed, run_signature(directory, feed))
