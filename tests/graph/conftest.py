@@ -48,3 +48,4 @@ unary_chains_case = _saved_once(product_models.unary_chains_module, "unary_chain
 batch_norm_relu_case = _saved_once(product_models.batch_norm_relu_module, "batch_norm_relu")
 audio_front_end_case = _saved_once(product_models.tf_keras_audio_front_end, "audio_front_end")
 tf1_batch_norm_relu_case = _saved_once(product_models.tf1_batch_norm_relu, "tf1_batch_norm_relu")
+channels_first_case = _saved_once(tf1_models.channels_first_net, "channels_first")

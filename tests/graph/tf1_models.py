@@ -10,6 +10,7 @@ from typing import Any
 
 import numpy as np
 
+from tests.graph.graph_defs import GraphDefBuilder, strings
 from tests.graph.models import Case, run_signature
 
 GraphBody = Callable[[np.random.Generator], tuple[dict[str, Any], dict[str, Any]]]
@@ -61,43 +62,19 @@ def op_named_like_its_output_key(directory: Path) -> Case:
     return Case(directory, feed, run_signature(directory, feed))
 
 
-def _float_attr(value: float) -> Any:
-    from tensorflow.core.framework import attr_value_pb2
-
-    return attr_value_pb2.AttrValue(f=value)
-
-
 def _products_graph_def(rng: np.random.Generator) -> Any:
     """Nodes only Grappler and oneDNN write, reading ``x`` ([batch, 6, 4]): unary chains (one
     holding Inv, which TF.js lacks too), swish, mish, layer norm."""
-    import tensorflow as tf
-    from tensorflow.core.framework import attr_value_pb2
-
-    float32 = attr_value_pb2.AttrValue(type=tf.float32.as_datatype_enum)
-    graph_def = tf.compat.v1.GraphDef()
-    placeholder = graph_def.node.add(name="x", op="Placeholder")
-    placeholder.attr["dtype"].CopyFrom(float32)
-    for name in ("scale", "offset"):
-        const = graph_def.node.add(name=name, op="Const")
-        const.attr["dtype"].CopyFrom(float32)
-        value = rng.uniform(0.5, 1.5, 4).astype("float32")
-        const.attr["value"].tensor.CopyFrom(tf.make_tensor_proto(value))
-
-    def add(name: str, op: str, inputs: list[str], **attrs: Any) -> None:
-        node = graph_def.node.add(name=name, op=op, input=inputs)
-        node.attr["T"].CopyFrom(float32)
-        for key, value in attrs.items():
-            node.attr[key].CopyFrom(value)
-
-    def chain(*ops: bytes) -> Any:
-        return attr_value_pb2.AttrValue(list=attr_value_pb2.AttrValue.ListValue(s=list(ops)))
-
-    add("sin_exp", "_UnaryOpsComposition", ["x"], op_names=chain(b"Exp", b"Sin"))
-    add("inverse", "_UnaryOpsComposition", ["x"], op_names=chain(b"Sigmoid", b"Inv", b"Log"))
-    add("swish", "_MklSwish", ["x"])
-    add("mish", "_MklFusedMish", ["x"])
-    add("layer_norm", "_MklLayerNorm", ["x", "scale", "offset"], epsilon=_float_attr(1e-3))
-    return graph_def
+    g = GraphDefBuilder()
+    x = g.placeholder("x")
+    scale = g.const("scale", rng.uniform(0.5, 1.5, 4).astype("float32"))
+    offset = g.const("offset", rng.uniform(0.5, 1.5, 4).astype("float32"))
+    g.node("sin_exp", "_UnaryOpsComposition", [x], op_names=strings(b"Exp", b"Sin"))
+    g.node("inverse", "_UnaryOpsComposition", [x], op_names=strings(b"Sigmoid", b"Inv", b"Log"))
+    g.node("swish", "_MklSwish", [x])
+    g.node("mish", "_MklFusedMish", [x])
+    g.node("layer_norm", "_MklLayerNorm", [x, scale, offset], epsilon=1e-3)
+    return g.graph_def
 
 
 PRODUCT_OUTPUTS = ("sin_exp", "inverse", "swish", "mish", "layer_norm")
@@ -121,4 +98,31 @@ def grappler_products(directory: Path) -> Case:
     graph tools write)."""
     save_tf1(directory, _grappler_products, seed=5)
     feed = {"x": np.random.default_rng(6).normal(size=(3, 6, 4)).astype("float32")}
+    return Case(directory, feed, run_signature(directory, feed))
+
+
+def _channels_first_net(rng: np.random.Generator) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Conv2D, BiasAdd, Relu, depthwise convolution, fused batch norm and pools, all NCHW."""
+    import tensorflow as tf
+
+    x = tf.compat.v1.placeholder(tf.float32, [None, 3, 12, 12], name="image")
+    kernel = _variable("kernel", rng.normal(size=(3, 3, 3, 4)) * 0.4)
+    bias = _variable("bias", rng.normal(size=4))
+    depthwise = _variable("depthwise", rng.normal(size=(3, 3, 4, 2)) * 0.4)
+    stats = [_variable(f"bn_{i}", rng.uniform(0.5, 1.5, 8)) for i in range(4)]
+    h = tf.nn.conv2d(x, kernel, [1, 1, 2, 2], "SAME", data_format="NCHW")
+    h = tf.nn.relu(tf.nn.bias_add(h, bias, data_format="NCHW"))
+    h = tf.nn.depthwise_conv2d(h, depthwise, [1, 1, 1, 1], "VALID", data_format="NCHW")
+    h, _, _ = tf.compat.v1.nn.fused_batch_norm(
+        h, *stats, is_training=False, data_format="NCHW", name="bn"
+    )
+    pooled = tf.nn.max_pool2d(h, 2, 2, "VALID", data_format="NCHW")
+    averaged = tf.nn.avg_pool2d(h, 2, 1, "SAME", data_format="NCHW")
+    return {"image": x}, {"pooled": pooled, "averaged": averaged}
+
+
+def channels_first_net(directory: Path) -> Case:
+    """A TF1 channels-first convolutional net, as trained on GPUs."""
+    save_tf1(directory, _channels_first_net, seed=7)
+    feed = {"image": np.random.default_rng(8).normal(size=(2, 3, 12, 12)).astype("float32")}
     return Case(directory, feed, run_signature(directory, feed))
