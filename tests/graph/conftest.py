@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from tests.graph import models, product_models, tf1_models
+from tests.graph import models, product_models, table_models, tf1_models
 
 
 @pytest.fixture(scope="session")
@@ -49,3 +49,8 @@ batch_norm_relu_case = _saved_once(product_models.batch_norm_relu_module, "batch
 audio_front_end_case = _saved_once(product_models.tf_keras_audio_front_end, "audio_front_end")
 tf1_batch_norm_relu_case = _saved_once(product_models.tf1_batch_norm_relu, "tf1_batch_norm_relu")
 channels_first_case = _saved_once(tf1_models.channels_first_net, "channels_first")
+string_table_case = _saved_once(table_models.string_table_module, "string_table")
+integer_table_case = _saved_once(table_models.integer_table_module, "integer_table")
+keras_lookups_case = _saved_once(table_models.keras_lookups_export, "keras_lookups")
+tf1_table_case = _saved_once(table_models.tf1_table, "tf1_table")
+string_hashing_case = _saved_once(table_models.string_hashing_module, "string_hashing")

@@ -4,9 +4,10 @@
 2. Grappler: channels-first layouts to channels-last, debug stripping, constant folding,
    arithmetic, dependencies, remapper (``grappler``)
 3. TF.js passes: strip debug ops left in functions, keep or split fused ops per backend, lower
-   every node a target backend cannot run (``lowerings``), fuse contraction chains, cancel
-   transposes, loop results
+   every node a target backend cannot run (``lowerings``), table lookups by vector, fuse
+   contraction chains, cancel transposes, loop results
 4. name inputs and outputs by signature key, prune, refuse captured resources, op check, export
+   with a ``modelInitializer`` that fills the lookup tables left (``tables``)
 """
 
 from __future__ import annotations
@@ -38,6 +39,7 @@ from tfjs_build.graph.signature import (
     name_outputs,
     tfjs_signature,
 )
+from tfjs_build.graph.tables import flatten_lookups, initializer_graph
 from tfjs_build.options import Origin
 
 
@@ -95,6 +97,9 @@ def _tfjs_passes(
     fusion = apply_fusion_policy(graph_def, backends)
     report.fused_kept, report.fused_split = fusion["kept"], fusion["split"]
     report.rewrites = lower_unsupported(graph_def, backends)
+    lookups = flatten_lookups(graph_def)
+    if lookups:
+        report.rewrites["LookupTableFindV2 by vector"] = lookups
     protected = {b.node for b in frozen.inputs} | {b.node for b in frozen.outputs}
     report.fused_added = fuse_contractions(graph_def, backends, protected)
     cancel_transposes(graph_def)
@@ -122,4 +127,9 @@ def frozen_to_artifact(
     if check_ops:
         check_graph_ops(graph_def, backends, frozen.source, origin)
     with report.timed("export"):
-        return build_artifact(graph_def, tfjs_signature(inputs, outputs), generated_by=generated_by)
+        return build_artifact(
+            graph_def,
+            tfjs_signature(inputs, outputs),
+            generated_by=generated_by,
+            initializer=initializer_graph(graph_def, frozen.tables),
+        )

@@ -10,7 +10,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from tfjs_build.graph.graph_edit import DType, is_control
+import numpy as np
+
+from tfjs_build.graph.graph_edit import DType, const_value, is_control
 from tfjs_build.graph.scope import Builder, all_scopes
 
 DEBUG_SIDE_EFFECTS = frozenset({"Assert", "PrintV2"})
@@ -89,12 +91,31 @@ def _batch_matmul_v3(r: Builder) -> str | None:
     return r.op("BatchMatMulV2", *r.data[:2], attrs=attrs)
 
 
+ASCII_WHITESPACE = b" \t\n\v\f\r"
+
+
+def _string_split_v2(r: Builder) -> str | None:
+    """StringSplitV2 on runs of whitespace (an empty constant separator, no split limit) as
+    StringSplit at each ASCII whitespace character, empty tokens dropped. (With a separator the
+    two differ: StringSplitV2 turns an empty string into one empty token, StringSplit into none.)"""
+    separator = r.scope.find(r.data[1])
+    if separator is None or separator.op != "Const" or r.node.attr["maxsplit"].i != -1:
+        return None
+    if bytes(const_value(separator).item()) != b"":
+        return None
+    delimiter = r.scope.ref(r.const(np.array(ASCII_WHITESPACE, dtype=object)))
+    return r.scope.ref(
+        r.emit("StringSplit", [r.data[0], delimiter], {"skip_empty": True}, typed=False)
+    )
+
+
 REWRITES: dict[str, Callable[[Builder], str | None]] = {
     "Erfc": _erfc,
     "Softsign": _softsign,
     "Xlogy": _xlogy,
     "Xdivy": _xdivy,
     "BatchMatMulV3": _batch_matmul_v3,
+    "StringSplitV2": _string_split_v2,
     # Ops TF.js has under another name (same inputs, same attributes).
     "BiasAddV1": _renamed("BiasAdd"),
     "Inv": _renamed("Reciprocal"),

@@ -135,8 +135,9 @@ def tfjs_signature(
 
 
 def check_no_captured_inputs(graph_def: Any, inputs: Sequence[TensorBinding], source: str) -> None:
-    """Raise if a Placeholder outside the signature remains: a captured resource (a lookup table,
-    say) that freezing could not turn into constants, which nobody could feed in TF.js."""
+    """Raise if a Placeholder outside the signature remains: a captured resource (neither a
+    variable nor a lookup table) that freezing could not turn into constants, which nobody could
+    feed in TF.js."""
     from tfjs_build.errors import UnsupportedModelError
     from tfjs_build.graph.graph_edit import consumers
 
@@ -149,8 +150,7 @@ def check_no_captured_inputs(graph_def: Any, inputs: Sequence[TensorBinding], so
             )
             raise UnsupportedModelError(
                 f"{source}: the graph captures {node.name!r} ({_dtype_label(node)}), read by {users}, "
-                "which freezing cannot turn into a constant (lookup tables are not supported); "
-                "export a signature without it"
+                "which freezing cannot turn into a constant; export a signature without it"
             )
 
 

@@ -4,9 +4,9 @@
 //
 // Usage: node op_registry.js [NODE_MODULES_DIR] > tfjs_build/graph/tfjs_ops.json
 //
-// An op counts as executed when the converter's op list maps it (`tfOpName`) *and* one of the
-// converter's executors has a `case` for it: the op list alone also names ops of optional add-ons
-// (for example TensorFlow Decision Forests) that the stock executors reject.
+// An op counts as executed when an op list the converter loads maps it (`tfOpName`) *and* one of
+// the converter's executors has a `case` for it: the op list alone also names ops of optional
+// add-ons (for example TensorFlow Decision Forests) that the stock executors reject.
 //
 // Beyond op names the table records what makes an op fail on one backend only:
 // - kernels_reached: per op, the kernels its executor's tfjs-core ops may run (following the ops
@@ -41,12 +41,14 @@ function readJsonList(file) {
   return context.json;
 }
 
+// The op lists the converter's OperationMapper imports: TF.js 4.22 ships ragged.js but does not
+// import it, so RaggedTensorToTensor & co. fail as "Unknown op" despite their executor.
 function opMappers() {
-  const dir = path.join(converterDist, 'operations', 'op_list');
+  const operations = path.join(converterDist, 'operations');
+  const mapperSource = readSource(path.join(operations, 'operation_mapper.js'));
   const mappers = new Map();
-  for (const name of fs.readdirSync(dir).sort()) {
-    if (!name.endsWith('.js')) continue;
-    for (const mapper of readJsonList(path.join(dir, name))) {
+  for (const m of mapperSource.matchAll(/import \* as \w+ from '\.\/op_list\/(\w+)'/g)) {
+    for (const mapper of readJsonList(path.join(operations, 'op_list', `${m[1]}.js`))) {
       mappers.set(mapper.tfOpName, mapper);
     }
   }
