@@ -33,6 +33,7 @@ from tfjs_build.parity.record import (
 from tfjs_build.parity.reference import run_reference
 from tfjs_build.parity.report import BackendResult, ParityReport
 from tfjs_build.parity.tolerances import Tolerance, artifact_quantization, default_tolerance
+from tfjs_build.parity.vocabulary import Vocabulary, generated_vocabulary, string_vocabulary
 
 
 def check_parity(
@@ -71,6 +72,7 @@ def check_parity(
     if samples is not None:
         inputs, inputs_record = _sample_inputs(model_json, Path(samples))
     else:
+        vocabulary = _vocabulary(artifact_dir, model_json)
         inputs = make_probes(
             model_json,
             seed=seed,
@@ -78,6 +80,7 @@ def check_parity(
             dim_default=dim_default,
             float_range=float_range,
             shapes=shapes,
+            vocabulary=(vocabulary or generated_vocabulary()).words,
         )
         inputs_record = {
             "kind": "probes",
@@ -87,6 +90,8 @@ def check_parity(
             "float_range": [float(float_range[0]), float(float_range[1])],
             "shapes": {name: list(inputs[name].shape) for name in sorted(shapes or {})},
         }
+        if vocabulary is not None:
+            inputs_record["string_probes"] = vocabulary.describe()
     if quantization is None:
         quantization = artifact_quantization(model_json)
     tolerance = tolerance or default_tolerance(quantization)
@@ -122,6 +127,13 @@ def check_parity(
         artifact=label if label is not None else str(artifact_dir),
         seconds=seconds,
     )
+
+
+def _vocabulary(artifact_dir: Path, model_json: Mapping[str, Any]) -> Vocabulary | None:
+    """The words for string probes, or None when the model has no string input."""
+    if all(spec.dtype != "string" for spec in input_specs(model_json)):
+        return None
+    return string_vocabulary(artifact_dir, model_json)
 
 
 def _check_backends(backends: Sequence[str]) -> None:

@@ -55,7 +55,8 @@ class ParityReport:
         if self.record["skipped"]:
             return f"parity SKIPPED for {self.artifact or 'this artifact'}: {self.record['reason']}"
         assert self.tolerance is not None
-        lines = []
+        note = self.string_probes_note()
+        lines = [note] if note else []
         for result in self.results:
             if result.error is not None:
                 lines.append(f"[{result.backend}] TF.js could not run the artifact: {result.error}")
@@ -79,12 +80,25 @@ class ParityReport:
         if failures:
             backend, first = failures[0]
             more = f" (and {len(failures) - 1} more failing output(s))" if len(failures) > 1 else ""
+            note = self.string_probes_note()
             return (
                 f"{where}parity failed on TF.js {backend} for output "
-                f"{first.describe(self.tolerance)}{more}"
+                f"{first.describe(self.tolerance)}{more}{f' ({note})' if note else ''}"
             )
         result = errors[0]
         return f"{where}parity failed: TF.js {result.backend} could not run it: {result.error}"
+
+    def string_probes_note(self) -> str | None:
+        """Which words string inputs were probed with, and what to do for real text."""
+        if self.record["skipped"]:
+            return None
+        words = self.record["inputs"].get("string_probes")
+        if not words:
+            return None
+        return (
+            f"string inputs were probed with {words}; for real text pass samples "
+            "(--samples / parity_samples: a .npy or .npz of str or bytes)"
+        )
 
     def raise_for_failure(self) -> None:
         """Raise :class:`ParityError` with :meth:`failure_message` when the check failed."""
