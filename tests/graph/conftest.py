@@ -54,3 +54,4 @@ integer_table_case = _saved_once(table_models.integer_table_module, "integer_tab
 keras_lookups_case = _saved_once(table_models.keras_lookups_export, "keras_lookups")
 tf1_table_case = _saved_once(table_models.tf1_table, "tf1_table")
 string_hashing_case = _saved_once(table_models.string_hashing_module, "string_hashing")
+spectrogram_case = _saved_once(models.spectrogram_module, "spectrogram")

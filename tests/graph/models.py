@@ -411,3 +411,21 @@ def keras3_grouped_conv_model(path: Path) -> Case:
     model = keras.Model(inputs, outputs)
     randomize(model.weights, rng, -0.5, 0.5)
     return keras_case(model, path, {"features": rng.normal(size=(2, 9, 9, 8)).astype("float32")})
+
+
+def spectrogram_module(directory: Path) -> Case:
+    """An audio front end: framed, windowed RFFT magnitudes and log power (RFFT and ComplexAbs,
+    which TF.js runs on cpu and webgl but not wasm)."""
+    import tensorflow as tf
+
+    class Spectrogram(tf.Module):
+        @tf.function(input_signature=[tf.TensorSpec([None, 64], tf.float32, name="audio")])
+        def __call__(self, audio: Any) -> Any:
+            frames = tf.signal.frame(audio, 16, 8) * tf.signal.hann_window(16)
+            magnitude = tf.abs(tf.signal.rfft(frames))
+            return {"magnitude": magnitude, "log_power": tf.math.log(magnitude**2 + 1e-3)}
+
+    module = Spectrogram()
+    tf.saved_model.save(module, str(directory), signatures=module.__call__)
+    feed = {"audio": _rng().uniform(-1.0, 1.0, size=(2, 64)).astype("float32")}
+    return Case(directory, feed, run_signature(directory, feed))

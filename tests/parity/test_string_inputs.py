@@ -34,7 +34,7 @@ def test_probes_draw_from_the_tables_keys_and_say_so(sources: Path, tmp_path: Pa
     _converted(sources / "table", tmp_path / "model")
     report = check_parity(tmp_path / "model", sources / "table")
     assert report.passed, report.summary()
-    words = report.record["inputs"]["string_probes"]  # type: ignore[typeddict-item]
+    words = report.record["inputs"]["string_probes"]
     assert words.startswith("5 keys of the model's tables and 3 generated words ('bird', 'cat'")
     assert report.summary().splitlines()[0] == (
         f"string inputs were probed with {words}; for real text pass samples "
@@ -55,7 +55,7 @@ def test_without_tables_probes_use_the_generated_vocabulary(sources: Path, tmp_p
     _converted(sources / "hashing", tmp_path / "model")
     report = check_parity(tmp_path / "model", sources / "hashing", backends=("cpu",))
     assert report.passed, report.summary()
-    assert report.record["inputs"]["string_probes"].startswith(  # type: ignore[typeddict-item]
+    assert report.record["inputs"]["string_probes"].startswith(
         f"a generated vocabulary of {len(GENERATED_WORDS)} words ('alpha', 'beta'"
     )
 
