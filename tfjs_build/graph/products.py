@@ -75,6 +75,5 @@ PRODUCTS: dict[str, Callable[[Builder], str | None]] = {
     "_FusedBatchNormEx": batch_norm_with_activation,
     "_MklLayerNorm": layer_norm,
     "_MklSwish": _activation("_MklSwish"),
-    "_FusedSwish": _activation("_FusedSwish"),
     "_MklFusedMish": _activation("Mish"),
 }
