@@ -34,6 +34,7 @@ def parity_verifier(settings: ParityOptions, options: ConvertOptions) -> Verifie
             signature=options.signature,
             allow_unsafe_deserialization=options.allow_unsafe_deserialization,
             label=str(output),
+            origin=settings.origin,
         )
         write_parity_record(staged, report.record)
         report.raise_for_failure()

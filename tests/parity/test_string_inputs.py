@@ -3,6 +3,7 @@ vocabulary, named in the messages; user samples of str or bytes."""
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 
 import numpy as np
@@ -38,8 +39,10 @@ def test_probes_draw_from_the_tables_keys_and_say_so(sources: Path, tmp_path: Pa
     assert words.startswith("5 keys of the model's tables and 3 generated words ('bird', 'cat'")
     assert report.summary().splitlines()[0] == (
         f"string inputs were probed with {words}; for real text pass samples "
-        "(--samples / parity_samples: a .npy or .npz of str or bytes)"
+        "(parity_samples='words.npy': a .npy or .npz of str or bytes)"
     )
+    from_cli = dataclasses.replace(report, origin="cli").string_probes_note()
+    assert from_cli is not None and "(--parity-samples words.npy: a .npy" in from_cli
     from tfjs_build.artifact import read_model_json
     from tfjs_build.parity.vocabulary import string_vocabulary
 

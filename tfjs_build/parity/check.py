@@ -14,6 +14,7 @@ from tfjs_build.artifact.files import read_model_json
 from tfjs_build.artifact.format import GRAPH_FORMAT, artifact_format
 from tfjs_build.backends import DEFAULT_PARITY_BACKENDS, PARITY_BACKENDS
 from tfjs_build.errors import RuntimeFailure, TfjsBuildError
+from tfjs_build.options import Origin
 from tfjs_build.parity.compare import compare_outputs
 from tfjs_build.parity.model_io import input_specs, output_names
 from tfjs_build.parity.probes import (
@@ -52,6 +53,7 @@ def check_parity(
     float_range: tuple[float, float] = DEFAULT_FLOAT_RANGE,
     shapes: Mapping[str, Sequence[int]] | None = None,
     label: str | None = None,
+    origin: Origin = "python",
 ) -> ParityReport:
     """Check the artifact in ``artifact_dir`` against ``source`` on every backend in ``backends``.
 
@@ -62,7 +64,7 @@ def check_parity(
     reads it from the artifact's weights manifest (the coarsest quantized dtype it holds).
     ``signature`` names the SavedModel signature the artifact was made from. TF.js failing to run
     the artifact is recorded as a failed backend; a bad source or artifact raises. Messages name
-    the artifact ``label`` (default: ``artifact_dir``).
+    the artifact ``label`` (default: ``artifact_dir``) and spell options as set in ``origin``.
     """
     _check_backends(backends)
     artifact_dir, started = Path(artifact_dir), time.perf_counter()
@@ -125,6 +127,7 @@ def check_parity(
         results=tuple(results),
         tolerance=tolerance,
         artifact=label if label is not None else str(artifact_dir),
+        origin=origin,
         seconds=seconds,
     )
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from tfjs_build.errors import ParityError
+from tfjs_build.options import Origin, spell
 from tfjs_build.parity.compare import OutputComparison
 from tfjs_build.parity.record import ParityRecord, SkippedRecord, skipped_record
 from tfjs_build.parity.tolerances import Tolerance
@@ -39,6 +40,8 @@ class ParityReport:
     tolerance: Tolerance | None = None
     artifact: str = ""
     seconds: dict[str, float] = field(default_factory=dict)
+    origin: Origin = "python"
+    """Where the parity options were set, for hints in that syntax."""
 
     @property
     def skipped(self) -> bool:
@@ -95,9 +98,10 @@ class ParityReport:
         words = self.record["inputs"].get("string_probes")
         if not words:
             return None
+        samples = spell("parity_samples", "words.npy", self.origin)
         return (
             f"string inputs were probed with {words}; for real text pass samples "
-            "(--samples / parity_samples: a .npy or .npz of str or bytes)"
+            f"({samples}: a .npy or .npz of str or bytes)"
         )
 
     def raise_for_failure(self) -> None:
