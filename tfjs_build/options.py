@@ -339,7 +339,8 @@ class ConvertOptions:
             non_empty=True,
         ),
         TARGET_BACKENDS,
-        "TF.js backends a graph model must run on: conversion fails on an op one of them lacks",
+        "TF.js backends a graph model must run on: conversion fails on an op one of them lacks; "
+        "parity checks the parity backends among them",
         metavar="LIST",
     )
     check_ops: bool = option(

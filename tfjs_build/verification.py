@@ -26,7 +26,7 @@ def parity_verifier(settings: ParityOptions, options: ConvertOptions) -> Verifie
         report = check_parity(
             staged,
             source,
-            backends=settings.parity_backends,
+            backends=checked_backends(settings, options),
             seed=settings.parity_seed,
             samples=settings.parity_samples,
             tolerance=explicit_tolerance(options.quantization, settings),
@@ -34,12 +34,21 @@ def parity_verifier(settings: ParityOptions, options: ConvertOptions) -> Verifie
             signature=options.signature,
             allow_unsafe_deserialization=options.allow_unsafe_deserialization,
             label=str(output),
+            origin=settings.origin,
         )
         write_parity_record(staged, report.record)
         report.raise_for_failure()
         return report.record
 
     return verify
+
+
+def checked_backends(settings: ParityOptions, options: ConvertOptions) -> tuple[str, ...]:
+    """The parity backends the artifact targets: a model converted for ``target_backends = ["cpu"]``
+    (an RFFT wasm lacks) is checked on cpu alone. When no parity backend is a target (webgl only),
+    all of them are checked: their numbers still speak for the artifact."""
+    targeted = tuple(b for b in settings.parity_backends if b in options.target_backends)
+    return targeted or settings.parity_backends
 
 
 def explicit_tolerance(quantization: str | None, settings: ParityOptions) -> Tolerance | None:

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from tests.graph import models
+from tests.graph import models, product_models, table_models, tf1_models
 
 
 @pytest.fixture(scope="session")
@@ -40,3 +40,18 @@ tf_keras_lambda_case = _saved_once(models.tf_keras_lambda_h5, "lambda.h5")
 keras3_attention_case = _saved_once(models.keras3_attention_model, "attention.keras")
 keras3_recurrent_case = _saved_once(models.keras3_recurrent_model, "recurrent.keras")
 keras3_grouped_conv_case = _saved_once(models.keras3_grouped_conv_model, "grouped.keras")
+op_named_output_case = _saved_once(tf1_models.op_named_like_its_output_key, "op_named_output")
+grappler_products_case = _saved_once(tf1_models.grappler_products, "grappler_products")
+prelu_export_case = _saved_once(product_models.keras3_prelu_export, "prelu_export")
+tf_keras_prelu_case = _saved_once(product_models.tf_keras_prelu, "tf_keras_prelu")
+unary_chains_case = _saved_once(product_models.unary_chains_module, "unary_chains")
+batch_norm_relu_case = _saved_once(product_models.batch_norm_relu_module, "batch_norm_relu")
+audio_front_end_case = _saved_once(product_models.tf_keras_audio_front_end, "audio_front_end")
+tf1_batch_norm_relu_case = _saved_once(product_models.tf1_batch_norm_relu, "tf1_batch_norm_relu")
+channels_first_case = _saved_once(tf1_models.channels_first_net, "channels_first")
+string_table_case = _saved_once(table_models.string_table_module, "string_table")
+integer_table_case = _saved_once(table_models.integer_table_module, "integer_table")
+keras_lookups_case = _saved_once(table_models.keras_lookups_export, "keras_lookups")
+tf1_table_case = _saved_once(table_models.tf1_table, "tf1_table")
+string_hashing_case = _saved_once(table_models.string_hashing_module, "string_hashing")
+spectrogram_case = _saved_once(models.spectrogram_module, "spectrogram")

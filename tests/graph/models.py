@@ -29,7 +29,7 @@ def _rng() -> np.random.Generator:
     return np.random.default_rng(RNG_SEED)
 
 
-def _run_signature(
+def run_signature(
     path: Path, inputs: dict[str, np.ndarray], signature: str = "serving_default"
 ) -> dict[str, np.ndarray]:
     import tensorflow as tf
@@ -73,7 +73,7 @@ def mlp_module(directory: Path) -> Case:
     module = Mlp()
     tf.saved_model.save(module, str(directory))
     inputs = {"x": rng.normal(size=(4, 6)).astype("float32")}
-    return Case(directory, inputs, _run_signature(directory, inputs))
+    return Case(directory, inputs, run_signature(directory, inputs))
 
 
 def control_flow_module(directory: Path) -> Case:
@@ -106,7 +106,7 @@ def control_flow_module(directory: Path) -> Case:
     module = Loop()
     tf.saved_model.save(module, str(directory))
     inputs = {"x": rng.normal(size=(2, 3)).astype("float32"), "steps": np.array(3, dtype="int32")}
-    return Case(directory, inputs, _run_signature(directory, inputs))
+    return Case(directory, inputs, run_signature(directory, inputs))
 
 
 def two_inputs_module(directory: Path) -> Case:
@@ -142,7 +142,7 @@ def two_inputs_module(directory: Path) -> Case:
         "features": rng.normal(size=(5, 4)).astype("float32"),
         "ids": np.array([0, 3, 9, 3, 1], dtype="int32"),
     }
-    return Case(directory, inputs, _run_signature(directory, inputs))
+    return Case(directory, inputs, run_signature(directory, inputs))
 
 
 def two_signatures_module(directory: Path) -> tuple[Case, Case]:
@@ -179,8 +179,8 @@ def two_signatures_module(directory: Path) -> tuple[Case, Case]:
     first = {"x": x}
     second = {"x": x, "factor": np.array(1.5, dtype="float32")}
     return (
-        Case(directory, first, _run_signature(directory, first)),
-        Case(directory, second, _run_signature(directory, second, "scaled")),
+        Case(directory, first, run_signature(directory, first)),
+        Case(directory, second, run_signature(directory, second, "scaled")),
     )
 
 
@@ -202,7 +202,7 @@ def keras3_conv_export(directory: Path) -> Case:
     randomize(model.weights, rng)
     model.export(str(directory), verbose=False)
     feed = {"image": rng.normal(size=(2, 12, 12, 3)).astype("float32")}
-    return Case(directory, feed, _run_signature(directory, feed))
+    return Case(directory, feed, run_signature(directory, feed))
 
 
 def tf_keras_saved_model(directory: Path) -> Case:
@@ -218,7 +218,7 @@ def tf_keras_saved_model(directory: Path) -> Case:
     randomize(model.weights, rng, -1.0, 1.0)
     model.save(str(directory), save_format="tf")
     feed = {"values": rng.normal(size=(3, 5)).astype("float32")}
-    return Case(directory, feed, _run_signature(directory, feed))
+    return Case(directory, feed, run_signature(directory, feed))
 
 
 CaseBuilder = Callable[[Path], Any]
@@ -359,7 +359,7 @@ def wide_int_module(directory: Path) -> Case:
         "ids": np.array([1, 5, 9], dtype="int64"),
         "pixels": rng.integers(0, 256, size=(1, 2, 2, 3)).astype("uint8"),
     }
-    return Case(directory, inputs, _run_signature(directory, inputs))
+    return Case(directory, inputs, run_signature(directory, inputs))
 
 
 def tf_keras_conv_batch_norm(directory: Path) -> Case:
@@ -379,7 +379,7 @@ def tf_keras_conv_batch_norm(directory: Path) -> Case:
     randomize(model.weights, rng, 0.2, 0.8)
     model.save(str(directory), save_format="tf")
     feed = {"img": rng.normal(size=(2, 8, 8, 3)).astype("float32")}
-    return Case(directory, feed, _run_signature(directory, feed))
+    return Case(directory, feed, run_signature(directory, feed))
 
 
 def keras3_recurrent_model(path: Path) -> Case:
@@ -411,3 +411,21 @@ def keras3_grouped_conv_model(path: Path) -> Case:
     model = keras.Model(inputs, outputs)
     randomize(model.weights, rng, -0.5, 0.5)
     return keras_case(model, path, {"features": rng.normal(size=(2, 9, 9, 8)).astype("float32")})
+
+
+def spectrogram_module(directory: Path) -> Case:
+    """An audio front end: framed, windowed RFFT magnitudes and log power (RFFT and ComplexAbs,
+    which TF.js runs on cpu and webgl but not wasm)."""
+    import tensorflow as tf
+
+    class Spectrogram(tf.Module):
+        @tf.function(input_signature=[tf.TensorSpec([None, 64], tf.float32, name="audio")])
+        def __call__(self, audio: Any) -> Any:
+            frames = tf.signal.frame(audio, 16, 8) * tf.signal.hann_window(16)
+            magnitude = tf.abs(tf.signal.rfft(frames))
+            return {"magnitude": magnitude, "log_power": tf.math.log(magnitude**2 + 1e-3)}
+
+    module = Spectrogram()
+    tf.saved_model.save(module, str(directory), signatures=module.__call__)
+    feed = {"audio": _rng().uniform(-1.0, 1.0, size=(2, 64)).astype("float32")}
+    return Case(directory, feed, run_signature(directory, feed))

@@ -129,3 +129,23 @@ def string_graph_model(values: np.ndarray) -> Artifact:
         [("words", values)],
         signature=signature,
     )
+
+
+def string_echo_graph_model() -> Artifact:
+    """A graph model returning its string input ``text`` as ``echo``."""
+    string_t = {"type": "DT_STRING"}
+    nodes = [
+        {"name": "text", "op": "Placeholder", "attr": {"dtype": string_t}},
+        {"name": "echo", "op": "Identity", "input": ["text"], "attr": {"T": string_t}},
+    ]
+    info = {"dtype": "DT_STRING", "tensorShape": {"unknownRank": True}}
+    signature = {
+        "inputs": {"text": {"name": "text:0", **info}},
+        "outputs": {"echo": {"name": "echo:0", **info}},
+    }
+    return Artifact(
+        "graph-model",
+        {"node": nodes, "library": {}, "versions": {"producer": 1}},
+        [],
+        signature=signature,
+    )

@@ -5,7 +5,12 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from tests.runtime.handmade import dense_layers_model, relu_graph_model, string_graph_model
+from tests.runtime.handmade import (
+    dense_layers_model,
+    relu_graph_model,
+    string_echo_graph_model,
+    string_graph_model,
+)
 from tfjs_build.artifact import QuantizationPlan, read_artifact, write_artifact
 from tfjs_build.errors import RuntimeFailure
 from tfjs_build.runtime import run_in_tfjs
@@ -54,6 +59,27 @@ def test_string_weights_decode_in_tfjs(tmp_path, node_packages):
     write_artifact(string_graph_model(words), tmp_path / "s", shard_size=5)
     out = run_in_tfjs(tmp_path / "s", {"x": np.zeros(1, np.float32)})
     assert out["words"].tolist() == [[w.encode() for w in row] for row in words.tolist()]
+
+
+@pytest.mark.parametrize("backend", ["cpu", "wasm"])
+def test_string_inputs_reach_tfjs_as_utf8_bytes(tmp_path, node_packages, backend):
+    write_artifact(string_echo_graph_model(), tmp_path / "e")
+    text = np.array([["héllo", ""], ["日本語", "x" * 300]])
+    raw = np.array([b"\xff\x00bytes", b"plain"], dtype=object)
+    for given in (text, raw):
+        out = run_in_tfjs(tmp_path / "e", {"text": given}, backend=backend)["echo"]
+        expected = [v if isinstance(v, bytes) else v.encode() for v in given.reshape(-1).tolist()]
+        assert out.shape == given.shape
+        assert out.reshape(-1).tolist() == expected
+
+
+def test_a_string_input_holding_numbers_is_refused(tmp_path, node_packages):
+    write_artifact(string_echo_graph_model(), tmp_path / "e")
+    with pytest.raises(
+        RuntimeFailure,
+        match="input .text. holds a value of type int; string inputs hold str or bytes",
+    ):
+        run_in_tfjs(tmp_path / "e", {"text": np.array(["a", 3], dtype=object)})
 
 
 def test_tfjs_errors_become_runtime_failures_naming_the_model(tmp_path, node_packages):

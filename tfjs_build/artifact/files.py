@@ -90,7 +90,7 @@ def write_artifact(
         "userDefinedMetadata": artifact.user_metadata,
     }
     document.update((key, value) for key, value in optional.items() if value is not None)
-    document.update(artifact.extra)
+    document.update((key, _sorted_keys(value)) for key, value in artifact.extra.items())
     _write_json(directory / MODEL_JSON, document)
     return document  # type: ignore[return-value]
 

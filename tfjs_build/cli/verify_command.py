@@ -47,6 +47,7 @@ def run(args: argparse.Namespace) -> int:
         tolerance=explicit_tolerance(artifact_quantization(read_model_json(args.artifact)), parity),
         signature=options.signature,
         allow_unsafe_deserialization=options.allow_unsafe_deserialization,
+        origin=parity.origin,
     )
     if args.json:
         print(json.dumps(report.record, indent=2, sort_keys=True))

@@ -3,15 +3,16 @@
 TF.js's FusedBatchNorm always uses the given mean and variance and treats the last axis as the
 channels. tf_keras's LayerNormalization emits ``FusedBatchNormV3(is_training=True)`` on NCHW data
 to compute the statistics of each sample; TF.js would return NaN for it. Such nodes (batch
-statistics, or channels first) become Mean, SquaredDifference, Rsqrt, Mul and Add, the same math.
+statistics, or channels first; the op check flags both) become Mean, SquaredDifference, Rsqrt,
+Mul and Add, the same math.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from tfjs_build.graph.graph_edit import DType, node_of, replace_nodes
-from tfjs_build.graph.scope import Builder, Scope, all_scopes
+from tfjs_build.graph.graph_edit import DType, node_of
+from tfjs_build.graph.scope import Builder, Scope
 
 BATCH_NORM_OPS = frozenset({"FusedBatchNorm", "FusedBatchNormV2", "FusedBatchNormV3"})
 
@@ -24,7 +25,8 @@ def _needs_expansion(node: Any) -> bool:
     return training or channels_first
 
 
-def _only_first_output_read(scope: Scope, name: str) -> bool:
+def only_first_output_read(scope: Scope, name: str) -> bool:
+    """Whether readers of node ``name`` (and function results) use its first output only."""
     first = {name, f"{name}:0", f"{name}:y:0"}
     for node in scope.nodes:
         for reference in node.input:
@@ -61,19 +63,9 @@ def _expand(b: Builder) -> str:
     return b.op("AddV2", b.op("Mul", normalized, per_channel(scale)), per_channel(offset))
 
 
-def expand_batch_norms(graph_def: Any) -> int:
-    """Expand every FusedBatchNorm TF.js would get wrong; returns how many."""
-    count = 0
-    for scope in all_scopes(graph_def):
-        replaced: set[str] = set()
-        for node in list(scope.nodes):
-            if node.op not in BATCH_NORM_OPS or not _needs_expansion(node):
-                continue
-            if not _only_first_output_read(scope, node.name):
-                continue
-            builder = Builder(scope, node)
-            replaced.add(builder.take_over(_expand(builder)))
-            count += 1
-        if replaced:
-            replace_nodes(scope.nodes, [n for n in scope.nodes if n.name not in replaced])
-    return count
+def lower_batch_norm(b: Builder) -> str | None:
+    """The plain ops of a batch norm TF.js would get wrong, or None when it gets it right or other
+    outputs (batch statistics for training) are read."""
+    if not _needs_expansion(b.node) or not only_first_output_read(b.scope, b.node.name):
+        return None
+    return _expand(b)

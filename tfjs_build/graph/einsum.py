@@ -5,7 +5,8 @@ Einsum. Each operand is transposed to (batch, free, contracted) order and reshap
 batched matmul contracts, and the result is reshaped and transposed to the output's labels. Shapes
 are computed at run time, so unknown batch sizes work. Labels that appear in one operand only and
 not in the output are summed first. Equations with ``...`` or a label repeated within an operand
-(diagonals) are left alone; the op check then reports them for wasm.
+(diagonals) are left alone; the op check then reports them for wasm. The rewrite runs where a
+target backend lacks Einsum (see ``lowerings``).
 """
 
 from __future__ import annotations
@@ -14,8 +15,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from tfjs_build.graph.graph_edit import DType, replace_nodes
-from tfjs_build.graph.scope import Builder, all_scopes
+from tfjs_build.graph.graph_edit import DType
+from tfjs_build.graph.scope import Builder
 
 DT_INT32 = 3
 
@@ -158,25 +159,13 @@ def _rewrite(b: _EinsumBuilder, plan: EinsumPlan) -> str:
     return b.transpose(result, [current.index(x) for x in plan.output])
 
 
-def rewrite_einsums(graph_def: Any) -> int:
-    """Rewrite every supported Einsum; returns how many."""
-    count = 0
-    for scope in all_scopes(graph_def):
-        replaced: set[str] = set()
-        for node in list(scope.nodes):
-            if node.op != "Einsum":
-                continue
-            plan = parse_equation(node.attr["equation"].s.decode())
-            if plan is None or node.attr["N"].i != 2:
-                continue
-            builder = _EinsumBuilder(scope, node)
-            last = _rewrite(builder, plan)
-            if (
-                last in builder.data
-            ):  # the equation is a plain copy: keep the node's name with an Identity
-                last = builder.op("Identity", last)
-            replaced.add(builder.take_over(last))
-            count += 1
-        if replaced:
-            replace_nodes(scope.nodes, [n for n in scope.nodes if n.name not in replaced])
-    return count
+def lower_einsum(b: Builder) -> str | None:
+    """The batched-matmul form of a supported two-operand Einsum, or None."""
+    plan = parse_equation(b.node.attr["equation"].s.decode())
+    if plan is None or b.node.attr["N"].i != 2:
+        return None
+    builder = _EinsumBuilder(b.scope, b.node)
+    last = _rewrite(builder, plan)
+    if last in builder.data:  # the equation is a plain copy: keep the node's name with an Identity
+        last = builder.op("Identity", last)
+    return last

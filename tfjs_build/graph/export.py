@@ -98,10 +98,21 @@ def graph_topology(graph_def: Any) -> dict[str, Any]:
     return topology
 
 
-def build_artifact(graph_def: Any, signature: dict[str, Any], *, generated_by: str) -> Artifact:
-    """The graph-model artifact of an optimized, renamed, checked GraphDef."""
+def build_artifact(
+    graph_def: Any,
+    signature: dict[str, Any],
+    *,
+    generated_by: str,
+    initializer: Any | None = None,
+) -> Artifact:
+    """The graph-model artifact of an optimized, renamed, checked GraphDef; ``initializer`` is the
+    ``modelInitializer`` graph TF.js runs once before the model (its constants are weights too)."""
     make_function_constants_unique(graph_def)
     weights = extract_weights(graph_def)
+    extra = {}
+    if initializer is not None:
+        weights += extract_weights(initializer)
+        extra["modelInitializer"] = graph_topology(initializer)
     return Artifact(
         format="graph-model",
         topology=graph_topology(graph_def),
@@ -111,4 +122,5 @@ def build_artifact(graph_def: Any, signature: dict[str, Any], *, generated_by: s
         user_metadata={"structuredOutputKeys": list(signature["outputs"])},
         generated_by=generated_by,
         converted_by=f"tfjs-build {tfjs_build.__version__}",
+        extra=extra,
     )

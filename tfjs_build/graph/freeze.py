@@ -8,6 +8,7 @@ from typing import Any
 
 from tfjs_build._optional import import_tensorflow
 from tfjs_build.errors import UnsupportedModelError
+from tfjs_build.graph.tables import TableContents, forget_table_initializers, materialize_tables
 
 # Dtypes a TF.js user can feed: TF.js holds float32, int32, bool and string tensors and feeds
 # narrower or wider numbers of the same kind through them.
@@ -39,6 +40,8 @@ class FrozenGraph:
     outputs: list[TensorBinding]
     source: str
     notes: list[str] = field(default_factory=list)
+    tables: dict[str, TableContents] = field(default_factory=dict)
+    """The contents of each lookup table, by the ``shared_name`` of its ``HashTableV2`` node."""
 
 
 def _shape(tensor: Any) -> tuple[int, ...] | None:
@@ -110,11 +113,13 @@ def output_bindings(function: Any, source: str, tensors: Sequence[Any]) -> list[
 
 
 def freeze_function(function: Any, source: str) -> FrozenGraph:
-    """Inline calls, turn variables into constants, keep v2 control flow (If/While) as it is."""
+    """Inline calls, turn variables into constants, keep v2 control flow (If/While) as it is;
+    lookup tables become ``HashTableV2`` nodes whose contents are exported (see ``tables``)."""
     import_tensorflow()
     from tensorflow.python.framework.convert_to_constants import convert_variables_to_constants_v2
 
     inputs = input_bindings(function, source)
+    forget_table_initializers(function)
     try:
         frozen = convert_variables_to_constants_v2(
             function, lower_control_flow=False, aggressive_inlining=True
@@ -128,9 +133,11 @@ def freeze_function(function: Any, source: str) -> FrozenGraph:
         TensorBinding(b.key, t.name, b.dtype, b.shape)
         for b, t in zip(inputs, frozen.inputs[: len(inputs)], strict=True)
     ]
+    graph_def = frozen.graph.as_graph_def()
     return FrozenGraph(
-        graph_def=frozen.graph.as_graph_def(),
+        graph_def=graph_def,
         inputs=renamed,
         outputs=output_bindings(function, source, frozen.outputs),
         source=source,
+        tables=materialize_tables(graph_def, function, source),
     )

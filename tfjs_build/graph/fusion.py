@@ -4,8 +4,8 @@ TF.js 4.22 runs ``_FusedConv2D``, ``FusedDepthwiseConv2dNative`` and ``_FusedMat
 add and at most one activation, and its cpu, wasm and webgl backends implement the same
 activations: relu, relu6, elu, leakyrelu, sigmoid (and prelu, which TensorFlow never fuses). wasm
 also needs NHWC convolutions and float32 matmuls. TensorFlow's remapper fuses more (tanh, GELU, a
-residual add, batch norms) and, built with oneDNN, emits ``_FusedHardSwish`` and ``_MklSwish``:
-each such node is expanded into plain ops with the same arithmetic.
+residual add, batch norms, oneDNN's hard swish and swish): each such node is expanded into plain
+ops with the same arithmetic. Other oneDNN and Grappler products are lowered by ``products``.
 """
 
 from __future__ import annotations
@@ -39,7 +39,6 @@ CONTRACTIONS: dict[str, tuple[str, str | None]] = {
     "_FusedBatchMatMulV2": ("BatchMatMulV2", None),
     "_FusedConv3D": ("Conv3D", None),
 }
-SWISH_OPS = frozenset({"_MklSwish", "_FusedSwish"})
 DT_FLOAT = 1  # types_pb2.DT_FLOAT
 UNARY_ACTIVATIONS = frozenset({"Relu", "Relu6", "Elu", "Tanh", "Sigmoid", "Softplus", "Selu"})
 
@@ -212,19 +211,14 @@ def apply_fusion_policy(graph_def: Any, backends: Sequence[str]) -> dict[str, in
     for scope in all_scopes(graph_def):
         doomed: set[str] = set()
         for node in list(scope.nodes):
-            if node.op in CONTRACTIONS:
-                if _keeps_fusion(scope, node, backends):
-                    node.op = CONTRACTIONS[node.op][1] or node.op
-                    stats["kept"] += 1
-                    continue
-                builder = Builder(scope, node)
-                last = _expand_contraction(builder)
-            elif node.op in SWISH_OPS:
-                builder = Builder(scope, node)
-                last = _swish(builder, builder.data[0])
-            else:
+            if node.op not in CONTRACTIONS:
                 continue
-            doomed.add(builder.take_over(last))
+            if _keeps_fusion(scope, node, backends):
+                node.op = CONTRACTIONS[node.op][1] or node.op
+                stats["kept"] += 1
+                continue
+            builder = Builder(scope, node)
+            doomed.add(builder.take_over(_expand_contraction(builder)))
             stats["split"] += 1
         if doomed:
             replace_nodes(scope.nodes, [n for n in scope.nodes if n.name not in doomed])

@@ -1,10 +1,13 @@
 """From a frozen graph to a checked TF.js graph-model artifact, one pass after another.
 
 1. prepare: inline calls freezing left, rewrite grouped convolutions (``inline``, ``grouped_conv``)
-2. Grappler: debug stripping, constant folding, arithmetic, dependencies, remapper (``grappler``)
-3. TF.js passes: strip debug ops left in functions, keep or split fused ops per backend, fuse
-   contraction chains, exact rewrites, batch norms, loop results, Einsum for wasm
+2. Grappler: channels-first layouts to channels-last, debug stripping, constant folding,
+   arithmetic, dependencies, remapper (``grappler``)
+3. TF.js passes: strip debug ops left in functions, keep or split fused ops per backend, lower
+   every node a target backend cannot run (``lowerings``), table lookups by vector, fuse
+   contraction chains, cancel transposes, loop results
 4. name inputs and outputs by signature key, prune, refuse captured resources, op check, export
+   with a ``modelInitializer`` that fills the lookup tables left (``tables``)
 """
 
 from __future__ import annotations
@@ -17,9 +20,7 @@ from typing import Any
 
 from tfjs_build.artifact.model import Artifact
 from tfjs_build.backends import TARGET_BACKENDS
-from tfjs_build.graph.batch_norm import expand_batch_norms
 from tfjs_build.graph.contraction_fusion import fuse_contractions
-from tfjs_build.graph.einsum import rewrite_einsums
 from tfjs_build.graph.export import build_artifact
 from tfjs_build.graph.freeze import FrozenGraph
 from tfjs_build.graph.function_outputs import return_tensors_directly
@@ -28,14 +29,17 @@ from tfjs_build.graph.graph_edit import prune
 from tfjs_build.graph.grappler import run_grappler
 from tfjs_build.graph.grouped_conv import rewrite_grouped_convolutions
 from tfjs_build.graph.inline import inline_function_calls
+from tfjs_build.graph.layout import cancel_transposes
+from tfjs_build.graph.lowerings import lower_unsupported
 from tfjs_build.graph.op_check import check_ops as check_graph_ops
-from tfjs_build.graph.rewrites import apply_exact_rewrites, strip_debug_ops
+from tfjs_build.graph.rewrites import strip_debug_ops
 from tfjs_build.graph.signature import (
     check_no_captured_inputs,
     name_inputs,
     name_outputs,
     tfjs_signature,
 )
+from tfjs_build.graph.tables import flatten_lookups, initializer_graph
 from tfjs_build.options import Origin
 
 
@@ -92,17 +96,14 @@ def _tfjs_passes(
     report.debug_ops_stripped = strip_debug_ops(graph_def)
     fusion = apply_fusion_policy(graph_def, backends)
     report.fused_kept, report.fused_split = fusion["kept"], fusion["split"]
+    report.rewrites = lower_unsupported(graph_def, backends)
+    lookups = flatten_lookups(graph_def)
+    if lookups:
+        report.rewrites["LookupTableFindV2 by vector"] = lookups
     protected = {b.node for b in frozen.inputs} | {b.node for b in frozen.outputs}
     report.fused_added = fuse_contractions(graph_def, backends, protected)
-    report.rewrites = apply_exact_rewrites(graph_def)
-    batch_norms = expand_batch_norms(graph_def)
-    if batch_norms:
-        report.rewrites["FusedBatchNorm"] = batch_norms
+    cancel_transposes(graph_def)
     return_tensors_directly(graph_def)
-    if "wasm" in backends:
-        einsums = rewrite_einsums(graph_def)
-        if einsums:
-            report.rewrites["Einsum"] = einsums
 
 
 def frozen_to_artifact(
@@ -126,4 +127,9 @@ def frozen_to_artifact(
     if check_ops:
         check_graph_ops(graph_def, backends, frozen.source, origin)
     with report.timed("export"):
-        return build_artifact(graph_def, tfjs_signature(inputs, outputs), generated_by=generated_by)
+        return build_artifact(
+            graph_def,
+            tfjs_signature(inputs, outputs),
+            generated_by=generated_by,
+            initializer=initializer_graph(graph_def, frozen.tables),
+        )

@@ -1,7 +1,7 @@
 """Exact rewrites of ops TF.js lacks into ops it has, and removal of debug ops.
 
 Each rewrite computes the same function with ops TF.js 4.22 executes, e.g. Keras 3's exact GELU
-emits ``Erfc`` and ``erfc(x) = 1 - erf(x)``. Debug ops (Assert, CheckNumerics, Print) have no use in
+emits ``Erfc`` and ``erfc(x) = 1 - erf(x)``; ``lowerings`` applies them. Debug ops (Assert, CheckNumerics, Print) have no use in
 a served model and TF.js does not run all of them: asserts become no-ops, checks pass their input on.
 """
 
@@ -10,7 +10,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from tfjs_build.graph.graph_edit import is_control, replace_nodes
+import numpy as np
+
+from tfjs_build.graph.graph_edit import DType, const_value, is_control
 from tfjs_build.graph.scope import Builder, all_scopes
 
 DEBUG_SIDE_EFFECTS = frozenset({"Assert", "PrintV2"})
@@ -70,48 +72,52 @@ def _zero_where_x_is_zero(r: Builder, x: str, value: str) -> str:
     return r.op("SelectV2", is_zero, r.op("ZerosLike", value), value)
 
 
-REWRITES: dict[str, Callable[[Builder], str]] = {
+def _renamed(op: str) -> Callable[[Builder], str]:
+    """The node as ``op``, which TF.js has under that name: same inputs, same attributes."""
+
+    def lower(r: Builder) -> str:
+        return r.scope.ref(r.emit(op, r.data, dict(r.node.attr), typed=False))
+
+    return lower
+
+
+def _batch_matmul_v3(r: Builder) -> str | None:
+    """BatchMatMulV3 with one dtype throughout is BatchMatMulV2."""
+    ta, tb, tout = (r.node.attr[k].type for k in ("Ta", "Tb", "Tout"))
+    if not ta == tb == tout:
+        return None
+    attrs: dict[str, Any] = {k: r.node.attr[k] for k in ("adj_x", "adj_y") if k in r.node.attr}
+    attrs["T"] = DType(ta)
+    return r.op("BatchMatMulV2", *r.data[:2], attrs=attrs)
+
+
+ASCII_WHITESPACE = b" \t\n\v\f\r"
+
+
+def _string_split_v2(r: Builder) -> str | None:
+    """StringSplitV2 on runs of whitespace (an empty constant separator, no split limit) as
+    StringSplit at each ASCII whitespace character, empty tokens dropped. (With a separator the
+    two differ: StringSplitV2 turns an empty string into one empty token, StringSplit into none.)"""
+    separator = r.scope.find(r.data[1])
+    if separator is None or separator.op != "Const" or r.node.attr["maxsplit"].i != -1:
+        return None
+    if bytes(const_value(separator).item()) != b"":
+        return None
+    delimiter = r.scope.ref(r.const(np.array(ASCII_WHITESPACE, dtype=object)))
+    return r.scope.ref(
+        r.emit("StringSplit", [r.data[0], delimiter], {"skip_empty": True}, typed=False)
+    )
+
+
+REWRITES: dict[str, Callable[[Builder], str | None]] = {
     "Erfc": _erfc,
     "Softsign": _softsign,
     "Xlogy": _xlogy,
     "Xdivy": _xdivy,
+    "BatchMatMulV3": _batch_matmul_v3,
+    "StringSplitV2": _string_split_v2,
+    # Ops TF.js has under another name (same inputs, same attributes).
+    "BiasAddV1": _renamed("BiasAdd"),
+    "Inv": _renamed("Reciprocal"),
+    "Rint": _renamed("Round"),
 }
-
-# Ops TF.js lacks that are another op under a different name (same inputs, same attributes).
-RENAMES: dict[str, str] = {"BiasAddV1": "BiasAdd", "Inv": "Reciprocal", "Rint": "Round"}
-
-
-def _rewrite_batch_matmul_v3(node: Any) -> bool:
-    """BatchMatMulV3 with one dtype throughout is BatchMatMulV2."""
-    ta, tb, tout = (node.attr[k].type for k in ("Ta", "Tb", "Tout"))
-    if not ta == tb == tout:
-        return False
-    for key in ("Ta", "Tb", "Tout"):
-        del node.attr[key]
-    node.attr["T"].type = ta
-    node.op = "BatchMatMulV2"
-    return True
-
-
-def apply_exact_rewrites(graph_def: Any) -> dict[str, int]:
-    """Rewrite every op TF.js lacks that has an exact equivalent; returns counts by op."""
-    counts: dict[str, int] = {}
-    for scope in all_scopes(graph_def):
-        replaced: set[str] = set()
-        for node in list(scope.nodes):
-            op = node.op
-            if op in RENAMES:
-                scope.retarget_first_output(node.name, op, RENAMES[op])
-                node.op = RENAMES[op]
-            elif op == "BatchMatMulV3":
-                if not _rewrite_batch_matmul_v3(node):
-                    continue
-            elif op in REWRITES:
-                builder = Builder(scope, node)
-                replaced.add(builder.take_over(REWRITES[op](builder)))
-            else:
-                continue
-            counts[op] = counts.get(op, 0) + 1
-        if replaced:
-            replace_nodes(scope.nodes, [n for n in scope.nodes if n.name not in replaced])
-    return counts

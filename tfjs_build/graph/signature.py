@@ -24,10 +24,15 @@ def node_name_for(key: str) -> str:
 
 
 def _free_name(graph_def: Any, wanted: str, keep: str | None) -> str:
-    """Make ``wanted`` usable as a node name: another node holding it is renamed out of the way."""
+    """Make ``wanted`` usable as a node name: another node holding it is renamed out of the way.
+
+    Returns the name the node that held ``wanted`` has now (``wanted`` when none was moved).
+    """
     names = set(nodes_by_name(graph_def))
     if wanted in names and wanted != keep:
-        rename_node(graph_def.node, wanted, unique_name(names, f"{wanted}_node"))
+        moved = unique_name(names, f"{wanted}_node")
+        rename_node(graph_def.node, wanted, moved)
+        return moved
     return wanted
 
 
@@ -84,8 +89,13 @@ def name_outputs(
                 _free_name(graph_def, target, binding.node)
                 rename_node(graph_def.node, binding.node, target)
         else:
-            _free_name(graph_def, target, None)
-            source = binding.tensor[:-2] if binding.tensor.endswith(":0") else binding.tensor
+            # The node holding the key's name may be this output's own producer (a TF1 op named
+            # "output" under the key "output"): read it under the name it has once moved aside.
+            moved = _free_name(graph_def, target, None)
+            node_name, _, output_index = binding.tensor.partition(":")
+            if node_name == target:
+                node_name = moved
+            source = node_name if output_index in ("", "0") else f"{node_name}:{output_index}"
             add_node(
                 graph_def.node, "Identity", target, [source], {"T": DType(tf_enum(binding.dtype))}
             )
@@ -125,8 +135,9 @@ def tfjs_signature(
 
 
 def check_no_captured_inputs(graph_def: Any, inputs: Sequence[TensorBinding], source: str) -> None:
-    """Raise if a Placeholder outside the signature remains: a captured resource (a lookup table,
-    say) that freezing could not turn into constants, which nobody could feed in TF.js."""
+    """Raise if a Placeholder outside the signature remains: a captured resource (neither a
+    variable nor a lookup table) that freezing could not turn into constants, which nobody could
+    feed in TF.js."""
     from tfjs_build.errors import UnsupportedModelError
     from tfjs_build.graph.graph_edit import consumers
 
@@ -139,8 +150,7 @@ def check_no_captured_inputs(graph_def: Any, inputs: Sequence[TensorBinding], so
             )
             raise UnsupportedModelError(
                 f"{source}: the graph captures {node.name!r} ({_dtype_label(node)}), read by {users}, "
-                "which freezing cannot turn into a constant (lookup tables are not supported); "
-                "export a signature without it"
+                "which freezing cannot turn into a constant; export a signature without it"
             )
 
 

@@ -4,7 +4,8 @@
 // Usage: node run.js PACKAGES_DIR REQUEST_JSON
 //   PACKAGES_DIR holds node_modules with @tensorflow/tfjs and @tensorflow/tfjs-backend-wasm.
 //   REQUEST_JSON: {"backend": "cpu"|"wasm", "jobs": [{"model_dir", "inputs": [{"name", "dtype",
-//   "shape", "file"}], "outputs": [names] | null, "result_dir"}]}
+//   "shape", "file"}], "outputs": [names] | null, "result_dir"}]}; string inputs and outputs are
+//   files of (uint32 LE byte count, bytes) per element.
 // For each job it writes result_dir/outputs.json ([{"name", "dtype", "shape", "file"}]) and one
 // raw little-endian file per output. Errors go to stderr as one JSON line {"error": message}.
 const fs = require('fs');
@@ -43,8 +44,21 @@ function diskHandler(modelDir) {
   return {modelJson, handler: {load: () => tf.io.getModelArtifactsForJSON(modelJson, loadWeights)}};
 }
 
+// A string tensor's file holds, per element, a uint32 little-endian byte count then the bytes
+// (TF.js feeds string tensors as bytes and reads them as UTF-8 where it needs text).
+function readStrings(bytes) {
+  const values = [];
+  for (let offset = 0; offset < bytes.length;) {
+    const length = bytes.readUInt32LE(offset);
+    values.push(new Uint8Array(bytes.subarray(offset + 4, offset + 4 + length)));
+    offset += 4 + length;
+  }
+  return values;
+}
+
 function readInput(spec) {
   const bytes = fs.readFileSync(spec.file);
+  if (spec.dtype === 'string') return tf.tensor(readStrings(bytes), spec.shape, 'string');
   const Typed = TYPED[spec.dtype];
   if (!Typed) throw new Error(`input ${spec.name}: dtype ${spec.dtype} cannot be fed to TF.js here`);
   const buffer = bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength);

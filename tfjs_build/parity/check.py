@@ -14,6 +14,7 @@ from tfjs_build.artifact.files import read_model_json
 from tfjs_build.artifact.format import GRAPH_FORMAT, artifact_format
 from tfjs_build.backends import DEFAULT_PARITY_BACKENDS, PARITY_BACKENDS
 from tfjs_build.errors import RuntimeFailure, TfjsBuildError
+from tfjs_build.options import Origin
 from tfjs_build.parity.compare import compare_outputs
 from tfjs_build.parity.model_io import input_specs, output_names
 from tfjs_build.parity.probes import (
@@ -33,6 +34,7 @@ from tfjs_build.parity.record import (
 from tfjs_build.parity.reference import run_reference
 from tfjs_build.parity.report import BackendResult, ParityReport
 from tfjs_build.parity.tolerances import Tolerance, artifact_quantization, default_tolerance
+from tfjs_build.parity.vocabulary import Vocabulary, generated_vocabulary, string_vocabulary
 
 
 def check_parity(
@@ -51,6 +53,7 @@ def check_parity(
     float_range: tuple[float, float] = DEFAULT_FLOAT_RANGE,
     shapes: Mapping[str, Sequence[int]] | None = None,
     label: str | None = None,
+    origin: Origin = "python",
 ) -> ParityReport:
     """Check the artifact in ``artifact_dir`` against ``source`` on every backend in ``backends``.
 
@@ -61,7 +64,7 @@ def check_parity(
     reads it from the artifact's weights manifest (the coarsest quantized dtype it holds).
     ``signature`` names the SavedModel signature the artifact was made from. TF.js failing to run
     the artifact is recorded as a failed backend; a bad source or artifact raises. Messages name
-    the artifact ``label`` (default: ``artifact_dir``).
+    the artifact ``label`` (default: ``artifact_dir``) and spell options as set in ``origin``.
     """
     _check_backends(backends)
     artifact_dir, started = Path(artifact_dir), time.perf_counter()
@@ -71,6 +74,7 @@ def check_parity(
     if samples is not None:
         inputs, inputs_record = _sample_inputs(model_json, Path(samples))
     else:
+        vocabulary = _vocabulary(artifact_dir, model_json)
         inputs = make_probes(
             model_json,
             seed=seed,
@@ -78,6 +82,7 @@ def check_parity(
             dim_default=dim_default,
             float_range=float_range,
             shapes=shapes,
+            vocabulary=(vocabulary or generated_vocabulary()).words,
         )
         inputs_record = {
             "kind": "probes",
@@ -87,6 +92,8 @@ def check_parity(
             "float_range": [float(float_range[0]), float(float_range[1])],
             "shapes": {name: list(inputs[name].shape) for name in sorted(shapes or {})},
         }
+        if vocabulary is not None:
+            inputs_record["string_probes"] = vocabulary.describe()
     if quantization is None:
         quantization = artifact_quantization(model_json)
     tolerance = tolerance or default_tolerance(quantization)
@@ -120,8 +127,16 @@ def check_parity(
         results=tuple(results),
         tolerance=tolerance,
         artifact=label if label is not None else str(artifact_dir),
+        origin=origin,
         seconds=seconds,
     )
+
+
+def _vocabulary(artifact_dir: Path, model_json: Mapping[str, Any]) -> Vocabulary | None:
+    """The words for string probes, or None when the model has no string input."""
+    if all(spec.dtype != "string" for spec in input_specs(model_json)):
+        return None
+    return string_vocabulary(artifact_dir, model_json)
 
 
 def _check_backends(backends: Sequence[str]) -> None:

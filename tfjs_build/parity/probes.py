@@ -21,6 +21,7 @@ import numpy as np
 
 from tfjs_build.errors import ProbeError
 from tfjs_build.parity.model_io import InputSpec, input_specs
+from tfjs_build.parity.vocabulary import GENERATED_VOCABULARY
 
 DEFAULT_BATCH = 2
 DEFAULT_DIM = 32
@@ -42,11 +43,13 @@ def make_probes(
     int_range: tuple[int, int] = DEFAULT_INT_RANGE,
     dim_default: int = DEFAULT_DIM,
     shapes: Mapping[str, Sequence[int]] | None = None,
+    vocabulary: Sequence[bytes] = GENERATED_VOCABULARY,
 ) -> dict[str, np.ndarray]:
     """Deterministic probe inputs for every input of ``model_json``, keyed by input name.
 
     The first unknown dimension is the batch (``batch``); other unknown dimensions become
-    ``dim_default``; ``shapes`` overrides the whole shape of named inputs. Each input's values come
+    ``dim_default``; ``shapes`` overrides the whole shape of named inputs; string inputs draw from
+    ``vocabulary`` (see :mod:`tfjs_build.parity.vocabulary`). Each input's values come
     from its own PCG64 stream keyed by ``(seed, crc32(name))``, so they are byte-identical across
     runs, processes and machines, and do not change when other inputs are added.
     """
@@ -62,7 +65,7 @@ def make_probes(
         else:
             shape = concrete_shape(spec, batch=batch, dim_default=dim_default)
         rng = np.random.Generator(np.random.PCG64([seed, zlib.crc32(spec.name.encode())]))
-        probes[spec.name] = _values(spec, shape, rng, float_range, int_range)
+        probes[spec.name] = _values(spec, shape, rng, float_range, int_range, vocabulary)
     return probes
 
 
@@ -96,10 +99,11 @@ def _values(
     rng: np.random.Generator,
     float_range: tuple[float, float],
     int_range: tuple[int, int],
+    vocabulary: Sequence[bytes],
 ) -> np.ndarray:
     if spec.dtype == "string":
-        tokens = rng.integers(0, 1000, size=shape)
-        return np.asarray(np.vectorize(lambda t: f"probe{t}".encode(), otypes=[object])(tokens))
+        words = np.array(list(vocabulary), dtype=object)
+        return np.asarray(words[rng.integers(0, len(words), size=shape)])
     dtype = np.dtype(spec.dtype)
     if dtype == np.bool_:
         return rng.integers(0, 2, size=shape).astype(np.bool_)

@@ -40,13 +40,18 @@ class BackendRecord(_BackendRecordRequired, total=False):
     error: str
 
 
-class _ProbeInputs(TypedDict):
+class _ProbeInputsRequired(TypedDict):
     kind: Literal["probes"]
     seed: int
     batch: int
     dim_default: int
     float_range: list[float]
     shapes: dict[str, list[int]]
+
+
+class _ProbeInputs(_ProbeInputsRequired, total=False):
+    string_probes: str
+    """Which words string inputs were drawn from (models with string inputs only)."""
 
 
 class _SampleInputs(TypedDict):

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from tfjs_build.errors import ParityError
+from tfjs_build.options import Origin, spell
 from tfjs_build.parity.compare import OutputComparison
 from tfjs_build.parity.record import ParityRecord, SkippedRecord, skipped_record
 from tfjs_build.parity.tolerances import Tolerance
@@ -39,6 +40,8 @@ class ParityReport:
     tolerance: Tolerance | None = None
     artifact: str = ""
     seconds: dict[str, float] = field(default_factory=dict)
+    origin: Origin = "python"
+    """Where the parity options were set, for hints in that syntax."""
 
     @property
     def skipped(self) -> bool:
@@ -55,7 +58,8 @@ class ParityReport:
         if self.record["skipped"]:
             return f"parity SKIPPED for {self.artifact or 'this artifact'}: {self.record['reason']}"
         assert self.tolerance is not None
-        lines = []
+        note = self.string_probes_note()
+        lines = [note] if note else []
         for result in self.results:
             if result.error is not None:
                 lines.append(f"[{result.backend}] TF.js could not run the artifact: {result.error}")
@@ -79,12 +83,26 @@ class ParityReport:
         if failures:
             backend, first = failures[0]
             more = f" (and {len(failures) - 1} more failing output(s))" if len(failures) > 1 else ""
+            note = self.string_probes_note()
             return (
                 f"{where}parity failed on TF.js {backend} for output "
-                f"{first.describe(self.tolerance)}{more}"
+                f"{first.describe(self.tolerance)}{more}{f' ({note})' if note else ''}"
             )
         result = errors[0]
         return f"{where}parity failed: TF.js {result.backend} could not run it: {result.error}"
+
+    def string_probes_note(self) -> str | None:
+        """Which words string inputs were probed with, and what to do for real text."""
+        if self.record["skipped"]:
+            return None
+        words = self.record["inputs"].get("string_probes")
+        if not words:
+            return None
+        samples = spell("parity_samples", "words.npy", self.origin)
+        return (
+            f"string inputs were probed with {words}; for real text pass samples "
+            f"({samples}: a .npy or .npz of str or bytes)"
+        )
 
     def raise_for_failure(self) -> None:
         """Raise :class:`ParityError` with :meth:`failure_message` when the check failed."""

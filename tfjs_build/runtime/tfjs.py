@@ -10,7 +10,7 @@ from typing import Any
 
 import numpy as np
 
-from tfjs_build.artifact.dtypes import decode_strings
+from tfjs_build.artifact.dtypes import decode_strings, encode_strings
 from tfjs_build.backends import PARITY_BACKENDS, ParityBackend
 from tfjs_build.errors import RuntimeFailure
 from tfjs_build.leftovers import private_temporary_directory
@@ -23,19 +23,37 @@ _RAW_DTYPES = {"float32": "<f4", "int32": "<i4", "bool": "?"}
 
 def _input_spec(name: str, value: np.ndarray, directory: Path, index: int) -> dict[str, Any]:
     array = np.asarray(value)
-    if array.dtype.kind == "f":
-        dtype, raw = "float32", array.astype("<f4")
+    if array.dtype.kind in "SUO":
+        dtype, data = "string", string_tensor_bytes(name, array)
+    elif array.dtype.kind == "f":
+        dtype, data = "float32", _raw_bytes(array, "<f4")
     elif array.dtype.kind in "iu":
-        dtype, raw = "int32", array.astype("<i4")
+        dtype, data = "int32", _raw_bytes(array, "<i4")
     elif array.dtype.kind == "b":
-        dtype, raw = "bool", array.astype("?")
+        dtype, data = "bool", _raw_bytes(array, "?")
     else:
         raise RuntimeFailure(
-            f"input {name!r} has dtype {array.dtype}; TF.js inputs here are float, int or bool"
+            f"input {name!r} has dtype {array.dtype}; TF.js inputs here are float, int, bool or "
+            "string"
         )
     file = directory / f"input{index}.bin"
-    file.write_bytes(np.ascontiguousarray(raw).tobytes())
+    file.write_bytes(data)
     return {"name": name, "dtype": dtype, "shape": list(array.shape), "file": str(file)}
+
+
+def _raw_bytes(array: np.ndarray, dtype: str) -> bytes:
+    return np.ascontiguousarray(array.astype(dtype)).tobytes()
+
+
+def string_tensor_bytes(name: str, array: np.ndarray) -> bytes:
+    """A string tensor (``str`` as UTF-8, or ``bytes``) as run.js reads it: per element, a uint32
+    LE byte count then the bytes, the layout of TF.js string weights."""
+    odd = next((x for x in array.reshape(-1) if not isinstance(x, (str, bytes))), None)
+    if odd is not None:
+        raise RuntimeFailure(
+            f"input {name!r} holds a value of type {type(odd).__name__}; string inputs hold str or bytes"
+        )
+    return encode_strings(name, array)
 
 
 def _read_output(spec: dict[str, Any]) -> np.ndarray:

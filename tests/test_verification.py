@@ -1,0 +1,25 @@
+"""Which backends the parity verifier checks: the parity backends the artifact targets."""
+
+from __future__ import annotations
+
+import pytest
+
+from tfjs_build.options import ConvertOptions, ParityOptions
+from tfjs_build.verification import checked_backends
+
+
+@pytest.mark.parametrize(
+    ("parity", "targets", "checked"),
+    [
+        (("cpu", "wasm"), ("cpu", "wasm", "webgl"), ("cpu", "wasm")),
+        (("cpu", "wasm"), ("cpu", "webgl"), ("cpu",)),
+        (("wasm",), ("cpu", "wasm"), ("wasm",)),
+        (("cpu", "wasm"), ("webgl",), ("cpu", "wasm")),  # no browser here: check what we can
+    ],
+)
+def test_parity_runs_on_the_targeted_parity_backends(
+    parity: tuple[str, ...], targets: tuple[str, ...], checked: tuple[str, ...]
+) -> None:
+    settings = ParityOptions(parity_backends=parity)
+    options = ConvertOptions(target_backends=targets)
+    assert checked_backends(settings, options) == checked
