@@ -206,10 +206,15 @@ def _legacy_model_weights(
             yield f"{name}/{var}", _read(dataset, f"model_weights/{name}/{stored_name}", model)
 
 
+# Other names a file may store a variable under: Keras 3 calls a depthwise kernel ``kernel``, and
+# names a weight created without a name (ConvNeXt's LayerScale) ``variable``.
+_STORED_ALIASES = {"depthwise_kernel": ("kernel",), "gamma": ("variable",)}
+
+
 def _stored_names(var: str) -> tuple[str, ...]:
-    """Names a file may store variable ``var`` under (Keras 3 calls a depthwise kernel ``kernel``)."""
+    """Names a file may store variable ``var`` under."""
     short = var.rsplit("/", 1)[-1]
-    return (short, "kernel") if short == "depthwise_kernel" else (short,)
+    return (short, *_STORED_ALIASES.get(short, ()))
 
 
 def _last_part(stored_name: str) -> str:
