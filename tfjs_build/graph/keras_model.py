@@ -14,6 +14,7 @@ from typing import Any, Literal
 
 from tfjs_build._optional import import_tensorflow
 from tfjs_build.errors import SourceError, UnsupportedModelError
+from tfjs_build.graph.keras_repair import load_repaired_h5, repair_config
 from tfjs_build.options import Origin, spell
 
 KerasFlavor = Literal["keras3", "tf_keras"]
@@ -93,7 +94,9 @@ def load_keras_model(
     import_tensorflow()
     options: dict[str, Any] = {"custom_objects": dict(custom_objects or {}), "compile": False}
     try:
-        if flavor == "keras3":
+        if flavor == "keras3" and path.suffix in HDF5_SUFFIXES:
+            model = _load_keras3_h5(path, config, options, not allow_unsafe_deserialization)
+        elif flavor == "keras3":
             import keras
 
             model = keras.saving.load_model(
@@ -112,6 +115,18 @@ def load_keras_model(
             "that registers them (keras.saving.register_keras_serializable) or pass custom_objects="
         ) from None
     return model, flavor
+
+
+def _load_keras3_h5(path: Path, config: dict[str, Any], options: dict[str, Any], safe: bool) -> Any:
+    """A Keras 3 ``.h5`` model, repaired first where Keras 3 cannot load back what it wrote."""
+    import keras
+
+    custom = options["custom_objects"]
+    known = {*custom, *keras.saving.get_custom_objects()}
+    repaired, bound = repair_config(config, known)
+    if not bound:
+        return keras.saving.load_model(path, safe_mode=safe, **options)
+    return load_repaired_h5(path, repaired, {**bound, **custom}, safe_mode=safe)
 
 
 def _names(values: Any, count: int, prefix: str) -> list[str]:

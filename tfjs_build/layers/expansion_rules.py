@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from tfjs_build.layers.application_classes import APPLICATION_CLASSES, application_module
 from tfjs_build.layers.arithmetic import activation_expansion, op_expansion, subtract_expansion
 from tfjs_build.layers.channels import (
     batch_norm_expansion,
@@ -73,6 +74,10 @@ def plan_expansion(call: LayerCall) -> Expansion | None:
     """The expansion ``call``'s layer needs, if any (``UnsupportedConfig`` if it cannot be had)."""
     if call.args is not None:
         return op_expansion(call)
+    if call.class_name in APPLICATION_CLASSES and not application_module(
+        call.class_name, call.config
+    ):
+        return None  # a user's class of the same name
     activation = activation_expansion(call)
     if activation is not None:
         return activation
