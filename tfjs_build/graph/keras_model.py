@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from tfjs_build._optional import import_tensorflow
+from tfjs_build.artifact.format import output_keys
 from tfjs_build.errors import SourceError, UnsupportedModelError
 from tfjs_build.graph.keras_repair import load_repaired_h5, repair_config
 from tfjs_build.options import Origin, spell
@@ -164,11 +165,8 @@ def trace_keras_model(model: Any, flavor: KerasFlavor, source: str) -> Any:
         if isinstance(result, Mapping):
             return dict(result)
         flat = list(result) if isinstance(result, (list, tuple)) else [result]
-        return dict(
-            zip(
-                _names(getattr(model, "output_names", None), len(flat), "output"), flat, strict=True
-            )
-        )
+        names = _names(getattr(model, "output_names", None), len(flat), "output")
+        return dict(zip(output_keys([str(n) for n in names]), flat, strict=True))
 
     return tf.function(call, autograph=False).get_concrete_function(*specs)
 

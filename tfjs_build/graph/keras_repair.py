@@ -15,7 +15,7 @@ from __future__ import annotations
 import importlib
 import inspect
 import json
-from collections.abc import Iterator, Mapping
+from collections.abc import Collection, Iterator, Mapping
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -73,22 +73,22 @@ def _is_operation(entry: Config) -> bool:
     return any(isinstance(node, dict) and len(node.get("args", [])) > 1 for node in nodes)
 
 
-def repair_config(config: Config, known: Mapping[str, Any]) -> tuple[Config, dict[str, Any]]:
+def repair_config(config: Config, known: Collection[str]) -> tuple[Config, dict[str, Any]]:
     """The config with operation nodes renamed, and the custom objects the repair binds;
     ``known`` are the names the user's code registers, which are left to it. Returns the config
     unchanged and no objects when nothing needs repairing."""
     repaired = json.loads(json.dumps(config))
     objects: dict[str, Any] = {}
     for entry in _entries(repaired):
-        class_name = entry.get("class_name")
+        class_name = str(entry.get("class_name"))
         if _is_operation(entry):
             alias = f"{_ALIAS}{class_name}"
             entry["class_name"] = alias
             objects[alias] = _operations()[class_name]
         elif class_name not in known and (
-            module := application_module(str(class_name), entry.get("config"))
+            module := application_module(class_name, entry.get("config"))
         ):
-            objects[str(class_name)] = getattr(importlib.import_module(module), str(class_name))
+            objects[class_name] = getattr(importlib.import_module(module), class_name)
     return (repaired, objects) if objects else (config, {})
 
 

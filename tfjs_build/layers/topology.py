@@ -100,6 +100,7 @@ class _Rewriter:
         layers = self.layers(entries, path, functional=True, nested_models=shift, ranks=ranks)
         outputs = tensor_refs(config.get("output_layers"), shift)
         self.output_ranks[str(config.get("name"))] = [ranks.rank(ref) for ref in outputs]
+        outputs = _distinct_outputs(outputs, layers)
         return {
             "name": config.get("name"),
             "trainable": config.get("trainable", True),
@@ -288,6 +289,35 @@ class _Rewriter:
             ):
                 raise UnsupportedConfig("custom backward_layer (TF.js mirrors the forward layer)")
         return forward
+
+
+def _distinct_outputs(outputs: list[list[Any]], layers: list[Config]) -> list[list[Any]]:
+    """Outputs with each repeated tensor passed through an identity layer of its own (appended to
+    ``layers``): TF.js layers models fail to predict when one tensor is returned twice."""
+    taken = {str(layer["config"].get("name")) for layer in layers}
+    seen: set[tuple[Any, ...]] = set()
+    distinct = []
+    for position, ref in enumerate(outputs):
+        if tuple(ref) not in seen:
+            seen.add(tuple(ref))
+            distinct.append(ref)
+            continue
+        name, index = f"{ref[0]}_output_{position}", 1
+        while name in taken:
+            index += 1
+            name = f"{ref[0]}_output_{position}_{index}"
+        taken.add(name)
+        config = {"name": name, "trainable": False, "dtype": "float32", "activation": "linear"}
+        layers.append(
+            {
+                "class_name": "Activation",
+                "config": config,
+                "name": name,
+                "inbound_nodes": [[[*ref, {}]]],
+            }
+        )
+        distinct.append([name, 0, 0])
+    return distinct
 
 
 def _declared_input_shapes(entry: Config) -> list[Shape | None] | None:

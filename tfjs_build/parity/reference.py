@@ -20,6 +20,7 @@ from typing import Any, Literal
 import numpy as np
 
 from tfjs_build._optional import import_tensorflow
+from tfjs_build.artifact.format import output_keys
 from tfjs_build.errors import MissingDependencyError, SourceError
 from tfjs_build.graph.keras_model import load_keras_model, read_keras_config
 from tfjs_build.sources import identify_source
@@ -147,14 +148,15 @@ def _keras_inputs(model: Any, inputs: Mapping[str, np.ndarray]) -> Any:
 
 
 def _keras_outputs(model: Any, raw: Any) -> dict[str, np.ndarray]:
-    """The call's result as named arrays, keeping order (names from the model where it has them)."""
+    """The call's result as named arrays, keeping order (names from the model where it has them,
+    keyed like the artifact's outputs where they repeat)."""
     if isinstance(raw, Mapping):
         return {str(key): np.asarray(value) for key, value in raw.items()}
     values = list(raw) if isinstance(raw, (list, tuple)) else [raw]
-    names = list(getattr(model, "output_names", None) or [])
+    names = [str(name) for name in getattr(model, "output_names", None) or []]
     if len(names) != len(values):
         names = [f"output_{i}" for i in range(len(values))]
-    return {str(name): np.asarray(value) for name, value in zip(names, values, strict=True)}
+    return dict(zip(output_keys(names), map(np.asarray, values), strict=True))
 
 
 def _match_outputs(
