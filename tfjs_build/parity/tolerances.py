@@ -101,6 +101,13 @@ DEFAULT_TOLERANCES: dict[str | None, Tolerance] = {
 }
 
 
+SOURCE_COMPUTE_TOLERANCES: dict[str, Tolerance] = {
+    "float16": Tolerance(atol=1e-4, rtol=5e-3, scale_tol=5e-3),
+    "bfloat16": Tolerance(atol=1e-3, rtol=3e-2, scale_tol=3e-2),
+}
+"""Defaults for sources that compute in 16 bits (mixed precision), whatever the weights."""
+
+
 def artifact_quantization(model_json: Mapping[str, Any]) -> str | None:
     """The coarsest weight quantization in ``model_json``'s manifest (``None``: none)."""
     found = {
@@ -114,27 +121,38 @@ def artifact_quantization(model_json: Mapping[str, Any]) -> str | None:
     return None
 
 
-def default_tolerance(quantization: str | None) -> Tolerance:
-    """The default tolerance for weights quantized to ``quantization`` (``None``: float32)."""
+def default_tolerance(quantization: str | None, source_compute: str | None = None) -> Tolerance:
+    """The default tolerance for weights quantized to ``quantization`` (``None``: float32), each
+    field loosened to that of a source computing in ``source_compute`` (``float16``...)."""
     key = None if quantization in (None, "float32", "none") else quantization
     try:
-        return DEFAULT_TOLERANCES[key]
+        tolerance = DEFAULT_TOLERANCES[key]
     except KeyError:
         known = ", ".join(k for k in DEFAULT_TOLERANCES if k)
         raise TfjsBuildError(
             f"unknown quantization {quantization!r} for parity tolerances; use one of {known}"
         ) from None
+    if source_compute is None:
+        return tolerance
+    computed = SOURCE_COMPUTE_TOLERANCES[source_compute]
+    return Tolerance(
+        atol=max(tolerance.atol, computed.atol),
+        rtol=max(tolerance.rtol, computed.rtol),
+        scale_tol=max(tolerance.scale_tol, computed.scale_tol),
+    )
 
 
 def resolve_tolerance(
     quantization: str | None,
+    source_compute: str | None = None,
     *,
     atol: float | None = None,
     rtol: float | None = None,
     scale_tol: float | None = None,
     min_argmax_agreement: float | None = None,
 ) -> Tolerance:
-    """The default for ``quantization`` with the given fields overridden (``None``: keep)."""
+    """The default for ``quantization`` and ``source_compute`` with the given fields overridden
+    (``None``: keep)."""
     overrides: dict[str, float] = {
         key: value
         for key, value in (
@@ -145,4 +163,4 @@ def resolve_tolerance(
         )
         if value is not None
     }
-    return replace(default_tolerance(quantization), **overrides)
+    return replace(default_tolerance(quantization, source_compute), **overrides)
