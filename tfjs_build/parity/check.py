@@ -49,6 +49,8 @@ def check_parity(
     quantization: str | None = None,
     signature: str = "serving_default",
     allow_unsafe_deserialization: bool = False,
+    imports: Sequence[str] = (),
+    project_root: Path | None = None,
     batch: int = DEFAULT_BATCH,
     dim_default: int = DEFAULT_DIM,
     float_range: tuple[float, float] = DEFAULT_FLOAT_RANGE,
@@ -64,9 +66,11 @@ def check_parity(
     is ``tolerance`` when given, else the default for ``quantization`` and for the source's own
     arithmetic (16-bit for a mixed precision source); ``quantization=None`` reads it from the
     artifact's weights manifest (the coarsest quantized dtype it holds).
-    ``signature`` names the SavedModel signature the artifact was made from. TF.js failing to run
-    the artifact is recorded as a failed backend; a bad source or artifact raises. Messages name
-    the artifact ``label`` (default: ``artifact_dir``) and spell options as set in ``origin``.
+    ``signature`` names the SavedModel signature the artifact was made from; ``imports`` are
+    modules registering the source's custom layers (imported with ``project_root`` on
+    ``sys.path``). TF.js failing to run the artifact is recorded as a failed backend; a bad
+    source or artifact raises. Messages name the artifact ``label`` (default: ``artifact_dir``)
+    and spell options as set in ``origin``.
     """
     _check_backends(backends)
     artifact_dir, started = Path(artifact_dir), time.perf_counter()
@@ -108,6 +112,8 @@ def check_parity(
         graph=fmt == GRAPH_FORMAT,
         signature=signature,
         allow_unsafe_deserialization=allow_unsafe_deserialization,
+        imports=imports,
+        project_root=project_root,
     )
     seconds = {"reference": time.perf_counter() - started}
     results = []

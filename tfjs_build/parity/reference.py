@@ -21,6 +21,7 @@ import numpy as np
 
 from tfjs_build._optional import import_tensorflow
 from tfjs_build.artifact.format import output_keys
+from tfjs_build.custom_code import imported_modules
 from tfjs_build.errors import MissingDependencyError, SourceError
 from tfjs_build.graph.keras_model import load_keras_model, read_keras_config
 from tfjs_build.sources import identify_source
@@ -52,12 +53,15 @@ def run_reference(
     graph: bool,
     signature: str = "serving_default",
     allow_unsafe_deserialization: bool = False,
+    imports: Sequence[str] = (),
+    project_root: Path | None = None,
 ) -> ReferenceResult:
     """Run ``source`` on ``inputs`` (keyed and ordered like the artifact's inputs).
 
     ``graph`` says the artifact is a graph model: a SavedModel source then runs through
     ``signature``; a Keras source through the model itself. Outputs are matched to
     ``output_names`` by name when the source names them the same way, otherwise by position.
+    ``imports`` (with ``project_root`` on ``sys.path``) are imported before a Keras source loads.
     """
     source = Path(source)
     kind = source_kind(source)
@@ -67,7 +71,8 @@ def run_reference(
         return ReferenceResult(
             _match_outputs(source, outputs, output_names), f"saved_model:{signature}"
         )
-    model = _load_keras(source, kind, allow_unsafe_deserialization)
+    with imported_modules(imports, project_root):
+        model = _load_keras(source, kind, allow_unsafe_deserialization)
     try:
         raw = model(_keras_inputs(model, inputs), training=False)
     except Exception as exc:  # TensorFlow raises many kinds for inputs a model rejects
