@@ -18,23 +18,16 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 from tfjs_build.errors import TfjsBuildError
-
-IMPORTS_HINT = "imports = [...] in [tool.tfjs-build] (CLI: --import MODULE)"
-"""How a user lists the modules to import, for messages."""
+from tfjs_build.options import Origin, spell
 
 
 class CustomCodeError(TfjsBuildError):
     """A module listed in ``imports`` cannot be found or imported."""
 
 
-def check_module_name(name: str) -> str:
-    """``name`` if it is a dotted Python module name, else ``CustomCodeError``."""
-    if not name or not all(part.isidentifier() for part in name.split(".")):
-        raise CustomCodeError(
-            f"{name!r} is not a Python module name (like my_project.layers); list modules to "
-            f"import, not files, in {IMPORTS_HINT}"
-        )
-    return name
+def imports_hint(origin: Origin, module: str = "my_project.layers") -> str:
+    """How the user lists ``module`` among the modules to import, where they set options."""
+    return spell("imports", (module,), origin)
 
 
 def _module_path(name: str, root: Path) -> tuple[Path, bool] | None:
@@ -107,9 +100,12 @@ def module_files(modules: Sequence[str], root: Path) -> list[Path]:
 
 
 @contextlib.contextmanager
-def imported_modules(modules: Sequence[str], root: Path | None) -> Iterator[None]:
-    """Import ``modules`` with ``root`` (the project) first on ``sys.path``, which stays there
-    until the block ends (so code the model runs while loading can import its siblings)."""
+def imported_modules(
+    modules: Sequence[str], root: Path | None, origin: Origin = "python"
+) -> Iterator[None]:
+    """Import ``modules`` with ``root`` (the project; default: the working directory) first on
+    ``sys.path``, which stays there until the block ends (so code the model runs while loading
+    can import its siblings). ``origin`` spells hints for where ``imports`` was set."""
     if not modules:
         yield
         return
@@ -117,22 +113,22 @@ def imported_modules(modules: Sequence[str], root: Path | None) -> Iterator[None
     sys.path.insert(0, entry)
     try:
         for name in modules:
-            _import(check_module_name(name), entry)
+            _import(name, entry, origin)
         yield
     finally:
         with contextlib.suppress(ValueError):
             sys.path.remove(entry)
 
 
-def _import(name: str, root: str) -> None:
+def _import(name: str, root: str, origin: Origin) -> None:
     try:
         importlib.import_module(name)
     except ModuleNotFoundError as exc:
         missing = exc.name or ""
         if name == missing or name.startswith(f"{missing}."):
             raise CustomCodeError(
-                f"cannot import {name!r}: no such module in {root} or the installed packages; "
-                f"check {IMPORTS_HINT}"
+                f"cannot import {name!r} (from {imports_hint(origin, name)}): no module "
+                f"{missing!r} in {root} or the installed packages"
             ) from None
         raise CustomCodeError(f"importing {name!r} failed: {exc}") from None
     except Exception as exc:  # the user's module raised while being imported

@@ -33,6 +33,8 @@ def parity_verifier(settings: ParityOptions, options: ConvertOptions) -> Verifie
             quantization=options.quantization,
             signature=options.signature,
             allow_unsafe_deserialization=options.allow_unsafe_deserialization,
+            imports=options.imports,
+            project_root=options.project_root,
             label=str(output),
             origin=settings.origin,
         )

@@ -49,6 +49,7 @@ def run(args: argparse.Namespace) -> int:
         ),
         signature=options.signature,
         allow_unsafe_deserialization=options.allow_unsafe_deserialization,
+        imports=options.imports,
         origin=parity.origin,
     )
     if args.json:

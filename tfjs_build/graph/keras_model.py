@@ -14,7 +14,7 @@ from typing import Any, Literal
 
 from tfjs_build._optional import import_tensorflow
 from tfjs_build.artifact.format import output_keys
-from tfjs_build.custom_code import IMPORTS_HINT, imported_modules
+from tfjs_build.custom_code import imported_modules, imports_hint
 from tfjs_build.errors import SourceError, UnsupportedModelError
 from tfjs_build.graph.keras_repair import load_repaired_h5, repair_config
 from tfjs_build.options import Origin, spell
@@ -100,13 +100,21 @@ def load_keras_model(
         )
     import_tensorflow()
     options: dict[str, Any] = {"custom_objects": dict(custom_objects or {}), "compile": False}
-    with imported_modules(imports, project_root):
-        return _load(path, flavor, config, options, not allow_unsafe_deserialization), flavor
+    with imported_modules(imports, project_root, origin):
+        return _load(
+            path, (flavor, config), options, not allow_unsafe_deserialization, origin
+        ), flavor
 
 
 def _load(
-    path: Path, flavor: KerasFlavor, config: dict[str, Any], options: dict[str, Any], safe: bool
+    path: Path,
+    read: tuple[KerasFlavor, dict[str, Any]],
+    options: dict[str, Any],
+    safe: bool,
+    origin: Origin,
 ) -> Any:
+    """Load with Keras (``read``: the file's flavor and config); failures name ``imports``."""
+    flavor, config = read
     try:
         if flavor == "keras3" and path.suffix in HDF5_SUFFIXES:
             model = _load_keras3_h5(path, config, options, safe)
@@ -123,9 +131,9 @@ def _load(
     except Exception as exc:  # Keras raises ValueError, TypeError, ... for models it cannot build
         first_line = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
         raise SourceError(
-            f"{path}: Keras cannot load this model: {first_line}; if it has custom layers, list "
-            f"the module that registers them (keras.saving.register_keras_serializable) in "
-            f"{IMPORTS_HINT}"
+            f"{path}: Keras cannot load this model: {first_line}; if it has custom layers, have "
+            f"the module registering them (keras.saving.register_keras_serializable) imported "
+            f"first with {imports_hint(origin)}"
         ) from None
     return model
 

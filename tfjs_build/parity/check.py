@@ -114,6 +114,7 @@ def check_parity(
         allow_unsafe_deserialization=allow_unsafe_deserialization,
         imports=imports,
         project_root=project_root,
+        origin=origin,
     )
     seconds = {"reference": time.perf_counter() - started}
     results = []

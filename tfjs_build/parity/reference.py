@@ -24,6 +24,7 @@ from tfjs_build.artifact.format import output_keys
 from tfjs_build.custom_code import imported_modules
 from tfjs_build.errors import MissingDependencyError, SourceError
 from tfjs_build.graph.keras_model import load_keras_model, read_keras_config
+from tfjs_build.options import Origin
 from tfjs_build.sources import identify_source
 
 SourceKind = Literal["keras3", "tf_keras", "saved_model"]
@@ -55,6 +56,7 @@ def run_reference(
     allow_unsafe_deserialization: bool = False,
     imports: Sequence[str] = (),
     project_root: Path | None = None,
+    origin: Origin = "python",
 ) -> ReferenceResult:
     """Run ``source`` on ``inputs`` (keyed and ordered like the artifact's inputs).
 
@@ -71,8 +73,8 @@ def run_reference(
         return ReferenceResult(
             _match_outputs(source, outputs, output_names), f"saved_model:{signature}"
         )
-    with imported_modules(imports, project_root):
-        model = _load_keras(source, kind, allow_unsafe_deserialization)
+    with imported_modules(imports, project_root, origin):
+        model = _load_keras(source, kind, allow_unsafe_deserialization, origin)
     try:
         raw = model(_keras_inputs(model, inputs), training=False)
     except Exception as exc:  # TensorFlow raises many kinds for inputs a model rejects
@@ -117,9 +119,11 @@ def _run_signature(
     return {name: np.asarray(tensor) for name, tensor in result.items()}
 
 
-def _load_keras(source: Path, kind: SourceKind, allow_unsafe: bool) -> Any:
+def _load_keras(source: Path, kind: SourceKind, allow_unsafe: bool, origin: Origin) -> Any:
     if kind != "saved_model":
-        model, _ = load_keras_model(source, allow_unsafe_deserialization=allow_unsafe)
+        model, _ = load_keras_model(
+            source, allow_unsafe_deserialization=allow_unsafe, origin=origin
+        )
         return model
     try:  # a Keras 2 SavedModel (keras_metadata.pb) behind a layers artifact
         import tf_keras
