@@ -9,10 +9,15 @@
   ``filters / groups`` outputs, which is ``DepthwiseConv2D`` with that depth multiplier; the
   kernel ``(h, w, 1, filters)`` reshaped to ``(h, w, channels, multiplier)`` keeps every output's
   position (output ``c * multiplier + m`` in both).
+- A dilated ``DepthwiseConv2D``: TF.js 4.22's layer ignores ``dilation_rate`` (it computes an
+  undilated convolution, of another output size). The same convolution has a kernel of
+  ``(k - 1) * rate + 1`` taps with the original taps ``rate`` apart and zeros between them, and
+  no dilation.
 """
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 import numpy as np
@@ -77,10 +82,39 @@ def depthwise_conv2d_expansion(call: LayerCall) -> Expansion | None:
     depthwise["depth_multiplier"] = multiplier
 
     def weights(original: Weights) -> Weights:
+        out = {k: v for k, v in original.items() if k != "kernel"}
         kernel = original["kernel"]
-        out = {"depthwise_kernel": kernel.reshape(*kernel.shape[:2], groups, multiplier)}
-        if "bias" in original:
-            out["bias"] = original["bias"]
+        out["depthwise_kernel"] = kernel.reshape(*kernel.shape[:2], groups, multiplier)
         return out
 
-    return Expansion((Step("DepthwiseConv2D", depthwise, "", weights=weights),))
+    dilated = dilated_depthwise_expansion(LayerCall("DepthwiseConv2D", depthwise, call.keras_major))
+    if dilated is None:
+        return Expansion((Step("DepthwiseConv2D", depthwise, "", weights=weights),))
+    step = dilated.steps[0]
+    undilate = step.weights
+    assert undilate is not None
+    return Expansion((replace(step, weights=lambda original: undilate(weights(original))),))
+
+
+def _rates(value: Any) -> tuple[int, int]:
+    rates = value if isinstance(value, list) else [value, value]
+    return int(rates[0]), int(rates[-1])
+
+
+def dilated_depthwise_expansion(call: LayerCall) -> Expansion | None:
+    """A ``DepthwiseConv2D`` with ``dilation_rate`` > 1, as an undilated one with zero taps."""
+    config = call.config
+    rows, cols = _rates(config.get("dilation_rate", 1))
+    if (rows, cols) == (1, 1):
+        return None
+    height, width = _rates(config["kernel_size"])
+    size = [(height - 1) * rows + 1, (width - 1) * cols + 1]
+
+    def weights(original: Weights) -> Weights:
+        kernel = original["depthwise_kernel"]
+        spread = np.zeros((size[0], size[1], *kernel.shape[2:]), dtype=kernel.dtype)
+        spread[::rows, ::cols] = kernel
+        return {**original, "depthwise_kernel": spread}
+
+    undilated = {**config, "kernel_size": size, "dilation_rate": [1, 1]}
+    return Expansion((Step("DepthwiseConv2D", undilated, "", weights=weights),))

@@ -21,7 +21,11 @@ from tfjs_build.layers.channels import (
     stochastic_depth_expansion,
 )
 from tfjs_build.layers.config_values import UnsupportedConfig
-from tfjs_build.layers.convolutions import causal_conv1d_expansion, depthwise_conv2d_expansion
+from tfjs_build.layers.convolutions import (
+    causal_conv1d_expansion,
+    depthwise_conv2d_expansion,
+    dilated_depthwise_expansion,
+)
 from tfjs_build.layers.expansions import Expansion, Step
 from tfjs_build.layers.layer_call import LayerCall
 
@@ -52,6 +56,7 @@ RULES: dict[str, Rule] = {
     "BatchNormalization": batch_norm_expansion,
     "Conv1D": causal_conv1d_expansion,
     "Conv2D": depthwise_conv2d_expansion,
+    "DepthwiseConv2D": dilated_depthwise_expansion,
     "Rescaling": rescaling_expansion,
     "Normalization": normalization_expansion,
     "LayerScale": layer_scale_expansion,
