@@ -49,6 +49,27 @@ uint8 on MobileNetV2 with outlier kernels moves the logits by 17% of their range
 says so rather than publishing it: that model predicts differently in TF.js. Models where such a
 change is acceptable set their own tolerance (or quantize fewer weights).
 
+Sources that compute in 16 bits (Keras's ``mixed_float16`` and ``mixed_bfloat16`` policies) differ
+from their float32 artifacts by their own rounding, whatever the weights. Measured as above
+(``python bench/bench_parity.py --mixed-precision``; layers artifacts from tfjs-build's converter;
+probes of seeds 0-2; cpu and wasm agree to two digits), the scale error ``max|diff| / S``:
+
+===============================================  =============  ==============
+model (output)                                   mixed_float16  mixed_bfloat16
+===============================================  =============  ==============
+MLP 32-128-64-10 (logits)                        6.1e-04        5.0e-03
+small CNN + BN (softmax)                         8.8e-04        3.5e-03
+Embedding + LSTM (softmax)                       3.0e-04        2.4e-03
+MobileNetV2 96px (logits; tf_keras)              9.5e-04        3.3e-03
+MobileNetV2 96px (logits x30, S=14.5)            6.9e-04        3.4e-03
+MobileNetV2 96px (logits; Keras 3)               5.1e-04        4.5e-03
+===============================================  =============  ==============
+
+Defaults for such sources (each field at least the weights' default): float16 like float16
+weights, ``scale_tol`` and ``rtol`` 5e-3, ``atol`` 1e-4 (worst 9.5e-4); bfloat16 ``scale_tol``
+and ``rtol`` 3e-2, ``atol`` 1e-3 (worst 5.0e-3). The record says which applied
+(``source_compute``).
+
 Argmax agreement is reported but not required by default: with untrained weights or near ties
 between classes it flips under any quantization; set ``min_argmax_agreement`` to require it.
 """
