@@ -168,7 +168,7 @@ def batch_norm_expansion(call: LayerCall) -> Expansion | None:
     axis, rank, renorm = _normalized_axis(config), call.rank, bool(config.get("renorm"))
     if rank is None:
         if axis == -1:
-            return _plain_batch_norm(config) if renorm else None
+            return Expansion((_plain_batch_norm(config),)) if renorm else None
         raise UnsupportedConfig(
             f"axis={axis} on an input of unrecorded rank (TF.js normalizes only the last axis "
             "correctly)"
@@ -177,7 +177,7 @@ def batch_norm_expansion(call: LayerCall) -> Expansion | None:
         raise UnsupportedConfig(f"axis={axis} on a rank-{rank} input")
     axis %= rank
     if axis == rank - 1 and rank <= _MAX_TFJS_RANK:
-        return _plain_batch_norm(config) if renorm else None
+        return Expansion((_plain_batch_norm(config),)) if renorm else None
     shape = call.input_shape or ()
     dims = list(range(1, rank))
     dims[axis - 1], dims[-1] = dims[-1], dims[axis - 1]
@@ -187,7 +187,7 @@ def batch_norm_expansion(call: LayerCall) -> Expansion | None:
     permuted = [shape[d] for d in dims] if shape else []
     if rank > _MAX_TFJS_RANK:
         steps.append(Step("Reshape", {"target_shape": _rank4(permuted, rank)}, "rank4"))
-    steps.append(_plain_batch_norm(config, "normalized").steps[0])
+    steps.append(_plain_batch_norm(config, "normalized"))
     if rank > _MAX_TFJS_RANK:
         steps.append(Step("Reshape", {"target_shape": permuted}, "restored"))
     if axis != rank - 1:
@@ -204,7 +204,8 @@ def _rank4(dims: list[int | None], rank: int) -> list[int]:
     return [math.prod(known[:-2]), *known[-2:]]
 
 
-def _plain_batch_norm(config: Config, suffix: str = "") -> Expansion:
+def _plain_batch_norm(config: Config, suffix: str = "") -> Step:
+    """The batch normalization along the last axis, without renormalization variables."""
     kept = tuple(
         key
         for key, present in zip(
@@ -215,10 +216,9 @@ def _plain_batch_norm(config: Config, suffix: str = "") -> Expansion:
         if present
     )
     plain = {k: v for k, v in config.items() if not k.startswith("renorm") and k not in ("axis",)}
-    step = Step(
+    return Step(
         "BatchNormalization",
         {**plain, "axis": -1},
         suffix,
         weights=lambda original: {key: original[key] for key in kept},
     )
-    return Expansion((step,))
