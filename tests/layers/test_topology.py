@@ -251,3 +251,25 @@ def test_keepdims_pooling_becomes_pooling_and_reshape() -> None:
     assert reshape["name"] == "gap"
     assert reshape["inbound_nodes"] == [[["gap_pool", 0, 0, {}]]]
     assert topology["config"]["output_layers"] == [["gap", 0, 0]]
+
+
+def test_a_tensor_returned_twice_gets_an_identity_layer_of_its_own() -> None:
+    """TF.js layers models fail to predict when an output tensor repeats."""
+    dense_node = {"args": [_tensor("a")], "kwargs": {}}
+    model = {
+        "class_name": "Functional",
+        "config": {
+            "name": "twice",
+            "layers": [_input("a"), _entry("Dense", "d", {"units": 2}, dense_node)],
+            "input_layers": [["a", 0, 0]],
+            "output_layers": [["d", 0, 0], ["d", 0, 0], ["a", 0, 0]],
+        },
+    }
+    topology, problems, _ = rewrite_model_config(model, keras_major=3)
+    assert problems == []
+    config = topology["config"]
+    assert config["output_layers"] == [["d", 0, 0], ["d_output_1", 0, 0], ["a", 0, 0]]
+    identity = config["layers"][-1]
+    assert identity["class_name"] == "Activation"
+    assert identity["config"]["activation"] == "linear"
+    assert identity["inbound_nodes"] == [[["d", 0, 0, {}]]]
