@@ -4,6 +4,8 @@
                                                # layers and graph artifacts from our converters
     python bench/bench_parity.py --tolerances  # errors per quantization, the data behind the
                                                # defaults in tfjs_build/parity/tolerances.py
+    python bench/bench_parity.py --mixed-precision  # errors of float32 TF.js against sources
+                                                    # computing in mixed_float16/mixed_bfloat16
 
 For the tolerance measurements, artifacts are written by hand from tf_keras models
 (tests/parity/handmade.py), so those numbers do not depend on a converter.
@@ -189,6 +191,77 @@ def measure_tolerances(seeds: int, models: list[str]) -> None:
                 )
 
 
+def _keras3_mobilenet_v2(size: int = 96) -> Callable[[], Any]:
+    def build() -> Any:
+        import keras
+
+        return keras.applications.MobileNetV2(
+            weights=None, input_shape=(size, size, 3), classifier_activation=None
+        )
+
+    return build
+
+
+MIXED_MODELS: dict[str, Callable[[], Any]] = {
+    "mlp": mlp,
+    "cnn": cnn,
+    "text_lstm": text_lstm,
+    "mobilenet_v2_96_logits": mobilenet_v2(96, None),
+    "mobilenet_v2_96_logits_x30": scaled_logits(mobilenet_v2(96, None), 30.0),
+    "keras3_mobilenet_v2_96_logits": _keras3_mobilenet_v2(96),
+}
+
+
+def _set_policy(policy: str) -> None:
+    import keras
+    import tf_keras
+
+    keras.mixed_precision.set_global_policy(policy)
+    tf_keras.mixed_precision.set_global_policy(policy)
+
+
+def measure_mixed_precision(seeds: int, models: list[str], policies: list[str]) -> None:
+    """Print per model, policy, backend and output the worst scale error ``max|diff| / max|ref|``
+    of the float32 layers artifact (tfjs-build's converter) against the mixed precision source."""
+    from tfjs_build.artifact import write_artifact
+    from tfjs_build.layers import convert_keras_to_layers
+
+    print("model policy backend output max|ref| max_abs max_abs/max|ref|")
+    with tempfile.TemporaryDirectory() as scratch:
+        for model_name in models:
+            for policy in policies:
+                _set_policy(policy)
+                try:
+                    model = MIXED_MODELS[model_name]()
+                finally:
+                    _set_policy("float32")
+                _randomize_batchnorm(model)
+                source = Path(scratch) / f"{model_name}-{policy}.h5"
+                model.save(source)
+                art = Path(scratch) / f"{model_name}-{policy}"
+                write_artifact(convert_keras_to_layers(source), art)
+                model_json = read_model_json(art)
+                names = output_names(model_json)
+                stats: dict[tuple[str, str], list[np.ndarray]] = {}
+                for seed in range(seeds):
+                    probes = make_probes(model_json, seed=seed)
+                    reference = run_reference(source, probes, names, graph=False).outputs
+                    for backend in ("cpu", "wasm"):
+                        candidate = run_in_tfjs(art, probes, backend=backend, outputs=names)
+                        for name in names:
+                            ref = reference[name].astype(np.float64)
+                            diff = np.abs(candidate[name] - ref)
+                            row = np.array([np.abs(ref).max(), diff.max()])
+                            stats.setdefault((backend, name), []).append(row)
+                for (backend, name), rows in stats.items():
+                    worst = np.max(rows, axis=0)
+                    print(
+                        f"{model_name} {policy} {backend} {name} {worst[0]:.3g} {worst[1]:.3g} "
+                        f"{worst[1] / worst[0]:.3g}",
+                        flush=True,
+                    )
+
+
 def bench_seconds(size: int, repeats: int, formats: list[str]) -> None:
     """Time check_parity on Keras 3 MobileNetV2 (``size`` x ``size``) per format and backend."""
     import keras
@@ -222,6 +295,10 @@ def bench_seconds(size: int, repeats: int, formats: list[str]) -> None:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--tolerances", action="store_true", help="measure errors per quantization")
+    parser.add_argument(
+        "--mixed-precision", action="store_true", help="measure errors of mixed precision sources"
+    )
+    parser.add_argument("--policies", nargs="*", default=["mixed_float16", "mixed_bfloat16"])
     parser.add_argument("--seeds", type=int, default=3)
     parser.add_argument("--models", nargs="*", default=list(MODELS))
     parser.add_argument("--size", type=int, default=224)
@@ -230,6 +307,9 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.tolerances:
         measure_tolerances(args.seeds, args.models)
+    elif args.mixed_precision:
+        names = [m for m in args.models if m in MIXED_MODELS] or list(MIXED_MODELS)
+        measure_mixed_precision(args.seeds, names, args.policies)
     else:
         bench_seconds(args.size, args.repeats, args.formats)
     return 0

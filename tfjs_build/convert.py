@@ -71,6 +71,8 @@ def _keras_to_graph(source: Path, options: ConvertOptions) -> Artifact:
     return convert_keras_to_graph(
         source,
         allow_unsafe_deserialization=options.allow_unsafe_deserialization,
+        imports=options.imports,
+        project_root=options.project_root,
         backends=options.target_backends,
         check_ops=options.check_ops,
         origin=options.origin,

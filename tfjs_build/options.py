@@ -231,6 +231,20 @@ class Strings(Kind):
         return str(value)
 
 
+@dataclass(frozen=True)
+class ModuleNames(Strings):
+    """A list of dotted Python module names (``my_project.layers``)."""
+
+    name: str = "a list of Python module names such as 'my_project.layers'"
+    repeatable: bool = True
+
+    def check(self, value: object) -> tuple[str, ...]:
+        items = super().check(value)
+        if not all(part.isidentifier() for item in items for part in item.split(".")):
+            raise BadValue(f"expected {self.name} (modules to import, not files)")
+        return items
+
+
 # ----------------------------------------------------------------------------------- options
 @dataclass(frozen=True)
 class Option:
@@ -355,8 +369,22 @@ class ConvertOptions:
         "allow loading Lambda layers, which executes code stored in the model file",
         commands=CONVERT_AND_VERIFY,
     )
+    imports: tuple[str, ...] = option(
+        ModuleNames(),
+        (),
+        "Python modules to import before loading a Keras model, with the project root first on "
+        "sys.path: the code registering its custom layers; their files in the project are part "
+        "of the fingerprint, so editing them rebuilds the models that import them",
+        fingerprinted=False,  # the modules and their files are recorded as the model's code
+        commands=CONVERT_AND_VERIFY,
+        aliases=("--import",),
+        metavar="MODULE",
+    )
     origin: Origin = field(default="python", compare=False)
     """Where these options were set (not an option: it picks the syntax of hints)."""
+    project_root: Path | None = field(default=None, compare=False)
+    """The directory ``imports`` are found in (not an option: the project's root, else the
+    working directory)."""
 
     def quantization_plan(self) -> QuantizationPlan | None:
         """The weight quantization these options ask for, if any."""

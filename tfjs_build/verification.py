@@ -29,10 +29,12 @@ def parity_verifier(settings: ParityOptions, options: ConvertOptions) -> Verifie
             backends=checked_backends(settings, options),
             seed=settings.parity_seed,
             samples=settings.parity_samples,
-            tolerance=explicit_tolerance(options.quantization, settings),
+            tolerance=explicit_tolerance(options.quantization, settings, source),
             quantization=options.quantization,
             signature=options.signature,
             allow_unsafe_deserialization=options.allow_unsafe_deserialization,
+            imports=options.imports,
+            project_root=options.project_root,
             label=str(output),
             origin=settings.origin,
         )
@@ -51,15 +53,24 @@ def checked_backends(settings: ParityOptions, options: ConvertOptions) -> tuple[
     return targeted or settings.parity_backends
 
 
-def explicit_tolerance(quantization: str | None, settings: ParityOptions) -> Tolerance | None:
-    """The default tolerance for ``quantization`` with the fields the user gave overridden,
-    or ``None`` (pick the default from the artifact) when none was given."""
+def explicit_tolerance(
+    quantization: str | None, settings: ParityOptions, source: Path
+) -> Tolerance | None:
+    """The default tolerance for ``quantization`` and ``source``'s arithmetic with the fields the
+    user gave overridden, or ``None`` (pick the default from the artifact) when none was given."""
     atol, rtol, scale_tol = settings.parity_atol, settings.parity_rtol, settings.parity_scale_tol
     if atol is None and rtol is None and scale_tol is None:
         return None
+    from tfjs_build.parity.precision import source_compute_dtype
     from tfjs_build.parity.tolerances import resolve_tolerance
 
-    return resolve_tolerance(quantization, atol=atol, rtol=rtol, scale_tol=scale_tol)
+    return resolve_tolerance(
+        quantization,
+        source_compute_dtype(source),
+        atol=atol,
+        rtol=rtol,
+        scale_tol=scale_tol,
+    )
 
 
 def skipped_verifier(reason: str) -> Verifier:

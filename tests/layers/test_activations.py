@@ -1,5 +1,5 @@
 """Each Keras activation the converter maps is computed identically by TF.js (checked in TF.js),
-and Keras 3's hard_sigmoid, which differs, is refused."""
+and Keras 3's hard_sigmoid, which TF.js's differs from, is expanded into layers computing it."""
 
 from __future__ import annotations
 
@@ -9,8 +9,6 @@ import numpy as np
 import pytest
 
 from tests.layers.conftest import assert_outputs_match, keras_flavor, predict
-from tfjs_build.errors import UnsupportedModelError
-from tfjs_build.layers import convert_keras_to_layers
 from tfjs_build.layers.config_values import _ACTIVATIONS, _KERAS2_ONLY_ACTIVATIONS
 from tfjs_build.layers.registry import tfjs_class_names
 
@@ -46,20 +44,20 @@ def test_activations_match_in_tfjs(flavor, names, tmp_path: Path, convert_and_ru
     assert_outputs_match(convert_and_run(source, {"x": PROBE}), expected)
 
 
-def test_keras3_hard_sigmoid_is_refused_because_tfjs_differs(
+def test_keras3_hard_sigmoid_is_expanded_because_tfjs_own_differs(
     tmp_path: Path, convert_and_run
 ) -> None:
     keras3 = keras_flavor("keras3")
-    model = _activation_model(keras3, ["relu", "hard_sigmoid"])
+    model = _activation_model(keras3, ["hard_sigmoid", "hard_silu"])
     source = tmp_path / "k3.keras"
     model.save(source)
-    with pytest.raises(UnsupportedModelError, match=r"act_hard_sigmoid \(Activation\)"):
-        convert_keras_to_layers(source)
+    tfjs = convert_and_run(source, {"x": PROBE})
+    assert_outputs_match(tfjs, predict(model, {"x": PROBE}))
 
-    # The reason is real: TF.js's hardSigmoid (what a Keras 2 model converts to) is not Keras 3's.
+    # The expansion is needed: TF.js's hardSigmoid (what a Keras 2 model converts to) is not
+    # Keras 3's.
     tf_keras = keras_flavor("tf_keras")
     keras2_source = tmp_path / "k2.h5"
     _activation_model(tf_keras, ["hard_sigmoid"]).save(keras2_source)
-    tfjs = convert_and_run(keras2_source, {"x": PROBE})["act_hard_sigmoid"]
-    keras3_values = np.asarray(keras3.activations.hard_sigmoid(PROBE))
-    assert np.abs(tfjs - keras3_values).max() > 0.05
+    keras2 = convert_and_run(keras2_source, {"x": PROBE})["act_hard_sigmoid"]
+    assert np.abs(keras2 - tfjs["act_hard_sigmoid"]).max() > 0.05

@@ -20,7 +20,19 @@ def test_dtype_policy_becomes_a_dtype_string() -> None:
     assert values.layer_dtype(None) is None
 
 
-@pytest.mark.parametrize("name", ["mixed_float16", "float16", "bfloat16", "float64"])
+@pytest.mark.parametrize("name", ["mixed_float16", "mixed_bfloat16"])
+def test_mixed_precision_layers_compute_in_float32(name: str) -> None:
+    """Their variables are float32 already; parity allows for the source's 16-bit arithmetic."""
+    assert values.layer_dtype(_keras3("DTypePolicy", {"name": name}, module="keras")) == "float32"
+    tf_keras_policy = {
+        "module": "keras.mixed_precision",
+        "class_name": "Policy",
+        "config": {"name": name},
+    }
+    assert values.layer_dtype(tf_keras_policy) == "float32"
+
+
+@pytest.mark.parametrize("name", ["float16", "bfloat16", "float64"])
 def test_other_compute_dtypes_are_refused(name: str) -> None:
     with pytest.raises(UnsupportedConfig, match=name):
         values.layer_dtype(_keras3("DTypePolicy", {"name": name}, module="keras"))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 
+from tfjs_build.layers.expand import apply_expansions
 from tfjs_build.layers.topology import rewrite_model_config
 from tfjs_build.layers.weights import snake_case
 
@@ -95,7 +96,7 @@ def _keras3_model() -> dict:
 
 
 def test_keras3_functional_model_becomes_keras2_style() -> None:
-    topology, problems = rewrite_model_config(_keras3_model(), keras_major=3)
+    topology, problems, _ = rewrite_model_config(_keras3_model(), keras_major=3)
     assert problems == []
     assert topology["class_name"] == "Model"
     config = topology["config"]
@@ -126,8 +127,8 @@ def test_keras3_functional_model_becomes_keras2_style() -> None:
 
 
 def test_keras2_topology_passes_through_unchanged() -> None:
-    topology, _ = rewrite_model_config(_keras3_model(), keras_major=3)
-    again, problems = rewrite_model_config(copy.deepcopy(topology), keras_major=2)
+    topology, _, _ = rewrite_model_config(_keras3_model(), keras_major=3)
+    again, problems, _ = rewrite_model_config(copy.deepcopy(topology), keras_major=2)
     assert problems == []
     assert again == topology
 
@@ -141,7 +142,7 @@ def test_sequential_built_without_input_layer_gets_one() -> None:
             "build_input_shape": [None, 5],
         },
     }
-    topology, problems = rewrite_model_config(model, keras_major=3)
+    topology, problems, _ = rewrite_model_config(model, keras_major=3)
     assert problems == []
     first = topology["config"]["layers"][0]
     assert first["class_name"] == "InputLayer"
@@ -176,7 +177,7 @@ def _bidirectional(backward_units: int) -> dict:
 
 
 def test_bidirectional_forward_layer_takes_the_wrapped_name() -> None:
-    topology, problems = rewrite_model_config(_bidirectional(4), keras_major=3)
+    topology, problems, _ = rewrite_model_config(_bidirectional(4), keras_major=3)
     assert problems == []
     inner = topology["config"]["layers"][1]["config"]["layer"]
     assert inner["config"]["name"] == "lstm"
@@ -184,13 +185,13 @@ def test_bidirectional_forward_layer_takes_the_wrapped_name() -> None:
 
 
 def test_bidirectional_with_a_different_backward_layer_is_refused() -> None:
-    _, problems = rewrite_model_config(_bidirectional(3), keras_major=3)
+    _, problems, _ = rewrite_model_config(_bidirectional(3), keras_major=3)
     assert [(p.name, p.class_name) for p in problems] == [("bidi", "Bidirectional")]
     assert "custom backward_layer" in problems[0].reason
 
 
 def test_subclassed_model_is_refused() -> None:
-    _, problems = rewrite_model_config(
+    _, problems, _ = rewrite_model_config(
         {"class_name": "Model", "config": {"name": "custom_model"}}, keras_major=3
     )
     assert [(p.name, p.class_name) for p in problems] == [("custom_model", "Model")]
@@ -237,8 +238,10 @@ def test_keepdims_pooling_becomes_pooling_and_reshape() -> None:
             "output_layers": [["gap", 0, 0]],
         },
     }
-    topology, problems = rewrite_model_config(model, keras_major=3)
-    assert problems == []
+    rewritten = rewrite_model_config(model, keras_major=3)
+    assert rewritten.problems == []
+    topology, weights = apply_expansions(rewritten.topology, rewritten.expansions, [])
+    assert weights == []
     _, pool, reshape = topology["config"]["layers"]
     assert pool["name"] == pool["config"]["name"] == "gap_pool"
     assert "keepdims" not in pool["config"]
@@ -248,3 +251,25 @@ def test_keepdims_pooling_becomes_pooling_and_reshape() -> None:
     assert reshape["name"] == "gap"
     assert reshape["inbound_nodes"] == [[["gap_pool", 0, 0, {}]]]
     assert topology["config"]["output_layers"] == [["gap", 0, 0]]
+
+
+def test_a_tensor_returned_twice_gets_an_identity_layer_of_its_own() -> None:
+    """TF.js layers models fail to predict when an output tensor repeats."""
+    dense_node = {"args": [_tensor("a")], "kwargs": {}}
+    model = {
+        "class_name": "Functional",
+        "config": {
+            "name": "twice",
+            "layers": [_input("a"), _entry("Dense", "d", {"units": 2}, dense_node)],
+            "input_layers": [["a", 0, 0]],
+            "output_layers": [["d", 0, 0], ["d", 0, 0], ["a", 0, 0]],
+        },
+    }
+    topology, problems, _ = rewrite_model_config(model, keras_major=3)
+    assert problems == []
+    config = topology["config"]
+    assert config["output_layers"] == [["d", 0, 0], ["d_output_1", 0, 0], ["a", 0, 0]]
+    identity = config["layers"][-1]
+    assert identity["class_name"] == "Activation"
+    assert identity["config"]["activation"] == "linear"
+    assert identity["inbound_nodes"] == [[["d", 0, 0, {}]]]

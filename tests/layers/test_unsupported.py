@@ -18,16 +18,15 @@ from tfjs_build.layers import UnsupportedLayer, convert_keras_to_layers, find_un
 EXPECTED = {
     "doubler": ("Lambda", "no such class"),
     "custom": ("Scale", "no such class"),
-    "normalize": ("Normalization", "no such class"),
-    "difference": ("Subtract", "no such class"),
+    "normalize": ("Normalization", "only the last axis"),
     "attention": ("MultiHeadAttention", "no such class"),
     "gru_reset_after": ("GRU", "reset_after=True"),
     "resize": ("Resizing", "aligns corners"),
     "upsample_bilinear": ("UpSampling2D", "bilinear"),
-    "causal": ("Conv1D", "causal"),
+    "causal": ("Conv1D", "padding='causal' with strides > 1"),
     "lora": ("Dense", "LoRA"),
     "rms_norm": ("LayerNormalization", "rms_scaling=True"),
-    "hard": ("Dense", "hard_sigmoid"),
+    "hard": ("GRU", "hard_sigmoid"),
 }
 
 
@@ -45,15 +44,22 @@ def unsupported_files(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Pat
     image = keras.Input((8, 8, 1), name="image")
     y = layers.Lambda(lambda t: t * 2.0, name="doubler")(x)
     y = Scale(name="custom")(y)
-    y = layers.Normalization(mean=0.5, variance=2.0, name="normalize")(y)
+    y = layers.Normalization(axis=1, mean=0.5, variance=2.0, name="normalize")(y)
     y = layers.Subtract(name="difference")([y, x])
     y = layers.MultiHeadAttention(2, 3, name="attention")(y, y)
     y = layers.GRU(3, return_sequences=True, name="gru_reset_after")(y)
-    y = layers.Conv1D(2, 2, padding="causal", name="causal")(y)
+    y = layers.Conv1D(2, 2, strides=2, padding="causal", name="causal")(y)
     y = layers.LayerNormalization(rms_scaling=True, name="rms_norm")(y)
+    y = layers.GRU(
+        2,
+        return_sequences=True,
+        reset_after=False,
+        recurrent_activation="hard_sigmoid",
+        name="hard",
+    )(y)
     y = layers.GlobalAveragePooling1D(name="pool")(y)
     y = layers.Dense(3, lora_rank=2, name="lora")(y)
-    y = layers.Dense(2, activation="hard_sigmoid", name="hard")(y)
+    y = layers.Dense(2)(y)
     z = layers.Resizing(4, 4, name="resize")(image)
     z = layers.Flatten()(layers.UpSampling2D(interpolation="bilinear", name="upsample_bilinear")(z))
     model = keras.Model([x, image], [y, z], name="unsupported")
@@ -182,10 +188,11 @@ def test_refused_layers_really_differ_in_tfjs(
 
 
 def test_keepdims_pooling_2d_needs_keras3_shapes(tmp_path: Path) -> None:
-    """Keras 2 configs do not record the channel count TF.js's Reshape needs."""
+    """Keras 2 configs do not record the channel count TF.js's Reshape needs (past the inputs)."""
     keras = keras_flavor("tf_keras")
     image = keras.Input((4, 4, 3), name="image")
-    pooled = keras.layers.GlobalAveragePooling2D(keepdims=True, name="gap")(image)
+    features = keras.layers.Conv2D(2, 1)(image)
+    pooled = keras.layers.GlobalAveragePooling2D(keepdims=True, name="gap")(features)
     source = tmp_path / "keepdims.h5"
     keras.Model(image, pooled).save(source)
     assert find_unsupported_layers(source) == [

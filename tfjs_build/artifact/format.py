@@ -6,7 +6,8 @@ weight shards ``group1-shard{i}of{n}.bin``.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections import Counter
+from collections.abc import Mapping, Sequence
 from typing import Any, Final, Literal, TypedDict
 
 MODEL_JSON = "model.json"
@@ -34,6 +35,13 @@ def artifact_format(document: Mapping[str, Any]) -> ModelFormat:
         return GRAPH_FORMAT
     topology = document.get("modelTopology")
     return GRAPH_FORMAT if isinstance(topology, Mapping) and "node" in topology else LAYERS_FORMAT
+
+
+def output_keys(names: Sequence[str]) -> list[str]:
+    """Keys for a model's outputs, in order: their names, or ``name.position`` where a name
+    repeats (an LSTM's output and states all carry the layer's name)."""
+    counts = Counter(names)
+    return [name if counts[name] == 1 else f"{name}.{i}" for i, name in enumerate(names)]
 
 
 def shard_name(index: int, count: int, group: int = 1) -> str:

@@ -44,9 +44,12 @@ def run(args: argparse.Namespace) -> int:
         backends=parity.parity_backends,
         seed=parity.parity_seed,
         samples=parity.parity_samples,
-        tolerance=explicit_tolerance(artifact_quantization(read_model_json(args.artifact)), parity),
+        tolerance=explicit_tolerance(
+            artifact_quantization(read_model_json(args.artifact)), parity, args.source
+        ),
         signature=options.signature,
         allow_unsafe_deserialization=options.allow_unsafe_deserialization,
+        imports=options.imports,
         origin=parity.origin,
     )
     if args.json:

@@ -59,6 +59,8 @@ def convert_keras_to_graph(
     *,
     allow_unsafe_deserialization: bool = False,
     custom_objects: Mapping[str, Any] | None = None,
+    imports: Sequence[str] = (),
+    project_root: Path | None = None,
     backends: Sequence[str] = TARGET_BACKENDS,
     check_ops: bool = True,
     report: ConversionReport | None = None,
@@ -69,7 +71,8 @@ def convert_keras_to_graph(
     For models TF.js layers cannot express (Lambda, custom layers, ...). The model is loaded in
     Keras and traced in inference mode; inputs are named after the input layers, outputs after the
     output layers. Lambda layers run code from the file when loaded, so they need
-    ``allow_unsafe_deserialization=True``.
+    ``allow_unsafe_deserialization=True``. ``imports`` are modules registering custom layers,
+    imported first with ``project_root`` on ``sys.path``.
     """
     path = Path(path)
     report = report if report is not None else ConversionReport()
@@ -79,6 +82,8 @@ def convert_keras_to_graph(
             allow_unsafe_deserialization=allow_unsafe_deserialization,
             custom_objects=custom_objects,
             origin=origin,
+            imports=imports,
+            project_root=project_root,
         )
     with report.timed("freeze"):
         frozen = freeze_function(trace_keras_model(model, flavor, str(path)), str(path))

@@ -68,7 +68,8 @@ def _weight(node: Any, where: str) -> np.ndarray:
         )
     if value.dtype == np.float16:
         raise UnsupportedModelError(
-            f"constant {where} is float16, which TF.js graph models cannot hold; export the model in float32"
+            f"constant {where} is still float16 after the graph was widened to float32 (TF.js graph "
+            "models hold no float16 tensors); this is a bug in tfjs-build, please report it"
         )
     return value
 

@@ -8,12 +8,15 @@ from __future__ import annotations
 
 import json
 import zipfile
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any, Literal
 
 from tfjs_build._optional import import_tensorflow
+from tfjs_build.artifact.format import output_keys
+from tfjs_build.custom_code import imported_modules, imports_hint
 from tfjs_build.errors import SourceError, UnsupportedModelError
+from tfjs_build.graph.keras_repair import load_repaired_h5, repair_config
 from tfjs_build.options import Origin, spell
 
 KerasFlavor = Literal["keras3", "tf_keras"]
@@ -81,8 +84,13 @@ def load_keras_model(
     allow_unsafe_deserialization: bool = False,
     custom_objects: Mapping[str, Any] | None = None,
     origin: Origin = "python",
+    imports: Sequence[str] = (),
+    project_root: Path | None = None,
 ) -> tuple[Any, KerasFlavor]:
-    """Load the model with the Keras that wrote it; Lambda layers only with the opt-in."""
+    """Load the model with the Keras that wrote it; Lambda layers only with the opt-in.
+
+    ``imports`` are modules to import first (custom layers registering themselves), with
+    ``project_root`` (default: the current directory) first on ``sys.path``."""
     flavor, config = read_keras_config(path)
     lambdas = lambda_layers(config)
     if lambdas and not allow_unsafe_deserialization:
@@ -92,26 +100,54 @@ def load_keras_model(
         )
     import_tensorflow()
     options: dict[str, Any] = {"custom_objects": dict(custom_objects or {}), "compile": False}
+    with imported_modules(imports, project_root, origin):
+        return _load(
+            path, (flavor, config), options, not allow_unsafe_deserialization, origin
+        ), flavor
+
+
+def _load(
+    path: Path,
+    read: tuple[KerasFlavor, dict[str, Any]],
+    options: dict[str, Any],
+    safe: bool,
+    origin: Origin,
+) -> Any:
+    """Load with Keras (``read``: the file's flavor and config); failures name ``imports``."""
+    flavor, config = read
     try:
-        if flavor == "keras3":
+        if flavor == "keras3" and path.suffix in HDF5_SUFFIXES:
+            model = _load_keras3_h5(path, config, options, safe)
+        elif flavor == "keras3":
             import keras
 
-            model = keras.saving.load_model(
-                path, safe_mode=not allow_unsafe_deserialization, **options
-            )
+            model = keras.saving.load_model(path, safe_mode=safe, **options)
         else:
             import tf_keras
 
             if path.suffix == ".keras":
-                options["safe_mode"] = not allow_unsafe_deserialization
+                options["safe_mode"] = safe
             model = tf_keras.models.load_model(path, **options)
     except Exception as exc:  # Keras raises ValueError, TypeError, ... for models it cannot build
         first_line = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
         raise SourceError(
-            f"{path}: Keras cannot load this model: {first_line}; for custom layers, import the code "
-            "that registers them (keras.saving.register_keras_serializable) or pass custom_objects="
+            f"{path}: Keras cannot load this model: {first_line}; if it has custom layers, have "
+            f"the module registering them (keras.saving.register_keras_serializable) imported "
+            f"first with {imports_hint(origin)}"
         ) from None
-    return model, flavor
+    return model
+
+
+def _load_keras3_h5(path: Path, config: dict[str, Any], options: dict[str, Any], safe: bool) -> Any:
+    """A Keras 3 ``.h5`` model, repaired first where Keras 3 cannot load back what it wrote."""
+    import keras
+
+    custom = options["custom_objects"]
+    known = {*custom, *keras.saving.get_custom_objects()}
+    repaired, bound = repair_config(config, known)
+    if not bound:
+        return keras.saving.load_model(path, safe_mode=safe, **options)
+    return load_repaired_h5(path, repaired, {**bound, **custom}, safe_mode=safe)
 
 
 def _names(values: Any, count: int, prefix: str) -> list[str]:
@@ -149,11 +185,8 @@ def trace_keras_model(model: Any, flavor: KerasFlavor, source: str) -> Any:
         if isinstance(result, Mapping):
             return dict(result)
         flat = list(result) if isinstance(result, (list, tuple)) else [result]
-        return dict(
-            zip(
-                _names(getattr(model, "output_names", None), len(flat), "output"), flat, strict=True
-            )
-        )
+        names = _names(getattr(model, "output_names", None), len(flat), "output")
+        return dict(zip(output_keys([str(n) for n in names]), flat, strict=True))
 
     return tf.function(call, autograph=False).get_concrete_function(*specs)
 

@@ -1,6 +1,7 @@
 """From a frozen graph to a checked TF.js graph-model artifact, one pass after another.
 
-1. prepare: inline calls freezing left, rewrite grouped convolutions (``inline``, ``grouped_conv``)
+1. prepare: inline calls freezing left, float16 to float32 (mixed precision models), rewrite
+   grouped convolutions (``inline``, ``half_precision``, ``grouped_conv``)
 2. Grappler: channels-first layouts to channels-last, debug stripping, constant folding,
    arithmetic, dependencies, remapper (``grappler``)
 3. TF.js passes: strip debug ops left in functions, keep or split fused ops per backend, lower
@@ -28,6 +29,7 @@ from tfjs_build.graph.fusion import apply_fusion_policy, check_backends
 from tfjs_build.graph.graph_edit import prune
 from tfjs_build.graph.grappler import run_grappler
 from tfjs_build.graph.grouped_conv import rewrite_grouped_convolutions
+from tfjs_build.graph.half_precision import widen_bindings, widen_half_precision
 from tfjs_build.graph.inline import inline_function_calls
 from tfjs_build.graph.layout import cancel_transposes
 from tfjs_build.graph.lowerings import lower_unsupported
@@ -79,6 +81,8 @@ def optimize_for_tfjs(
     report.nodes_before = count_nodes(frozen.graph_def)
     with report.timed("prepare"):
         report.calls_inlined = inline_function_calls(frozen.graph_def)
+        widened = widen_half_precision(frozen.graph_def)
+        widen_bindings(frozen)
         grouped = rewrite_grouped_convolutions(frozen.graph_def)
     with report.timed("grappler"):
         graph_def = run_grappler(frozen)
@@ -86,6 +90,8 @@ def optimize_for_tfjs(
         _tfjs_passes(graph_def, frozen, backends, report)
     if grouped:
         report.rewrites["grouped Conv2D"] = grouped
+    if widened:
+        report.rewrites["float16 to float32"] = widened
     return graph_def
 
 

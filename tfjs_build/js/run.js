@@ -5,9 +5,11 @@
 //   PACKAGES_DIR holds node_modules with @tensorflow/tfjs and @tensorflow/tfjs-backend-wasm.
 //   REQUEST_JSON: {"backend": "cpu"|"wasm", "jobs": [{"model_dir", "inputs": [{"name", "dtype",
 //   "shape", "file"}], "outputs": [names] | null, "result_dir"}]}; string inputs and outputs are
-//   files of (uint32 LE byte count, bytes) per element.
-// For each job it writes result_dir/outputs.json ([{"name", "dtype", "shape", "file"}]) and one
-// raw little-endian file per output. Errors go to stderr as one JSON line {"error": message}.
+//   files of (uint32 LE byte count, bytes) per element. ("outputs" chooses a graph model's
+//   outputs; a layers model returns all of them.)
+// For each job it writes result_dir/outputs.json ([{"name", "dtype", "shape", "file"}], in model
+// order; names repeat where outputs of a layers model share a layer) and one raw little-endian
+// file per output. Errors go to stderr as one JSON line {"error": message}.
 const fs = require('fs');
 const path = require('path');
 const {createRequire} = require('module');
@@ -97,9 +99,8 @@ async function runLayers(handler, job, inputs) {
   });
   let outputs = model.predict(ordered.length === 1 ? ordered[0] : ordered);
   if (!Array.isArray(outputs)) outputs = [outputs];
-  const named = {};
-  outputNames.forEach((name, i) => { named[name] = outputs[i]; });
-  return named;
+  // Every output in model order: names repeat when one layer gives several (LSTM states).
+  return {names: outputNames, tensors: outputs};
 }
 
 async function runGraph(handler, modelJson, job, inputs) {
@@ -108,9 +109,7 @@ async function runGraph(handler, modelJson, job, inputs) {
   const names = job.outputs || (signatureOutputs ? Object.keys(signatureOutputs) : model.outputNodes);
   let outputs = await model.executeAsync(inputs, names);
   if (!Array.isArray(outputs)) outputs = [outputs];
-  const named = {};
-  names.forEach((name, i) => { named[name] = outputs[i]; });
-  return named;
+  return {names, tensors: outputs};
 }
 
 async function runJob(job) {
@@ -118,13 +117,9 @@ async function runJob(job) {
   const inputs = {};
   for (const spec of job.inputs) inputs[spec.name] = readInput(spec);
   const isGraph = modelJson.format === 'graph-model' || 'node' in (modelJson.modelTopology || {});
-  const named = isGraph ? await runGraph(handler, modelJson, job, inputs) : await runLayers(handler, job, inputs);
-  const wanted = job.outputs || Object.keys(named);
+  const {names, tensors} = isGraph ? await runGraph(handler, modelJson, job, inputs) : await runLayers(handler, job, inputs);
   const written = [];
-  for (const [index, name] of wanted.entries()) {
-    if (!(name in named)) throw new Error(`model has no output ${JSON.stringify(name)}; it has ${JSON.stringify(Object.keys(named))}`);
-    written.push(await writeOutput(job.result_dir, name, index, named[name]));
-  }
+  for (const [index, name] of names.entries()) written.push(await writeOutput(job.result_dir, name, index, tensors[index]));
   fs.writeFileSync(path.join(job.result_dir, 'outputs.json'), JSON.stringify(written));
   tf.disposeVariables();
 }

@@ -33,14 +33,17 @@ def _shifted(ref: list[Any], nested_models: frozenset[str]) -> list[Any]:
     return [name, node_index, tensor_index]
 
 
-def call_node(node: Any, nested_models: frozenset[str]) -> list[list[Any]]:
-    """One inbound node as the Keras 2 list of ``[layer, node, tensor, kwargs]``."""
+def call_node(
+    node: Any, nested_models: frozenset[str], *, constants: bool = False
+) -> list[list[Any]]:
+    """One inbound node as the Keras 2 list of ``[layer, node, tensor, kwargs]``; ``constants``:
+    leave out non-tensor arguments (an op node's, which its expansion holds) instead of refusing."""
     if isinstance(node, list):  # already Keras 2 style
         return node
     if not isinstance(node, dict):
         raise UnsupportedConfig(f"inbound node {node!r:.80}")
     refs: list[list[Any]] = []
-    _collect_tensors(node.get("args", []), refs)
+    _collect_tensors(node.get("args", []), refs, strict=not constants)
     kwargs: Config = {}
     for key, value in (node.get("kwargs") or {}).items():
         if key in _DROPPED_CALL_KWARGS and (value is None or key == "training"):

@@ -105,9 +105,17 @@ def dtype_name(value: Any) -> str | None:
     return name
 
 
+# Mixed precision policies keep their variables in float32 and compute in 16 bits; TF.js has
+# no mixed precision, so such a layer computes in float32 with the same weights (parity allows
+# for the source's 16-bit arithmetic, see tfjs_build.parity.tolerances).
+MIXED_POLICIES = frozenset({"mixed_float16", "mixed_bfloat16"})
+
+
 def layer_dtype(value: Any) -> str | None:
     """A layer's compute dtype; TF.js layers compute in float32 only."""
     name = dtype_name(value)
+    if name in MIXED_POLICIES:
+        return "float32"
     if name not in (None, "float32"):
         raise UnsupportedConfig(f"dtype policy {name!r} (TF.js layers compute in float32)")
     return name

@@ -5,13 +5,13 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
 
 import tfjs_build
 from tfjs_build.artifact.model import Artifact
 from tfjs_build.errors import SourceError
+from tfjs_build.layers.expand import apply_expansions
 from tfjs_build.layers.source import KerasModelFile, open_keras_model
-from tfjs_build.layers.topology import rewrite_model_config
+from tfjs_build.layers.topology import RewrittenModel, rewrite_model_config
 from tfjs_build.layers.unsupported import UnsupportedLayer, unsupported_model_error
 from tfjs_build.layers.weights import read_weights
 from tfjs_build.options import Origin
@@ -29,7 +29,7 @@ def _malformed_as_source_error(path: Path) -> Iterator[None]:
         ) from None
 
 
-def _topology(model: KerasModelFile) -> tuple[dict[str, Any], list[UnsupportedLayer]]:
+def _topology(model: KerasModelFile) -> RewrittenModel:
     with _malformed_as_source_error(model.path):
         return rewrite_model_config(model.model_config, model.keras_major)
 
@@ -37,7 +37,7 @@ def _topology(model: KerasModelFile) -> tuple[dict[str, Any], list[UnsupportedLa
 def find_unsupported_layers(path: Path) -> list[UnsupportedLayer]:
     """Every layer of the model at ``path`` that a TF.js layers model cannot express."""
     with open_keras_model(Path(path)) as model:
-        return _topology(model)[1]
+        return _topology(model).problems
 
 
 def convert_keras_to_layers(path: Path, *, origin: Origin = "python") -> Artifact:
@@ -49,11 +49,14 @@ def convert_keras_to_layers(path: Path, *, origin: Origin = "python") -> Artifac
     """
     path = Path(path)
     with open_keras_model(path) as model:
-        model_topology, problems = _topology(model)
-        if problems:
-            raise unsupported_model_error(path, problems, origin)
+        rewritten = _topology(model)
+        if rewritten.problems:
+            raise unsupported_model_error(path, rewritten.problems, origin)
         with _malformed_as_source_error(path):
-            weights = read_weights(model, model_topology)
+            weights = read_weights(model, rewritten.topology)
+            model_topology, weights = apply_expansions(
+                rewritten.topology, rewritten.expansions, weights
+            )
         generated_by = f"keras v{model.keras_version}"
         topology = {
             **model_topology,

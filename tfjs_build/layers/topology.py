@@ -11,7 +11,7 @@ the same code, which leaves them as they are. Every layer TF.js cannot express i
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 from tfjs_build.layers.call_nodes import call_node, tensor_refs, without_mask_ops
 from tfjs_build.layers.config_values import (
@@ -20,8 +20,11 @@ from tfjs_build.layers.config_values import (
     layer_dtype,
     unwrap_keras_object,
 )
-from tfjs_build.layers.expansions import expand_keepdims_pooling, is_keepdims_pooling
+from tfjs_build.layers.expansion_rules import plan_expansion
+from tfjs_build.layers.expansions import Planned
+from tfjs_build.layers.layer_call import LayerCall, op_node_args
 from tfjs_build.layers.layer_configs import rewrite_leaf_config
+from tfjs_build.layers.shapes import RankTracker, Shape, output_rank, recorded_input_shapes
 from tfjs_build.layers.unsupported import UnsupportedLayer
 from tfjs_build.layers.variables import RECURRENT_LAYERS, RNN_CELLS, variable_names
 
@@ -30,10 +33,25 @@ MODEL_CLASSES = frozenset({"Sequential", "Functional", "Model"})
 WRAPPER_CLASSES = frozenset({"Bidirectional", "TimeDistributed"})
 
 
+class RewrittenModel(NamedTuple):
+    """A model config rewritten for TF.js, layer for layer.
+
+    Layers in ``expansions`` (by path) are still as the file has them, so their weights can be
+    read where the file keeps them; :func:`~tfjs_build.layers.expand.apply_expansions` then
+    replaces them by their TF.js steps."""
+
+    topology: Config
+    problems: list[UnsupportedLayer]
+    expansions: dict[str, Planned]
+
+
 @dataclass
 class _Rewriter:
     keras_major: int
     problems: list[UnsupportedLayer] = field(default_factory=list)
+    expansions: dict[str, Planned] = field(default_factory=dict)
+    output_ranks: dict[str, list[int | None]] = field(default_factory=dict)
+    """Ranks of each nested model's outputs, by the model's name."""
 
     # --- models -------------------------------------------------------------------------------
 
@@ -50,7 +68,11 @@ class _Rewriter:
             config = {"layers": config}
         if not isinstance(config, dict) or not isinstance(config.get("layers"), list):
             raise UnsupportedConfig("Sequential config without a layer list")
-        layers = self.layers(config["layers"], path, functional=False)
+        built = config.get("build_input_shape")
+        start: list[Shape | None] | None = [tuple(built)] if isinstance(built, list) else None
+        layers = self.layers(
+            config["layers"], path, functional=False, name=config.get("name"), start=start
+        )
         if not layers or layers[0]["class_name"] != "InputLayer":
             first = layers[0]["config"] if layers else {}
             shape = config.get("build_input_shape")
@@ -74,13 +96,17 @@ class _Rewriter:
         }
         nested_models = frozenset(name for name, cls in classes.items() if cls in MODEL_CLASSES)
         shift = nested_models if self.keras_major >= 3 else frozenset()
-        layers = self.layers(entries, path, functional=True, nested_models=shift)
+        ranks = RankTracker(self.output_ranks)
+        layers = self.layers(entries, path, functional=True, nested_models=shift, ranks=ranks)
+        outputs = tensor_refs(config.get("output_layers"), shift)
+        self.output_ranks[str(config.get("name"))] = [ranks.rank(ref) for ref in outputs]
+        outputs = _distinct_outputs(outputs, layers)
         return {
             "name": config.get("name"),
             "trainable": config.get("trainable", True),
             "layers": layers,
             "input_layers": tensor_refs(config.get("input_layers"), shift),
-            "output_layers": tensor_refs(config.get("output_layers"), shift),
+            "output_layers": outputs,
         }
 
     # --- layers -------------------------------------------------------------------------------
@@ -92,25 +118,48 @@ class _Rewriter:
         *,
         functional: bool,
         nested_models: frozenset[str] = frozenset(),
+        ranks: RankTracker | None = None,
+        name: str | None = None,
+        start: list[Shape | None] | None = None,
     ) -> list[Config]:
-        """A model's layer list, rewritten; a layer TF.js needs two layers for is expanded."""
+        """A model's layer list, rewritten. ``ranks`` tracks a functional model's tensors; along
+        a Sequential model ``name`` (whose input has shape ``start``) they are tracked here."""
         if not isinstance(entries, list):
             raise UnsupportedConfig("the model's layer list is not a list")
-        taken = {str(entry.get("name")) for entry in entries if isinstance(entry, dict)}
         out: list[Config] = []
+        previous = start  # a Sequential layer's input
         for entry in entries:
-            layer = self.layer(entry, path, functional=functional, nested_models=nested_models)
-            if not is_keepdims_pooling(layer):
-                out.append(layer)
-                continue
-            try:
-                out.extend(expand_keepdims_pooling(layer, entry, taken, functional=functional))
-            except UnsupportedConfig as problem:
-                name = layer["config"].get("name")
-                where = f"{path}/{name}" if path else name
-                self.problems.append(UnsupportedLayer(where, layer["class_name"], str(problem)))
-                out.append(layer)
+            shapes = recorded_input_shapes(entry)
+            if shapes is None and ranks is not None:
+                shapes = ranks.input_shapes(entry.get("inbound_nodes") or [])
+            elif shapes is None:
+                shapes = _declared_input_shapes(entry) or previous
+            layer = self.layer(
+                entry, path, functional=functional, nested_models=nested_models, shapes=shapes
+            )
+            if ranks is not None:
+                ranks.add(layer, layer.get("inbound_nodes", []))
+            else:
+                previous = self._output_shapes(layer, shapes)
+            out.append(layer)
+        if not functional and name is not None:
+            self.output_ranks[name] = [len(previous[0]) if previous and previous[0] else None]
         return out
+
+    def _output_shapes(
+        self, layer: Config, shapes: list[Shape | None] | None
+    ) -> list[Shape | None] | None:
+        """The output shape (its rank) of a layer of a Sequential model, given its input's."""
+        class_name, config = layer["class_name"], layer.get("config") or {}
+        if class_name == "InputLayer":
+            return _declared_input_shapes(layer)
+        if class_name in MODEL_CLASSES:
+            rank = self.output_ranks.get(str(config.get("name")), [None])[0]
+        elif shapes:
+            rank = output_rank(class_name, config, [len(s) if s else None for s in shapes], 0)
+        else:
+            return None
+        return [None if rank is None else (None,) * rank]
 
     def layer(
         self,
@@ -119,13 +168,15 @@ class _Rewriter:
         *,
         functional: bool,
         nested_models: frozenset[str] = frozenset(),
+        shapes: list[Shape | None] | None = None,
     ) -> Config:
         """One entry of a model's layer list, rewritten; problems are recorded, not raised."""
         class_name, config = unwrap_keras_object(entry)
         name = (config.get("name") if isinstance(config, dict) else None) or entry.get("name", "?")
         layer_path = f"{path}/{name}" if path else name
+        args = op_node_args(entry)
         try:
-            out = self._layer_body(class_name, config, layer_path)
+            out = self._layer_body(class_name, config, layer_path, shapes, args)
         except UnsupportedConfig as problem:
             self.problems.append(UnsupportedLayer(layer_path, class_name, str(problem)))
             out = {"class_name": class_name, "config": config}
@@ -133,14 +184,22 @@ class _Rewriter:
             out["name"] = name
             try:
                 out["inbound_nodes"] = [
-                    call_node(node, nested_models) for node in entry.get("inbound_nodes", [])
+                    call_node(node, nested_models, constants=args is not None)
+                    for node in entry.get("inbound_nodes", [])
                 ]
             except UnsupportedConfig as problem:
                 self.problems.append(UnsupportedLayer(layer_path, class_name, str(problem)))
                 out["inbound_nodes"] = []
         return out
 
-    def _layer_body(self, class_name: str, config: Any, path: str) -> Config:
+    def _layer_body(
+        self,
+        class_name: str,
+        config: Any,
+        path: str,
+        shapes: list[Shape | None] | None,
+        args: tuple[Any, ...] | None,
+    ) -> Config:
         if class_name in MODEL_CLASSES:
             return self.model(class_name, config, path)
         if class_name == "InputLayer":
@@ -149,6 +208,16 @@ class _Rewriter:
             return self._wrapper(class_name, config)
         if class_name == "RNN":
             return self._rnn(config)
+        if not isinstance(config, dict):
+            raise UnsupportedConfig("config is not an object")
+        expansion = plan_expansion(LayerCall(class_name, config, self.keras_major, shapes, args))
+        if expansion is not None:
+            configs = tuple(
+                rewrite_leaf_config(step.class_name, step.config, self.keras_major)
+                for step in expansion.steps
+            )
+            self.expansions[path] = Planned(expansion, configs)
+            return {"class_name": class_name, "config": config}
         return {
             "class_name": class_name,
             "config": rewrite_leaf_config(class_name, config, self.keras_major),
@@ -222,6 +291,46 @@ class _Rewriter:
         return forward
 
 
+def _distinct_outputs(outputs: list[list[Any]], layers: list[Config]) -> list[list[Any]]:
+    """Outputs with each repeated tensor passed through an identity layer of its own (appended to
+    ``layers``): TF.js layers models fail to predict when one tensor is returned twice."""
+    taken = {str(layer["config"].get("name")) for layer in layers}
+    seen: set[tuple[Any, ...]] = set()
+    distinct = []
+    for position, ref in enumerate(outputs):
+        if tuple(ref) not in seen:
+            seen.add(tuple(ref))
+            distinct.append(ref)
+            continue
+        name, index = f"{ref[0]}_output_{position}", 1
+        while name in taken:
+            index += 1
+            name = f"{ref[0]}_output_{position}_{index}"
+        taken.add(name)
+        config = {"name": name, "trainable": False, "dtype": "float32", "activation": "linear"}
+        layers.append(
+            {
+                "class_name": "Activation",
+                "config": config,
+                "name": name,
+                "inbound_nodes": [[[*ref, {}]]],
+            }
+        )
+        distinct.append([name, 0, 0])
+    return distinct
+
+
+def _declared_input_shapes(entry: Config) -> list[Shape | None] | None:
+    """The input shape a layer config declares (``batch_input_shape``, ``batch_shape``)."""
+    config = entry.get("config")
+    shape = (
+        config.get("batch_input_shape", config.get("batch_shape"))
+        if isinstance(config, dict)
+        else None
+    )
+    return [tuple(shape)] if isinstance(shape, list) else None
+
+
 def _input_layer(config: Config) -> Config:
     shape = config.get("batch_input_shape", config.get("batch_shape"))
     if shape is None:
@@ -238,26 +347,25 @@ def _input_layer_entry(name: str | None, shape: list[Any], dtype: str) -> Config
     }
 
 
-def rewrite_model_config(
-    model_config: Config, keras_major: int
-) -> tuple[Config, list[UnsupportedLayer]]:
-    """``({"class_name", "config"}, problems)`` for a model config of either Keras major version."""
+def rewrite_model_config(model_config: Config, keras_major: int) -> RewrittenModel:
+    """The model config of either Keras major version, rewritten, with its problems."""
     rewriter = _Rewriter(keras_major)
     class_name, config = unwrap_keras_object(model_config)
     name = (config.get("name") if isinstance(config, dict) else None) or "model"
+    unchanged = {"class_name": class_name, "config": config}
     if class_name not in MODEL_CLASSES:
         rewriter.problems.append(
             UnsupportedLayer(name, class_name, "the file holds no Sequential or functional model")
         )
-        return {"class_name": class_name, "config": config}, rewriter.problems
+        return RewrittenModel(unchanged, rewriter.problems, {})
     try:
         topology = rewriter.model(class_name, config, "")
     except UnsupportedConfig as problem:
         rewriter.problems.append(UnsupportedLayer(name, class_name, str(problem)))
-        return {"class_name": class_name, "config": config}, rewriter.problems
+        return RewrittenModel(unchanged, rewriter.problems, {})
     if not rewriter.problems:
         rewriter.problems.extend(_weight_name_clashes(topology))
-    return topology, rewriter.problems
+    return RewrittenModel(topology, rewriter.problems, rewriter.expansions)
 
 
 def _weight_name_clashes(topology: Config) -> list[UnsupportedLayer]:

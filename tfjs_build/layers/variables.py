@@ -40,9 +40,15 @@ def variable_names(class_name: str, config: Config) -> list[str]:
         affine = (["gamma"] if config.get("scale", True) else []) + (
             ["beta"] if config.get("center", True) else []
         )
-        if class_name == "BatchNormalization":
-            return [*affine, "moving_mean", "moving_variance"]
-        return affine
+        if class_name == "LayerNormalization":
+            return affine
+        renorm = ["moving_stddev", "renorm_mean", "renorm_stddev"] if config.get("renorm") else []
+        return [*affine, "moving_mean", "moving_variance", *renorm]
+    if class_name == "LayerScale":
+        return ["gamma"]
+    if class_name == "Normalization":
+        # statistics given in the config are constants; adapted ones are weights
+        return [] if config.get("mean") is not None else ["mean", "variance", "count"]
     if class_name == "Bidirectional":
         inner = config["layer"]
         inner_names = variable_names(inner["class_name"], inner["config"])

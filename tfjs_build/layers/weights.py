@@ -198,7 +198,7 @@ def _legacy_model_weights(
                 f"file, expected {len(expected)} ({', '.join(expected) or 'none'})"
             )
         for (stored_name, dataset), var in zip(stored, expected, strict=True):
-            if _last_part(stored_name) not in _stored_names(var):
+            if not _stored_as(stored_name, var):
                 raise SourceError(
                     f"{model.path}: layer {name} ({class_name}) stores {stored_name!r} where "
                     f"{var!r} was expected"
@@ -206,10 +206,19 @@ def _legacy_model_weights(
             yield f"{name}/{var}", _read(dataset, f"model_weights/{name}/{stored_name}", model)
 
 
-def _stored_names(var: str) -> tuple[str, ...]:
-    """Names a file may store variable ``var`` under (Keras 3 calls a depthwise kernel ``kernel``)."""
-    short = var.rsplit("/", 1)[-1]
-    return (short, "kernel") if short == "depthwise_kernel" else (short,)
+# Other names a file may store a variable under: Keras 3 calls a depthwise kernel ``kernel``, and
+# a weight created without a name (ConvNeXt's LayerScale) ``variable``, ``variable_1``...
+_STORED_ALIASES = {
+    "depthwise_kernel": re.compile("kernel"),
+    "gamma": re.compile(r"variable(_\d+)?"),
+}
+
+
+def _stored_as(stored_name: str, var: str) -> bool:
+    """Whether a file's weight ``stored_name`` may hold variable ``var``."""
+    stored, short = _last_part(stored_name), var.rsplit("/", 1)[-1]
+    alias = _STORED_ALIASES.get(short)
+    return stored == short or (alias is not None and alias.fullmatch(stored) is not None)
 
 
 def _last_part(stored_name: str) -> str:

@@ -17,6 +17,7 @@ from tfjs_build.errors import RuntimeFailure, TfjsBuildError
 from tfjs_build.options import Origin
 from tfjs_build.parity.compare import compare_outputs
 from tfjs_build.parity.model_io import input_specs, output_names
+from tfjs_build.parity.precision import source_compute_dtype
 from tfjs_build.parity.probes import (
     DEFAULT_BATCH,
     DEFAULT_DIM,
@@ -48,6 +49,8 @@ def check_parity(
     quantization: str | None = None,
     signature: str = "serving_default",
     allow_unsafe_deserialization: bool = False,
+    imports: Sequence[str] = (),
+    project_root: Path | None = None,
     batch: int = DEFAULT_BATCH,
     dim_default: int = DEFAULT_DIM,
     float_range: tuple[float, float] = DEFAULT_FLOAT_RANGE,
@@ -60,11 +63,14 @@ def check_parity(
     Inputs are ``samples`` (``.npy``/``.npz``) when given, else probes for ``seed`` (``batch``,
     ``dim_default`` for other unknown dimensions, ``shapes`` per input name, floats in
     ``float_range``; see :func:`~tfjs_build.parity.probes.make_probes`). The tolerance
-    is ``tolerance`` when given, else the default for ``quantization``; ``quantization=None``
-    reads it from the artifact's weights manifest (the coarsest quantized dtype it holds).
-    ``signature`` names the SavedModel signature the artifact was made from. TF.js failing to run
-    the artifact is recorded as a failed backend; a bad source or artifact raises. Messages name
-    the artifact ``label`` (default: ``artifact_dir``) and spell options as set in ``origin``.
+    is ``tolerance`` when given, else the default for ``quantization`` and for the source's own
+    arithmetic (16-bit for a mixed precision source); ``quantization=None`` reads it from the
+    artifact's weights manifest (the coarsest quantized dtype it holds).
+    ``signature`` names the SavedModel signature the artifact was made from; ``imports`` are
+    modules registering the source's custom layers (imported with ``project_root`` on
+    ``sys.path``). TF.js failing to run the artifact is recorded as a failed backend; a bad
+    source or artifact raises. Messages name the artifact ``label`` (default: ``artifact_dir``)
+    and spell options as set in ``origin``.
     """
     _check_backends(backends)
     artifact_dir, started = Path(artifact_dir), time.perf_counter()
@@ -96,7 +102,8 @@ def check_parity(
             inputs_record["string_probes"] = vocabulary.describe()
     if quantization is None:
         quantization = artifact_quantization(model_json)
-    tolerance = tolerance or default_tolerance(quantization)
+    source_compute = source_compute_dtype(Path(source))
+    tolerance = tolerance or default_tolerance(quantization, source_compute)
 
     reference = run_reference(
         Path(source),
@@ -105,6 +112,9 @@ def check_parity(
         graph=fmt == GRAPH_FORMAT,
         signature=signature,
         allow_unsafe_deserialization=allow_unsafe_deserialization,
+        imports=imports,
+        project_root=project_root,
+        origin=origin,
     )
     seconds = {"reference": time.perf_counter() - started}
     results = []
@@ -119,7 +129,7 @@ def check_parity(
         "format": fmt,
         "reference": reference.description,
         "inputs": inputs_record,
-        "tolerance": _tolerance_record(tolerance, quantization),
+        "tolerance": _tolerance_record(tolerance, quantization, source_compute),
         "backends": [_backend_record(result) for result in results],
     }
     return ParityReport(
@@ -196,11 +206,14 @@ def _backend_record(result: BackendResult) -> BackendRecord:
     return record
 
 
-def _tolerance_record(tolerance: Tolerance, quantization: str | None) -> ToleranceRecord:
+def _tolerance_record(
+    tolerance: Tolerance, quantization: str | None, source_compute: str | None
+) -> ToleranceRecord:
     return {
         "atol": tolerance.atol,
         "rtol": tolerance.rtol,
         "scale_tol": tolerance.scale_tol,
         "min_argmax_agreement": tolerance.min_argmax_agreement,
         "quantization": quantization,
+        "source_compute": source_compute,
     }

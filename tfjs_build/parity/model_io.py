@@ -14,7 +14,7 @@ from typing import Any
 
 import numpy as np
 
-from tfjs_build.artifact.format import GRAPH_FORMAT, artifact_format
+from tfjs_build.artifact.format import GRAPH_FORMAT, artifact_format, output_keys
 from tfjs_build.errors import ModelIOError
 
 _GRAPH_DTYPES = {
@@ -258,7 +258,8 @@ def _node_name(ref: str) -> str:
 
 
 def output_names(model_json: Mapping[str, Any]) -> list[str]:
-    """The output names TF.js uses: output layer names (layers), signature output keys (graph)."""
+    """The output keys TF.js results get: output layer names (layers; see ``output_keys``),
+    signature output keys (graph)."""
     if artifact_format(model_json) == GRAPH_FORMAT:
         outputs = (model_json.get("signature") or {}).get("outputs")
         if not outputs:
@@ -272,4 +273,4 @@ def output_names(model_json: Mapping[str, Any]) -> list[str]:
     if model_config.get("class_name") == "Sequential":
         layers = config["layers"] if isinstance(config, Mapping) else config
         return [layers[-1]["config"]["name"]]
-    return _as_layer_refs(config.get("output_layers", []))
+    return output_keys(_as_layer_refs(config.get("output_layers", [])))

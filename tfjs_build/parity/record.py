@@ -64,13 +64,15 @@ InputsRecord = _ProbeInputs | _SampleInputs
 
 
 class ToleranceRecord(TypedDict):
-    """The tolerance applied and the quantization it was chosen for."""
+    """The tolerance applied, and the quantization and source arithmetic it was chosen for
+    (``source_compute``: ``float16`` or ``bfloat16`` for a mixed precision source)."""
 
     atol: float
     rtol: float
     scale_tol: float
     min_argmax_agreement: float | None
     quantization: str | None
+    source_compute: str | None
 
 
 @final

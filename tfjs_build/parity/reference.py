@@ -20,8 +20,11 @@ from typing import Any, Literal
 import numpy as np
 
 from tfjs_build._optional import import_tensorflow
+from tfjs_build.artifact.format import output_keys
+from tfjs_build.custom_code import imported_modules
 from tfjs_build.errors import MissingDependencyError, SourceError
 from tfjs_build.graph.keras_model import load_keras_model, read_keras_config
+from tfjs_build.options import Origin
 from tfjs_build.sources import identify_source
 
 SourceKind = Literal["keras3", "tf_keras", "saved_model"]
@@ -51,12 +54,16 @@ def run_reference(
     graph: bool,
     signature: str = "serving_default",
     allow_unsafe_deserialization: bool = False,
+    imports: Sequence[str] = (),
+    project_root: Path | None = None,
+    origin: Origin = "python",
 ) -> ReferenceResult:
     """Run ``source`` on ``inputs`` (keyed and ordered like the artifact's inputs).
 
     ``graph`` says the artifact is a graph model: a SavedModel source then runs through
     ``signature``; a Keras source through the model itself. Outputs are matched to
     ``output_names`` by name when the source names them the same way, otherwise by position.
+    ``imports`` (with ``project_root`` on ``sys.path``) are imported before a Keras source loads.
     """
     source = Path(source)
     kind = source_kind(source)
@@ -66,7 +73,8 @@ def run_reference(
         return ReferenceResult(
             _match_outputs(source, outputs, output_names), f"saved_model:{signature}"
         )
-    model = _load_keras(source, kind, allow_unsafe_deserialization)
+    with imported_modules(imports, project_root, origin):
+        model = _load_keras(source, kind, allow_unsafe_deserialization, origin)
     try:
         raw = model(_keras_inputs(model, inputs), training=False)
     except Exception as exc:  # TensorFlow raises many kinds for inputs a model rejects
@@ -111,9 +119,11 @@ def _run_signature(
     return {name: np.asarray(tensor) for name, tensor in result.items()}
 
 
-def _load_keras(source: Path, kind: SourceKind, allow_unsafe: bool) -> Any:
+def _load_keras(source: Path, kind: SourceKind, allow_unsafe: bool, origin: Origin) -> Any:
     if kind != "saved_model":
-        model, _ = load_keras_model(source, allow_unsafe_deserialization=allow_unsafe)
+        model, _ = load_keras_model(
+            source, allow_unsafe_deserialization=allow_unsafe, origin=origin
+        )
         return model
     try:  # a Keras 2 SavedModel (keras_metadata.pb) behind a layers artifact
         import tf_keras
@@ -147,14 +157,15 @@ def _keras_inputs(model: Any, inputs: Mapping[str, np.ndarray]) -> Any:
 
 
 def _keras_outputs(model: Any, raw: Any) -> dict[str, np.ndarray]:
-    """The call's result as named arrays, keeping order (names from the model where it has them)."""
+    """The call's result as named arrays, keeping order (names from the model where it has them,
+    keyed like the artifact's outputs where they repeat)."""
     if isinstance(raw, Mapping):
         return {str(key): np.asarray(value) for key, value in raw.items()}
     values = list(raw) if isinstance(raw, (list, tuple)) else [raw]
-    names = list(getattr(model, "output_names", None) or [])
+    names = [str(name) for name in getattr(model, "output_names", None) or []]
     if len(names) != len(values):
         names = [f"output_{i}" for i in range(len(values))]
-    return {str(name): np.asarray(value) for name, value in zip(names, values, strict=True)}
+    return dict(zip(output_keys(names), map(np.asarray, values), strict=True))
 
 
 def _match_outputs(

@@ -25,6 +25,7 @@ import os
 import shutil
 import tempfile
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, cast
@@ -44,9 +45,21 @@ _CHUNK = 1 << 20
 _STALE_TEMP_SECONDS = 3600
 
 
-def cache_key(source_fingerprint: str, settings: dict[str, Any], versions: dict[str, str]) -> str:
-    """The key of the artifact built from this source with these settings and versions."""
-    material = {"source": source_fingerprint, "settings": settings, "versions": versions}
+def cache_key(
+    source_fingerprint: str,
+    settings: dict[str, Any],
+    versions: dict[str, str],
+    code: Mapping[str, Any] | None = None,
+) -> str:
+    """The key of the artifact built from this source with these settings, versions and custom
+    ``code`` (a model's ``CodeRecord``, if it imports any)."""
+    material: dict[str, Any] = {
+        "source": source_fingerprint,
+        "settings": settings,
+        "versions": versions,
+    }
+    if code:
+        material["code"] = code
     return json_fingerprint(material).removeprefix("sha256:")
 
 

@@ -22,13 +22,12 @@ from typing import Any, TypedDict
 from tfjs_build.dirlock import directory_lock
 from tfjs_build.errors import LockfileError, TfjsBuildError
 from tfjs_build.parity.record import ParitySummary
+from tfjs_build.project.code import CodeRecord
 
 LOCK_VERSION = 1
 
 
-class LockEntry(TypedDict):
-    """One model's record."""
-
+class _LockEntryRequired(TypedDict):
     source: str
     source_fingerprint: str
     options: dict[str, Any]
@@ -38,6 +37,12 @@ class LockEntry(TypedDict):
     format: str
     files: dict[str, str]
     parity: ParitySummary
+
+
+class LockEntry(_LockEntryRequired, total=False):
+    """One model's record; ``code`` for a model built with custom code (``imports``)."""
+
+    code: CodeRecord
 
 
 class LockDocument(TypedDict):
@@ -60,6 +65,7 @@ _ENTRY_TYPES: dict[str, type | tuple[type, ...]] = {
     "format": str,
     "files": dict,
     "parity": dict,
+    "code": dict,
 }
 
 

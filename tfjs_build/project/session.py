@@ -16,6 +16,7 @@ import contextlib
 import os
 import shutil
 import time
+from dataclasses import replace
 from pathlib import Path
 from types import TracebackType
 from typing import TYPE_CHECKING
@@ -24,6 +25,7 @@ from tfjs_build.artifact.publish import artifact_files
 from tfjs_build.errors import TfjsBuildError
 from tfjs_build.parity.record import ParitySummary, parity_summary
 from tfjs_build.project.cache import BuildCache, CachedArtifact, cache_key
+from tfjs_build.project.code import CodeRecord, code_record
 from tfjs_build.project.config import ModelSpec, ProjectConfig
 from tfjs_build.project.events import Finished, ModelResult, Reporter, Silent, Started, Warned
 from tfjs_build.project.fingerprint import HashCache, json_fingerprint, tree_fingerprint
@@ -37,6 +39,9 @@ from tfjs_build.project.status import (
     tool_versions,
 )
 from tfjs_build.tool_dir import HASH_CACHE, rejected_build_path
+
+BuiltFrom = tuple[str, "CodeRecord | None"]
+"""A build's source fingerprint and custom code record, as the lockfile records them."""
 
 if TYPE_CHECKING:
     from tfjs_build.pipeline import Verifier
@@ -145,7 +150,8 @@ class BuildSession:
             error = f"source {spec.source} does not exist"
             return ModelResult(spec.name, "failed", reasons, error=error)
         fingerprint = tree_fingerprint(source, self.hashes)
-        key = cache_key(fingerprint, spec.settings(), self.versions)
+        code = code_record(spec.options.imports, self.config.root, self.hashes)
+        key = cache_key(fingerprint, spec.settings(), self.versions, code)
         if self.use_cache and not force:
             self.reporter.report(Started(spec.name, "restore", spec.source, reasons))
             try:
@@ -153,18 +159,19 @@ class BuildSession:
             except TfjsBuildError as exc:
                 return ModelResult(spec.name, "failed", reasons, key, error=str(exc))
             if hit is not None:
-                return self._restored(spec, reasons, fingerprint, hit)
+                return self._restored(spec, reasons, (fingerprint, code), hit)
         self.reporter.report(Started(spec.name, "convert", spec.source, reasons))
-        return self._convert(spec, reasons, fingerprint, key)
+        return self._convert(spec, reasons, (fingerprint, code), key)
 
     def _record(
         self,
         spec: ModelSpec,
-        source_fingerprint: str,
+        built_from: BuiltFrom,
         artifact_format: str,
         files: dict[str, str],
         parity: ParitySummary,
     ) -> None:
+        source_fingerprint, code = built_from
         entry: LockEntry = {
             "source": spec.source.as_posix(),
             "source_fingerprint": source_fingerprint,
@@ -176,12 +183,14 @@ class BuildSession:
             "files": files,
             "parity": parity,
         }
+        if code is not None:
+            entry["code"] = code
         self.lockfile.set(spec.name, entry)
 
     def _restored(
-        self, spec: ModelSpec, reasons: tuple[str, ...], fingerprint: str, hit: CachedArtifact
+        self, spec: ModelSpec, reasons: tuple[str, ...], built_from: BuiltFrom, hit: CachedArtifact
     ) -> ModelResult:
-        self._record(spec, fingerprint, hit.format, hit.files, hit.parity)
+        self._record(spec, built_from, hit.format, hit.files, hit.parity)
         return ModelResult(
             spec.name,
             "restored",
@@ -205,7 +214,7 @@ class BuildSession:
         return skipped_verifier(f"parity = false for model {spec.name!r}")
 
     def _convert(
-        self, spec: ModelSpec, reasons: tuple[str, ...], fingerprint: str, key: str
+        self, spec: ModelSpec, reasons: tuple[str, ...], built_from: BuiltFrom, key: str
     ) -> ModelResult:
         """Convert, verify and publish ``spec``; record it in the lockfile and the cache."""
         from tfjs_build.pipeline import build
@@ -216,7 +225,7 @@ class BuildSession:
             built = build(
                 self.config.root / spec.source,
                 output,
-                spec.options,
+                replace(spec.options, project_root=self.config.root),
                 verify=self._verifier(spec),
                 rejected=self.rejected_path(spec),
             )
@@ -230,7 +239,7 @@ class BuildSession:
         summary = parity_summary(built.parity)
         for warning in built.warnings:
             self.reporter.report(Warned(spec.name, warning))
-        self._record(spec, fingerprint, built.format, files, summary)
+        self._record(spec, built_from, built.format, files, summary)
         added = False
         if self.use_cache:
             try:

@@ -13,6 +13,7 @@ from pathlib import Path
 
 from tfjs_build import __version__
 from tfjs_build.artifact.format import MODEL_JSON
+from tfjs_build.project.code import code_changes, code_record
 from tfjs_build.project.config import ModelSpec
 from tfjs_build.project.fingerprint import HashCache, json_fingerprint, tree_fingerprint
 from tfjs_build.project.lockfile import LockEntry
@@ -127,6 +128,7 @@ def model_freshness(
         reasons.append(f"source {spec.source} changed")
     if entry.get("options_fingerprint") != json_fingerprint(spec.settings()):
         reasons.append("options changed")
+    reasons += code_changes(entry.get("code"), code_record(spec.options.imports, root, hashes))
     if entry.get("versions") != versions:
         reasons.append(
             f"converter or TF.js version changed ({entry.get('versions')} -> {dict(versions)})"

@@ -11,6 +11,7 @@ from typing import Any
 import numpy as np
 
 from tfjs_build.artifact.dtypes import decode_strings, encode_strings
+from tfjs_build.artifact.format import output_keys
 from tfjs_build.backends import PARITY_BACKENDS, ParityBackend
 from tfjs_build.errors import RuntimeFailure
 from tfjs_build.leftovers import private_temporary_directory
@@ -73,10 +74,12 @@ def run_in_tfjs(
     backend: str = "cpu",
     outputs: Sequence[str] | None = None,
 ) -> dict[str, np.ndarray]:
-    """Load the artifact in ``model_dir`` in TF.js, run ``inputs`` and return its outputs by name.
+    """Load the artifact in ``model_dir`` in TF.js, run ``inputs`` and return its outputs by key.
 
-    Layers models take inputs by input-layer name and name outputs by output layer; graph models
-    take signature input keys (or node names) and name outputs by signature output key.
+    Layers models take inputs by input-layer name and key outputs by output layer name
+    (``name.position`` where outputs share a layer, see ``output_keys``); graph models take
+    signature input keys (or node names) and key outputs by signature output key. ``outputs``
+    selects and orders the outputs returned.
     """
     if backend not in BACKENDS:
         raise RuntimeFailure(
@@ -105,7 +108,17 @@ def run_in_tfjs(
                 f"TF.js ({backend}) failed on {model_dir}: {_error_message(result)}"
             )
         specs = json.loads((work / "outputs.json").read_text())
-        return {spec["name"]: _read_output(spec) for spec in specs}
+        keys = output_keys([spec["name"] for spec in specs])
+        results = {key: _read_output(spec) for key, spec in zip(keys, specs, strict=True)}
+    if outputs is None:
+        return results
+    missing = [name for name in outputs if name not in results]
+    if missing:
+        raise RuntimeFailure(
+            f"TF.js ({backend}): {model_dir} has no output {', '.join(map(repr, missing))}; "
+            f"it has {', '.join(map(repr, results))}"
+        )
+    return {name: results[name] for name in outputs}
 
 
 def _error_message(result: subprocess.CompletedProcess[str]) -> str:
