@@ -90,6 +90,10 @@ def load_keras_model(
             f"{path}: Lambda layer(s) {', '.join(repr(n) for n in lambdas)} hold Python code that loading would run; "
             f"if you trust this file, convert it with {spell('allow_unsafe_deserialization', True, origin)}"
         )
+    from tfjs_build.layers.source import open_keras_model
+
+    with open_keras_model(path):  # refuses HDF5 that would make Keras read other files
+        pass
     import_tensorflow()
     options: dict[str, Any] = {"custom_objects": dict(custom_objects or {}), "compile": False}
     try:
