@@ -4,7 +4,6 @@ data is read: external storage, external links, virtual datasets (and soft links
 from __future__ import annotations
 
 import json
-import zipfile
 from collections.abc import Callable
 from pathlib import Path
 
@@ -12,6 +11,7 @@ import h5py
 import numpy as np
 import pytest
 
+from tests.layers.h5_edit import edited_copy
 from tfjs_build.cli import main
 from tfjs_build.errors import SourceError
 from tfjs_build.layers import convert_keras_to_layers, find_unsupported_layers
@@ -74,14 +74,21 @@ def _first_kernel(h5: h5py.Group) -> str:
     return sorted(name for name in names if name.endswith(KERNELS))[0]
 
 
-def _hostile_h5(original: Path, kind: str, tmp_path: Path) -> tuple[Path, str, str]:
-    """A copy of ``original`` made hostile; ``(file, what the message names, reason)``."""
-    target, outside = tmp_path / f"hostile-{kind.replace(' ', '-')}.h5", tmp_path / "outside.h5"
-    target.write_bytes(original.read_bytes())
+def _hostile(original: Path, kind: str, tmp_path: Path) -> tuple[Path, str, str]:
+    """A copy of ``original`` (``.h5`` or ``.keras``) made hostile: ``(file, what the message
+    names, reason)``."""
+    outside = tmp_path / "outside.h5"
     make, reason = HOSTILE[kind]
-    with h5py.File(target, "r+") as h5:
+    kernel = ""
+
+    def edit(h5: h5py.File) -> None:
+        nonlocal kernel
         kernel = _first_kernel(h5)
         make(h5, kernel, outside)
+
+    target = edited_copy(
+        original, tmp_path / f"hostile-{kind.replace(' ', '-')}{original.suffix}", edit
+    )
     named = {
         "external storage": f"dataset /{kernel}",
         "virtual dataset": f"dataset /{kernel}",
@@ -91,20 +98,6 @@ def _hostile_h5(original: Path, kind: str, tmp_path: Path) -> tuple[Path, str, s
     return target, named, reason.format(outside=str(outside))
 
 
-def _hostile_keras(original: Path, kind: str, tmp_path: Path) -> tuple[Path, str, str]:
-    """A copy of the ``.keras`` archive whose ``model.weights.h5`` member is hostile."""
-    weights = tmp_path / "model.weights.h5"
-    with zipfile.ZipFile(original) as archive:
-        weights.write_bytes(archive.read("model.weights.h5"))
-        members = {name: archive.read(name) for name in archive.namelist()}
-    made, where, reason = _hostile_h5(weights, kind, tmp_path)
-    target = tmp_path / "hostile.keras"
-    with zipfile.ZipFile(target, "w") as archive:
-        for name, data in members.items():
-            archive.writestr(name, made.read_bytes() if name == "model.weights.h5" else data)
-    return target, where, reason
-
-
 def _expected(path: Path, where: str, reason: str, member: str = "") -> str:
     return f"{path}{member}: {where} {reason}; {REFUSAL} (re-save the model with Keras)"
 
@@ -112,7 +105,7 @@ def _expected(path: Path, where: str, reason: str, member: str = "") -> str:
 @pytest.mark.parametrize("kind", list(HOSTILE))
 def test_hostile_h5_is_refused_by_the_layers_converter(dense, kind: str, tmp_path: Path) -> None:
     """The outside file does not exist: had anything tried to read it, the error would say so."""
-    target, where, reason = _hostile_h5(dense["h5"], kind, tmp_path)
+    target, where, reason = _hostile(dense["h5"], kind, tmp_path)
     assert not (tmp_path / "outside.h5").exists()
     for read in (convert_keras_to_layers, find_unsupported_layers):
         with pytest.raises(SourceError) as caught:
@@ -122,7 +115,7 @@ def test_hostile_h5_is_refused_by_the_layers_converter(dense, kind: str, tmp_pat
 
 @pytest.mark.parametrize("kind", list(HOSTILE))
 def test_hostile_weights_in_a_keras_archive_are_refused(dense, kind: str, tmp_path: Path) -> None:
-    target, where, reason = _hostile_keras(dense["keras"], kind, tmp_path)
+    target, where, reason = _hostile(dense["keras"], kind, tmp_path)
     with pytest.raises(SourceError) as caught:
         convert_keras_to_layers(target)
     assert str(caught.value) == _expected(target, where, reason, " model.weights.h5")
@@ -130,7 +123,7 @@ def test_hostile_weights_in_a_keras_archive_are_refused(dense, kind: str, tmp_pa
 
 def test_the_hostile_file_really_reads_the_outside_file(dense, tmp_path: Path) -> None:
     """The control: h5py on its own follows the external link and reads the other file."""
-    target, _, _ = _hostile_h5(dense["h5"], "external link", tmp_path)
+    target, _, _ = _hostile(dense["h5"], "external link", tmp_path)
     with h5py.File(tmp_path / "outside.h5", "w") as outside:
         outside["data"] = np.full((4, 8), 7.0, dtype="float32")
     with h5py.File(target, "r") as h5:
@@ -147,7 +140,7 @@ def _first_kernel_link(h5: h5py.Group) -> str:
 
 @pytest.mark.parametrize("kind", ["external storage", "external link", "virtual dataset"])
 def test_the_graph_converter_refuses_before_keras_loads(dense, kind, tmp_path, capsys) -> None:
-    target, where, reason = _hostile_h5(dense["h5"], kind, tmp_path)
+    target, where, reason = _hostile(dense["h5"], kind, tmp_path)
     out = tmp_path / "out"
     assert main(["convert", str(target), str(out), "--format", "graph", "--no-parity"]) == 1
     assert capsys.readouterr().err == f"tfjs-build: error: {_expected(target, where, reason)}\n"
@@ -157,7 +150,7 @@ def test_the_graph_converter_refuses_before_keras_loads(dense, kind, tmp_path, c
 def test_the_parity_reference_refuses_before_keras_loads(dense, tmp_path: Path) -> None:
     from tfjs_build.parity.reference import run_reference
 
-    target, where, reason = _hostile_h5(dense["h5"], "external storage", tmp_path)
+    target, where, reason = _hostile(dense["h5"], "external storage", tmp_path)
     with pytest.raises(SourceError) as caught:
         run_reference(target, {"x": np.zeros((1, 4), "float32")}, ["y"], graph=False)
     assert str(caught.value) == _expected(target, where, reason)

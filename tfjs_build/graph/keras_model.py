@@ -14,6 +14,7 @@ from typing import Any, Literal
 
 from tfjs_build._optional import import_tensorflow
 from tfjs_build.errors import SourceError, UnsupportedModelError
+from tfjs_build.graph.keras_load_errors import keras_load_error
 from tfjs_build.options import Origin, spell
 
 KerasFlavor = Literal["keras3", "tf_keras"]
@@ -91,9 +92,12 @@ def load_keras_model(
             f"if you trust this file, convert it with {spell('allow_unsafe_deserialization', True, origin)}"
         )
     from tfjs_build.layers.source import open_keras_model
+    from tfjs_build.layers.stored_weights import stored_weights
 
-    with open_keras_model(path):  # refuses HDF5 that would make Keras read other files
-        pass
+    # Refuses HDF5 that would make Keras read other files, and names a listed weight the file
+    # lacks (Keras would only say KeyError).
+    with open_keras_model(path) as opened:
+        stored_weights(opened)
     import_tensorflow()
     options: dict[str, Any] = {"custom_objects": dict(custom_objects or {}), "compile": False}
     try:
@@ -110,11 +114,7 @@ def load_keras_model(
                 options["safe_mode"] = not allow_unsafe_deserialization
             model = tf_keras.models.load_model(path, **options)
     except Exception as exc:  # Keras raises ValueError, TypeError, ... for models it cannot build
-        first_line = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
-        raise SourceError(
-            f"{path}: Keras cannot load this model: {first_line}; for custom layers, import the code "
-            "that registers them (keras.saving.register_keras_serializable) or pass custom_objects="
-        ) from None
+        raise keras_load_error(path, exc) from None
     return model, flavor
 
 
