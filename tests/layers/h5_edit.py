@@ -12,7 +12,7 @@ import h5py
 WEIGHTS_MEMBER = "model.weights.h5"
 
 
-def edited_copy(original: Path, target: Path, edit: Callable[[h5py.File], None]) -> Path:
+def edited_copy(original: Path, target: Path, edit: Callable[[h5py.File], object]) -> Path:
     """``target``: a copy of ``original`` whose HDF5 weights went through ``edit``."""
     if original.suffix != ".keras":
         target.write_bytes(original.read_bytes())
