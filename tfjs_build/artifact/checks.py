@@ -13,6 +13,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path, PurePosixPath
 from typing import Any
 
+from tfjs_build.artifact.manifest import STORED_ITEM_BYTES
 from tfjs_build.errors import ArtifactError
 
 MAX_RANK = 32
@@ -133,16 +134,14 @@ def shard_file_problem(directory: Path, relative: str) -> str | None:
     return None
 
 
-def expected_bytes(
-    entries: Sequence[Mapping[str, Any]], item_bytes: Mapping[str, int]
-) -> int | None:
+def expected_bytes(entries: Sequence[Mapping[str, Any]]) -> int | None:
     """Bytes a group's entries occupy in its shards, or ``None`` when a string tensor (of
     variable length) or an unknown dtype makes that unknowable up front."""
     total = 0
     for entry in entries:
         quantization = entry.get("quantization")
         stored = quantization["dtype"] if quantization else entry["dtype"]
-        if stored not in item_bytes:
+        if stored not in STORED_ITEM_BYTES:
             return None
-        total += math.prod(entry["shape"]) * item_bytes[stored]
+        total += math.prod(entry["shape"]) * STORED_ITEM_BYTES[stored]
     return total

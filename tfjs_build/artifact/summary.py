@@ -11,7 +11,6 @@ from typing import Any
 from tfjs_build.artifact.checks import expected_bytes, shard_file_problem
 from tfjs_build.artifact.files import read_model_json
 from tfjs_build.artifact.format import GRAPH_FORMAT, MODEL_JSON, artifact_format
-from tfjs_build.artifact.manifest import STORED_ITEM_BYTES
 from tfjs_build.errors import ArtifactError
 from tfjs_build.malformed import malformed_json
 
@@ -194,7 +193,7 @@ def _describe_weights(document: dict[str, Any], summary: ArtifactSummary) -> Non
             summary.parameters += math.prod(entry["shape"])
             quantization = (entry.get("quantization") or {}).get("dtype")
             summary.quantization[quantization or "none"] += 1
-        size = expected_bytes(entries, STORED_ITEM_BYTES)
+        size = expected_bytes(entries)
         expected = -1 if expected < 0 or size is None else expected + size
         for relative in group.get("paths", []):
             summary.shards.append(relative)

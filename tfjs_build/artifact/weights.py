@@ -177,7 +177,7 @@ def _read_group(directory: Path, group: WeightGroup) -> bytes:
     paths = _shard_paths(directory, group)
     try:
         on_disk = sum(path.stat().st_size for path in paths)
-        expected = expected_bytes(group.get("weights", []), STORED_ITEM_BYTES)
+        expected = expected_bytes(group.get("weights", []))
         if expected is not None and on_disk > expected:
             raise ArtifactError(_too_long(directory, group, on_disk - expected))
         return b"".join(path.read_bytes() for path in paths)
