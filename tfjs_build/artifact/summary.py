@@ -24,6 +24,33 @@ class TensorDescription:
     dtype: str
 
 
+@dataclass(frozen=True)
+class WeightDescription:
+    """A weight: the name quantization patterns match, its shape, dtype and quantization."""
+
+    name: str
+    shape: tuple[int, ...]
+    dtype: str
+    quantization: str | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        """A JSON-ready dict."""
+        return {
+            "name": self.name,
+            "shape": list(self.shape),
+            "dtype": self.dtype,
+            "quantization": self.quantization,
+        }
+
+
+def tensors_json(items: list[TensorDescription]) -> list[dict[str, Any]]:
+    """Inputs or outputs as JSON-ready dicts."""
+    return [
+        {"name": t.name, "shape": list(t.shape) if t.shape is not None else None, "dtype": t.dtype}
+        for t in items
+    ]
+
+
 @dataclass
 class ArtifactSummary:
     """What ``tfjs-build inspect`` shows."""
@@ -42,27 +69,18 @@ class ArtifactSummary:
     shards: list[str] = field(default_factory=list)
     shard_bytes: int = 0
     problems: list[str] = field(default_factory=list)
+    weight_list: list[WeightDescription] = field(default_factory=list)
 
-    def to_json(self) -> dict[str, Any]:
-        """A JSON-ready dict (``inspect --json``)."""
-
-        def tensors(items: list[TensorDescription]) -> list[dict[str, Any]]:
-            return [
-                {
-                    "name": t.name,
-                    "shape": list(t.shape) if t.shape is not None else None,
-                    "dtype": t.dtype,
-                }
-                for t in items
-            ]
-
+    def to_json(self, *, weights: bool = False) -> dict[str, Any]:
+        """A JSON-ready dict (``inspect --json``; ``weights``: with ``weightList``)."""
+        listing = {"weightList": [w.to_json() for w in self.weight_list]} if weights else {}
         return {
             "path": str(self.path),
             "format": self.format,
             "convertedBy": self.converted_by,
             "generatedBy": self.generated_by,
-            "inputs": tensors(self.inputs),
-            "outputs": tensors(self.outputs),
+            "inputs": tensors_json(self.inputs),
+            "outputs": tensors_json(self.outputs),
             "layers": dict(sorted(self.layers.items())),
             "ops": dict(sorted(self.ops.items())),
             "weights": self.weights,
@@ -71,10 +89,13 @@ class ArtifactSummary:
             "shards": self.shards,
             "shardBytes": self.shard_bytes,
             "problems": self.problems,
+            **listing,
         }
 
 
-def _layer_config_inputs(model_config: dict[str, Any]) -> list[TensorDescription]:
+def layers_inputs(model_config: dict[str, Any]) -> list[TensorDescription]:
+    """The inputs a layers-model topology declares (its InputLayers, or a Sequential's first
+    layer's ``batch_input_shape``)."""
     config = model_config.get("config", {})
     layers = config.get("layers", []) if isinstance(config, dict) else config
     described: list[TensorDescription] = []
@@ -108,7 +129,8 @@ def _dims(shape: Any) -> tuple[int | None, ...]:
     return tuple(dims)
 
 
-def _layers_outputs(model_config: dict[str, Any]) -> list[TensorDescription]:
+def layers_outputs(model_config: dict[str, Any]) -> list[TensorDescription]:
+    """The outputs of a layers-model topology, by output layer name (shapes unknown)."""
     config = model_config.get("config", {})
     if model_config.get("class_name") == "Sequential":
         layers = config.get("layers", []) if isinstance(config, dict) else config
@@ -130,13 +152,14 @@ def _tensor_info(key: str, info: dict[str, Any]) -> TensorDescription:
     return TensorDescription(key, shape, dtype)
 
 
-def _count_layers(model_config: dict[str, Any], counter: Counter[str]) -> None:
+def count_layers(model_config: dict[str, Any], counter: Counter[str]) -> None:
+    """Add the classes of a model config's layers (nested models' too) to ``counter``."""
     config = model_config.get("config", {})
     layers = config.get("layers", []) if isinstance(config, dict) else config
     for layer in layers:
         counter[str(layer.get("class_name", "?"))] += 1
         if isinstance(layer.get("config"), dict) and "layers" in layer["config"]:
-            _count_layers(layer, counter)
+            count_layers(layer, counter)
 
 
 def summarize_artifact(directory: Path) -> ArtifactSummary:
@@ -170,9 +193,9 @@ def _describe_topology(document: dict[str, Any], summary: ArtifactSummary) -> No
         summary.ops.update(str(node.get("op", "?")) for node in topology.get("node") or [])
     else:
         model_config = topology.get("model_config", topology)
-        summary.inputs = _layer_config_inputs(model_config)
-        summary.outputs = _layers_outputs(model_config)
-        _count_layers(model_config, summary.layers)
+        summary.inputs = layers_inputs(model_config)
+        summary.outputs = layers_outputs(model_config)
+        count_layers(model_config, summary.layers)
 
 
 def _items(value: Any) -> list[tuple[str, Any]]:
@@ -193,6 +216,11 @@ def _describe_weights(document: dict[str, Any], summary: ArtifactSummary) -> Non
             summary.parameters += math.prod(entry["shape"])
             quantization = (entry.get("quantization") or {}).get("dtype")
             summary.quantization[quantization or "none"] += 1
+            summary.weight_list.append(
+                WeightDescription(
+                    entry["name"], tuple(entry["shape"]), entry["dtype"], quantization
+                )
+            )
         size = expected_bytes(entries)
         expected = -1 if expected < 0 or size is None else expected + size
         for relative in group.get("paths", []):

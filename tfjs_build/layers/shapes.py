@@ -288,6 +288,14 @@ def input_shapes(topology: Config) -> dict[str, list[Shape]]:
     return seen
 
 
+def output_shapes(topology: Config) -> list[Shape]:
+    """The shapes of a model's outputs, in order (``[]`` when the config cannot tell)."""
+    try:
+        return _model_outputs(topology, None, {})
+    except (LookupError, TypeError, ValueError, AttributeError, RecursionError):
+        return []
+
+
 def _model_outputs(
     model: Config, given: list[Shape] | None, seen: dict[str, list[Shape]]
 ) -> list[Shape]:
