@@ -387,3 +387,19 @@ def test_named_hostile_artifacts_give_one_line_and_exit_1(seeds, case, tmp_path,
     expected = (verify_line or inspect_line).format(json=json_path, source=tmp_path / "missing.h5")
     code = main(["verify", str(directory), "--source", str(tmp_path / "missing.h5")])
     assert (code, capsys.readouterr().err) == (1, f"tfjs-build: error: {expected}\n")
+
+
+def test_verify_never_hands_tfjs_a_shard_outside_the_artifact(seeds, tmp_path, capsys):
+    """A shard symlinked to a FIFO outside: TF.js would block reading it; verify refuses first."""
+    seed = seeds["quantized"]
+    directory = tmp_path / "artifact"
+    _write(directory, json.dumps(seed.document).encode(), {})
+    os.mkfifo(tmp_path / "outside.fifo")
+    [shard] = seed.shards
+    (directory / shard).symlink_to(tmp_path / "outside.fifo")
+    source = tmp_path / "missing.h5"
+    assert main(["verify", str(directory), "--source", str(source)]) == 1
+    assert capsys.readouterr().err == (
+        f"tfjs-build: error: {directory}: weight shard {shard!r} leaves the artifact directory "
+        "(through a symbolic link)\n"
+    )

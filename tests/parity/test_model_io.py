@@ -168,3 +168,9 @@ def test_signature_outputs_of_the_wrong_type():
     with pytest.raises(ModelIOError) as caught:
         output_names(document, SOURCE)
     assert str(caught.value) == f"{SOURCE}: outputs is not an object (['y'])"
+
+
+def test_a_negative_probe_shape_from_the_caller():
+    with pytest.raises(ProbeError) as caught:
+        make_probes(_functional(), shapes={"x": [2, -1]}, source=SOURCE)
+    assert str(caught.value) == f"{SOURCE}: input 'x' has shape (2, -1), with a negative size"

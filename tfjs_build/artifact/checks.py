@@ -134,6 +134,16 @@ def shard_file_problem(directory: Path, relative: str) -> str | None:
     return None
 
 
+def check_shard_files(directory: Path, document: Mapping[str, Any]) -> None:
+    """``ArtifactError`` for the first shard of ``document``'s manifest that cannot be read from
+    ``directory`` (before handing the artifact to a reader that would follow it, such as TF.js)."""
+    for group in document.get("weightsManifest") or []:
+        for relative in group.get("paths", []):
+            problem = shard_file_problem(directory, relative)
+            if problem:
+                raise ArtifactError(f"{directory}: weight shard {relative!r:.200} {problem}")
+
+
 def expected_bytes(entries: Sequence[Mapping[str, Any]]) -> int | None:
     """Bytes a group's entries occupy in its shards, or ``None`` when a string tensor (of
     variable length) or an unknown dtype makes that unknowable up front."""

@@ -40,7 +40,7 @@ _SAME_SHAPE = frozenset(
     }
 )
 _ELEMENTWISE = frozenset({"Add", "Multiply", "Average", "Maximum", "Minimum", "Subtract"})
-_RECURRENT = {"SimpleRNN": 1, "GRU": 1, "LSTM": 2}
+_RECURRENT = {"SimpleRNN": 1, "GRU": 1, "LSTM": 2, "ConvLSTM2D": 2}
 """Recurrent layers and how many states each returns with ``return_state``."""
 
 
@@ -169,10 +169,9 @@ def _recurrent(class_name: str, config: Config, shape: Dims) -> list[Shape]:
     output: Shape = (batch, time, *step) if config.get("return_sequences") else (batch, *step)
     if not config.get("return_state"):
         return [output]
-    states = 2 if class_name in ("LSTM", "ConvLSTM2D") else _RECURRENT.get(class_name, 0)
     if class_name == "RNN":
         return [output, *([None] * _rnn_states(config))]
-    return [output, *[(batch, *step)] * states]
+    return [output, *[(batch, *step)] * _RECURRENT[class_name]]
 
 
 def _rnn_units(class_name: str, config: Config) -> int:
@@ -236,7 +235,7 @@ def _one_input(class_name: str, config: Config, shape: Dims) -> list[Shape]:
     if class_name.startswith(("GlobalMaxPooling", "GlobalAveragePooling")):
         kept = (1,) * (len(shape) - 2) if config.get("keepdims") else ()
         return [(shape[0], *kept, shape[-1])]
-    if class_name in _RECURRENT or class_name in ("RNN", "ConvLSTM2D"):
+    if class_name in _RECURRENT or class_name == "RNN":
         return _recurrent(class_name, config, shape)
     if class_name in ("TimeDistributed", "Bidirectional"):
         return _wrapper(class_name, config, shape)

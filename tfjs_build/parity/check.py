@@ -10,6 +10,7 @@ from typing import Any
 
 import numpy as np
 
+from tfjs_build.artifact.checks import check_shard_files
 from tfjs_build.artifact.files import read_model_json
 from tfjs_build.artifact.format import GRAPH_FORMAT, MODEL_JSON, artifact_format
 from tfjs_build.backends import DEFAULT_PARITY_BACKENDS, PARITY_BACKENDS
@@ -69,6 +70,7 @@ def check_parity(
     _check_backends(backends)
     artifact_dir, started = Path(artifact_dir), time.perf_counter()
     model_json = read_model_json(artifact_dir)
+    check_shard_files(artifact_dir, model_json)  # TF.js must not follow a shard out of the artifact
     where = str(artifact_dir / MODEL_JSON)
     fmt = artifact_format(model_json)
     inputs_record: InputsRecord

@@ -80,8 +80,10 @@ def make_probes(
 
 
 def _check_size(spec: InputSpec, shape: tuple[int, ...], source: str) -> None:
+    if min(shape, default=0) < 0:
+        raise ProbeError(f"{source}: input {spec.name!r} has shape {shape}, with a negative size")
     values = math.prod(shape)
-    if min(shape, default=0) < 0 or values > MAX_PROBE_VALUES:
+    if values > MAX_PROBE_VALUES:
         raise ProbeError(
             f"{source}: input {spec.name!r} has shape {shape}, {values:,} values, more than the "
             f"{MAX_PROBE_VALUES:,} a probe may have; pass smaller shapes or your own samples"
