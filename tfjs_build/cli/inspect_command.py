@@ -25,7 +25,12 @@ def add_parser(commands: Any, name: str) -> None:
         "read without TensorFlow; a SavedModel is converted in memory to find the ops TF.js "
         "cannot run.",
     )
-    parser.add_argument("artifact", type=Path, metavar="PATH")
+    parser.add_argument(
+        "artifact",
+        type=Path,
+        metavar="PATH",
+        help="a TF.js artifact directory, a Keras .keras/.h5 file or a SavedModel directory",
+    )
     parser.add_argument("--json", action="store_true", help="print the description as JSON")
     parser.add_argument(
         "--weights",
