@@ -29,6 +29,7 @@ from tfjs_build.errors import TfjsBuildError
 from tfjs_build.parity.model_io import input_specs, output_names
 from tfjs_build.parity.probes import make_probes
 from tfjs_build.parity.tolerances import artifact_quantization
+from tfjs_build.parity.vocabulary import string_vocabulary
 
 FUZZ = settings(
     max_examples=200,
@@ -90,6 +91,7 @@ WORDS = [
     "Sequential",
     "Embedding",
     "GatherV2",
+    "LookupTableImportV2",
     "layers-model",
     "graph-model",
     "-1",
@@ -242,6 +244,7 @@ def _verify_readers(directory: Path) -> None:
     specs = input_specs(document, "model.json")
     make_probes(document)
     output_names(document)
+    string_vocabulary(directory, document)
     assert all(isinstance(spec.name, str) for spec in specs)
 
 
@@ -316,6 +319,13 @@ def _huge_input(document: dict[str, Any]) -> None:
     document["signature"]["inputs"]["x"]["tensorShape"]["dim"] = [{"size": "2147483647"}] * 3
 
 
+def _broken_initializer(document: dict[str, Any]) -> None:
+    """A string input, and a table initializer whose inputs are not tensor names."""
+    for info in document["signature"]["inputs"].values():
+        info["dtype"] = "DT_STRING"
+    document["modelInitializer"] = {"node": [{"op": "LookupTableImportV2", "input": [1, 2]}]}
+
+
 def _output_layers_wrong_type(document: dict[str, Any]) -> None:
     document["modelTopology"]["model_config"]["config"]["output_layers"] = "dense"
 
@@ -356,6 +366,13 @@ CASES: dict[str, tuple[str, Callable[[dict[str, Any]], None], str, str]] = {
         f"{{json}}: input 'x' has shape (2147483647, 2147483647, 2147483647), "
         f"{(2**31 - 1) ** 3:,} values, more than the 67,108,864 a probe may have; pass smaller "
         "shapes or your own samples",
+    ),
+    "broken table initializer": (
+        "strings",
+        _broken_initializer,
+        "",
+        "{json}: modelInitializer is malformed (AttributeError: 'int' object has no attribute "
+        "'split'); rebuild the artifact",
     ),
     "output_layers of the wrong type": (
         "quantized",
