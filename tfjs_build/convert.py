@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
@@ -12,6 +13,9 @@ from tfjs_build.sources import identify_source
 
 if TYPE_CHECKING:
     from tfjs_build.artifact.model import Artifact
+    from tfjs_build.layers.unsupported import UnsupportedLayer
+
+SAVED_MODEL_REASON = "SavedModel sources become graph models"
 
 
 @dataclass(frozen=True)
@@ -37,26 +41,27 @@ def convert_source(source: Path, options: ConvertOptions | None = None) -> Conve
                 f"{source} is a SavedModel, which converts to a graph model only; use "
                 f"{spell('format', 'graph', options.origin)} or {spell('format', 'auto', options.origin)}"
             )
-        return Conversion(
-            _saved_model_to_graph(source, options),
-            "graph",
-            "SavedModel sources become graph models",
-        )
+        return Conversion(_saved_model_to_graph(source, options), "graph", SAVED_MODEL_REASON)
     if options.format == "layers":
         return Conversion(_keras_to_layers(source, options), "layers", "layers format requested")
     if options.format == "graph":
         return Conversion(_keras_to_graph(source, options), "graph", "graph format requested")
     from tfjs_build.layers.convert import find_unsupported_layers
 
-    unsupported = find_unsupported_layers(source)
+    chosen, reason = auto_choice(find_unsupported_layers(source))
+    build = _keras_to_layers if chosen == "layers" else _keras_to_graph
+    return Conversion(build(source, options), chosen, reason)
+
+
+def auto_choice(
+    unsupported: Sequence[UnsupportedLayer],
+) -> tuple[Literal["layers", "graph"], str]:
+    """What ``format = "auto"`` builds from a Keras model whose layers TF.js layers cannot
+    express are ``unsupported``, and why (the reason ``convert`` reports)."""
     if not unsupported:
-        return Conversion(
-            _keras_to_layers(source, options), "layers", "TF.js layers can express every layer"
-        )
+        return "layers", "TF.js layers can express every layer"
     names = ", ".join(f"{u.name} ({u.class_name})" for u in unsupported)
-    return Conversion(
-        _keras_to_graph(source, options), "graph", f"TF.js layers cannot express {names}"
-    )
+    return "graph", f"TF.js layers cannot express {names}"
 
 
 def _keras_to_layers(source: Path, options: ConvertOptions) -> Artifact:

@@ -8,6 +8,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from tfjs_build.artifact.checks import check_document
 from tfjs_build.artifact.format import (
     DEFAULT_SHARD_SIZE,
     GRAPH_FORMAT,
@@ -96,19 +97,23 @@ def write_artifact(
 
 
 def read_model_json(directory: Path) -> dict[str, Any]:
-    """Parse ``directory/model.json`` with clear errors for a missing or broken file."""
+    """Parse and check ``directory/model.json`` (see :mod:`tfjs_build.artifact.checks`), with clear
+    errors for a missing, broken or ill-typed file."""
     path = Path(directory) / MODEL_JSON
+    if path.exists() and not path.is_file():
+        raise ArtifactError(f"{path} is not a regular file; is {directory} a TF.js artifact?")
     try:
         document = json.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
         raise ArtifactError(
             f"{path} does not exist; is {directory} a TF.js artifact directory?"
         ) from None
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+    except (UnicodeDecodeError, ValueError, RecursionError) as exc:
+        # ValueError: invalid JSON, or an integer too long to convert; RecursionError: too deep
         raise ArtifactError(f"{path} is not valid JSON ({exc}); rebuild the artifact") from None
-    if not isinstance(document, dict) or "modelTopology" not in document:
-        raise ArtifactError(f"{path} has no modelTopology; it is not a TF.js model.json")
-    return document
+    except OSError as exc:
+        raise ArtifactError(f"{path}: cannot read it ({exc.strerror or exc})") from None
+    return check_document(document, path)
 
 
 def read_artifact(directory: Path) -> Artifact:
@@ -116,8 +121,6 @@ def read_artifact(directory: Path) -> Artifact:
     directory = Path(directory)
     document = read_model_json(directory)
     manifest = document.get("weightsManifest") or []
-    if not isinstance(manifest, list):
-        raise ArtifactError(f"{directory / MODEL_JSON}: weightsManifest is not a list")
     return Artifact(
         format=artifact_format(document),
         topology=document["modelTopology"],

@@ -14,7 +14,14 @@ from typing import BinaryIO
 
 import numpy as np
 
-from tfjs_build.artifact.dtypes import decode_strings, encode_strings, narrow, tfjs_dtype
+from tfjs_build.artifact.checks import check_manifest, expected_bytes, shard_file_problem
+from tfjs_build.artifact.dtypes import (
+    STRING_LENGTH_BYTES,
+    decode_strings,
+    encode_strings,
+    narrow,
+    tfjs_dtype,
+)
 from tfjs_build.artifact.format import (
     DEFAULT_SHARD_SIZE,
     WeightEntry,
@@ -146,34 +153,54 @@ def write_weights(
     return [{"paths": writer.paths, "weights": entries}]
 
 
-def _safe_shard_path(directory: Path, relative: str) -> Path:
-    if not isinstance(relative, str) or not relative:
-        raise ArtifactError(f"{directory}: weights manifest has an invalid shard path {relative!r}")
-    candidate = Path(relative)
-    if candidate.is_absolute() or ".." in candidate.parts or "\\" in relative:
-        raise ArtifactError(
-            f"{directory}: weights manifest path {relative!r} leaves the artifact directory; refusing to read it"
-        )
-    return directory / candidate
+def _shard_paths(directory: Path, group: WeightGroup) -> list[Path]:
+    """The group's shard files, each inside ``directory`` and a regular file, or an error."""
+    paths = []
+    for relative in group.get("paths", []):
+        problem = shard_file_problem(directory, relative)
+        if problem == "is missing":
+            raise ArtifactError(
+                f"{directory / relative}: weight shard named in model.json is missing; "
+                "rebuild the artifact"
+            )
+        if problem:
+            raise ArtifactError(
+                f"{directory}: weights manifest path {relative!r:.200} {problem}; refusing to read it"
+            )
+        paths.append(directory / relative)
+    return paths
 
 
 def _read_group(directory: Path, group: WeightGroup) -> bytes:
-    parts = []
-    for relative in group.get("paths", []):
-        path = _safe_shard_path(directory, relative)
-        try:
-            parts.append(path.read_bytes())
-        except FileNotFoundError:
-            raise ArtifactError(
-                f"{path}: weight shard named in model.json is missing; rebuild the artifact"
-            ) from None
-    return b"".join(parts)
+    """The group's shards, concatenated; sizes are checked first, so shards much longer than
+    the manifest describes are never read into memory."""
+    paths = _shard_paths(directory, group)
+    try:
+        on_disk = sum(path.stat().st_size for path in paths)
+        expected = expected_bytes(group.get("weights", []))
+        if expected is not None and on_disk > expected:
+            raise ArtifactError(_too_long(directory, group, on_disk - expected))
+        return b"".join(path.read_bytes() for path in paths)
+    except OSError as exc:
+        raise ArtifactError(f"{directory}: cannot read a weight shard ({exc})") from None
+
+
+def _too_long(directory: Path, group: WeightGroup, extra: int) -> str:
+    return (
+        f"{directory}: shards of {group.get('paths')} hold {extra} bytes more than the manifest "
+        "describes; model.json and the shards do not belong together"
+    )
 
 
 def _decode_entry(entry: WeightEntry, data: memoryview, where: Path) -> tuple[np.ndarray, int]:
     name, shape, dtype = entry["name"], tuple(entry["shape"]), entry["dtype"]
     count = math.prod(shape)
     if "quantization" not in entry and dtype == "string":
+        if count * STRING_LENGTH_BYTES > len(data):  # each string takes at least its length
+            raise ArtifactError(
+                f"{where}: weight data ends early: {name!r} holds {count} strings, "
+                f"{len(data)} bytes are left; a shard is truncated or missing"
+            )
         values, used = decode_strings(name, data, count)
         return values.reshape(shape), used
     quantization = entry.get("quantization")
@@ -194,6 +221,7 @@ def _decode_entry(entry: WeightEntry, data: memoryview, where: Path) -> tuple[np
 
 def read_weights(directory: Path, manifest: list[WeightGroup]) -> list[tuple[str, np.ndarray]]:
     """Reassemble and dequantize every weight of ``manifest`` from the shards in ``directory``."""
+    check_manifest(manifest, directory)
     out: list[tuple[str, np.ndarray]] = []
     for group in manifest:
         data = memoryview(_read_group(directory, group))
@@ -203,13 +231,10 @@ def read_weights(directory: Path, manifest: list[WeightGroup]) -> list[tuple[str
                 array, used = _decode_entry(entry, data[offset:], directory)
             except (KeyError, TypeError, ValueError) as exc:
                 raise ArtifactError(
-                    f"{directory}: malformed weights manifest entry {entry!r} ({exc})"
+                    f"{directory}: malformed weights manifest entry {entry!r:.200} ({exc})"
                 ) from None
             out.append((entry["name"], array))
             offset += used
         if offset != len(data):
-            raise ArtifactError(
-                f"{directory}: shards of {group.get('paths')} hold {len(data) - offset} bytes more than "
-                "the manifest describes; model.json and the shards do not belong together"
-            )
+            raise ArtifactError(_too_long(directory, group, len(data) - offset))
     return out

@@ -16,6 +16,7 @@ from tfjs_build._optional import import_tensorflow
 from tfjs_build.artifact.format import output_keys
 from tfjs_build.custom_code import imported_modules, imports_hint
 from tfjs_build.errors import SourceError, UnsupportedModelError
+from tfjs_build.graph.keras_load_errors import keras_load_error
 from tfjs_build.graph.keras_repair import load_repaired_h5, repair_config
 from tfjs_build.options import Origin, spell
 
@@ -98,6 +99,13 @@ def load_keras_model(
             f"{path}: Lambda layer(s) {', '.join(repr(n) for n in lambdas)} hold Python code that loading would run; "
             f"if you trust this file, convert it with {spell('allow_unsafe_deserialization', True, origin)}"
         )
+    from tfjs_build.layers.source import open_keras_model
+    from tfjs_build.layers.stored_weights import stored_weights
+
+    # Refuses HDF5 that would make Keras read other files, and names a listed weight the file
+    # lacks (Keras would only say KeyError).
+    with open_keras_model(path) as opened:
+        stored_weights(opened)
     import_tensorflow()
     options: dict[str, Any] = {"custom_objects": dict(custom_objects or {}), "compile": False}
     with imported_modules(imports, project_root, origin):
@@ -129,12 +137,7 @@ def _load(
                 options["safe_mode"] = safe
             model = tf_keras.models.load_model(path, **options)
     except Exception as exc:  # Keras raises ValueError, TypeError, ... for models it cannot build
-        first_line = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
-        raise SourceError(
-            f"{path}: Keras cannot load this model: {first_line}; if it has custom layers, have "
-            f"the module registering them (keras.saving.register_keras_serializable) imported "
-            f"first with {imports_hint(origin)}"
-        ) from None
+        raise keras_load_error(path, exc, imports_hint(origin)) from None
     return model
 
 

@@ -74,6 +74,18 @@ def inspect_saved_model(path: Path) -> list[MetaGraphInfo]:
     ]
 
 
+def signature_defs(path: Path) -> list[tuple[frozenset[str], str, Any]]:
+    """``(MetaGraph tags, signature key, SignatureDef proto)`` of every signature, read from
+    ``saved_model.pb`` alone (nothing is loaded or run)."""
+    proto = _read_saved_model_proto(Path(path))
+    return [
+        (frozenset(meta.meta_info_def.tags), key, meta.signature_def[key])
+        for meta in proto.meta_graphs
+        for key in sorted(meta.signature_def)
+        if key != INIT_OP_SIGNATURE
+    ]
+
+
 def list_signatures(path: Path, tags: Sequence[str] | None = None) -> list[str]:
     """Signature keys of the SavedModel at ``path`` (of the MetaGraph with ``tags`` if given)."""
     metas = inspect_saved_model(Path(path))

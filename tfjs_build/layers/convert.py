@@ -13,6 +13,7 @@ from tfjs_build.layers.expand import apply_expansions
 from tfjs_build.layers.source import KerasModelFile, open_keras_model
 from tfjs_build.layers.topology import RewrittenModel, rewrite_model_config
 from tfjs_build.layers.unsupported import UnsupportedLayer, unsupported_model_error
+from tfjs_build.layers.weight_shapes import check_weight_shapes
 from tfjs_build.layers.weights import read_weights
 from tfjs_build.options import Origin
 
@@ -54,6 +55,7 @@ def convert_keras_to_layers(path: Path, *, origin: Origin = "python") -> Artifac
             raise unsupported_model_error(path, rewritten.problems, origin)
         with _malformed_as_source_error(path):
             weights = read_weights(model, rewritten.topology)
+            check_weight_shapes(path, rewritten.topology, weights)
             model_topology, weights = apply_expansions(
                 rewritten.topology, rewritten.expansions, weights
             )

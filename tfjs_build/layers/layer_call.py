@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from tfjs_build.layers.expansions import Source
-from tfjs_build.layers.shapes import Shape
+from tfjs_build.layers.recorded_shapes import Shape
 
 Config = dict[str, Any]
 _KERAS_TENSOR = "__keras_tensor__"

@@ -23,6 +23,7 @@ import numpy as np
 
 from tfjs_build.errors import SourceError
 from tfjs_build.layers.file_window import FileWindow, stored_member_offset
+from tfjs_build.layers.hdf5_safety import refuse_outside_references
 from tfjs_build.sources import HDF5_SIGNATURE
 
 ZIP_SIGNATURE = b"PK\x03\x04"
@@ -104,12 +105,19 @@ def _file_signature(path: Path) -> bytes:
 
 
 def _open_h5(source: Any, what: str) -> h5py.File:
+    """Open for reading, refusing a file that refers to other files before anything is read."""
     try:
-        return h5py.File(source, "r")
+        h5 = h5py.File(source, "r")
     except (OSError, ValueError) as exc:
         raise SourceError(
             f"{what} is not a readable HDF5 file, corrupt or truncated ({exc})"
         ) from None
+    try:
+        refuse_outside_references(h5, what)
+    except BaseException:
+        h5.close()
+        raise
+    return h5
 
 
 @contextmanager

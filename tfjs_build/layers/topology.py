@@ -24,7 +24,7 @@ from tfjs_build.layers.expansion_rules import plan_expansion
 from tfjs_build.layers.expansions import Planned
 from tfjs_build.layers.layer_call import LayerCall, op_node_args
 from tfjs_build.layers.layer_configs import rewrite_leaf_config
-from tfjs_build.layers.shapes import RankTracker, Shape, output_rank, recorded_input_shapes
+from tfjs_build.layers.recorded_shapes import RankTracker, Shape, output_rank, recorded_input_shapes
 from tfjs_build.layers.unsupported import UnsupportedLayer
 from tfjs_build.layers.variables import RECURRENT_LAYERS, RNN_CELLS, variable_names
 

@@ -144,13 +144,30 @@ def _keras3_model_weights(
             elif any(True for _ in _expected_leaf_weights(layer)):
                 raise SourceError(f"{model.path}: {KERAS_WEIGHTS} has no {group.name}/{where}")
             continue
+        owner = f"layer {config['name']} ({class_name})"
         for subgroup, names in _keras3_var_groups(class_name, config):
+            _check_stored_count(model, group, f"{where}/{subgroup}", names, owner)
             for index, var in enumerate(names):
                 dataset_path = f"{where}/{subgroup}/{index}"
-                yield (
-                    f"{config['name']}/{var}",
-                    _read(group.get(dataset_path), f"{group.name}/{dataset_path}", model),
-                )
+                at = f"weight {config['name']}/{var} of {owner} ({_in(group, dataset_path)})"
+                yield f"{config['name']}/{var}", _read(group.get(dataset_path), at, model)
+
+
+def _in(group: h5py.Group, path: str) -> str:
+    return f"{group.name.rstrip('/')}/{path}"
+
+
+def _check_stored_count(
+    model: KerasModelFile, group: h5py.Group, path: str, names: list[str], layer: str
+) -> None:
+    """More weights stored than the config creates: the file and its config disagree."""
+    stored = group.get(path)
+    if isinstance(stored, h5py.Group) and len(stored) > len(names):
+        raise SourceError(
+            f"{model.path}: {layer} has {len(stored)} weights in the file ({_in(group, path)}), "
+            f"but its config needs {len(names)} ({', '.join(names) or 'none'}); the weights do "
+            "not match the model (re-save it with Keras)"
+        )
 
 
 def _expected_leaf_weights(model_entry: Config) -> Iterator[str]:

@@ -10,8 +10,9 @@ from typing import Any
 
 import numpy as np
 
+from tfjs_build.artifact.checks import check_shard_files
 from tfjs_build.artifact.files import read_model_json
-from tfjs_build.artifact.format import GRAPH_FORMAT, artifact_format
+from tfjs_build.artifact.format import GRAPH_FORMAT, MODEL_JSON, artifact_format
 from tfjs_build.backends import DEFAULT_PARITY_BACKENDS, PARITY_BACKENDS
 from tfjs_build.errors import RuntimeFailure, TfjsBuildError
 from tfjs_build.options import Origin
@@ -75,10 +76,12 @@ def check_parity(
     _check_backends(backends)
     artifact_dir, started = Path(artifact_dir), time.perf_counter()
     model_json = read_model_json(artifact_dir)
+    check_shard_files(artifact_dir, model_json)  # TF.js must not follow a shard out of the artifact
+    where = str(artifact_dir / MODEL_JSON)
     fmt = artifact_format(model_json)
     inputs_record: InputsRecord
     if samples is not None:
-        inputs, inputs_record = _sample_inputs(model_json, Path(samples))
+        inputs, inputs_record = _sample_inputs(model_json, Path(samples), where)
     else:
         vocabulary = _vocabulary(artifact_dir, model_json)
         inputs = make_probes(
@@ -89,6 +92,7 @@ def check_parity(
             float_range=float_range,
             shapes=shapes,
             vocabulary=(vocabulary or generated_vocabulary()).words,
+            source=where,
         )
         inputs_record = {
             "kind": "probes",
@@ -108,7 +112,7 @@ def check_parity(
     reference = run_reference(
         Path(source),
         inputs,
-        output_names(model_json),
+        output_names(model_json, where),
         graph=fmt == GRAPH_FORMAT,
         signature=signature,
         allow_unsafe_deserialization=allow_unsafe_deserialization,
@@ -144,7 +148,8 @@ def check_parity(
 
 def _vocabulary(artifact_dir: Path, model_json: Mapping[str, Any]) -> Vocabulary | None:
     """The words for string probes, or None when the model has no string input."""
-    if all(spec.dtype != "string" for spec in input_specs(model_json)):
+    specs = input_specs(model_json, str(artifact_dir / MODEL_JSON))
+    if all(spec.dtype != "string" for spec in specs):
         return None
     return string_vocabulary(artifact_dir, model_json)
 
@@ -162,9 +167,9 @@ def _check_backends(backends: Sequence[str]) -> None:
 
 
 def _sample_inputs(
-    model_json: Mapping[str, Any], path: Path
+    model_json: Mapping[str, Any], path: Path, where: str
 ) -> tuple[dict[str, np.ndarray], InputsRecord]:
-    specs = input_specs(model_json)
+    specs = input_specs(model_json, where)
     loaded = load_samples(path, [spec.name for spec in specs])
     record: InputsRecord = {
         "kind": "samples",

@@ -11,6 +11,7 @@ input name) through :func:`load_samples`.
 
 from __future__ import annotations
 
+import math
 import zipfile
 import zlib
 from collections.abc import Mapping, Sequence
@@ -19,6 +20,7 @@ from typing import Any
 
 import numpy as np
 
+from tfjs_build.artifact.format import MODEL_JSON
 from tfjs_build.errors import ProbeError
 from tfjs_build.parity.model_io import InputSpec, input_specs
 from tfjs_build.parity.vocabulary import GENERATED_VOCABULARY
@@ -27,6 +29,9 @@ DEFAULT_BATCH = 2
 DEFAULT_DIM = 32
 """Fill for unknown non-batch dimensions: enough for five stride-2 stages of an image model."""
 DEFAULT_FLOAT_RANGE = (-1.0, 1.0)
+MAX_PROBE_VALUES = 1 << 26
+"""The most values one probe input may hold (256 MiB of float32): a larger shape in a model.json
+is a mistake or an attack, and is refused rather than allocated."""
 DEFAULT_INT_RANGE = (0, 10)
 """Integers for inputs whose valid range the model does not show (half-open)."""
 
@@ -44,6 +49,7 @@ def make_probes(
     dim_default: int = DEFAULT_DIM,
     shapes: Mapping[str, Sequence[int]] | None = None,
     vocabulary: Sequence[bytes] = GENERATED_VOCABULARY,
+    source: str = MODEL_JSON,
 ) -> dict[str, np.ndarray]:
     """Deterministic probe inputs for every input of ``model_json``, keyed by input name.
 
@@ -51,22 +57,37 @@ def make_probes(
     ``dim_default``; ``shapes`` overrides the whole shape of named inputs; string inputs draw from
     ``vocabulary`` (see :mod:`tfjs_build.parity.vocabulary`). Each input's values come
     from its own PCG64 stream keyed by ``(seed, crc32(name))``, so they are byte-identical across
-    runs, processes and machines, and do not change when other inputs are added.
+    runs, processes and machines, and do not change when other inputs are added. A probe
+    larger than ``MAX_PROBE_VALUES`` is refused before anything is allocated; errors about the
+    model description name ``source``.
     """
     _check_options(seed, batch, dim_default, float_range)
     shapes = dict(shapes or {})
-    unknown = sorted(set(shapes) - {spec.name for spec in input_specs(model_json)})
+    specs = input_specs(model_json, source)
+    unknown = sorted(set(shapes) - {spec.name for spec in specs})
     if unknown:
         raise ProbeError(f"shapes given for unknown inputs: {', '.join(unknown)}")
     probes = {}
-    for spec in input_specs(model_json):
+    for spec in specs:
         if spec.name in shapes:
             shape = tuple(int(d) for d in shapes[spec.name])
         else:
             shape = concrete_shape(spec, batch=batch, dim_default=dim_default)
+        _check_size(spec, shape, source)
         rng = np.random.Generator(np.random.PCG64([seed, zlib.crc32(spec.name.encode())]))
         probes[spec.name] = _values(spec, shape, rng, float_range, int_range, vocabulary)
     return probes
+
+
+def _check_size(spec: InputSpec, shape: tuple[int, ...], source: str) -> None:
+    if min(shape, default=0) < 0:
+        raise ProbeError(f"{source}: input {spec.name!r} has shape {shape}, with a negative size")
+    values = math.prod(shape)
+    if values > MAX_PROBE_VALUES:
+        raise ProbeError(
+            f"{source}: input {spec.name!r} has shape {shape}, {values:,} values, more than the "
+            f"{MAX_PROBE_VALUES:,} a probe may have; pass smaller shapes or your own samples"
+        )
 
 
 def _check_options(

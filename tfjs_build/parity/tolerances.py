@@ -132,7 +132,7 @@ SOURCE_COMPUTE_TOLERANCES: dict[str, Tolerance] = {
 def artifact_quantization(model_json: Mapping[str, Any]) -> str | None:
     """The coarsest weight quantization in ``model_json``'s manifest (``None``: none)."""
     found = {
-        entry.get("quantization", {}).get("dtype")
+        (entry.get("quantization") or {}).get("dtype")
         for group in model_json.get("weightsManifest") or []
         for entry in group.get("weights", [])
     }

@@ -14,6 +14,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from tfjs_build.artifact.format import MODEL_JSON
+from tfjs_build.errors import ModelIOError
+from tfjs_build.malformed import malformed_json
+
 GENERATED_WORDS = ("alpha", "beta", "gamma", "delta", "epsilon", "zeta", "", "wörd", "語")
 """The generated vocabulary: plain ASCII words, the empty string, and non-ASCII UTF-8."""
 GENERATED_VOCABULARY = tuple(word.encode() for word in GENERATED_WORDS)
@@ -68,7 +72,9 @@ def _string_key_weights(model_json: Mapping[str, Any]) -> list[str]:
 
 def string_vocabulary(artifact_dir: Path, model_json: Mapping[str, Any]) -> Vocabulary:
     """The vocabulary for the string inputs of the artifact in ``artifact_dir``."""
-    names = _string_key_weights(model_json)
+    where = f"{Path(artifact_dir) / MODEL_JSON}: modelInitializer"
+    with malformed_json(ModelIOError, where, "rebuild the artifact"):
+        names = _string_key_weights(model_json)
     if not names:
         return generated_vocabulary()
     from tfjs_build.artifact.weights import read_weights

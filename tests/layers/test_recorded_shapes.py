@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tfjs_build.layers.shapes import RankTracker, output_rank, recorded_input_shapes
+from tfjs_build.layers.recorded_shapes import RankTracker, output_rank, recorded_input_shapes
 
 
 def _tensor(shape: list[int | None], layer: str = "x") -> dict[str, object]:
