@@ -74,7 +74,9 @@ def expected_shapes(class_name: str, config: Config, shape: Shape) -> Expected:
         return {"embeddings": (config["input_dim"], config["output_dim"])}
     if class_name in _CONV_RANK:
         kernel, filters = _kernel(config, _CONV_RANK[class_name]), config["filters"]
-        inner = (filters, channels) if class_name.endswith("Transpose") else (channels, filters)
+        groups = config.get("groups", 1) or 1
+        per_group = None if channels is None else channels // groups  # a grouped convolution
+        inner = (filters, channels) if class_name.endswith("Transpose") else (per_group, filters)
         return _with_bias(config, {"kernel": (*kernel, *inner)}, filters)
     if class_name in ("DepthwiseConv2D", "SeparableConv2D"):
         kernel, multiplier = _kernel(config, 2), config.get("depth_multiplier", 1)

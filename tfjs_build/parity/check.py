@@ -104,6 +104,7 @@ def check_parity(
         }
         if vocabulary is not None:
             inputs_record["string_probes"] = vocabulary.describe()
+    outputs = output_names(model_json, where)  # the artifact is read whole before the source
     if quantization is None:
         quantization = artifact_quantization(model_json)
     source_compute = source_compute_dtype(Path(source))
@@ -112,7 +113,7 @@ def check_parity(
     reference = run_reference(
         Path(source),
         inputs,
-        output_names(model_json, where),
+        outputs,
         graph=fmt == GRAPH_FORMAT,
         signature=signature,
         allow_unsafe_deserialization=allow_unsafe_deserialization,
