@@ -114,27 +114,46 @@ def artifact_quantization(model_json: Mapping[str, Any]) -> str | None:
     return None
 
 
-def default_tolerance(quantization: str | None) -> Tolerance:
-    """The default tolerance for weights quantized to ``quantization`` (``None``: float32)."""
+BACKEND_TOLERANCES: dict[str, Tolerance] = {
+    "webgl": Tolerance(atol=1e-5, rtol=1e-4, scale_tol=1e-4),
+    "webgl-f16": Tolerance(atol=1e-3, rtol=2e-2, scale_tol=2e-2),
+}
+"""The least each backend needs whatever the weights: its own arithmetic's error (see above)."""
+
+
+def default_tolerance(quantization: str | None, backend: str = "cpu") -> Tolerance:
+    """The default tolerance for weights quantized to ``quantization`` (``None``: float32) on
+    ``backend``: each field the looser of the quantization's and the backend's."""
     key = None if quantization in (None, "float32", "none") else quantization
     try:
-        return DEFAULT_TOLERANCES[key]
+        tolerance = DEFAULT_TOLERANCES[key]
     except KeyError:
         known = ", ".join(k for k in DEFAULT_TOLERANCES if k)
         raise TfjsBuildError(
             f"unknown quantization {quantization!r} for parity tolerances; use one of {known}"
         ) from None
+    floor = BACKEND_TOLERANCES.get(backend)
+    if floor is None:
+        return tolerance
+    return replace(
+        tolerance,
+        atol=max(tolerance.atol, floor.atol),
+        rtol=max(tolerance.rtol, floor.rtol),
+        scale_tol=max(tolerance.scale_tol, floor.scale_tol),
+    )
 
 
 def resolve_tolerance(
     quantization: str | None,
     *,
+    backend: str = "cpu",
     atol: float | None = None,
     rtol: float | None = None,
     scale_tol: float | None = None,
     min_argmax_agreement: float | None = None,
 ) -> Tolerance:
-    """The default for ``quantization`` with the given fields overridden (``None``: keep)."""
+    """The default for ``quantization`` on ``backend`` with the given fields overridden
+    (``None``: keep)."""
     overrides: dict[str, float] = {
         key: value
         for key, value in (
@@ -145,4 +164,25 @@ def resolve_tolerance(
         )
         if value is not None
     }
-    return replace(default_tolerance(quantization), **overrides)
+    return replace(default_tolerance(quantization, backend), **overrides)
+
+
+@dataclass(frozen=True)
+class ToleranceOverrides:
+    """The tolerance fields a user set (``None``: keep each backend's default for the weights)."""
+
+    atol: float | None = None
+    rtol: float | None = None
+    scale_tol: float | None = None
+    min_argmax_agreement: float | None = None
+
+    def resolve(self, quantization: str | None, backend: str = "cpu") -> Tolerance:
+        """The tolerance for ``quantization`` on ``backend`` with these fields overridden."""
+        return resolve_tolerance(
+            quantization,
+            backend=backend,
+            atol=self.atol,
+            rtol=self.rtol,
+            scale_tol=self.scale_tol,
+            min_argmax_agreement=self.min_argmax_agreement,
+        )
