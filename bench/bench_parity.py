@@ -31,7 +31,7 @@ from tfjs_build.artifact import read_model_json  # noqa: E402
 from tfjs_build.parity import check_parity, make_probes  # noqa: E402
 from tfjs_build.parity.model_io import output_names  # noqa: E402
 from tfjs_build.parity.reference import run_reference  # noqa: E402
-from tfjs_build.runtime import run_in_tfjs  # noqa: E402
+from tfjs_build.runtime import RuntimePool  # noqa: E402
 
 
 def _handmade() -> Any:
@@ -149,11 +149,14 @@ QUANTIZATIONS = (None, "float16", "uint16", "uint8")
 RTOLS = (1e-3, 1e-2, 5e-2)
 
 
-def measure_tolerances(seeds: int, models: list[str]) -> None:
+def measure_tolerances(
+    seeds: int, models: list[str], backends: list[str], quantizations: list[str]
+) -> None:
     """Print per model, quantization, backend and output the worst errors over ``seeds`` probes."""
     handmade = _handmade()
+    wanted = [None if q == "float32" else q for q in quantizations]
     print("model quant backend output max|ref| max_abs max_abs/max|ref| atol@rtol" + str(RTOLS))
-    with tempfile.TemporaryDirectory() as scratch:
+    with tempfile.TemporaryDirectory() as scratch, RuntimePool() as pool:
         for model_name in models:
             model = MODELS[model_name]()
             _randomize_batchnorm(model)
@@ -163,7 +166,7 @@ def measure_tolerances(seeds: int, models: list[str]) -> None:
                 q: handmade.write_layers_artifact(
                     model, Path(scratch) / f"{model_name}-{q}", quantization=q
                 )
-                for q in QUANTIZATIONS
+                for q in wanted
             }
             model_json = read_model_json(arts[None])
             names = output_names(model_json)
@@ -172,8 +175,8 @@ def measure_tolerances(seeds: int, models: list[str]) -> None:
                 probes = make_probes(model_json, seed=seed)
                 reference = run_reference(source, probes, names, graph=False).outputs
                 for q, art in arts.items():
-                    for backend in ("cpu", "wasm"):
-                        candidate = run_in_tfjs(art, probes, backend=backend, outputs=names)
+                    for backend in backends:
+                        candidate = pool.get(backend).run(art, probes, names)
                         for name in names:
                             ref = reference[name].astype(np.float64)
                             diff = np.abs(candidate[name] - ref)
@@ -224,12 +227,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--tolerances", action="store_true", help="measure errors per quantization")
     parser.add_argument("--seeds", type=int, default=3)
     parser.add_argument("--models", nargs="*", default=list(MODELS))
+    parser.add_argument("--backends", nargs="*", default=["cpu", "wasm"])
+    parser.add_argument(
+        "--quantizations", nargs="*", default=[q or "float32" for q in QUANTIZATIONS]
+    )
     parser.add_argument("--size", type=int, default=224)
     parser.add_argument("--repeats", type=int, default=2)
     parser.add_argument("--formats", nargs="*", default=["layers", "graph"])
     args = parser.parse_args(argv)
     if args.tolerances:
-        measure_tolerances(args.seeds, args.models)
+        measure_tolerances(args.seeds, args.models, args.backends, args.quantizations)
     else:
         bench_seconds(args.size, args.repeats, args.formats)
     return 0
