@@ -160,8 +160,11 @@ def default_tolerance(quantization: str | None, backend: str = "cpu") -> Toleran
             f"unknown quantization {quantization!r} for parity tolerances; use one of {known}"
         ) from None
     floor = BACKEND_TOLERANCES.get(backend)
-    if floor is None:
-        return tolerance
+    return tolerance if floor is None else loosest(tolerance, floor)
+
+
+def loosest(tolerance: Tolerance, floor: Tolerance) -> Tolerance:
+    """``tolerance`` with each of ``atol``, ``rtol`` and ``scale_tol`` at least ``floor``'s."""
     return replace(
         tolerance,
         atol=max(tolerance.atol, floor.atol),

@@ -22,7 +22,7 @@ from tfjs_build.errors import RuntimeFailure
 from tfjs_build.runtime.cdp import CdpError
 from tfjs_build.runtime.chrome import ChromeProcess
 from tfjs_build.runtime.local_server import LocalServer
-from tfjs_build.runtime.node_packages import ensure_node_packages, js_dir
+from tfjs_build.runtime.node_packages import js_dir, tfjs_bundle_dir
 from tfjs_build.runtime.protocol import RuntimeRecord, TimedRun
 from tfjs_build.runtime.tensors import decode_output, encode_input
 
@@ -30,11 +30,6 @@ RUNNER_PAGE = "js/browser/runner.html"
 SETUP_SECONDS = 120.0
 RUN_SECONDS = 900.0
 """A large model's first run compiles many shaders, slowly on SwiftShader."""
-
-
-def tfjs_bundle_dir() -> Path:
-    """The pinned ``@tensorflow/tfjs`` package's ``dist`` (``tf.min.js``), installed on first use."""
-    return ensure_node_packages() / "node_modules" / "@tensorflow" / "tfjs" / "dist"
 
 
 class BrowserSession:
