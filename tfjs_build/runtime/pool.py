@@ -45,15 +45,21 @@ class RuntimePool:
 
             return NodeRuntime(_known(backend))
         if backend in BROWSER_BACKENDS:
-            from tfjs_build.runtime.browser import BrowserRuntime, BrowserSession
+            from tfjs_build.runtime.browser import BrowserRuntime
 
-            if self._browser is None:
-                self._browser = BrowserSession(self._chrome)
-                self.browser_starts += 1
-            return BrowserRuntime(self._browser, _known(backend))
+            return BrowserRuntime(self._start_browser(), _known(backend))
         raise RuntimeFailure(
             f"unknown TF.js backend {backend!r}; choose one of {', '.join(PARITY_BACKENDS)}"
         )
+
+    def _start_browser(self) -> BrowserSession:
+        """The pool's browser, started now if it has none."""
+        if self._browser is None:
+            from tfjs_build.runtime.browser import BrowserSession
+
+            self._browser = BrowserSession(self._chrome)
+            self.browser_starts += 1
+        return self._browser
 
     def close(self) -> None:
         """Close every runtime and end the browser. Idempotent."""
