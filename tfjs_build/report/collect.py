@@ -8,16 +8,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from tfjs_build.artifact.format import MODEL_JSON
+from tfjs_build.artifact.format import MODEL_JSON, PARITY_JSON
 from tfjs_build.artifact.summary import ArtifactSummary, summarize_artifact
-from tfjs_build.config import ModelSpec, ProjectConfig
+from tfjs_build.backends import PARITY_BACKENDS
 from tfjs_build.errors import TfjsBuildError
 from tfjs_build.parity.probe_file import PROBE_FILE
 from tfjs_build.parity.tolerances import BACKEND_TOLERANCES, Tolerance, loosest
-from tfjs_build.project import project_status
-from tfjs_build.runtime.backends import BACKENDS
+from tfjs_build.project.config import ModelSpec, ProjectConfig
+from tfjs_build.project.session import BuildSession
 from tfjs_build.runtime.protocol import Timings
-from tfjs_build.verification import PARITY_RECORD
 
 
 @dataclass(frozen=True)
@@ -51,7 +50,8 @@ class ModelEntry:
 
 def collect_models(config: ProjectConfig) -> list[ModelEntry]:
     """Every configured model, in configuration order."""
-    status = {f.name: f.reasons for f in project_status(config).models}
+    with BuildSession(config) as session:
+        status = {f.name: f.reasons for f in session.status().models}
     return [_entry(spec, config, status.get(spec.name, ())) for spec in config.models]
 
 
@@ -71,7 +71,7 @@ def _entry(spec: ModelSpec, config: ProjectConfig, stale: tuple[str, ...]) -> Mo
 
 def _parity_record(artifact: Path) -> dict[str, Any] | None:
     try:
-        return dict(json.loads((artifact / PARITY_RECORD).read_text()))
+        return dict(json.loads((artifact / PARITY_JSON).read_text()))
     except (OSError, ValueError):
         return None
 
@@ -84,7 +84,7 @@ def live_tolerances(parity: Mapping[str, Any] | None) -> dict[str, Tolerance]:
     base = _tolerance(parity["tolerance"])
     found: dict[str, Tolerance] = {
         b: loosest(base, BACKEND_TOLERANCES[b]) if b in BACKEND_TOLERANCES else base
-        for b in BACKENDS
+        for b in PARITY_BACKENDS
     }
     for backend in parity.get("backends", []):
         found[backend["backend"]] = _tolerance(backend.get("tolerance", parity["tolerance"]))

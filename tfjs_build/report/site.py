@@ -9,8 +9,8 @@ import shutil
 import tempfile
 from pathlib import Path
 
-from tfjs_build.config import ProjectConfig
 from tfjs_build.errors import ArtifactError
+from tfjs_build.project.config import ProjectConfig
 from tfjs_build.report.collect import ModelEntry, collect_models
 from tfjs_build.report.page import render_page
 from tfjs_build.report.timings import measure_timings
