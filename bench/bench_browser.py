@@ -36,7 +36,7 @@ def bench_startup(repeats: int) -> None:
     for _ in range(repeats):
         started = time.perf_counter()
         with RuntimePool() as pool:
-            session: BrowserSession = pool._start_browser()
+            session: BrowserSession = pool.browser()
             launch.append(time.perf_counter() - started)
             pool.get("webgl").environment()
             ready.append(time.perf_counter() - started)

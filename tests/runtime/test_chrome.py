@@ -61,7 +61,7 @@ HOLD_A_BROWSER = textwrap.dedent(
     write_artifact(dense_layers_model(np.eye(3, dtype="float32"), np.zeros(3, "float32")), sys.argv[1])
     with RuntimePool() as pool:
         pool.get("webgl").run(sys.argv[1], {"features": np.ones((1, 3), "float32")})
-        chrome = pool._browser.chrome
+        chrome = pool.browser().chrome
         print(chrome.process.pid, chrome.profile, flush=True)
         time.sleep(600)
     """

@@ -47,13 +47,14 @@ class RuntimePool:
         if backend in BROWSER_BACKENDS:
             from tfjs_build.runtime.browser import BrowserRuntime
 
-            return BrowserRuntime(self._start_browser(), _known(backend))
+            return BrowserRuntime(self.browser(), _known(backend))
         raise RuntimeFailure(
             f"unknown TF.js backend {backend!r}; choose one of {', '.join(PARITY_BACKENDS)}"
         )
 
-    def _start_browser(self) -> BrowserSession:
-        """The pool's browser, started now if it has none."""
+    def browser(self) -> BrowserSession:
+        """The pool's browser (its process, DevTools connection and server), started now if
+        it has none."""
         if self._browser is None:
             from tfjs_build.runtime.browser import BrowserSession
 
