@@ -54,7 +54,10 @@ class BrowserSession:
     def open_page(self) -> str:
         """A new page with the runner loaded; returns its DevTools session id."""
         url = f"{self.server.origin}/{RUNNER_PAGE}"
-        target = self.chrome.connection.call("Target.createTarget", {"url": url})["targetId"]
+        # A window each, so that no page is a background tab (their timers would be throttled).
+        target = self.chrome.connection.call(
+            "Target.createTarget", {"url": url, "newWindow": True}
+        )["targetId"]
         session = self.chrome.connection.call(
             "Target.attachToTarget", {"targetId": target, "flatten": True}
         )["sessionId"]

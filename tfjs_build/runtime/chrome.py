@@ -37,6 +37,13 @@ CHROME_FLAGS = (
     "--no-first-run",
     "--no-default-browser-check",
     "--mute-audio",
+    # A build keeps one page per backend open for its whole length; a page left idle in the
+    # background would otherwise get its timers throttled to one wake-up a minute after five
+    # minutes, and its renderer a lower priority, and its next run would crawl.
+    "--disable-background-timer-throttling",
+    "--disable-backgrounding-occluded-windows",
+    "--disable-renderer-backgrounding",
+    "--disable-features=IntensiveWakeUpThrottling,CalculateNativeWinOcclusion",
 )
 
 
