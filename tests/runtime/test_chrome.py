@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from tfjs_build.errors import MissingDependencyError
-from tfjs_build.runtime.chrome import CHROME_ENV, chrome_command, find_chrome
+from tfjs_build.runtime.chrome import CHROME_ENV, ChromeProcess, chrome_command, find_chrome
 
 
 def test_the_variable_wins_and_a_bad_one_is_named(monkeypatch, tmp_path, chrome):
@@ -115,6 +115,6 @@ def test_a_killed_build_leaves_no_browser_behind(tmp_path, chrome, node_packages
     finally:
         if _alive_group(pid):
             os.killpg(pid, signal.SIGKILL)
-    import shutil
-
-    shutil.rmtree(profile, ignore_errors=True)
+    assert profile.is_dir()  # nobody was left to remove it...
+    ChromeProcess(chrome).close()
+    assert not profile.exists()  # ...so the next browser started does

@@ -14,14 +14,17 @@ import os
 import shutil
 import signal
 import subprocess
-import tempfile
 import weakref
 from pathlib import Path
+from tempfile import TemporaryDirectory
 
 from tfjs_build.errors import MissingDependencyError, RuntimeFailure
+from tfjs_build.leftovers import private_temporary_directory
 from tfjs_build.runtime.cdp import CdpConnection, CdpError
 
 CHROME_ENV = "TFJS_BUILD_CHROME"
+PROFILE_PREFIX = "tfjs-build-chrome-"
+"""Temporary profiles are ``{PROFILE_PREFIX}{pid}-*``: those of killed builds go at the next start."""
 CHROME_NAMES = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable")
 CHROME_FLAGS = (
     "--headless",
@@ -78,7 +81,8 @@ class ChromeProcess:
 
     def __init__(self, executable: str | None = None) -> None:
         self.executable = executable or find_chrome()
-        self.profile = Path(tempfile.mkdtemp(prefix="tfjs-build-chrome-"))
+        profile = private_temporary_directory(PROFILE_PREFIX)
+        self.profile = Path(profile.name)
         self.log = self.profile / "chrome-stderr.log"
         commands_r, commands_w = os.pipe()
         replies_r, replies_w = os.pipe()
@@ -96,12 +100,12 @@ class ChromeProcess:
         except OSError as exc:
             for fd in (commands_r, commands_w, replies_r, replies_w):
                 os.close(fd)
-            shutil.rmtree(self.profile, ignore_errors=True)
+            profile.cleanup()
             raise MissingDependencyError(f"cannot start {self.executable}: {exc}") from None
         os.close(commands_r)
         os.close(replies_w)
         self.connection = CdpConnection(commands_w, replies_r)
-        self._finalizer = weakref.finalize(self, _end, self.process, self.connection, self.profile)
+        self._finalizer = weakref.finalize(self, _end, self.process, self.connection, profile)
         try:
             self.version = str(self.connection.call("Browser.getVersion", timeout=30)["product"])
         except CdpError:
@@ -138,7 +142,9 @@ def _pipe_fds(commands_r: int, replies_w: int):  # type: ignore[no-untyped-def]
     return place
 
 
-def _end(process: subprocess.Popen[bytes], connection: CdpConnection, profile: Path) -> None:
+def _end(
+    process: subprocess.Popen[bytes], connection: CdpConnection, profile: TemporaryDirectory[str]
+) -> None:
     if process.poll() is None and not connection.closed:
         with contextlib.suppress(CdpError):
             connection.call("Browser.close", timeout=5)
@@ -149,4 +155,4 @@ def _end(process: subprocess.Popen[bytes], connection: CdpConnection, profile: P
         os.killpg(process.pid, signal.SIGKILL)  # renderer, GPU and zygote processes too
     with contextlib.suppress(subprocess.TimeoutExpired):
         process.wait(timeout=5)
-    shutil.rmtree(profile, ignore_errors=True)
+    profile.cleanup()
