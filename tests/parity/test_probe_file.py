@@ -28,6 +28,9 @@ def test_inputs_and_reference_outputs_round_trip(tmp_path) -> None:
     assert got_inputs["ids"].dtype == np.int32 and got_inputs["ids"].tolist() == [[1, 5], [0, 2]]
     assert got_inputs["mask"].tolist() == [True, False]
     assert np.array_equal(got_outputs["probs"], reference["probs"])
+    (length,) = struct.unpack_from("<Q", path.read_bytes())
+    metadata = json.loads(path.read_bytes()[8 : 8 + length])["__metadata__"]
+    assert json.loads(metadata["not_stored"]) == ["output:words"]
 
 
 def test_the_layout_is_safetensors(tmp_path) -> None:

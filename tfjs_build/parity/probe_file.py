@@ -3,7 +3,9 @@
 One ``parity-probe.safetensors`` file: an 8-byte little-endian header length, a JSON header naming
 each tensor (``input:NAME``, ``output:NAME``) with its dtype (``F32``, ``I32``, ``BOOL``), shape and
 byte range, then the raw little-endian data. Any safetensors reader opens it, and a page reads it
-with a few lines of JavaScript (the report's live check does). String outputs are left out.
+with a few lines of JavaScript (the report's live check does). String tensors are left out, and
+named in the header's ``__metadata__["not_stored"]`` (a JSON list), so a reader knows it cannot
+replay a model with string inputs.
 """
 
 from __future__ import annotations
@@ -39,6 +41,7 @@ def write_probe_file(
 ) -> Path:
     """Write ``inputs`` and the ``reference`` outputs into ``directory``; return the file."""
     header: dict[str, object] = {}
+    not_stored: list[str] = []
     chunks: list[bytes] = []
     offset = 0
     named = [(f"input:{k}", v) for k, v in inputs.items()]
@@ -46,6 +49,7 @@ def write_probe_file(
     for key, value in named:
         stored = _stored(np.asarray(value))
         if stored is None:
+            not_stored.append(key)
             continue
         dtype, array = stored
         data = np.ascontiguousarray(array).tobytes()
@@ -56,7 +60,10 @@ def write_probe_file(
         }
         chunks.append(data)
         offset += len(data)
-    header["__metadata__"] = {"format": "tfjs-build parity probe"}
+    header["__metadata__"] = {
+        "format": "tfjs-build parity probe",
+        "not_stored": json.dumps(not_stored),
+    }
     text = json.dumps(header, separators=(",", ":")).encode()
     text += b" " * (-len(text) % _ALIGN)
     path = Path(directory) / PROBE_FILE

@@ -15,6 +15,7 @@ function readProbe(buffer) {
   const header = JSON.parse(new TextDecoder().decode(new Uint8Array(buffer, 8, length)));
   const inputs = [];
   const outputs = [];
+  const notStored = JSON.parse((header.__metadata__ || {}).not_stored || '[]');
   for (const [key, spec] of Object.entries(header)) {
     if (key === '__metadata__') continue;
     const [Typed, dtype] = DTYPES[spec.dtype];
@@ -24,7 +25,7 @@ function readProbe(buffer) {
     const entry = {name: key.slice(split + 1), dtype, shape: spec.shape, values};
     (key.slice(0, split) === 'input' ? inputs : outputs).push(entry);
   }
-  return {inputs, outputs};
+  return {inputs, outputs, notStoredInputs: notStored.filter((k) => k.startsWith('input:')).map((k) => k.slice(6))};
 }
 
 function compare(reference, candidate, tolerance) {
@@ -84,6 +85,7 @@ async function checkModel(element) {
   const backend = backendName();
   const tolerance = tolerances[backend] || tolerances.cpu;
   const probe = readProbe(await (await strictFetch(element.dataset.probeUrl, {cache: 'no-store'})).arrayBuffer());
+  if (probe.notStoredInputs.length) return {backend, skipped: `string inputs (${probe.notStoredInputs.join(', ')}) are not in the probe file`};
   const modelJson = await (await strictFetch(element.dataset.modelUrl, {cache: 'no-store'})).json();
   const inputs = {};
   for (const spec of probe.inputs) inputs[spec.name] = tf.tensor(spec.values, spec.shape, spec.dtype);
@@ -121,7 +123,11 @@ async function runLiveChecks() {
     }
     show(element, 'running', `running on ${backendName()}…`);
     try {
-      const {backend, results, timings} = await checkModel(element);
+      const {backend, results, timings, skipped} = await checkModel(element);
+      if (skipped) {
+        show(element, 'not-run', `not run: ${skipped}`);
+        continue;
+      }
       const failed = results.filter((r) => !r.passed);
       const took = `load ${timings.load_ms.toFixed(0)} ms, predict ${timings.predict_ms.toFixed(0)} ms`;
       if (failed.length) {
