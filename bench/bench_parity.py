@@ -33,7 +33,7 @@ from tfjs_build.artifact import read_model_json  # noqa: E402
 from tfjs_build.parity import check_parity, make_probes  # noqa: E402
 from tfjs_build.parity.model_io import output_names  # noqa: E402
 from tfjs_build.parity.reference import run_reference  # noqa: E402
-from tfjs_build.runtime import run_in_tfjs  # noqa: E402
+from tfjs_build.runtime import RuntimePool  # noqa: E402
 
 
 def _handmade() -> Any:
@@ -151,11 +151,14 @@ QUANTIZATIONS = (None, "float16", "uint16", "uint8")
 RTOLS = (1e-3, 1e-2, 5e-2)
 
 
-def measure_tolerances(seeds: int, models: list[str]) -> None:
+def measure_tolerances(
+    seeds: int, models: list[str], backends: list[str], quantizations: list[str]
+) -> None:
     """Print per model, quantization, backend and output the worst errors over ``seeds`` probes."""
     handmade = _handmade()
+    wanted = [None if q == "float32" else q for q in quantizations]
     print("model quant backend output max|ref| max_abs max_abs/max|ref| atol@rtol" + str(RTOLS))
-    with tempfile.TemporaryDirectory() as scratch:
+    with tempfile.TemporaryDirectory() as scratch, RuntimePool() as pool:
         for model_name in models:
             model = MODELS[model_name]()
             _randomize_batchnorm(model)
@@ -165,7 +168,7 @@ def measure_tolerances(seeds: int, models: list[str]) -> None:
                 q: handmade.write_layers_artifact(
                     model, Path(scratch) / f"{model_name}-{q}", quantization=q
                 )
-                for q in QUANTIZATIONS
+                for q in wanted
             }
             model_json = read_model_json(arts[None])
             names = output_names(model_json)
@@ -174,8 +177,8 @@ def measure_tolerances(seeds: int, models: list[str]) -> None:
                 probes = make_probes(model_json, seed=seed)
                 reference = run_reference(source, probes, names, graph=False).outputs
                 for q, art in arts.items():
-                    for backend in ("cpu", "wasm"):
-                        candidate = run_in_tfjs(art, probes, backend=backend, outputs=names)
+                    for backend in backends:
+                        candidate = pool.get(backend).run(art, probes, names)
                         for name in names:
                             ref = reference[name].astype(np.float64)
                             diff = np.abs(candidate[name] - ref)
@@ -225,6 +228,7 @@ def measure_mixed_precision(seeds: int, models: list[str], policies: list[str]) 
     of the float32 layers artifact (tfjs-build's converter) against the mixed precision source."""
     from tfjs_build.artifact import write_artifact
     from tfjs_build.layers import convert_keras_to_layers
+    from tfjs_build.runtime.tfjs import run_in_tfjs
 
     print("model policy backend output max|ref| max_abs max_abs/max|ref|")
     with tempfile.TemporaryDirectory() as scratch:
@@ -301,12 +305,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--policies", nargs="*", default=["mixed_float16", "mixed_bfloat16"])
     parser.add_argument("--seeds", type=int, default=3)
     parser.add_argument("--models", nargs="*", default=list(MODELS))
+    parser.add_argument("--backends", nargs="*", default=["cpu", "wasm"])
+    parser.add_argument(
+        "--quantizations", nargs="*", default=[q or "float32" for q in QUANTIZATIONS]
+    )
     parser.add_argument("--size", type=int, default=224)
     parser.add_argument("--repeats", type=int, default=2)
     parser.add_argument("--formats", nargs="*", default=["layers", "graph"])
     args = parser.parse_args(argv)
     if args.tolerances:
-        measure_tolerances(args.seeds, args.models)
+        measure_tolerances(args.seeds, args.models, args.backends, args.quantizations)
     elif args.mixed_precision:
         names = [m for m in args.models if m in MIXED_MODELS] or list(MIXED_MODELS)
         measure_mixed_precision(args.seeds, names, args.policies)

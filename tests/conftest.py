@@ -42,6 +42,34 @@ def node_packages() -> Path:
     return ensure_node_packages()
 
 
+REQUIRE_BROWSER = "TFJS_BUILD_REQUIRE_BROWSER"
+"""Set (CI sets it) to make the browser tests fail, not skip, when no Chrome/Chromium is found."""
+
+
+@pytest.fixture(scope="session")
+def chrome() -> str:
+    """The system Chrome or Chromium (never a downloaded one); the test skips, saying why, when
+    there is none, unless ``$TFJS_BUILD_REQUIRE_BROWSER`` is set."""
+    from tfjs_build.errors import MissingDependencyError
+    from tfjs_build.runtime.chrome import find_chrome
+
+    try:
+        return find_chrome()
+    except MissingDependencyError as exc:
+        if os.environ.get(REQUIRE_BROWSER):
+            pytest.fail(f"{REQUIRE_BROWSER} is set and {exc}")
+        pytest.skip(f"no browser for the webgl tests: {exc}")
+
+
+@pytest.fixture(scope="session")
+def runtimes(chrome: str, node_packages: Path):
+    """One runtime pool for the whole session: the browser starts once for every webgl test."""
+    from tfjs_build.runtime import RuntimePool
+
+    with RuntimePool(chrome=chrome) as pool:
+        yield pool
+
+
 MAKE_MODELS = textwrap.dedent(
     """
     import sys

@@ -15,6 +15,9 @@ from tfjs_build.verification import checked_backends
         (("cpu", "wasm"), ("cpu", "webgl"), ("cpu",)),
         (("wasm",), ("cpu", "wasm"), ("wasm",)),
         (("cpu", "wasm"), ("webgl",), ("cpu", "wasm")),  # no browser here: check what we can
+        (("cpu", "webgl", "webgl-f16"), ("cpu", "wasm", "webgl"), ("cpu", "webgl", "webgl-f16")),
+        (("wasm", "webgl-f16"), ("webgl",), ("webgl-f16",)),  # webgl-f16 runs webgl's kernels
+        (("cpu", "webgl-f16"), ("cpu",), ("cpu",)),
     ],
 )
 def test_parity_runs_on_the_targeted_parity_backends(

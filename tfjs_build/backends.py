@@ -1,4 +1,5 @@
-"""The TF.js backends tfjs-build knows, by role: what a graph model must run on, what parity runs."""
+"""The TF.js backends tfjs-build knows, by role: what a graph model must run on, what parity runs,
+and where parity runs each one (Node or a browser)."""
 
 from __future__ import annotations
 
@@ -8,9 +9,19 @@ TargetBackend = Literal["cpu", "wasm", "webgl"]
 TARGET_BACKENDS: tuple[TargetBackend, ...] = ("cpu", "wasm", "webgl")
 """Backends a graph model's ops are checked against (the TF.js op tables we ship)."""
 
-ParityBackend = Literal["cpu", "wasm"]
-PARITY_BACKENDS: tuple[ParityBackend, ...] = ("cpu", "wasm")
+ParityBackend = Literal["cpu", "wasm", "webgl", "webgl-f16"]
+NODE_BACKENDS: tuple[ParityBackend, ...] = ("cpu", "wasm")
+"""Run by Node.js: TF.js's pure-JS kernels and its WebAssembly kernels."""
+BROWSER_BACKENDS: tuple[ParityBackend, ...] = ("webgl", "webgl-f16")
+"""Run by headless Chrome/Chromium: TF.js's WebGL kernels with float32 textures, and with
+``WEBGL_FORCE_F16_TEXTURES`` (half-precision storage, as on most phones)."""
+PARITY_BACKENDS: tuple[ParityBackend, ...] = NODE_BACKENDS + BROWSER_BACKENDS
 """Backends parity can run an artifact on."""
 
 DEFAULT_PARITY_BACKENDS: tuple[ParityBackend, ...] = ("cpu", "wasm")
 """Both by default: their kernels differ, and so can their numbers; neither needs a browser."""
+
+
+def kernels_of(backend: str) -> str:
+    """The target backend whose kernels a parity backend runs (``webgl-f16`` runs webgl's)."""
+    return "webgl" if backend == "webgl-f16" else backend

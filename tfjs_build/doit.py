@@ -16,8 +16,8 @@ Loading these tasks and deciding what is up to date never imports TensorFlow. Ea
 ``uptodate`` check compares sources, options, versions and outputs with ``tfjs-build.lock``; the
 action checks again, so a fresh clone with committed artifacts and lockfile converts nothing even
 with an empty doit database. One :class:`~tfjs_build.project.session.BuildSession` serves the whole
-doit run: it is flushed (lockfile, hash cache) by the ``convert`` group task after its subtasks, or
-by the teardown of a subtask run on its own.
+doit run: it is closed (lockfile and hash cache written, the browser of webgl parity ended) by the
+``convert`` group task after its subtasks, or by the teardown of a subtask run on its own.
 """
 
 from __future__ import annotations
@@ -86,8 +86,8 @@ def _clean(spec: ModelSpec, session: BuildSession) -> None:
     print(f"{spec.name}: removed {spec.output.as_posix()}")
 
 
-def _flush(session: BuildSession) -> None:
-    session.flush()
+def _close(session: BuildSession) -> None:
+    session.close()  # lockfile and hash cache written, the browser (if any) ended
 
 
 def _fail(problem: str) -> bool:
@@ -104,7 +104,7 @@ def convert_tasks(
         "basename": "convert",
         "name": None,
         "doc": "Build TF.js artifacts for the models in [tool.tfjs-build]",
-        "actions": [(_flush, [session])],
+        "actions": [(_close, [session])],
         "verbosity": 2,
     }
     for number, problem in enumerate(config.problems, 1):
@@ -128,7 +128,7 @@ def convert_tasks(
             "targets": [shown_path(config.root / spec.output / "model.json")],
             "uptodate": [lambda task, values, spec=spec: session.freshness(spec).fresh],
             "clean": [(_clean, [spec, session])],
-            "teardown": [(_flush, [session])],
+            "teardown": [(_close, [session])],
             "verbosity": 2,
         }
 

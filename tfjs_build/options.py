@@ -407,7 +407,8 @@ class ParityOptions:
             non_empty=True,
         ),
         DEFAULT_PARITY_BACKENDS,
-        "TF.js backends to check on",
+        "TF.js backends to check on: cpu and wasm run in Node; webgl and webgl-f16 (float16 "
+        "textures, as on phones) in the Chrome or Chromium on PATH or in $TFJS_BUILD_CHROME",
         commands=CONVERT_AND_VERIFY,
         metavar="LIST",
     )

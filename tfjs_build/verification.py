@@ -6,22 +6,28 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from tfjs_build.artifact.format import PARITY_JSON
+from tfjs_build.backends import kernels_of
 from tfjs_build.options import ConvertOptions, ParityOptions
 from tfjs_build.parity.record import ParityRecord, SkippedRecord, dumps_record, skipped_record
 from tfjs_build.pipeline import Verifier
 
 if TYPE_CHECKING:
-    from tfjs_build.parity.tolerances import Tolerance
+    from tfjs_build.parity.tolerances import ToleranceOverrides
+    from tfjs_build.runtime.pool import RuntimePool
 
 PARITY_RECORD = PARITY_JSON
 """The full parity record, written into the artifact directory beside ``model.json``."""
 
 
-def parity_verifier(settings: ParityOptions, options: ConvertOptions) -> Verifier:
-    """A verifier that checks the staged artifact against its source in TF.js and records it."""
+def parity_verifier(
+    settings: ParityOptions, options: ConvertOptions, runtimes: RuntimePool | None = None
+) -> Verifier:
+    """A verifier that checks the staged artifact against its source in TF.js (in ``runtimes``,
+    the build's, when given) and records it, with the probe the report's live check replays."""
 
     def verify(staged: Path, source: Path, output: Path) -> ParityRecord | SkippedRecord:
         from tfjs_build.parity.check import check_parity
+        from tfjs_build.parity.probe_file import write_probe_file
 
         report = check_parity(
             staged,
@@ -29,7 +35,7 @@ def parity_verifier(settings: ParityOptions, options: ConvertOptions) -> Verifie
             backends=checked_backends(settings, options),
             seed=settings.parity_seed,
             samples=settings.parity_samples,
-            tolerance=explicit_tolerance(options.quantization, settings, source),
+            overrides=tolerance_overrides(settings),
             quantization=options.quantization,
             signature=options.signature,
             allow_unsafe_deserialization=options.allow_unsafe_deserialization,
@@ -37,8 +43,11 @@ def parity_verifier(settings: ParityOptions, options: ConvertOptions) -> Verifie
             project_root=options.project_root,
             label=str(output),
             origin=settings.origin,
+            runtimes=runtimes,
         )
         write_parity_record(staged, report.record)
+        if report.probe is not None:
+            write_probe_file(staged, report.probe.inputs, report.probe.reference)
         report.raise_for_failure()
         return report.record
 
@@ -48,28 +57,20 @@ def parity_verifier(settings: ParityOptions, options: ConvertOptions) -> Verifie
 def checked_backends(settings: ParityOptions, options: ConvertOptions) -> tuple[str, ...]:
     """The parity backends the artifact targets: a model converted for ``target_backends = ["cpu"]``
     (an RFFT wasm lacks) is checked on cpu alone. When no parity backend is a target (webgl only),
-    all of them are checked: their numbers still speak for the artifact."""
-    targeted = tuple(b for b in settings.parity_backends if b in options.target_backends)
+    all of them are checked: their numbers still speak for the artifact. ``webgl-f16`` counts as
+    webgl, whose kernels it runs."""
+    targeted = tuple(
+        b for b in settings.parity_backends if kernels_of(b) in options.target_backends
+    )
     return targeted or settings.parity_backends
 
 
-def explicit_tolerance(
-    quantization: str | None, settings: ParityOptions, source: Path
-) -> Tolerance | None:
-    """The default tolerance for ``quantization`` and ``source``'s arithmetic with the fields the
-    user gave overridden, or ``None`` (pick the default from the artifact) when none was given."""
-    atol, rtol, scale_tol = settings.parity_atol, settings.parity_rtol, settings.parity_scale_tol
-    if atol is None and rtol is None and scale_tol is None:
-        return None
-    from tfjs_build.parity.precision import source_compute_dtype
-    from tfjs_build.parity.tolerances import resolve_tolerance
+def tolerance_overrides(settings: ParityOptions) -> ToleranceOverrides:
+    """The tolerance fields the user set; each backend keeps its own default for the others."""
+    from tfjs_build.parity.tolerances import ToleranceOverrides
 
-    return resolve_tolerance(
-        quantization,
-        source_compute_dtype(source),
-        atol=atol,
-        rtol=rtol,
-        scale_tol=scale_tol,
+    return ToleranceOverrides(
+        atol=settings.parity_atol, rtol=settings.parity_rtol, scale_tol=settings.parity_scale_tol
     )
 
 

@@ -3,14 +3,12 @@
 from __future__ import annotations
 
 import hashlib
-import shutil
-import struct
 from pathlib import Path
 
 import numpy as np
 import pytest
 
-from tests.parity.handmade import write_layers_artifact
+from tests.parity.handmade import corrupted_copy, write_layers_artifact
 from tfjs_build.artifact import read_model_json
 from tfjs_build.errors import TfjsBuildError
 from tfjs_build.parity import (
@@ -58,19 +56,8 @@ def test_the_record_is_deterministic(mlp_dir: Path, float32_report) -> None:
 
 
 def test_a_corrupted_weight_fails_and_names_the_output(mlp_dir: Path, tmp_path: Path) -> None:
-    corrupted = tmp_path / "corrupted"
-    shutil.copytree(mlp_dir / "float32", corrupted)
-    manifest = read_model_json(corrupted)["weightsManifest"][0]
-    offset = 0
-    for entry in manifest["weights"]:  # the first value of the logits bias (a kernel value
-        if entry["name"] == "logits/bias":  # may meet a dead ReLU unit and change nothing)
-            break
-        offset += 4 * int(np.prod(entry["shape"]))
-    shard = corrupted / manifest["paths"][0]
-    data = bytearray(shard.read_bytes())
-    (value,) = struct.unpack_from("<f", data, offset)
-    struct.pack_into("<f", data, offset, value + 3.0)
-    shard.write_bytes(bytes(data))
+    # the first value of the logits bias (a kernel value may meet a dead ReLU unit)
+    corrupted = corrupted_copy(mlp_dir / "float32", tmp_path / "corrupted", "logits/bias")
 
     report = check_parity(corrupted, mlp_dir / "mlp.h5", backends=("cpu",))
     assert not report.passed and not report.record["passed"]

@@ -133,3 +133,20 @@ def test_quantization_is_read_from_the_manifest() -> None:
     assert artifact_quantization(manifest(None, "float16")) == "float16"
     assert artifact_quantization(manifest("float16", "uint8", None)) == "uint8"
     assert artifact_quantization(manifest("uint16", "float16")) == "float16"
+
+
+def test_errors_are_counted_per_decade_for_the_plots() -> None:
+    from tfjs_build.parity.compare import ERROR_BIN_UPPER
+
+    ref = np.zeros(7, np.float32)
+    cand = np.array([0, 5e-10, 2e-9, 0.3, 1.0, 50, np.nan], np.float32)
+    result = compare_output("y", ref, cand, TIGHT)
+    assert len(result.error_histogram) == len(ERROR_BIN_UPPER) == 13
+    assert ERROR_BIN_UPPER[1] == pytest.approx(1e-9) and ERROR_BIN_UPPER[10] == 1.0
+    assert result.error_histogram == (1, 1, 1, 0, 0, 0, 0, 0, 0, 0, 2, 0, 2)
+    # 0 | 5e-10 | 2e-9 | ... | 0.3 and 1.0 (bounds are inclusive) | (1, 10] | 50 and NaN
+    histogram = result.to_record()["error_histogram"]
+    assert histogram["upper_bounds"][0] == 0.0 and histogram["upper_bounds"][-1] == "inf"
+    assert histogram["counts"] == list(result.error_histogram)
+    mismatched = compare_output("y", ref, np.zeros(3, np.float32), TIGHT)
+    assert "error_histogram" not in mismatched.to_record()

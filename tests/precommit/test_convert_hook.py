@@ -68,6 +68,7 @@ def test_convert_rebuilds_a_changed_model_and_the_restaged_commit_passes(
         "M  models/dense.keras\n"
         " M tfjs-build.lock\n"
         " M web_model/dense/group1-shard1of1.bin\n"
+        " M web_model/dense/parity-probe.safetensors\n"
         " M web_model/dense/parity.json\n"
     )
     assert shard.read_bytes() != before

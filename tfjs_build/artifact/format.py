@@ -12,7 +12,9 @@ from typing import Any, Final, Literal, TypedDict
 
 MODEL_JSON = "model.json"
 PARITY_JSON = "parity.json"
-SIDE_FILES: tuple[str, ...] = (PARITY_JSON,)
+PARITY_PROBE = "parity-probe.safetensors"
+"""The parity check's inputs and reference outputs, which the report's live check replays."""
+SIDE_FILES: tuple[str, ...] = (PARITY_JSON, PARITY_PROBE)
 """Files a build writes beside ``model.json`` and its shards."""
 DEFAULT_SHARD_SIZE = 4 * 1024 * 1024
 LAYERS_FORMAT: Final = "layers-model"

@@ -20,6 +20,7 @@ from tfjs_build.cli import (
     check_command,
     convert_command,
     inspect_command,
+    report_command,
     verify_command,
 )
 from tfjs_build.errors import (
@@ -38,6 +39,7 @@ _COMMANDS = {
     "convert": convert_command,
     "cache": cache_command,
     "inspect": inspect_command,
+    "report": report_command,
     "verify": verify_command,
 }
 

@@ -32,10 +32,8 @@ def add_parser(commands: Any, name: str) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Print the comparison; exit 0 when every output matches, 1 otherwise."""
-    from tfjs_build.artifact.files import read_model_json
     from tfjs_build.parity.check import check_parity
-    from tfjs_build.parity.tolerances import artifact_quantization
-    from tfjs_build.verification import explicit_tolerance
+    from tfjs_build.verification import tolerance_overrides
 
     options, parity = model_options_from_args(args)
     report = check_parity(
@@ -44,9 +42,7 @@ def run(args: argparse.Namespace) -> int:
         backends=parity.parity_backends,
         seed=parity.parity_seed,
         samples=parity.parity_samples,
-        tolerance=explicit_tolerance(
-            artifact_quantization(read_model_json(args.artifact)), parity, args.source
-        ),
+        overrides=tolerance_overrides(parity),
         signature=options.signature,
         allow_unsafe_deserialization=options.allow_unsafe_deserialization,
         imports=options.imports,

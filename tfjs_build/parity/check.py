@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import time
 from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -34,9 +35,12 @@ from tfjs_build.parity.record import (
     ToleranceRecord,
 )
 from tfjs_build.parity.reference import run_reference
-from tfjs_build.parity.report import BackendResult, ParityReport
-from tfjs_build.parity.tolerances import Tolerance, artifact_quantization, default_tolerance
+from tfjs_build.parity.report import BackendResult, ParityReport, Probe
+from tfjs_build.parity.tolerances import Tolerance, ToleranceOverrides, artifact_quantization
 from tfjs_build.parity.vocabulary import Vocabulary, generated_vocabulary, string_vocabulary
+
+if TYPE_CHECKING:
+    from tfjs_build.runtime.pool import RuntimePool
 
 
 def check_parity(
@@ -47,6 +51,7 @@ def check_parity(
     seed: int = 0,
     samples: Path | None = None,
     tolerance: Tolerance | None = None,
+    overrides: ToleranceOverrides | None = None,
     quantization: str | None = None,
     signature: str = "serving_default",
     allow_unsafe_deserialization: bool = False,
@@ -58,20 +63,23 @@ def check_parity(
     shapes: Mapping[str, Sequence[int]] | None = None,
     label: str | None = None,
     origin: Origin = "python",
+    runtimes: RuntimePool | None = None,
 ) -> ParityReport:
     """Check the artifact in ``artifact_dir`` against ``source`` on every backend in ``backends``.
 
     Inputs are ``samples`` (``.npy``/``.npz``) when given, else probes for ``seed`` (``batch``,
     ``dim_default`` for other unknown dimensions, ``shapes`` per input name, floats in
     ``float_range``; see :func:`~tfjs_build.parity.probes.make_probes`). The tolerance
-    is ``tolerance`` when given, else the default for ``quantization`` and for the source's own
-    arithmetic (16-bit for a mixed precision source); ``quantization=None`` reads it from the
-    artifact's weights manifest (the coarsest quantized dtype it holds).
-    ``signature`` names the SavedModel signature the artifact was made from; ``imports`` are
-    modules registering the source's custom layers (imported with ``project_root`` on
-    ``sys.path``). TF.js failing to run the artifact is recorded as a failed backend; a bad
-    source or artifact raises. Messages name the artifact ``label`` (default: ``artifact_dir``)
-    and spell options as set in ``origin``.
+    is ``tolerance`` on every backend when given, else each backend's default for
+    ``quantization`` and for the source's own arithmetic (16-bit for a mixed precision source)
+    with the fields of ``overrides`` replaced; ``quantization=None`` reads it from the artifact's
+    weights manifest (the coarsest quantized dtype it holds). ``signature`` names the SavedModel
+    signature the artifact was made from; ``imports`` are modules registering the source's custom
+    layers (imported with ``project_root`` on ``sys.path``). TF.js runs in ``runtimes`` (a
+    build's pool, so a browser starts once per build), else in a pool closed before returning.
+    TF.js failing to run the artifact is recorded as a failed backend; a bad source or artifact
+    raises. Messages name the artifact ``label`` (default: ``artifact_dir``) and spell options as
+    set in ``origin``.
     """
     _check_backends(backends)
     artifact_dir, started = Path(artifact_dir), time.perf_counter()
@@ -108,7 +116,11 @@ def check_parity(
     if quantization is None:
         quantization = artifact_quantization(model_json)
     source_compute = source_compute_dtype(Path(source))
-    tolerance = tolerance or default_tolerance(quantization, source_compute)
+    resolver = overrides or ToleranceOverrides()
+    tolerances = {
+        backend: tolerance or resolver.resolve(quantization, backend, source_compute)
+        for backend in backends
+    }
 
     reference = run_reference(
         Path(source),
@@ -123,27 +135,40 @@ def check_parity(
     )
     seconds = {"reference": time.perf_counter() - started}
     results = []
-    for backend in backends:
-        started = time.perf_counter()
-        results.append(_run_backend(artifact_dir, backend, inputs, reference.outputs, tolerance))
-        seconds[backend] = time.perf_counter() - started
+    with contextlib.ExitStack() as stack:
+        if runtimes is None:
+            from tfjs_build.runtime.pool import RuntimePool
 
+            runtimes = stack.enter_context(RuntimePool())
+        for backend in backends:
+            started = time.perf_counter()
+            results.append(
+                _run_backend(
+                    runtimes, artifact_dir, backend, inputs, reference.outputs, tolerances[backend]
+                )
+            )
+            seconds[backend] = time.perf_counter() - started
+
+    base = tolerances[backends[0]]
     record: ParityRecord = {
         "skipped": False,
         "passed": all(result.passed for result in results),
         "format": fmt,
         "reference": reference.description,
         "inputs": inputs_record,
-        "tolerance": _tolerance_record(tolerance, quantization, source_compute),
-        "backends": [_backend_record(result) for result in results],
+        "tolerance": _tolerance_record(base, quantization, source_compute),
+        "backends": [
+            _backend_record(result, base, quantization, source_compute) for result in results
+        ],
     }
     return ParityReport(
         record=record,
         results=tuple(results),
-        tolerance=tolerance,
+        tolerance=base,
         artifact=label if label is not None else str(artifact_dir),
         origin=origin,
         seconds=seconds,
+        probe=Probe(inputs, reference.outputs),
     )
 
 
@@ -181,27 +206,26 @@ def _sample_inputs(
 
 
 def _run_backend(
+    runtimes: RuntimePool,
     artifact_dir: Path,
     backend: str,
     inputs: dict[str, np.ndarray],
     reference: dict[str, np.ndarray],
     tolerance: Tolerance,
 ) -> BackendResult:
-    from tfjs_build.runtime.tfjs import run_in_tfjs
-
+    runtime = runtimes.get(backend)  # a missing browser raises: nothing was checked
     try:
-        candidate = run_in_tfjs(
-            artifact_dir,
-            inputs,
-            backend=backend,
-            outputs=list(reference),
-        )
+        environment = runtime.environment()
+        candidate = runtime.run(artifact_dir, inputs, list(reference))
     except RuntimeFailure as exc:
-        return BackendResult(backend, error=" ".join(str(exc).split()))
-    return BackendResult(backend, tuple(compare_outputs(reference, candidate, tolerance)))
+        return BackendResult(backend, error=" ".join(str(exc).split()), tolerance=tolerance)
+    comparisons = tuple(compare_outputs(reference, candidate, tolerance))
+    return BackendResult(backend, comparisons, tolerance=tolerance, environment=environment)
 
 
-def _backend_record(result: BackendResult) -> BackendRecord:
+def _backend_record(
+    result: BackendResult, base: Tolerance, quantization: str | None, source_compute: str | None
+) -> BackendRecord:
     record: BackendRecord = {
         "backend": result.backend,
         "passed": result.passed,
@@ -209,6 +233,10 @@ def _backend_record(result: BackendResult) -> BackendRecord:
     }
     if result.error is not None:
         record["error"] = result.error
+    if result.tolerance is not None and result.tolerance != base:
+        record["tolerance"] = _tolerance_record(result.tolerance, quantization, source_compute)
+    if result.environment:
+        record["runtime"] = result.environment
     return record
 
 

@@ -5,8 +5,9 @@ An element passes when ``|candidate - reference| <= atol + rtol * |reference| + 
 ``|reference|``); NaN must meet NaN and infinities must match exactly. Integer, bool and string
 outputs must be equal. Reported per output: max absolute error, max relative error (over elements
 whose reference is not zero), the worst element (largest ``|diff| / allowed``) with
-its index and both values, and for classifier-like outputs (floating, rank >= 2, last dim > 1) the
-fraction of rows whose argmax agrees.
+its index and both values, for classifier-like outputs (floating, rank >= 2, last dim > 1) the
+fraction of rows whose argmax agrees, and how the absolute errors spread over decades
+(:data:`ERROR_BIN_UPPER`), for plots.
 
 Default tolerances were chosen from measurements; see :mod:`tfjs_build.parity.tolerances`.
 """
@@ -19,8 +20,12 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from tfjs_build.parity.record import OutputRecord, json_float
+from tfjs_build.parity.record import ErrorHistogram, OutputRecord, json_float
 from tfjs_build.parity.tolerances import Tolerance
+
+ERROR_BIN_UPPER: tuple[float, ...] = (0.0, *(10.0**e for e in range(-9, 2)), math.inf)
+"""Upper bounds of the error histogram's bins: exactly 0, then (0, 1e-9], (1e-9, 1e-8], ...,
+(1, 10], (10, inf]; an element whose error is NaN (NaN on one side only) counts as infinite."""
 
 
 @dataclass(frozen=True)
@@ -41,10 +46,12 @@ class OutputComparison:
     passed: bool
     exact: bool = False
     """Integer, bool or string output: compared for equality, not within a tolerance."""
+    error_histogram: tuple[int, ...] = ()
+    """Elements per bin of :data:`ERROR_BIN_UPPER` (empty when the shapes differ)."""
 
     def to_record(self) -> OutputRecord:
         """The JSON form of this comparison."""
-        return OutputRecord(
+        record = OutputRecord(
             name=self.name,
             shape=list(self.shape),
             dtype=self.dtype,
@@ -59,6 +66,12 @@ class OutputComparison:
             ),
             passed=self.passed,
         )
+        if self.error_histogram:
+            record["error_histogram"] = ErrorHistogram(
+                upper_bounds=[json_float(bound) for bound in ERROR_BIN_UPPER],
+                counts=list(self.error_histogram),
+            )
+        return record
 
     def describe(self, tolerance: Tolerance) -> str:
         """One line: the output, its errors and, when it failed, why."""
@@ -202,7 +215,15 @@ def _summary(
         argmax_agreement=agreement,
         passed=mismatches == 0 and argmax_ok,
         exact=exact,
+        error_histogram=error_histogram(diff),
     )
+
+
+def error_histogram(diff: np.ndarray) -> tuple[int, ...]:
+    """How many of the absolute errors ``diff`` fall in each bin of :data:`ERROR_BIN_UPPER`."""
+    finite = np.where(np.isnan(diff), np.inf, diff).ravel()
+    bins = np.searchsorted(np.asarray(ERROR_BIN_UPPER), finite, side="left")
+    return tuple(int(n) for n in np.bincount(bins, minlength=len(ERROR_BIN_UPPER)))
 
 
 def argmax_agreement(reference: np.ndarray, candidate: np.ndarray) -> float | None:

@@ -11,10 +11,17 @@ import json
 import math
 from typing import Literal, TypedDict, final
 
+from tfjs_build.runtime.protocol import RuntimeRecord
 
-class OutputRecord(TypedDict):
-    """Errors of one output on one backend."""
 
+class ErrorHistogram(TypedDict):
+    """How many elements' absolute errors fall at or below each bound (and above the previous)."""
+
+    upper_bounds: list[float | str]
+    counts: list[int]
+
+
+class _OutputRecordRequired(TypedDict):
     name: str
     shape: list[int]
     dtype: str
@@ -28,6 +35,24 @@ class OutputRecord(TypedDict):
     passed: bool
 
 
+class OutputRecord(_OutputRecordRequired, total=False):
+    """Errors of one output on one backend; ``error_histogram`` unless the shapes differ."""
+
+    error_histogram: ErrorHistogram
+
+
+class ToleranceRecord(TypedDict):
+    """The tolerance applied, and the quantization and source arithmetic it was chosen for
+    (``source_compute``: ``float16`` or ``bfloat16`` for a mixed precision source)."""
+
+    atol: float
+    rtol: float
+    scale_tol: float
+    min_argmax_agreement: float | None
+    quantization: str | None
+    source_compute: str | None
+
+
 class _BackendRecordRequired(TypedDict):
     backend: str
     passed: bool
@@ -35,9 +60,12 @@ class _BackendRecordRequired(TypedDict):
 
 
 class BackendRecord(_BackendRecordRequired, total=False):
-    """Every output of one TF.js backend; ``error`` when TF.js could not run the artifact."""
+    """Every output of one TF.js backend; ``error`` when TF.js could not run the artifact;
+    ``tolerance`` when the backend's differs from the record's; ``runtime`` for a browser."""
 
     error: str
+    tolerance: ToleranceRecord
+    runtime: RuntimeRecord
 
 
 class _ProbeInputsRequired(TypedDict):
@@ -61,18 +89,6 @@ class _SampleInputs(TypedDict):
 
 
 InputsRecord = _ProbeInputs | _SampleInputs
-
-
-class ToleranceRecord(TypedDict):
-    """The tolerance applied, and the quantization and source arithmetic it was chosen for
-    (``source_compute``: ``float16`` or ``bfloat16`` for a mixed precision source)."""
-
-    atol: float
-    rtol: float
-    scale_tol: float
-    min_argmax_agreement: float | None
-    quantization: str | None
-    source_compute: str | None
 
 
 @final

@@ -3,26 +3,42 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from tfjs_build.errors import ParityError
 from tfjs_build.options import Origin, spell
 from tfjs_build.parity.compare import OutputComparison
 from tfjs_build.parity.record import ParityRecord, SkippedRecord, skipped_record
 from tfjs_build.parity.tolerances import Tolerance
+from tfjs_build.runtime.protocol import RuntimeRecord
+
+if TYPE_CHECKING:
+    import numpy as np
 
 
 @dataclass(frozen=True)
 class BackendResult:
-    """One backend's comparisons, or the error that kept TF.js from running the artifact."""
+    """One backend's comparisons (within ``tolerance``), or the error that kept TF.js from
+    running the artifact; ``environment`` says where a browser backend ran."""
 
     backend: str
     comparisons: tuple[OutputComparison, ...] = ()
     error: str | None = None
+    tolerance: Tolerance | None = None
+    environment: RuntimeRecord = field(default_factory=dict)  # type: ignore[assignment]
 
     @property
     def passed(self) -> bool:
         """No error and every output within tolerance."""
         return self.error is None and all(c.passed for c in self.comparisons)
+
+
+@dataclass(frozen=True)
+class Probe:
+    """The inputs a check ran and the source's outputs for them, by name."""
+
+    inputs: dict[str, np.ndarray]
+    reference: dict[str, np.ndarray]
 
 
 @dataclass(frozen=True)
@@ -32,7 +48,8 @@ class ParityReport:
     ``record`` is the JSON-ready :class:`~tfjs_build.parity.record.ParityRecord` (or a
     :class:`~tfjs_build.parity.record.SkippedRecord`); ``seconds`` holds wall-clock timings
     (``reference`` and one per backend), kept out of the record so the record stays deterministic.
-    A skipped check counts as passed, and says so in its summary.
+    ``tolerance`` is the first backend's (each result holds its own); ``probe`` the inputs and
+    reference outputs. A skipped check counts as passed, and says so in its summary.
     """
 
     record: ParityRecord | SkippedRecord
@@ -42,6 +59,7 @@ class ParityReport:
     seconds: dict[str, float] = field(default_factory=dict)
     origin: Origin = "python"
     """Where the parity options were set, for hints in that syntax."""
+    probe: Probe | None = None
 
     @property
     def skipped(self) -> bool:
@@ -64,7 +82,8 @@ class ParityReport:
             if result.error is not None:
                 lines.append(f"[{result.backend}] TF.js could not run the artifact: {result.error}")
             for comparison in result.comparisons:
-                lines.append(f"[{result.backend}] {comparison.describe(self.tolerance)}")
+                tolerance = result.tolerance or self.tolerance
+                lines.append(f"[{result.backend}] {comparison.describe(tolerance)}")
         return "\n".join(lines)
 
     def failure_message(self) -> str | None:
@@ -74,19 +93,20 @@ class ParityReport:
         assert self.tolerance is not None
         where = f"{self.artifact}: " if self.artifact else ""
         failures = [
-            (result.backend, comparison)
+            (result, comparison)
             for result in self.results
             for comparison in result.comparisons
             if not comparison.passed
         ]
         errors = [result for result in self.results if result.error is not None]
         if failures:
-            backend, first = failures[0]
+            failed, first = failures[0]
             more = f" (and {len(failures) - 1} more failing output(s))" if len(failures) > 1 else ""
             note = self.string_probes_note()
             return (
-                f"{where}parity failed on TF.js {backend} for output "
-                f"{first.describe(self.tolerance)}{more}{f' ({note})' if note else ''}"
+                f"{where}parity failed on TF.js {failed.backend} for output "
+                f"{first.describe(failed.tolerance or self.tolerance)}{more}"
+                f"{f' ({note})' if note else ''}"
             )
         result = errors[0]
         return f"{where}parity failed: TF.js {result.backend} could not run it: {result.error}"

@@ -2,9 +2,10 @@
 
 The doit tasks, ``tfjs-build convert``/``check`` and the pre-commit hooks each open one
 :class:`BuildSession` per run. It owns the configuration, the lockfile as this run sees it (with
-its pending changes), the file-hash cache, the build cache and the reporter; :meth:`close` (or
-leaving the ``with`` block, also on an error or Ctrl-C) writes the lockfile and the hash cache
-once. Nothing is kept in module globals, so two sessions of two projects in one process share
+its pending changes), the file-hash cache, the build cache, the TF.js runtimes parity runs in (a
+browser, for webgl, starts once per session) and the reporter; :meth:`close` (or leaving the
+``with`` block, also on an error or Ctrl-C) writes the lockfile and the hash cache once and ends
+the browser. Nothing is kept in module globals, so two sessions of two projects in one process share
 nothing.
 
 Deciding freshness and restoring from the cache never import TensorFlow; converting does.
@@ -38,6 +39,7 @@ from tfjs_build.project.status import (
     output_files,
     tool_versions,
 )
+from tfjs_build.runtime.pool import RuntimePool
 from tfjs_build.tool_dir import HASH_CACHE, rejected_build_path
 
 BuiltFrom = tuple[str, "CodeRecord | None"]
@@ -64,6 +66,7 @@ class BuildSession:
         self.lockfile = PendingLockfile(config.lockfile)
         self.hashes = HashCache(config.root / HASH_CACHE)
         self.cache = BuildCache(config.cache_dir, config.cache_max_bytes)
+        self.runtimes = RuntimePool()  # starts nothing until a parity check runs
         self._versions: dict[str, str] | None = None
         self._owner = os.getpid()
         self._filled_cache = False
@@ -91,8 +94,12 @@ class BuildSession:
                 self.cache.prune()
 
     def close(self) -> None:
-        """Write what this run changed, once. The session can be used again afterwards."""
-        self.flush()
+        """Write what this run changed, once, and end the browser if one was started. The
+        session can be used again afterwards."""
+        try:
+            self.flush()
+        finally:
+            self.runtimes.close()
 
     # ------------------------------------------------------------------------ freshness
     @property
@@ -210,7 +217,7 @@ class BuildSession:
         from tfjs_build.verification import parity_verifier, skipped_verifier
 
         if spec.parity.parity:
-            return parity_verifier(spec.parity, spec.options)
+            return parity_verifier(spec.parity, spec.options, self.runtimes)
         return skipped_verifier(f"parity = false for model {spec.name!r}")
 
     def _convert(

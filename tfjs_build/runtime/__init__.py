@@ -1,4 +1,4 @@
-"""Real TensorFlow.js in Node: the pinned packages and a runner for artifacts on disk.
+"""Real TensorFlow.js: Node (cpu, wasm) and headless Chromium (webgl, webgl-f16) runtimes.
 
 Names are imported on first use, so that reading the pinned versions does not import numpy.
 """
@@ -8,10 +8,13 @@ from __future__ import annotations
 from tfjs_build._lazy import lazy_getattr
 
 _EXPORTS = {
-    "BACKENDS": "tfjs_build.runtime.tfjs",
-    "Backend": "tfjs_build.runtime.tfjs",
-    "run_in_tfjs": "tfjs_build.runtime.tfjs",
+    "NodeRuntime": "tfjs_build.runtime.tfjs",
+    "RuntimePool": "tfjs_build.runtime.pool",
+    "TfjsRuntime": "tfjs_build.runtime.protocol",
+    "TimedRun": "tfjs_build.runtime.protocol",
     "ensure_node_packages": "tfjs_build.runtime.node_packages",
+    "find_chrome": "tfjs_build.runtime.chrome",
+    "run_in_tfjs": "tfjs_build.runtime.tfjs",
 }
 
 __all__ = sorted(_EXPORTS)

@@ -85,6 +85,12 @@ def ensure_node_packages() -> Path:
     return target
 
 
+def tfjs_bundle_dir() -> Path:
+    """The pinned ``@tensorflow/tfjs``'s ``dist``: ``tf.min.js`` holds TF.js with its cpu and
+    webgl backends for browsers. Installed on first use."""
+    return ensure_node_packages() / "node_modules" / "@tensorflow" / "tfjs" / "dist"
+
+
 def _install(target: Path) -> None:
     npm = find_executable("npm")
     staging = Path(tempfile.mkdtemp(prefix=f"{target.name}.", dir=target.parent))

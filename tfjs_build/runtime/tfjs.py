@@ -1,4 +1,4 @@
-"""Run a TF.js artifact in real TensorFlow.js (Node, pure-JS cpu or wasm backend)."""
+"""Run a TF.js artifact in real TensorFlow.js in Node (pure-JS cpu or wasm backend)."""
 
 from __future__ import annotations
 
@@ -6,65 +6,89 @@ import json
 import subprocess
 from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 
-from tfjs_build.artifact.dtypes import decode_strings, encode_strings
-from tfjs_build.artifact.format import output_keys
-from tfjs_build.backends import PARITY_BACKENDS, ParityBackend
+from tfjs_build.backends import BROWSER_BACKENDS, NODE_BACKENDS, PARITY_BACKENDS
 from tfjs_build.errors import RuntimeFailure
 from tfjs_build.leftovers import private_temporary_directory
 from tfjs_build.runtime.node_packages import ensure_node_packages, js_dir, node_executable
-
-Backend = ParityBackend
-BACKENDS: tuple[Backend, ...] = PARITY_BACKENDS
-_RAW_DTYPES = {"float32": "<f4", "int32": "<i4", "bool": "?"}
+from tfjs_build.runtime.protocol import RuntimeRecord, TimedRun
+from tfjs_build.runtime.tensors import decode_output, encode_input
 
 
-def _input_spec(name: str, value: np.ndarray, directory: Path, index: int) -> dict[str, Any]:
-    array = np.asarray(value)
-    if array.dtype.kind in "SUO":
-        dtype, data = "string", string_tensor_bytes(name, array)
-    elif array.dtype.kind == "f":
-        dtype, data = "float32", _raw_bytes(array, "<f4")
-    elif array.dtype.kind in "iu":
-        dtype, data = "int32", _raw_bytes(array, "<i4")
-    elif array.dtype.kind == "b":
-        dtype, data = "bool", _raw_bytes(array, "?")
-    else:
-        raise RuntimeFailure(
-            f"input {name!r} has dtype {array.dtype}; TF.js inputs here are float, int, bool or "
-            "string"
-        )
-    file = directory / f"input{index}.bin"
-    file.write_bytes(data)
-    return {"name": name, "dtype": dtype, "shape": list(array.shape), "file": str(file)}
+class NodeRuntime:
+    """A :class:`~tfjs_build.runtime.protocol.TfjsRuntime` for ``cpu`` or ``wasm``.
 
+    Each run is one Node process today; the Protocol lets a long-lived worker replace it.
+    """
 
-def _raw_bytes(array: np.ndarray, dtype: str) -> bytes:
-    return np.ascontiguousarray(array.astype(dtype)).tobytes()
+    def __init__(self, backend: str) -> None:
+        if backend not in NODE_BACKENDS:
+            raise RuntimeFailure(_not_in_node(backend))
+        self._backend = backend
 
+    @property
+    def backend(self) -> str:
+        """``cpu`` or ``wasm``."""
+        return self._backend
 
-def string_tensor_bytes(name: str, array: np.ndarray) -> bytes:
-    """A string tensor (``str`` as UTF-8, or ``bytes``) as run.js reads it: per element, a uint32
-    LE byte count then the bytes, the layout of TF.js string weights."""
-    odd = next((x for x in array.reshape(-1) if not isinstance(x, (str, bytes))), None)
-    if odd is not None:
-        raise RuntimeFailure(
-            f"input {name!r} holds a value of type {type(odd).__name__}; string inputs hold str or bytes"
-        )
-    return encode_strings(name, array)
+    def run(
+        self,
+        artifact_dir: Path,
+        inputs: Mapping[str, np.ndarray],
+        outputs: Sequence[str] | None = None,
+    ) -> dict[str, np.ndarray]:
+        """Load the artifact in Node, run ``inputs`` and return the outputs by name."""
+        return self.timed_run(artifact_dir, inputs, outputs).outputs
 
+    def timed_run(
+        self,
+        artifact_dir: Path,
+        inputs: Mapping[str, np.ndarray],
+        outputs: Sequence[str] | None = None,
+        *,
+        warm_runs: int = 0,
+    ) -> TimedRun:
+        """:meth:`run` with TF.js's timings."""
+        packages = ensure_node_packages()
+        node = node_executable()
+        with private_temporary_directory("tfjs-build-run-") as scratch:
+            work = Path(scratch)
+            job = {
+                "model_dir": str(Path(artifact_dir).resolve()),
+                "inputs": [_input_file(n, v, work, i) for i, (n, v) in enumerate(inputs.items())],
+                "outputs": list(outputs) if outputs is not None else None,
+                "result_dir": str(work),
+                "warm_runs": warm_runs,
+            }
+            request = work / "request.json"
+            request.write_text(json.dumps({"backend": self._backend, "jobs": [job]}))
+            result = subprocess.run(
+                [node, str(js_dir() / "run.js"), str(packages), str(request)],
+                capture_output=True,
+                text=True,
+                check=False,
+            )
+            if result.returncode != 0:
+                raise RuntimeFailure(
+                    f"TF.js ({self._backend}) failed on {artifact_dir}: {_error_message(result)}"
+                )
+            written = json.loads((work / "outputs.json").read_text())
+            named = {
+                spec["name"]: decode_output(
+                    spec["name"], spec["dtype"], spec["shape"], Path(spec["file"]).read_bytes()
+                )
+                for spec in written["outputs"]
+            }
+            return TimedRun(named, written["timings"])
 
-def _read_output(spec: dict[str, Any]) -> np.ndarray:
-    data = Path(spec["file"]).read_bytes()
-    shape = tuple(spec["shape"])
-    if spec["dtype"] == "string":
-        values, _ = decode_strings(spec["name"], memoryview(data), int(np.prod(shape)))
-        return values.reshape(shape)
-    raw = np.frombuffer(data, dtype=_RAW_DTYPES[spec["dtype"]])
-    return raw.astype(raw.dtype.newbyteorder("=")).reshape(shape)
+    def environment(self) -> RuntimeRecord:
+        """Nothing to record: the TF.js version is in the lockfile."""
+        return {}
+
+    def close(self) -> None:
+        """Nothing is held between runs yet."""
 
 
 def run_in_tfjs(
@@ -74,51 +98,24 @@ def run_in_tfjs(
     backend: str = "cpu",
     outputs: Sequence[str] | None = None,
 ) -> dict[str, np.ndarray]:
-    """Load the artifact in ``model_dir`` in TF.js, run ``inputs`` and return its outputs by key.
+    """Load the artifact in ``model_dir`` in TF.js in Node, run ``inputs``, return its outputs.
 
-    Layers models take inputs by input-layer name and key outputs by output layer name
-    (``name.position`` where outputs share a layer, see ``output_keys``); graph models take
-    signature input keys (or node names) and key outputs by signature output key. ``outputs``
-    selects and orders the outputs returned.
+    For the browser backends, or many runs, use a :class:`~tfjs_build.runtime.RuntimePool`.
     """
-    if backend not in BACKENDS:
-        raise RuntimeFailure(
-            f"unknown TF.js backend {backend!r}; choose one of {', '.join(BACKENDS)}"
-        )
-    packages = ensure_node_packages()
-    node = node_executable()
-    with private_temporary_directory("tfjs-build-run-") as scratch:
-        work = Path(scratch)
-        job = {
-            "model_dir": str(Path(model_dir).resolve()),
-            "inputs": [_input_spec(n, v, work, i) for i, (n, v) in enumerate(inputs.items())],
-            "outputs": list(outputs) if outputs is not None else None,
-            "result_dir": str(work),
-        }
-        request = work / "request.json"
-        request.write_text(json.dumps({"backend": backend, "jobs": [job]}))
-        result = subprocess.run(
-            [node, str(js_dir() / "run.js"), str(packages), str(request)],
-            capture_output=True,
-            text=True,
-            check=False,
-        )
-        if result.returncode != 0:
-            raise RuntimeFailure(
-                f"TF.js ({backend}) failed on {model_dir}: {_error_message(result)}"
-            )
-        specs = json.loads((work / "outputs.json").read_text())
-        keys = output_keys([spec["name"] for spec in specs])
-        results = {key: _read_output(spec) for key, spec in zip(keys, specs, strict=True)}
-    if outputs is None:
-        return results
-    missing = [name for name in outputs if name not in results]
-    if missing:
-        raise RuntimeFailure(
-            f"TF.js ({backend}): {model_dir} has no output {', '.join(map(repr, missing))}; "
-            f"it has {', '.join(map(repr, results))}"
-        )
-    return {name: results[name] for name in outputs}
+    return NodeRuntime(backend).run(model_dir, inputs, outputs)
+
+
+def _not_in_node(backend: str) -> str:
+    if backend in BROWSER_BACKENDS:
+        return f"TF.js backend {backend!r} runs in a browser; run it through a RuntimePool"
+    return f"unknown TF.js backend {backend!r}; choose one of {', '.join(PARITY_BACKENDS)}"
+
+
+def _input_file(name: str, value: np.ndarray, directory: Path, index: int) -> dict[str, object]:
+    dtype, raw = encode_input(name, value)
+    file = directory / f"input{index}.bin"
+    file.write_bytes(raw)
+    return {"name": name, "dtype": dtype, "shape": list(np.shape(value)), "file": str(file)}
 
 
 def _error_message(result: subprocess.CompletedProcess[str]) -> str:

@@ -1,0 +1,73 @@
+'use strict';
+// The page tfjs-build drives over the DevTools protocol: set up TF.js's webgl backend once, then
+// run artifacts served from 127.0.0.1. Tensors cross the protocol as base64 of raw little-endian
+// bytes (strings: a 4-byte length before each).
+
+function toBase64(bytes) {
+  let text = '';
+  for (let i = 0; i < bytes.length; i += 0x8000) {
+    text += String.fromCharCode.apply(null, bytes.subarray(i, i + 0x8000));
+  }
+  return btoa(text);
+}
+
+function fromBase64(text) {
+  const raw = atob(text);
+  const bytes = new Uint8Array(raw.length);
+  for (let i = 0; i < raw.length; i++) bytes[i] = raw.charCodeAt(i);
+  return bytes.buffer;
+}
+
+function outputBytes(output) {
+  if (output.dtype !== 'string') {
+    const v = output.values;
+    return new Uint8Array(v.buffer, v.byteOffset, v.byteLength);
+  }
+  const total = output.values.reduce((sum, b) => sum + 4 + b.length, 0);
+  const bytes = new Uint8Array(total);
+  const view = new DataView(bytes.buffer);
+  let at = 0;
+  for (const b of output.values) {
+    view.setUint32(at, b.length, true);
+    bytes.set(b, at + 4);
+    at += 4 + b.length;
+  }
+  return bytes;
+}
+
+// backend: 'webgl' or 'webgl-f16' (float16 textures, as most phone GPUs compute).
+async function tfjsBuildSetup(backend) {
+  if (backend === 'webgl-f16') tf.env().set('WEBGL_FORCE_F16_TEXTURES', true);
+  if (!(await tf.setBackend('webgl'))) {
+    throw new Error('TF.js could not start its webgl backend: this browser offers no WebGL');
+  }
+  await tf.ready();
+  const gl = tf.backend().gpgpu.gl;
+  const info = gl.getExtension('WEBGL_debug_renderer_info');
+  return {
+    webgl_renderer: String(gl.getParameter(info ? info.UNMASKED_RENDERER_WEBGL : gl.RENDERER)),
+    webgl_version: tf.env().getNumber('WEBGL_VERSION'),
+    float32_textures: tf.env().getBool('WEBGL_RENDER_FLOAT32_ENABLED') && !tf.env().getBool('WEBGL_FORCE_F16_TEXTURES'),
+  };
+}
+
+// job: {model_url, inputs: [{name, dtype, shape, data}], outputs: [names] | null, warm_runs}
+async function tfjsBuildRun(job) {
+  const response = await fetch(job.model_url);
+  if (!response.ok) throw new Error(`model.json: HTTP ${response.status}`);
+  const modelJson = await response.json();
+  const inputs = {};
+  for (const spec of job.inputs) {
+    inputs[spec.name] = tfjsBuildModel.inputTensor(tf, spec, fromBase64(spec.data));
+  }
+  try {
+    const {outputs, timings} = await tfjsBuildModel.runModel(
+      tf, modelJson, job.model_url, inputs, job.outputs, job.warm_runs);
+    return {
+      outputs: outputs.map((o) => ({name: o.name, dtype: o.dtype, shape: o.shape, data: toBase64(outputBytes(o))})),
+      timings,
+    };
+  } finally {
+    for (const tensor of Object.values(inputs)) tensor.dispose();
+  }
+}

@@ -1,0 +1,132 @@
+// Load a TF.js artifact, run it on named inputs and name its outputs: shared by the Node runner
+// (run.js), the browser runner (browser/runner.js) and the report's live check (report/live.js),
+// so that layers and graph models get their inputs and name their outputs the same way everywhere.
+//
+// Every function takes the `tf` namespace as its first argument; nothing here touches the disk,
+// the network or the DOM.
+(function (root, factory) {
+  if (typeof module === 'object' && module.exports) module.exports = factory();
+  else root.tfjsBuildModel = factory();
+})(typeof self !== 'undefined' ? self : this, function () {
+  'use strict';
+
+  const TYPED = {float32: Float32Array, int32: Int32Array, bool: Uint8Array};
+
+  function isGraph(modelJson) {
+    return modelJson.format === 'graph-model' || 'node' in (modelJson.modelTopology || {});
+  }
+
+  // A string tensor's bytes hold, per element, a uint32 little-endian byte count then the bytes.
+  function readStrings(buffer) {
+    const bytes = new Uint8Array(buffer);
+    const view = new DataView(buffer);
+    const values = [];
+    for (let offset = 0; offset < bytes.length;) {
+      const length = view.getUint32(offset, true);
+      values.push(bytes.slice(offset + 4, offset + 4 + length));
+      offset += 4 + length;
+    }
+    return values;
+  }
+
+  function inputTensor(tf, spec, buffer) {
+    if (spec.dtype === 'string') return tf.tensor(readStrings(buffer), spec.shape, 'string');
+    const Typed = TYPED[spec.dtype];
+    if (!Typed) throw new Error(`input ${spec.name}: dtype ${spec.dtype} cannot be fed to TF.js here`);
+    return tf.tensor(new Typed(buffer), spec.shape, spec.dtype);
+  }
+
+  function predictLayers(model, inputs) {
+    // A Sequential model leaves inputNames/outputNames empty; its symbolic tensors carry the names.
+    const inputNames = model.inputNames.length ? model.inputNames : model.inputs.map((t) => t.name);
+    const outputNames = model.outputNames.length ? model.outputNames : model.outputs.map((t) => t.sourceLayer.name);
+    const given = Object.keys(inputs);
+    const ordered = inputNames.map((name) => {
+      if (inputNames.length === 1 && given.length === 1) return inputs[given[0]];
+      if (!(name in inputs)) {
+        throw new Error(`layers model needs input ${JSON.stringify(name)}; got ${JSON.stringify(given)}`);
+      }
+      return inputs[name];
+    });
+    let outputs = model.predict(ordered.length === 1 ? ordered[0] : ordered);
+    if (!Array.isArray(outputs)) outputs = [outputs];
+    const named = {};
+    outputKeys(outputNames).forEach((key, i) => { named[key] = outputs[i]; });
+    return named;
+  }
+
+  // Keys for a layers model's outputs, in order: their names, or `name.position` where a name
+  // repeats (an LSTM's output and states all carry the layer's name); as output_keys in Python.
+  function outputKeys(names) {
+    const counts = {};
+    for (const name of names) counts[name] = (counts[name] || 0) + 1;
+    return names.map((name, i) => (counts[name] === 1 ? name : `${name}.${i}`));
+  }
+
+  async function predictGraph(model, modelJson, inputs, wanted) {
+    const signatureOutputs = modelJson.signature && modelJson.signature.outputs;
+    const names = wanted || (signatureOutputs ? Object.keys(signatureOutputs) : model.outputNodes);
+    let outputs = await model.executeAsync(inputs, names);
+    if (!Array.isArray(outputs)) outputs = [outputs];
+    const named = {};
+    names.forEach((name, i) => { named[name] = outputs[i]; });
+    return named;
+  }
+
+  async function loadModel(tf, modelJson, source) {
+    return isGraph(modelJson) ? tf.loadGraphModel(source) : tf.loadLayersModel(source);
+  }
+
+  async function predict(tf, model, modelJson, inputs, wanted) {
+    const named = isGraph(modelJson)
+      ? await predictGraph(model, modelJson, inputs, wanted)
+      : predictLayers(model, inputs);
+    const order = wanted || Object.keys(named);
+    for (const name of order) {
+      if (!(name in named)) {
+        throw new Error(`model has no output ${JSON.stringify(name)}; it has ${JSON.stringify(Object.keys(named))}`);
+      }
+    }
+    const result = [];
+    for (const name of order) {
+      const tensor = named[name];
+      const values = tensor.dtype === 'string' ? await tensor.bytes() : await tensor.data();
+      result.push({name, dtype: tensor.dtype, shape: tensor.shape, values});
+    }
+    for (const tensor of new Set(Object.values(named))) tensor.dispose();
+    return result;
+  }
+
+  function now() {
+    return typeof performance !== 'undefined' ? performance.now() : Date.now();
+  }
+
+  // Load the model from `source` (a URL or an IO handler), predict `inputs` (name -> tensor),
+  // and return {outputs: [{name, dtype, shape, values}], timings: {load_ms, predict_ms,
+  // warm_predict_ms}}. `warmRuns` more predictions (after the first, which on webgl compiles
+  // shaders) give warm_predict_ms, their median; with none it is null.
+  async function runModel(tf, modelJson, source, inputs, wanted, warmRuns) {
+    let started = now();
+    const model = await loadModel(tf, modelJson, source);
+    const loadMs = now() - started;
+    try {
+      started = now();
+      const outputs = await predict(tf, model, modelJson, inputs, wanted);
+      const predictMs = now() - started;
+      const warm = [];
+      for (let i = 0; i < (warmRuns || 0); i++) {
+        started = now();
+        await predict(tf, model, modelJson, inputs, wanted);
+        warm.push(now() - started);
+      }
+      warm.sort((a, b) => a - b);
+      const warmMs = warm.length ? warm[Math.floor(warm.length / 2)] : null;
+      return {outputs, timings: {load_ms: loadMs, predict_ms: predictMs, warm_predict_ms: warmMs}};
+    } finally {
+      model.dispose();
+      tf.disposeVariables();
+    }
+  }
+
+  return {isGraph, inputTensor, loadModel, predict, runModel};
+});
