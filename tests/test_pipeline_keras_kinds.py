@@ -124,7 +124,7 @@ def test_keras_models_convert_and_pass_parity(
     assert [b["backend"] for b in record["backends"]] == ["cpu", "wasm"]
     compute = "float16" if kind == "mixed_precision" else None
     assert record["tolerance"]["source_compute"] == compute
-    expected = default_tolerance(None, compute)
+    expected = default_tolerance(None, source_compute=compute)
     assert (record["tolerance"]["atol"], record["tolerance"]["scale_tol"]) == (
         expected.atol,
         expected.scale_tol,

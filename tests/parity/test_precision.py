@@ -47,9 +47,11 @@ def test_saved_models_say_it_in_their_graphs(tmp_path: Path) -> None:
 
 
 def test_16_bit_sources_loosen_each_default_field() -> None:
-    float32, half = default_tolerance(None), default_tolerance(None, "float16")
+    float32, half = default_tolerance(None), default_tolerance(None, source_compute="float16")
     assert (half.atol, half.rtol, half.scale_tol) == (1e-4, 5e-3, 5e-3)
     assert half.scale_tol > float32.scale_tol
-    assert default_tolerance("uint8", "float16") == default_tolerance("uint8")  # already looser
-    assert default_tolerance(None, "bfloat16").scale_tol == 3e-2
+    assert default_tolerance("uint8", source_compute="float16") == default_tolerance(
+        "uint8"
+    )  # already looser
+    assert default_tolerance(None, source_compute="bfloat16").scale_tol == 3e-2
     assert resolve_tolerance(None, "float16", atol=0.0).rtol == 5e-3

@@ -43,13 +43,13 @@ def test_the_record_says_which_browser_and_renderer(layers_report) -> None:
 def test_webgl_f16_is_held_to_its_own_documented_tolerance(layers_report) -> None:
     record = layers_report.record
     f16 = record["backends"][1]
-    loose = default_tolerance(None, "webgl-f16")
+    loose = default_tolerance(None, backend="webgl-f16")
     assert (
         f16["tolerance"]["scale_tol"]
         == loose.scale_tol
         == BACKEND_TOLERANCES["webgl-f16"].scale_tol
     )
-    assert record["tolerance"]["scale_tol"] == default_tolerance(None, "webgl").scale_tol
+    assert record["tolerance"]["scale_tol"] == default_tolerance(None, backend="webgl").scale_tol
     assert "tolerance" not in record["backends"][0]  # webgl's is the record's own
 
 

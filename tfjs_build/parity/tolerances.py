@@ -177,7 +177,7 @@ cpu and wasm need nothing beyond the weights' default."""
 
 
 def default_tolerance(
-    quantization: str | None, source_compute: str | None = None, backend: str = "cpu"
+    quantization: str | None, *, source_compute: str | None = None, backend: str = "cpu"
 ) -> Tolerance:
     """The default tolerance for weights quantized to ``quantization`` (``None``: float32), each
     field loosened to that of a source computing in ``source_compute`` (``float16``...) and to
@@ -228,7 +228,10 @@ def resolve_tolerance(
         )
         if value is not None
     }
-    return replace(default_tolerance(quantization, source_compute, backend), **overrides)
+    return replace(
+        default_tolerance(quantization, source_compute=source_compute, backend=backend),
+        **overrides,
+    )
 
 
 @dataclass(frozen=True)
