@@ -82,7 +82,7 @@ def test_reading_the_config_runs_no_keras(
 def test_not_a_keras_file(tmp_path: Path) -> None:
     bogus = tmp_path / "model.keras"
     bogus.write_bytes(b"not a zip")
-    with pytest.raises(SourceError, match="unreadable or corrupt Keras file"):
+    with pytest.raises(SourceError, match="is neither a Keras .keras archive nor an HDF5 model"):
         convert_keras_to_graph(bogus)
 
 

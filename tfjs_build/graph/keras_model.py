@@ -6,8 +6,6 @@ Python code that loading would run, so it needs the caller's explicit opt-in.
 
 from __future__ import annotations
 
-import json
-import zipfile
 from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any, Literal
@@ -15,48 +13,22 @@ from typing import Any, Literal
 from tfjs_build._optional import import_tensorflow
 from tfjs_build.artifact.format import output_keys
 from tfjs_build.custom_code import imported_modules, imports_hint
-from tfjs_build.errors import SourceError, UnsupportedModelError
+from tfjs_build.errors import UnsupportedModelError
 from tfjs_build.graph.keras_load_errors import keras_load_error
 from tfjs_build.graph.keras_repair import load_repaired_h5, repair_config
 from tfjs_build.options import Origin, spell
+from tfjs_build.sources import keras_file_kind
 
 KerasFlavor = Literal["keras3", "tf_keras"]
-HDF5_SUFFIXES = (".h5", ".hdf5")
-
-
-def _decode(value: Any) -> str:
-    return value.decode() if isinstance(value, bytes) else str(value)
 
 
 def read_keras_config(path: Path) -> tuple[KerasFlavor, dict[str, Any]]:
     """Which Keras wrote ``path`` and its model configuration, read without importing Keras."""
-    if not path.is_file():
-        raise SourceError(f"{path}: no such file")
-    try:
-        if path.suffix == ".keras":
-            with zipfile.ZipFile(path) as archive:
-                config = json.loads(archive.read("config.json"))
-                metadata = (
-                    json.loads(archive.read("metadata.json"))
-                    if "metadata.json" in archive.namelist()
-                    else {}
-                )
-            version = str(metadata.get("keras_version", "3"))
-        elif path.suffix in HDF5_SUFFIXES:
-            import h5py
+    from tfjs_build.layers.source import open_keras_model
 
-            with h5py.File(path, "r") as handle:
-                if "model_config" not in handle.attrs:
-                    raise SourceError(
-                        f"{path}: an HDF5 file without a model (weights only?); save the whole model"
-                    )
-                config = json.loads(_decode(handle.attrs["model_config"]))
-                version = _decode(handle.attrs.get("keras_version", "2"))
-        else:
-            raise SourceError(f"{path}: not a Keras model file (.keras, .h5 or .hdf5)")
-    except (OSError, KeyError, zipfile.BadZipFile, json.JSONDecodeError) as exc:
-        raise SourceError(f"{path}: unreadable or corrupt Keras file ({exc})") from None
-    return ("keras3" if version.startswith("3") else "tf_keras"), config
+    with open_keras_model(path) as model:
+        flavor: KerasFlavor = "keras3" if model.keras_major >= 3 else "tf_keras"
+        return flavor, model.model_config
 
 
 def _layers(config: Any) -> Iterator[dict[str, Any]]:
@@ -124,7 +96,7 @@ def _load(
     """Load with Keras (``read``: the file's flavor and config); failures name ``imports``."""
     flavor, config = read
     try:
-        if flavor == "keras3" and path.suffix in HDF5_SUFFIXES:
+        if flavor == "keras3" and keras_file_kind(path) == "h5":
             model = _load_keras3_h5(path, config, options, safe)
         elif flavor == "keras3":
             import keras
@@ -133,7 +105,7 @@ def _load(
         else:
             import tf_keras
 
-            if path.suffix == ".keras":
+            if keras_file_kind(path) == "keras":
                 options["safe_mode"] = safe
             model = tf_keras.models.load_model(path, **options)
     except Exception as exc:  # Keras raises ValueError, TypeError, ... for models it cannot build

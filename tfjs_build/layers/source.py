@@ -24,9 +24,8 @@ import numpy as np
 from tfjs_build.errors import SourceError
 from tfjs_build.layers.file_window import FileWindow, stored_member_offset
 from tfjs_build.layers.hdf5_safety import refuse_outside_references
-from tfjs_build.sources import HDF5_SIGNATURE
+from tfjs_build.sources import keras_file_kind
 
-ZIP_SIGNATURE = b"PK\x03\x04"
 KERAS_CONFIG = "config.json"
 KERAS_METADATA = "metadata.json"
 KERAS_WEIGHTS = "model.weights.h5"
@@ -92,18 +91,6 @@ def _json_object(text: str | bytes, what: str) -> dict[str, Any]:
     return value
 
 
-def _file_signature(path: Path) -> bytes:
-    try:
-        with path.open("rb") as stream:
-            return stream.read(8)
-    except FileNotFoundError:
-        raise SourceError(f"{path}: no such file") from None
-    except IsADirectoryError:
-        raise SourceError(f"{path} is a directory, not a Keras model file") from None
-    except OSError as exc:
-        raise SourceError(f"{path}: cannot read it ({exc.strerror})") from None
-
-
 def _open_h5(source: Any, what: str) -> h5py.File:
     """Open for reading, refusing a file that refers to other files before anything is read."""
     try:
@@ -123,17 +110,12 @@ def _open_h5(source: Any, what: str) -> h5py.File:
 @contextmanager
 def open_keras_model(path: Path) -> Iterator[KerasModelFile]:
     """Open ``path`` (``.keras``, ``.h5`` or ``.hdf5``; recognized by content) for conversion."""
-    signature = _file_signature(path)
-    if signature.startswith(ZIP_SIGNATURE):
+    if keras_file_kind(path) == "keras":
         with _open_keras_archive(path) as model:
             yield model
-    elif signature == HDF5_SIGNATURE:
+    else:
         with _open_legacy_h5(path) as model:
             yield model
-    else:
-        raise SourceError(
-            f"{path} is neither a Keras .keras archive nor an HDF5 model (unknown content)"
-        )
 
 
 @contextmanager
