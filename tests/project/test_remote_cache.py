@@ -197,3 +197,26 @@ def test_a_server_stopped_mid_run_costs_conversions_never_the_build(
     assert not any(isinstance(e, Pushed) for e in events)
     assert tree_hashes(second / "web_model") == tree_hashes(first / "web_model")
     assert sorted(read_lockfile(second / "tfjs-build.lock")["models"]) == sorted(MODELS)
+
+
+def test_two_models_built_alike_share_one_remote_entry(remote_url, tmp_path, model_files):
+    config = f"""[tool.tfjs-build]
+parity = false
+cache_remote = "{remote_url}"
+
+[[tool.tfjs-build.models]]
+source = "models/conv.h5"
+
+[[tool.tfjs-build.models]]
+name = "conv-again"
+source = "models/conv.h5"
+"""
+    first = make_user_repo(tmp_path / "first", model_files, config)
+    assert build(first)[0] == {"conv": "converted", "conv-again": "restored"}
+    assert sum(n.startswith("v1/entries/") for n in remote_objects(remote_url)) == 1
+
+    second = make_user_repo(tmp_path / "second", model_files, config)
+    assert build(second)[0] == {"conv": "remote", "conv-again": "remote"}
+    assert tree_hashes(second / "web_model" / "conv-again") == tree_hashes(
+        first / "web_model" / "conv"
+    )

@@ -135,8 +135,8 @@ class RemoteCache:
         chunk: dict[str, str] = {}
         opening = self._store is None and not self._unavailable
         for name, key in wanted:
-            if key in self._fetches or self.cache.lookup(key) is not None:
-                continue
+            if key in self._fetches or key in chunk.values() or self.cache.lookup(key) is not None:
+                continue  # two models built alike share one entry
             if opening:  # the first entry to fetch: open the remote while the keys are computed
                 pool.submit(self._open_early)
                 opening = False
