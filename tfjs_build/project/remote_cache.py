@@ -158,14 +158,14 @@ class RemoteCache:
 
     def _settle(self, chunk: dict[str, str], futures: dict[str, Future[bool]]) -> None:
         """Fetch the entries of ``chunk`` (names to keys) whose futures were not cancelled."""
-        wanted = {n: k for n, k in chunk.items() if futures[k].set_running_or_notify_cancel()}
+        running = [key for key, future in futures.items() if future.set_running_or_notify_cancel()]
         try:
-            fetched = self._fetch(wanted)
+            fetched = self._fetch({n: k for n, k in chunk.items() if k in running})
         except BaseException as exc:  # a bug: whoever waits for these entries sees it
-            for key in wanted.values():
+            for key in running:
                 futures[key].set_exception(exc)
             raise
-        for key in wanted.values():
+        for key in running:
             futures[key].set_result(fetched[key])
 
     def fetch(self, name: str, key: str) -> bool:
