@@ -44,6 +44,8 @@ class Run:
     returncode: int
     stdout: str
     stderr: str
+    cpu: float = 0.0
+    """User plus system seconds of the child (and its children)."""
 
 
 def run_process(argv: list[str], cwd: Path, env: dict[str, str]) -> Run:
@@ -68,6 +70,7 @@ def run_process(argv: list[str], cwd: Path, env: dict[str, str]) -> Run:
             os.waitstatus_to_exitcode(status),
             out.read_text(errors="replace"),
             err.read_text(errors="replace"),
+            usage.ru_utime + usage.ru_stime,
         )
 
 

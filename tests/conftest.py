@@ -8,9 +8,12 @@ import subprocess
 import sys
 import tempfile
 import textwrap
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+
+from tests.moto_server import S3Server, s3_server
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
@@ -138,3 +141,37 @@ def make_user_repo(root: Path, model_files: Path, pyproject: str = USER_PYPROJEC
 def repo(tmp_path, model_files) -> Path:
     """A fresh user repo: dense (.keras) and conv (.h5) without parity, scorer (SavedModel) with."""
     return make_user_repo(tmp_path / "repo", model_files)
+
+
+@pytest.fixture(scope="session")
+def s3(tmp_path_factory) -> Iterator[S3Server]:
+    """moto's S3 server on 127.0.0.1, one for the session (stopped when it ends)."""
+    with s3_server(tmp_path_factory.mktemp("moto") / "server.log") as server:
+        yield server
+
+
+def use_s3(server: S3Server, scratch: Path, monkeypatch: pytest.MonkeyPatch) -> str:
+    """Point this test and its subprocesses at ``server``; a new empty bucket's name."""
+    for name, value in server.env(scratch).items():
+        monkeypatch.setenv(name, value)
+    return server.new_bucket()
+
+
+@pytest.fixture(params=["s3", "file"])
+def remote_url(request, tmp_path, monkeypatch) -> str:
+    """An empty remote cache: a prefix in a new bucket of the session's S3 server (the AWS
+    variables set for the test and its subprocesses), or a shared directory."""
+    if request.param == "file":
+        return (tmp_path / "shared-cache").as_uri()
+    server = request.getfixturevalue("s3")
+    return f"s3://{use_s3(server, tmp_path, monkeypatch)}/team-cache"
+
+
+def remote_objects(url: str) -> dict[str, bytes]:
+    """Every object under ``url`` (read through fsspec), by path relative to it."""
+    from fsspec.core import url_to_fs
+
+    fs, root = url_to_fs(url, skip_instance_cache=True)
+    if not fs.exists(root):
+        return {}
+    return {path[len(root) :].lstrip("/"): fs.cat_file(path) for path in sorted(fs.find(root))}

@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 
 from tfjs_build.cli import make_parser
+from tfjs_build.errors import ConfigError
 from tfjs_build.options import (
     MODEL_OPTIONS,
     OPTIONS,
@@ -80,7 +81,9 @@ def test_every_key_written_as_its_default_in_toml_gives_the_default_model() -> N
     model_keys = "\n".join(
         f"{o.key} = {o.kind.to_toml(o.default)}" for o in MODEL_OPTIONS if o.default is not None
     )
-    project_keys = "\n".join(f"{o.key} = {o.kind.to_toml(o.default)}" for o in PROJECT_OPTIONS)
+    project_keys = "\n".join(
+        f"{o.key} = {o.kind.to_toml(o.default)}" for o in PROJECT_OPTIONS if o.default is not None
+    )
     table = tomllib.loads(
         f'{project_keys}\n{model_keys}\n[[models]]\nname = "m"\nsource = "m.h5"\n'
     )
@@ -91,6 +94,7 @@ def test_every_key_written_as_its_default_in_toml_gives_the_default_model() -> N
         Path("/project/.tfjs-build/cache"),
         2 * 10**9,
     )
+    assert (config.cache_remote, config.cache_push) == (None, True)
 
 
 def test_the_fingerprinted_settings_of_the_defaults_are_stable() -> None:
@@ -147,3 +151,25 @@ def test_the_reference_pages_in_docs_are_generated_from_the_code() -> None:
     for option in OPTIONS.values():
         flag = option.flag if option.default is not True else "--no-" + option.flag[2:]
         assert f"`{flag}`" in cli, option.key
+
+
+@pytest.mark.parametrize(
+    ("value", "checked"),
+    [
+        ("s3://team-bucket/tfjs/", "s3://team-bucket/tfjs"),
+        ("gs://team-bucket", "gs://team-bucket"),
+        ("az://container/prefix", "az://container/prefix"),
+        ("file:///shared/dir", "file:///shared/dir"),
+        (None, None),
+    ],
+)
+def test_a_remote_url_is_checked_for_its_form_only(value: object, checked: str | None) -> None:
+    assert OPTIONS["cache_remote"].check(value, "cache_remote") == checked
+
+
+@pytest.mark.parametrize(
+    "value", ["", "team-bucket/tfjs", "s3://", "s3:/team-bucket", "3s://x", "s 3://x", 5]
+)
+def test_a_value_that_is_not_a_url_is_refused(value: object) -> None:
+    with pytest.raises(ConfigError, match=r"^cache_remote = .*: expected a URL such as 's3://"):
+        OPTIONS["cache_remote"].check(value, "cache_remote")

@@ -71,6 +71,14 @@ class ParityError(TfjsBuildError):
         self.report = report
 
 
+class RemoteCacheError(TfjsBuildError):
+    """The remote build cache (``cache_remote``) cannot be reached, read or written."""
+
+
+class RemoteDenied(RemoteCacheError):
+    """The remote build cache refused access (credentials, permissions)."""
+
+
 class UsageError(TfjsBuildError):
     """The command line asks for something contradictory."""
 

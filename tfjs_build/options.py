@@ -180,6 +180,26 @@ class Tolerance(Kind):
 
 
 @dataclass(frozen=True)
+class RemoteURL(Kind):
+    """A file-system URL that fsspec opens (``s3://bucket/prefix``, ``file:///shared/dir``), or
+    unset. Only its form is checked here: the protocol is looked up when the remote is used."""
+
+    name: str = "a URL such as 's3://bucket/prefix', 'gs://bucket/prefix' or 'file:///shared/dir'"
+
+    def check(self, value: object) -> str | None:
+        if value is None:
+            return None
+        text = Text(self.name).check(value).rstrip("/")
+        scheme, separator, rest = text.partition("://")
+        well_formed = bool(separator and rest) and scheme[:1].isalpha()
+        if not well_formed or not all(c.isalnum() or c in "+-." for c in scheme):
+            raise BadValue(f"expected {self.name}")
+        if scheme == "file" and not rest.startswith("/"):
+            raise BadValue("a file:// URL needs an absolute path: file:///shared/dir")
+        return text
+
+
+@dataclass(frozen=True)
 class Size(Kind):
     """A size such as ``"2GB"``, ``"500MB"`` or a number of bytes."""
 
@@ -505,6 +525,30 @@ class ProjectSettings:
         fingerprinted=False,
         commands=frozenset({"convert"}),
         metavar="SIZE",
+    )
+    cache_remote: str | None = option(
+        RemoteURL(),
+        None,
+        "a build cache shared by every machine (s3://, gs://, az://, file:///shared/dir): stale "
+        "models are restored from it, and builds are pushed to it",
+        fingerprinted=False,
+        commands=frozenset({"convert", "cache"}),
+        metavar="URL",
+    )
+    cache_remote_timeout: int = option(
+        Integer("a whole number of seconds >= 1", minimum=1),
+        30,
+        "how long one round of requests to cache_remote may take (s3, gs, az); a remote that "
+        "does not answer in time is left alone for the rest of the run",
+        fingerprinted=False,
+        commands=frozenset({"convert", "cache"}),
+        metavar="SECONDS",
+    )
+    cache_push: bool = option(
+        Flag(),
+        True,
+        "push builds to cache_remote (off: read it only, as pull requests from forks should)",
+        fingerprinted=False,
     )
 
 

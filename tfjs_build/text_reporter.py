@@ -13,7 +13,15 @@ from typing import TextIO
 
 from tfjs_build.display import human_bytes
 from tfjs_build.parity.record import ParitySummary
-from tfjs_build.project.events import BuildEvent, Finished, ModelResult, Started, Warned
+from tfjs_build.project.events import (
+    BuildEvent,
+    Finished,
+    ModelResult,
+    Pushed,
+    RemoteWarned,
+    Started,
+    Warned,
+)
 
 
 def parity_words(summary: ParitySummary | None) -> str:
@@ -41,7 +49,8 @@ def result_line(result: ModelResult) -> str:
     size = size_words(result.format, result.total_bytes, result.shards)
     if result.outcome == "restored":
         key = (result.cache_key or "")[:12]
-        return f"{name}: restored from cache ({size}, {parity_words(result.parity)} when built, key {key})"
+        cache = "remote cache" if result.from_remote else "cache"
+        return f"{name}: restored from {cache} ({size}, {parity_words(result.parity)} when built, key {key})"
     cached = ", added to the cache" if result.added_to_cache else ""
     return (
         f"{name}: converted ({size}, {parity_words(result.parity)}, {result.seconds:.1f}s{cached})"
@@ -88,3 +97,8 @@ class TextReporter:
             self._write(self._out, "stdout", result_line(result))
         elif isinstance(event, Warned):
             self._write(self._err, "stderr", f"{event.name}: warning: {event.message}")
+        elif isinstance(event, RemoteWarned):
+            self._write(self._err, "stderr", f"tfjs-build: warning: {event.message}")
+        elif isinstance(event, Pushed):
+            entries = f"{event.entries} entr{'ies' if event.entries != 1 else 'y'}"
+            self._write(self._err, "stderr", f"tfjs-build: pushed {entries} to {event.url}")

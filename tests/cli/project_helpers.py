@@ -9,7 +9,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-HEAVY = ("tensorflow", "keras", "tf_keras", "numpy", "h5py")
+HEAVY = ("tensorflow", "keras", "tf_keras", "numpy", "h5py", "fsspec", "botocore")
 PROBE = f"""
 import sys
 from tfjs_build.cli import main
@@ -20,7 +20,8 @@ sys.exit(code)
 
 
 def tfjs_build(cwd: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    """``tfjs-build ARGS`` in ``cwd``; stderr ends with ``IMPORTED [...]`` (heavy modules loaded)."""
+    """``tfjs-build ARGS`` in ``cwd``; stderr ends with ``IMPORTED [...]``: the heavy modules (and
+    the remote cache's clients) it loaded."""
     env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"}
     return subprocess.run(
         [sys.executable, "-c", PROBE, *args], cwd=cwd, capture_output=True, text=True, env=env

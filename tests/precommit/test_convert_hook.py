@@ -6,8 +6,10 @@ import json
 import re
 import shutil
 import subprocess
+import sys
 
-from tests.precommit.conftest import hook_reports
+from tests.precommit.conftest import CHECKOUT, hook_reports, run
+from tests.tree import tree_hashes
 
 # TensorFlow's C++ start-up logs, written to stderr before its logging reads TF_CPP_MIN_LOG_LEVEL
 _TENSORFLOW_LOG = re.compile(
@@ -97,3 +99,35 @@ def test_the_convert_hook_environment_brings_tensorflow(convert_hook_python):
         [str(convert_hook_python), "-c", probe], capture_output=True, text=True, check=True
     )
     assert re.fullmatch(r"2\.\d+\.\d+\n", result.stdout)
+
+
+def test_the_convert_hook_restores_from_a_remote_cache(make_hooked_repo, model_files, tmp_path):
+    shared = (tmp_path / "team-cache").as_uri()
+    builder = tmp_path / "builder"  # a teammate's clone that converted the retrained model first
+    repo = make_hooked_repo({"id": "tfjs-build-convert"})
+    shutil.copytree(repo.project, builder, ignore=shutil.ignore_patterns(".git"))
+    for root in (repo.root, builder):
+        pyproject = root / "pyproject.toml"
+        pyproject.write_text(
+            pyproject.read_text().replace(
+                "[tool.tfjs-build]\n", f'[tool.tfjs-build]\ncache_remote = "{shared}"\n'
+            )
+        )
+        shutil.copyfile(model_files / "dense_changed.keras", root / "models/dense.keras")
+    command = [sys.executable, "-m", "tfjs_build", "convert", "--project", str(builder)]
+    assert "dense: converted" in run(command, CHECKOUT, repo.env).stdout
+    repo.git("add", "-A")
+
+    blocked = repo.commit("retrained dense, configured the team cache")
+
+    [(name, status, lines)] = hook_reports(blocked.stdout)
+    assert (name, status) == ("tfjs-build convert", "Failed")
+    shown = without_tensorflow_logs(lines)
+    assert any(line.startswith("dense: restored from remote cache (layers, ") for line in shown)
+    assert (
+        "tfjs-build: 2 models: 0 converted, 1 restored from cache (1 from the remote), 1 up to date, 0 failed"
+        in shown
+    )
+    assert tree_hashes(repo.root / "web_model") == tree_hashes(builder / "web_model")
+    repo.git("add", "web_model", "tfjs-build.lock")
+    assert repo.commit("retrained dense, configured the team cache").returncode == 0

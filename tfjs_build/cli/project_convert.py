@@ -106,13 +106,17 @@ def run(args: argparse.Namespace) -> int:
     whole_project = not args.models and args.shard is None
     reporter = TextReporter(out=lines, err=sys.stderr)
     with BuildSession(config, reporter, use_cache=not args.no_cache) as session:
+        if not args.force:
+            session.prefetch(specs)
         results = [session.build(spec, force=args.force) for spec in specs]
         orphans = session.drop_orphans() if whole_project else ()
     counts = Counter(r.outcome for r in results)
+    remote = sum(r.from_remote for r in results)
     scope = f"shard {args.shard}: " if args.shard else ""
     summary = (
         f"tfjs-build: {scope}{len(results)} model{'s' if len(results) != 1 else ''}: "
-        f"{counts['converted']} converted, {counts['restored']} restored from cache, "
+        f"{counts['converted']} converted, {counts['restored']} restored from cache"
+        f"{f' ({remote} from the remote)' if remote else ''}, "
         f"{counts['up to date']} up to date, {counts['failed']} failed"
     )
     if args.json:

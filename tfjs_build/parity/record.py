@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import math
-from typing import Literal, TypedDict, final
+from typing import Literal, TypedDict, cast, final
 
 from tfjs_build.runtime.protocol import RuntimeRecord
 
@@ -172,3 +172,19 @@ def parity_summary(record: ParityRecord | SkippedRecord | None) -> ParitySummary
         "inputs": record["inputs"],
         "max_abs_error": worst,
     }
+
+
+def checked_summary(value: object) -> ParitySummary:
+    """``value`` (read back from JSON) as a parity summary, once checked for the keys readers use;
+    ``TypeError`` if it is not one."""
+    if not isinstance(value, dict):
+        raise TypeError("not a parity summary")
+    skipped = value.get("skipped") is True and isinstance(value.get("reason"), str)
+    checked = (
+        isinstance(value.get("passed"), bool)
+        and isinstance(value.get("backends"), list)
+        and isinstance(value.get("max_abs_error"), (int, float))
+    )
+    if not (skipped or checked):
+        raise TypeError("not a parity summary")
+    return cast(ParitySummary, value)

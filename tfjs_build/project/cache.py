@@ -28,14 +28,14 @@ import time
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, cast
+from typing import Any
 
 from tfjs_build.artifact.format import MODEL_JSON
 from tfjs_build.artifact.manifest import manifest_problems
 from tfjs_build.artifact.publish import publish_directory
 from tfjs_build.errors import ArtifactError
 from tfjs_build.options import DEFAULT_CACHE_MAX_BYTES
-from tfjs_build.parity.record import ParitySummary
+from tfjs_build.parity.record import ParitySummary, checked_summary
 from tfjs_build.project.fingerprint import HashCache, json_fingerprint
 from tfjs_build.tool_dir import make_tool_directory
 
@@ -96,21 +96,6 @@ class PruneReport:
     kept_bytes: int
 
 
-def _parity_summary(value: object) -> ParitySummary:
-    """An entry's recorded parity summary, as recorded, once checked for the keys readers use."""
-    if not isinstance(value, dict):
-        raise TypeError("not a parity summary")
-    skipped = value.get("skipped") is True and isinstance(value.get("reason"), str)
-    checked = (
-        isinstance(value.get("passed"), bool)
-        and isinstance(value.get("backends"), list)
-        and isinstance(value.get("max_abs_error"), (int, float))
-    )
-    if not (skipped or checked):
-        raise TypeError("not a parity summary")
-    return cast(ParitySummary, value)
-
-
 class CacheMiss(Exception):
     """The entry is absent, incomplete or damaged."""
 
@@ -153,6 +138,13 @@ class BuildCache:
         """Where the entry for ``key`` lives (whether or not it exists)."""
         return self._entries / key
 
+    def staging_directory(self, prefix: str) -> Path:
+        """A new private directory inside the cache (on its file system, so that its files can be
+        renamed in); ``prune`` removes it once it has been abandoned for an hour."""
+        make_tool_directory(self.directory)
+        self._temp.mkdir(parents=True, exist_ok=True)
+        return Path(tempfile.mkdtemp(prefix=prefix, dir=self._temp))
+
     def lookup(self, key: str) -> CachedArtifact | None:
         """The recorded description of ``key``'s entry, or None if there is no complete entry.
 
@@ -168,7 +160,7 @@ class BuildCache:
                 key=key,
                 format=str(document["format"]),
                 files={str(k): str(v) for k, v in document["files"].items()},
-                parity=_parity_summary(document["parity"]),
+                parity=checked_summary(document["parity"]),
                 total_bytes=int(document["total_bytes"]),
                 shards=int(document["shards"]),
             )
@@ -251,9 +243,7 @@ class BuildCache:
         total = sum((Path(artifact_dir) / name).stat().st_size for name in files)
         if total > self.max_bytes or self.lookup(key) is not None:
             return False
-        make_tool_directory(self.directory)
-        self._temp.mkdir(parents=True, exist_ok=True)
-        staging = Path(tempfile.mkdtemp(prefix=f"fill-{os.getpid()}-", dir=self._temp))
+        staging = self.staging_directory(f"fill-{os.getpid()}-")
         try:
             buffer = bytearray(_CHUNK)
             for name, expected in files.items():

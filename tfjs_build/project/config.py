@@ -81,6 +81,9 @@ class ProjectConfig:
     cache_max_bytes: int = DEFAULT_CACHE_MAX_BYTES
     problems: tuple[str, ...] = ()
     output_root: Path = Path(DEFAULT_OUTPUT_ROOT)
+    cache_remote: str | None = None
+    cache_remote_timeout: int = 30
+    cache_push: bool = True
 
 
 def valid_name(name: str) -> bool:
@@ -215,6 +218,9 @@ def parse_config(table: Mapping[str, Any], root: Path) -> ProjectConfig:
         cache_max_bytes=project["cache_max_size"],
         problems=tuple(problems),
         output_root=output_root,
+        cache_remote=project["cache_remote"],
+        cache_remote_timeout=project["cache_remote_timeout"],
+        cache_push=project["cache_push"],
     )
 
 

@@ -32,6 +32,8 @@ class ModelResult:
     parity: ParitySummary | None = None
     seconds: float = 0.0
     added_to_cache: bool = False
+    from_remote: bool = False
+    """Restored from the remote cache (``cache_remote``) rather than the local one."""
     error: str | None = None
     """Why a failed build failed (one line)."""
 
@@ -66,7 +68,24 @@ class Warned:
     message: str
 
 
-BuildEvent = Started | Finished | Warned
+@dataclass(frozen=True)
+class RemoteWarned:
+    """The remote cache cannot be used as configured (unreachable, refusing access, its backend
+    not installed): said once per run, and the build goes on without it."""
+
+    url: str
+    message: str
+
+
+@dataclass(frozen=True)
+class Pushed:
+    """The run's new builds were uploaded to the remote cache."""
+
+    url: str
+    entries: int
+
+
+BuildEvent = Started | Finished | Warned | RemoteWarned | Pushed
 
 
 class Reporter(Protocol):

@@ -17,6 +17,7 @@ import contextlib
 import os
 import shutil
 import time
+from collections.abc import Iterable
 from dataclasses import replace
 from pathlib import Path
 from types import TracebackType
@@ -28,9 +29,19 @@ from tfjs_build.parity.record import ParitySummary, parity_summary
 from tfjs_build.project.cache import BuildCache, CachedArtifact, cache_key
 from tfjs_build.project.code import CodeRecord, code_record
 from tfjs_build.project.config import ModelSpec, ProjectConfig
-from tfjs_build.project.events import Finished, ModelResult, Reporter, Silent, Started, Warned
+from tfjs_build.project.events import (
+    Finished,
+    ModelResult,
+    Pushed,
+    RemoteWarned,
+    Reporter,
+    Silent,
+    Started,
+    Warned,
+)
 from tfjs_build.project.fingerprint import HashCache, json_fingerprint, tree_fingerprint
 from tfjs_build.project.lockfile import LockEntry, PendingLockfile
+from tfjs_build.project.remote_cache import RemoteCache
 from tfjs_build.project.status import (
     Freshness,
     ProjectStatus,
@@ -52,9 +63,9 @@ if TYPE_CHECKING:
 class BuildSession:
     """One run's view of one project (see the module docstring).
 
-    ``use_cache=False`` neither reads nor fills the build cache. A session used from a forked
-    worker process (``doit -n``) writes each model's lockfile entry as soon as it is built, since
-    the process that opened the session is the one that closes it.
+    ``use_cache=False`` neither reads nor fills the build cache, local or remote. A session used
+    from a forked worker process (``doit -n``) writes each model's lockfile entry as soon as it is
+    built, since the process that opened the session is the one that closes it.
     """
 
     def __init__(
@@ -67,6 +78,14 @@ class BuildSession:
         self.hashes = HashCache(config.root / HASH_CACHE)
         self.cache = BuildCache(config.cache_dir, config.cache_max_bytes)
         self.runtimes = RuntimePool()  # starts nothing until a parity check runs
+        self.remote: RemoteCache | None = None
+        if use_cache and config.cache_remote:
+            self.remote = RemoteCache(
+                config.cache_remote,
+                self.cache,
+                push=config.cache_push,
+                timeout=config.cache_remote_timeout,
+            )
         self._versions: dict[str, str] | None = None
         self._owner = os.getpid()
         self._filled_cache = False
@@ -84,7 +103,8 @@ class BuildSession:
         self.close()
 
     def flush(self) -> None:
-        """Write the pending lockfile changes and the hash cache; prune the cache if it grew."""
+        """Write the pending lockfile changes and the hash cache; prune the cache if it grew;
+        wait for the pushes to the remote cache."""
         try:
             self.lockfile.commit()
         finally:
@@ -92,6 +112,7 @@ class BuildSession:
             if self._filled_cache:
                 self._filled_cache = False
                 self.cache.prune()
+            self._finish_pushes()
 
     def close(self) -> None:
         """Write what this run changed, once, and end the browser if one was started. The
@@ -132,6 +153,49 @@ class BuildSession:
         configured = {spec.name for spec in self.config.models}
         return tuple(sorted(set(self.lockfile.models) - configured))
 
+    # --------------------------------------------------------------------- remote cache
+    def prefetch(self, specs: Iterable[ModelSpec]) -> None:
+        """Start fetching the remote cache's entries for the stale models among ``specs``, in
+        parallel, so that building them finds them in the local cache."""
+        if self.remote is not None:
+            self.remote.prefetch(
+                (spec.name, key) for spec in specs if (key := self._stale_key(spec))
+            )
+
+    def _stale_key(self, spec: ModelSpec) -> str | None:
+        source = self.config.root / spec.source
+        if self.freshness(spec).fresh or not source.exists():
+            return None
+        fingerprint = tree_fingerprint(source, self.hashes)
+        return cache_key(fingerprint, spec.settings(), self.versions)
+
+    def _remote_notes(self) -> None:
+        if self.remote is not None:
+            for name, message in self.remote.notes():
+                if name is None:
+                    self.reporter.report(RemoteWarned(self.remote.url, message))
+                else:
+                    self.reporter.report(Warned(name, message))
+
+    def _finish_pushes(self) -> None:
+        if self.remote is not None:
+            pushed = self.remote.finish()
+            self._remote_notes()
+            if pushed:
+                self.reporter.report(Pushed(self.remote.url, pushed))
+
+    def _restore(self, spec: ModelSpec, key: str) -> CachedArtifact | None:
+        """Publish ``key``'s entry from the local cache, or else from the remote one."""
+        output = self.config.root / spec.output
+        hit = self.cache.restore(key, output, self.hashes)
+        if hit is None and self.remote is not None:
+            fetched = self.remote.fetch(spec.name, key)
+            self._remote_notes()
+            hit = self.cache.restore(key, output, self.hashes) if fetched else None
+        if hit is not None and self.remote is not None and self.remote.from_remote(key):
+            self._filled_cache = True
+        return hit
+
     # ---------------------------------------------------------------------------- build
     def build(self, spec: ModelSpec, *, force: bool = False) -> ModelResult:
         """Bring ``spec``'s artifact up to date and record it in the lockfile.
@@ -162,7 +226,7 @@ class BuildSession:
         if self.use_cache and not force:
             self.reporter.report(Started(spec.name, "restore", spec.source, reasons))
             try:
-                hit = self.cache.restore(key, self.config.root / spec.output, self.hashes)
+                hit = self._restore(spec, key)
             except TfjsBuildError as exc:
                 return ModelResult(spec.name, "failed", reasons, key, error=str(exc))
             if hit is not None:
@@ -207,6 +271,7 @@ class BuildSession:
             total_bytes=hit.total_bytes,
             shards=hit.shards,
             parity=hit.parity,
+            from_remote=self.remote is not None and self.remote.from_remote(hit.key),
         )
 
     def rejected_path(self, spec: ModelSpec) -> Path:
@@ -264,6 +329,16 @@ class BuildSession:
                     Warned(spec.name, f"could not add it to the build cache: {exc}")
                 )
             self._filled_cache = self._filled_cache or added
+            if self.remote is not None:
+                self.remote.push(
+                    spec.name,
+                    key,
+                    output,
+                    files,
+                    format=built.format,
+                    parity=summary,
+                    source=spec.source.as_posix(),
+                )
         return ModelResult(
             spec.name,
             "converted",

@@ -1,0 +1,348 @@
+"""A build cache on object storage or a shared disk, through fsspec: where things are, how they
+travel, what a failure means.
+
+Under the URL (``s3://bucket/prefix``, ``gs://...``, ``az://...``, ``file:///shared/dir``):
+
+- ``v1/entries/<key>.json``, an entry's manifest (:mod:`tfjs_build.project.remote_manifest`),
+  keyed like the local cache; files of at most :data:`INLINE_BYTES` travel inside it, so a small
+  model is one request;
+- ``v1/blobs/<sha256>``, each larger file, named by its content.
+
+A push uploads the blobs first and the manifest last, so a reader finds a whole entry or none.
+Blobs are named by their content and a manifest only names blobs by content, so two machines
+pushing one key write equivalent entries and harm nothing. A fetch checks every file against its
+sha256 and size before it writes it anywhere.
+
+Reads go in batches (one ``fs.cat`` of many paths, concurrent on asynchronous backends). Every
+operation is retried with backoff; a remote that still fails raises
+:class:`~tfjs_build.errors.RemoteCacheError`. fsspec and its backend (s3fs, gcsfs, adlfs) are
+imported when a store is opened, never when this module is; credentials come from each backend's
+usual environment (for S3 the AWS variables and profiles, ``AWS_ENDPOINT_URL`` included), options
+from fsspec's configuration (``FSSPEC_S3_ANON=true``, ...).
+"""
+
+from __future__ import annotations
+
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, TypeVar
+
+from tfjs_build.errors import MissingDependencyError, RemoteCacheError, RemoteDenied
+from tfjs_build.parity.record import ParitySummary
+from tfjs_build.project.remote_manifest import (
+    DamagedEntry,
+    Manifest,
+    RemoteFile,
+    file_record,
+    inline_data,
+    new_manifest,
+    parse_manifest,
+    sha256_hex,
+    write_checked,
+)
+
+if TYPE_CHECKING:
+    from fsspec import AbstractFileSystem
+
+T = TypeVar("T")
+
+LAYOUT = "v1"
+INLINE_BYTES = 64 * 1024
+"""Files up to this size travel inside the manifest."""
+BATCH_BYTES = 64 * 1024 * 1024
+"""Blobs read in one batch hold at most this much memory."""
+
+_BACKENDS = (
+    dict.fromkeys(("s3", "s3a"), ("s3fs", "s3"))
+    | dict.fromkeys(("gs", "gcs"), ("gcsfs", "gcs"))
+    | dict.fromkeys(("az", "abfs", "abfss", "adl"), ("adlfs", "azure"))
+)
+"""The package behind each protocol and the extra that installs it."""
+
+
+class ChangedArtifact(Exception):
+    """A file to push no longer has the hash it was built with."""
+
+
+def _describe(exc: BaseException) -> str:
+    """``ErrorType: first line of the message``."""
+    text = str(exc).strip().splitlines()
+    return f"{type(exc).__name__}: {text[0]}" if text else type(exc).__name__
+
+
+def _count(count: int, noun: str) -> str:
+    plural = noun[:-1] + "ies" if noun.endswith("y") else noun + "s"
+    return f"{count} {noun if count == 1 else plural}"
+
+
+def _batches(
+    blobs: list[tuple[str, str, RemoteFile]],
+) -> Iterator[list[tuple[str, str, RemoteFile]]]:
+    """``blobs`` in consecutive batches of at most :data:`BATCH_BYTES` (a larger one alone)."""
+    batch: list[tuple[str, str, RemoteFile]] = []
+    size = 0
+    for blob in blobs:
+        if batch and size + blob[2]["size"] > BATCH_BYTES:
+            yield batch
+            batch, size = [], 0
+        batch.append(blob)
+        size += blob[2]["size"]
+    if batch:
+        yield batch
+
+
+def _file_system(url: str) -> tuple[AbstractFileSystem, str]:
+    """fsspec's file system for ``url`` (a new instance: no state shared with other users of
+    fsspec in this process) and the path of ``url`` in it."""
+    scheme = url.partition("://")[0]
+    try:
+        from fsspec.core import url_to_fs
+
+        found: tuple[AbstractFileSystem, str] = url_to_fs(url, skip_instance_cache=True)
+        return found
+    except ImportError as exc:
+        if scheme in _BACKENDS:
+            package, extra = _BACKENDS[scheme]
+            hint = f"{package}; install it with: pip install 'tfjs-build[{extra}]'"
+        else:
+            hint = f"a package fsspec could not import ({exc}); install it"
+        raise MissingDependencyError(f"cache_remote {url} needs {hint}") from None
+    except ValueError as exc:  # fsspec's word for an unknown protocol
+        raise RemoteCacheError(f"cache_remote {url}: {exc}") from None
+
+
+class RemoteStore:
+    """The remote cache at one URL (see the module docstring). Safe to use from several threads."""
+
+    def __init__(
+        self,
+        url: str,
+        *,
+        attempts: int = 3,
+        backoff: float = 0.25,
+        timeout: float = 30,
+        inline_bytes: int = INLINE_BYTES,
+    ) -> None:
+        self.url = url.rstrip("/")
+        self.attempts = attempts
+        self.backoff = backoff
+        self.timeout = timeout
+        self.inline_bytes = inline_bytes
+        self.fs, root = _file_system(self.url)
+        self._root = root.rstrip("/")
+        self._local = bool(getattr(self.fs, "local_file", False))
+        # An asynchronous backend's calls take a deadline (fsspec cancels them past it); a local
+        # or mounted disk is read directly.
+        self._deadline = {"timeout": timeout} if getattr(self.fs, "async_impl", False) else {}
+
+    # ------------------------------------------------------------------------------ paths
+    def entries_dir(self) -> str:
+        return f"{self._root}/{LAYOUT}/entries"
+
+    def blobs_dir(self) -> str:
+        return f"{self._root}/{LAYOUT}/blobs"
+
+    def manifest_path(self, key: str) -> str:
+        return f"{self.entries_dir()}/{key}.json"
+
+    def blob_path(self, sha256: str) -> str:
+        return f"{self.blobs_dir()}/{sha256}"
+
+    # ------------------------------------------------------------------------ operations
+    def _call(self, what: str, operation: Callable[[], T], *, reading: bool = True) -> T:
+        """``operation()``, tried up to ``attempts`` times with growing pauses.
+
+        A missing file is an answer to a read (``FileNotFoundError`` passes through) and a
+        failure of a write (no such bucket); a refusal is not retried (:class:`RemoteDenied`),
+        nor is an operation that outlived the deadline (the backend retried within it); anything
+        else the backend raises (botocore, aiohttp, OSError: each backend has its own) is
+        retried, then becomes :class:`RemoteCacheError`.
+        """
+        failure: BaseException | None = None
+        for attempt in range(self.attempts):
+            if attempt:
+                time.sleep(self.backoff * 4 ** (attempt - 1))
+            try:
+                return operation()
+            except FileNotFoundError as exc:
+                if reading:
+                    raise
+                raise RemoteCacheError(f"{self.url}: {what}: not found ({exc})") from None
+            except PermissionError as exc:
+                raise RemoteDenied(f"{self.url}: {what}: access denied ({exc})") from None
+            except Exception as exc:  # any failure of the backend means "unavailable"
+                self._unless_too_late(exc, what)
+                failure = exc
+        assert failure is not None
+        raise RemoteCacheError(
+            f"{self.url}: {what} failed {self.attempts} times ({_describe(failure)})"
+        )
+
+    def _read_many(self, paths: list[str], what: str) -> dict[str, bytes | None]:
+        """The bytes at each of ``paths``, None where there is nothing, read in one batch:
+        concurrently where the backend is asynchronous (s3fs, gcsfs, adlfs). Reads that fail are
+        retried like :meth:`_call`'s operations; a refusal raises :class:`RemoteDenied`."""
+        found: dict[str, bytes | None] = {}
+        pending = list(dict.fromkeys(paths))
+        failure: BaseException | None = None
+        for attempt in range(self.attempts):
+            if not pending:
+                break
+            if attempt:
+                time.sleep(self.backoff * 4 ** (attempt - 1))
+            try:
+                results = self.fs.cat(pending, on_error="return", **self._deadline)
+            except Exception as exc:  # the whole batch failed
+                self._unless_too_late(exc, what)
+                failure = exc
+                continue
+            retry = []
+            for path in pending:
+                value = results.get(path, failure)
+                if isinstance(value, bytes):
+                    found[path] = value
+                elif isinstance(value, FileNotFoundError):
+                    found[path] = None
+                elif isinstance(value, PermissionError):
+                    raise RemoteDenied(f"{self.url}: {what}: access denied ({value})")
+                else:
+                    failure = value
+                    retry.append(path)
+            pending = retry
+        if pending:
+            reason = _describe(failure) if failure is not None else "no answer"
+            raise RemoteCacheError(f"{self.url}: {what} failed {self.attempts} times ({reason})")
+        return found
+
+    def _unless_too_late(self, failure: BaseException, what: str) -> None:
+        """Raise :class:`RemoteCacheError` if ``failure`` is fsspec's deadline passing."""
+        if type(failure).__name__ == "FSTimeoutError":  # fsspec.exceptions, imported lazily
+            raise RemoteCacheError(
+                f"{self.url}: {what}: no answer within {self.timeout:g} s (cache_remote_timeout)"
+            ) from None
+
+    def _write(self, path: str, data: bytes, what: str) -> None:
+        """Write ``path`` whole: on a local or mounted disk through a temporary name and a
+        rename, so that no reader sees a part of it (object stores write objects whole)."""
+
+        def write() -> None:
+            if not self._local:
+                self.fs.pipe_file(path, data, **self._deadline)
+                return
+            self.fs.makedirs(path.rsplit("/", 1)[0], exist_ok=True)
+            temporary = f"{path}.{uuid.uuid4().hex}.tmp"
+            try:
+                self.fs.pipe_file(temporary, data)
+                self.fs.mv(temporary, path)
+            finally:
+                if self.fs.exists(temporary):
+                    self.fs.rm(temporary)
+
+        self._call(what, write, reading=False)
+
+    def _exists(self, path: str, what: str) -> bool:
+        found: bool = self._call(what, lambda: self.fs.exists(path, **self._deadline))
+        return found
+
+    # ---------------------------------------------------------------------------- fetch
+    def read_entries(self, keys: list[str]) -> dict[str, Manifest | DamagedEntry | None]:
+        """The manifest of each of ``keys`` (None: no such entry), read in one batch."""
+        paths = {key: self.manifest_path(key) for key in keys}
+        read = self._read_many(list(paths.values()), f"reading {_count(len(keys), 'entry')}")
+        found: dict[str, Manifest | DamagedEntry | None] = {}
+        for key, path in paths.items():
+            raw = read[path]
+            try:
+                found[key] = None if raw is None else parse_manifest(raw, key)
+            except DamagedEntry as exc:
+                found[key] = exc
+        return found
+
+    def download(
+        self, manifests: list[Manifest], directories: dict[str, Path]
+    ) -> dict[str, DamagedEntry | None]:
+        """Write each entry's files into ``directories[key]``, each checked against its size and
+        sha256 first; the blobs of all the entries are read in batches of at most
+        :data:`BATCH_BYTES`. Returns each key's problem, None for an entry written whole."""
+        problems: dict[str, DamagedEntry | None] = {m["key"]: None for m in manifests}
+
+        def write(key: str, name: str, record: RemoteFile, data: bytes | None) -> None:
+            if problems[key] is None:
+                try:
+                    if data is None:
+                        raise DamagedEntry(f"{name} is missing")
+                    write_checked(directories[key], name, record, data)
+                except DamagedEntry as exc:
+                    problems[key] = exc
+
+        blobs: list[tuple[str, str, RemoteFile]] = []
+        for manifest in manifests:
+            for name, record in manifest["files"].items():
+                if "data" not in record:
+                    blobs.append((manifest["key"], name, record))
+                    continue
+                try:
+                    write(manifest["key"], name, record, inline_data(name, record))
+                except DamagedEntry as exc:
+                    problems[manifest["key"]] = exc
+        for batch in _batches(blobs):
+            paths = [self.blob_path(record["sha256"]) for _, _, record in batch]
+            read = self._read_many(paths, f"reading {_count(len(paths), 'file')}")
+            for (key, name, record), path in zip(batch, paths, strict=True):
+                write(key, name, record, read[path])
+        return problems
+
+    # ----------------------------------------------------------------------------- push
+    def push(
+        self,
+        key: str,
+        directory: Path,
+        files: dict[str, str],
+        *,
+        format: str,
+        parity: ParitySummary,
+        source: str,
+        replace: bool = False,
+    ) -> bool:
+        """Upload the artifact in ``directory`` (``files``: name to sha256) as ``key``'s entry.
+
+        False when the entry exists already (entries are immutable; ``replace`` overwrites a
+        damaged one). Each file is read and checked against its sha256 before it is uploaded
+        (:class:`ChangedArtifact` otherwise); the manifest goes last.
+        """
+        if not replace and self._exists(self.manifest_path(key), f"looking up entry {key[:12]}"):
+            return False
+        records: dict[str, RemoteFile] = {}
+        for name, expected in sorted(files.items()):
+            data = (directory / name).read_bytes()
+            if sha256_hex(data) != expected:
+                raise ChangedArtifact(f"{name} changed since it was built")
+            records[name] = file_record(data, expected, self.inline_bytes)
+            if "data" in records[name]:
+                continue
+            if replace or not self._exists(self.blob_path(expected), f"looking up {name}"):
+                self._write(self.blob_path(expected), data, f"uploading {name}")
+        encoded = new_manifest(key, format, parity, source, records)
+        self._write(self.manifest_path(key), encoded, f"uploading entry {key[:12]}")
+        return True
+
+    # ------------------------------------------------------------------------- listing
+    def listing(self, path: str, what: str) -> list[dict[str, Any]]:
+        """The files directly under ``path``, as the backend describes them (none if it is
+        absent)."""
+
+        def listing() -> list[dict[str, Any]]:
+            self.fs.invalidate_cache(path)
+            try:
+                found: list[dict[str, Any]] = self.fs.ls(path, detail=True, **self._deadline)
+            except FileNotFoundError:
+                return []
+            return [info for info in found if info.get("type") != "directory"]
+
+        return self._call(what, listing)
+
+    def remove(self, path: str, what: str) -> None:
+        """Remove the file at ``path``."""
+        self._call(what, lambda: self.fs.rm_file(path, **self._deadline), reading=False)
