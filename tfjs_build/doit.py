@@ -28,6 +28,8 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+from doit.exceptions import TaskFailed
+
 from tfjs_build.display import shown_path
 from tfjs_build.errors import EXIT_INTERRUPTED, TfjsBuildError
 from tfjs_build.interrupts import EXIT_TERMINATED, Terminated, terminate_as_exception
@@ -53,7 +55,7 @@ def _file_deps(spec: ModelSpec, root: Path) -> list[str]:
     return [shown_path(p) for p in files]
 
 
-def _convert(spec: ModelSpec, session: BuildSession) -> bool:
+def _convert(spec: ModelSpec, session: BuildSession) -> TaskFailed | None:
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     try:
         with terminate_as_exception():
@@ -65,7 +67,9 @@ def _convert(spec: ModelSpec, session: BuildSession) -> bool:
         raise SystemExit(EXIT_INTERRUPTED if interrupted else EXIT_TERMINATED) from None
     finally:
         _release_captured_streams()
-    return result.outcome != "failed"
+    if result.outcome == "failed":
+        return TaskFailed(f"{spec.name} was not built; its previous artifact is unchanged")
+    return None
 
 
 def _release_captured_streams() -> None:
@@ -90,9 +94,9 @@ def _close(session: BuildSession) -> None:
     session.close()  # lockfile and hash cache written, the browser (if any) ended
 
 
-def _fail(problem: str) -> bool:
+def _fail(problem: str) -> TaskFailed:
     print(f"tfjs-build: error: {problem}", file=sys.stderr)
-    return False
+    return TaskFailed("the configuration names a source that gives no model")
 
 
 def convert_tasks(

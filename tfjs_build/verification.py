@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 
 from tfjs_build.artifact.format import PARITY_JSON
 from tfjs_build.backends import kernels_of
+from tfjs_build.display import shown_path
 from tfjs_build.options import ConvertOptions, ParityOptions
 from tfjs_build.parity.record import ParityRecord, SkippedRecord, dumps_record, skipped_record
 from tfjs_build.pipeline import Verifier
@@ -41,7 +42,7 @@ def parity_verifier(
             allow_unsafe_deserialization=options.allow_unsafe_deserialization,
             imports=options.imports,
             project_root=options.project_root,
-            label=str(output),
+            label=shown_path(output),
             origin=settings.origin,
             runtimes=runtimes,
         )
