@@ -26,12 +26,14 @@ def task_test_slow() -> dict:
 
 
 def task_lint() -> dict:
-    """ruff (lint and format) over the repo, mypy over the package and the tests."""
+    """ruff (lint and format) over the repo, mypy over the package and the tests, and the docs
+    site built with ``mkdocs build --strict`` (no broken link, every page in the navigation)."""
     return {
         "actions": [
             f"{PYTHON} -m ruff check .",
             f"{PYTHON} -m ruff format --check .",
             f"{PYTHON} -m mypy",
+            f"NO_MKDOCS_2_WARNING=1 {PYTHON} -m mkdocs build --strict --quiet",
         ],
         "uptodate": [False],
     }

@@ -153,7 +153,7 @@ def test_unknown_model_names_and_empty_projects_are_clear_errors(tmp_path, model
 
 
 def test_shard_jobs_caches_merge_into_a_build_that_needs_no_tensorflow(tmp_path, model_files):
-    """The docs/ci.md workflow: N shard jobs with their own caches, one job assembling them."""
+    """The docs/how-to/ci.md workflow: N shard jobs with their own caches, one job assembling them."""
     merged = tmp_path / "merged-cache" / "v1"
     merged.mkdir(parents=True)
     for shard in ("1/2", "2/2"):

@@ -203,7 +203,7 @@ def test_a_malformed_remote_url_is_a_usage_error(tmp_path, model_files, where, v
 def test_the_ci_workflow_trusted_shards_push_forks_read_anonymously_assembling_restores(
     tmp_path, model_files, monkeypatch, s3
 ):
-    """docs/ci.md: shard jobs with empty local caches push; a fork's run reads without
+    """docs/how-to/ci.md: shard jobs with empty local caches push; a fork's run reads without
     credentials and writes nothing; the assembling job restores every model without TensorFlow."""
     url = f"s3://{use_s3(s3, tmp_path, monkeypatch)}/tfjs-build"
     config = pyproject(*ALL, top=f'parity = false\ncache_remote = "{url}"')

@@ -106,7 +106,7 @@ def test_an_output_outside_the_project_is_refused_unless_allowed(tmp_path, outpu
         parse_config(table, tmp_path)
     assert str(caught.value) == (
         f"model 'm' writes to {Path(output).as_posix()}, which is outside the project directory "
-        f"{tmp_path.resolve()} (or is it); choose an output inside it, or set "
+        f"{tmp_path.resolve()} (or is that directory itself); choose an output inside it, or set "
         "`allow_outside_project = true` in [tool.tfjs-build] if you mean it"
     )
     allowed = parse_config({**table, "allow_outside_project": True}, tmp_path)

@@ -41,7 +41,7 @@ def convert_saved_model(
     path = Path(path)
     report = report if report is not None else ConversionReport()
     with report.timed("load"):
-        loaded = load_signature(path, signature, tags)
+        loaded = load_signature(path, signature, tags, origin)
     with report.timed("freeze"):
         frozen = freeze_function(loaded.function, f"{path} (signature {signature!r})")
     return frozen_to_artifact(

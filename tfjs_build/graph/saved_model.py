@@ -9,6 +9,7 @@ from typing import Any
 
 from tfjs_build._optional import import_tensorflow
 from tfjs_build.errors import SourceError
+from tfjs_build.options import Origin, spell
 
 SAVED_MODEL_PB = "saved_model.pb"
 INIT_OP_SIGNATURE = "__saved_model_init_op"
@@ -90,7 +91,7 @@ def list_signatures(path: Path, tags: Sequence[str] | None = None) -> list[str]:
     """Signature keys of the SavedModel at ``path`` (of the MetaGraph with ``tags`` if given)."""
     metas = inspect_saved_model(Path(path))
     if tags is not None:
-        metas = [_select_meta_graph(Path(path), metas, tags)]
+        metas = [_select_meta_graph(Path(path), metas, tags, "python")]
     return sorted({key for meta in metas for key in meta.signatures})
 
 
@@ -99,7 +100,7 @@ def _format_tags(tags: frozenset[str] | Sequence[str]) -> str:
 
 
 def _select_meta_graph(
-    path: Path, metas: list[MetaGraphInfo], tags: Sequence[str]
+    path: Path, metas: list[MetaGraphInfo], tags: Sequence[str], origin: Origin
 ) -> MetaGraphInfo:
     wanted = frozenset(tags)
     for meta in metas:
@@ -107,7 +108,8 @@ def _select_meta_graph(
             return meta
     existing = ", ".join(_format_tags(meta.tags) for meta in metas)
     raise SourceError(
-        f"{path}: no MetaGraph with tags {_format_tags(wanted)}; it has {existing}; choose one with tags="
+        f"{path}: no MetaGraph with tags {_format_tags(wanted)}; it has {existing}; choose one "
+        f"with {spell('tags', tuple(sorted(metas[0].tags)) if metas else ('serve',), origin)}"
     )
 
 
@@ -139,14 +141,18 @@ class LoadedSignature:
     signature: str
 
 
-def load_signature(path: Path, signature: str, tags: Sequence[str]) -> LoadedSignature:
-    """Check the SavedModel at ``path`` and load the concrete function of ``signature``."""
+def load_signature(
+    path: Path, signature: str, tags: Sequence[str], origin: Origin = "python"
+) -> LoadedSignature:
+    """Check the SavedModel at ``path`` and load the concrete function of ``signature`` (hints
+    spell options as set in ``origin``)."""
     path = Path(path)
-    meta = _select_meta_graph(path, inspect_saved_model(path), tags)
+    meta = _select_meta_graph(path, inspect_saved_model(path), tags, origin)
     if signature not in meta.signatures:
         existing = ", ".join(meta.signatures) or "none"
         raise SourceError(
-            f"{path}: no signature {signature!r} (it has: {existing}); choose one with signature="
+            f"{path}: no signature {signature!r} (it has: {existing}); choose one with "
+            f"{spell('signature', next(iter(meta.signatures), 'serving_default'), origin)}"
         )
     if meta.has_variables:
         _check_variables(path)

@@ -186,7 +186,7 @@ def _check_inside(root: Path, models: list[ModelSpec]) -> None:
         if output == resolved_root or not output.is_relative_to(resolved_root):
             raise ConfigError(
                 f"model {spec.name!r} writes to {spec.output.as_posix()}, which is outside the "
-                f"project directory {resolved_root} (or is it); choose an output inside it, or set "
+                f"project directory {resolved_root} (or is that directory itself); choose an output inside it, or set "
                 "`allow_outside_project = true` in [tool.tfjs-build] if you mean it"
             )
 
