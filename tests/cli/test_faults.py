@@ -227,3 +227,36 @@ def test_orphaned_run_directories_of_killed_processes_are_removed(tmp_path, mode
     leftover = [p.name for p in scratch.iterdir() if p.name.startswith("tfjs-build-run-")]
     assert leftover == []
     shutil.rmtree(scratch)
+
+
+def test_a_restore_that_cannot_publish_fails_only_its_model(tmp_path, model_files):
+    root = make_user_repo(tmp_path / "repo", model_files, pyproject("dense", "conv"))
+    assert tfjs_build(root, "convert").returncode == 0
+    (root / "tfjs-build.lock").unlink()  # both stale again; both in the cache
+    (root / "web_model" / "dense" / "notes.txt").write_text("mine")
+    result = tfjs_build(root, "convert")
+    _no_traceback(result)
+    assert result.returncode == 1
+    lines = result.stdout.splitlines()
+    assert lines[0].startswith(f"dense: FAILED: refusing to replace {root / 'web_model' / 'dense'}")
+    assert lines[1].startswith("conv: restored from cache (")
+    assert (root / "web_model" / "dense" / "notes.txt").read_text() == "mine"
+
+
+def test_a_read_only_output_is_one_line_and_the_artifact_is_kept(tmp_path, model_files):
+    root = make_user_repo(
+        tmp_path / "repo", model_files, pyproject("dense", dense='output = "ro/dense"')
+    )
+    with tmpfs(root / "ro", "1m") as read_only:
+        assert tfjs_build(root, "convert").returncode == 0
+        before = tree_hashes(read_only / "dense")
+        make_read_only(read_only)
+        (root / "models" / "dense.keras").write_bytes(
+            (model_files / "dense_changed.keras").read_bytes()
+        )
+        result = tfjs_build(root, "convert")
+        _no_traceback(result)
+        assert result.returncode == 1
+        assert result.stdout.startswith(f"dense: FAILED: cannot write {read_only}")
+        assert "Read-only file system; the previous artifact is unchanged" in result.stdout
+        assert tree_hashes(read_only / "dense") == before
