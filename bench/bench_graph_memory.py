@@ -16,7 +16,9 @@ import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 MIB = 1024 * 1024
 
@@ -56,18 +58,16 @@ class RssSampler:
         return max(inside, default=_status_kib("VmRSS")) * 1024
 
 
-def _phase_report(sampler: RssSampler) -> type:
+def _phase_report() -> Any:
+    """A ConversionReport that also remembers when each phase ran."""
     from tfjs_build.graph.pipeline import ConversionReport
 
+    @dataclass
     class PhaseReport(ConversionReport):
-        """A ConversionReport that also remembers when each phase ran."""
-
-        spans: list[tuple[str, float, float]]
+        spans: list[tuple[str, float, float]] = field(default_factory=list)
 
         @contextmanager
         def timed(self, phase: str) -> Iterator[None]:
-            if not hasattr(self, "spans"):
-                self.spans = []
             started = time.perf_counter()
             try:
                 with super().timed(phase):
@@ -75,7 +75,7 @@ def _phase_report(sampler: RssSampler) -> type:
             finally:
                 self.spans.append((phase, started, time.perf_counter()))
 
-    return PhaseReport
+    return PhaseReport()
 
 
 def _export_resnet50(directory: Path) -> Path:
@@ -86,12 +86,12 @@ def _export_resnet50(directory: Path) -> Path:
     return directory / "resnet50"
 
 
-def _convert(source: Path, report: object) -> object:
+def _convert(source: Path, report: Any) -> Any:
     from tfjs_build.graph.convert import convert_keras_to_graph, convert_saved_model
 
     if source.is_dir():
-        return convert_saved_model(source, report=report)  # type: ignore[arg-type]
-    return convert_keras_to_graph(source, report=report)  # type: ignore[arg-type]
+        return convert_saved_model(source, report=report)
+    return convert_keras_to_graph(source, report=report)
 
 
 def main() -> None:
@@ -109,11 +109,11 @@ def main() -> None:
         source = args.source or _export_resnet50(Path(scratch))
         print(f"before converting: RSS {_status_kib('VmRSS') // 1024} MiB")
         for run in range(1, args.runs + 1):
-            report = _phase_report(rss)()
+            report = _phase_report()
             started = time.perf_counter()
             artifact = _convert(source, report)
             convert_end = time.perf_counter()
-            write_artifact(artifact, Path(scratch) / f"out{run}")  # type: ignore[arg-type]
+            write_artifact(artifact, Path(scratch) / f"out{run}")
             written = time.perf_counter()
             del artifact
             spans = [*report.spans, ("write", convert_end, written)]

@@ -58,7 +58,9 @@ def _calibrated(model: Any, batch_norm: type, x: np.ndarray) -> Any:
     """``model`` with batch-norm statistics taken from one random batch: with the initial ones,
     an untrained MobileNetV2's activations fade to 1e-11 and every output is 0.001, which any
     artifact would match."""
-    layers = [layer for layer in model._flatten_layers() if isinstance(layer, batch_norm)]
+    layers: list[Any] = [
+        layer for layer in model._flatten_layers() if isinstance(layer, batch_norm)
+    ]
     momenta = [layer.momentum for layer in layers]
     for layer in layers:
         layer.momentum = 0.0
@@ -287,7 +289,7 @@ def _convert_all(
 
 
 def _median(values: list[dict[str, Any]], key: str) -> float:
-    return statistics.median(v[key] for v in values)
+    return float(statistics.median(v[key] for v in values))
 
 
 def _summarize(

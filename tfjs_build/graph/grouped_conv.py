@@ -45,7 +45,7 @@ def _shapes_only(graph_def: Any) -> Any:
     skeleton.library.CopyFrom(graph_def.library)
     for node in graph_def.node:
         tensor = node.attr["value"].tensor if node.op == "Const" else None
-        if tensor is None or tensor.dtype not in _FLOAT_FIELDS or len(tensor.tensor_content) < 4096:
+        if tensor is None or tensor.dtype not in _FLOAT_FIELDS or tensor.ByteSize() < 4096:
             skeleton.node.append(node)
             continue
         stand_in = skeleton.node.add(name=node.name, op="Const", input=node.input)
