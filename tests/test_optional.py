@@ -49,3 +49,40 @@ def test_tensorflow_start_up_noise_is_dropped_and_everything_else_kept():
         env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "0"},
     )
     assert result.stderr.splitlines() == ["a real problem", "from python", "imported"]
+
+
+_RELEASE_SCRIPT = """
+import gc
+from tfjs_build._optional import import_tensorflow
+
+def rss_mib():
+    with open("/proc/self/status") as status:
+        return next(int(l.split()[1]) // 1024 for l in status if l.startswith("VmRSS:"))
+
+tf = import_tensorflow()
+tf.Variable(tf.ones([1024, 1024]))  # TensorFlow's lazily built parts, before measuring
+before = rss_mib()
+# 288 MiB in tensors big enough that the C library maps and unmaps each on its own
+weights = [tf.Variable(tf.ones([3072, 3072])) for _ in range(8)]
+held = rss_mib() - before
+del weights
+gc.collect()
+print(held, rss_mib() - before)
+"""
+
+
+def _held_and_kept_mib(env: dict[str, str]) -> tuple[int, int]:
+    result = subprocess.run(
+        [sys.executable, "-c", _RELEASE_SCRIPT], capture_output=True, text=True, check=True, env=env
+    )
+    held, kept = result.stdout.split()
+    return int(held), int(kept)
+
+
+def test_tensorflow_gives_freed_tensors_back_unless_the_user_chose_its_pool():
+    env = {k: v for k, v in os.environ.items() if k != "TF_ONEDNN_USE_SYSTEM_ALLOCATOR"}
+    held, kept = _held_and_kept_mib(env)
+    assert held >= 280 and kept < 32, (held, kept)
+    # the user's own setting wins; oneDNN's pool then keeps what it once held
+    held, kept = _held_and_kept_mib({**env, "TF_ONEDNN_USE_SYSTEM_ALLOCATOR": "0"})
+    assert held >= 280 and kept >= 250, (held, kept)

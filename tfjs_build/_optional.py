@@ -63,6 +63,9 @@ def import_tensorflow() -> ModuleType:
         return imported
     # keep TensorFlow's C++ info logs out of builds
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    # oneDNN builds otherwise keep tensors in a pool that grows and never shrinks: a loaded
+    # model's weights would stay resident through every later phase of a conversion
+    os.environ.setdefault("TF_ONEDNN_USE_SYSTEM_ALLOCATOR", "1")
     try:
         with _without_native_start_noise():
             import tensorflow as tf

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -13,6 +14,12 @@ from tfjs_build.graph.keras_model import load_keras_model, trace_keras_model
 from tfjs_build.graph.pipeline import ConversionReport, frozen_to_artifact
 from tfjs_build.graph.saved_model import load_signature
 from tfjs_build.options import Origin
+
+
+def release_memory() -> None:
+    """Free what the loaded model held: TensorFlow objects hold each other in cycles, which only
+    the cycle collector frees, and it might not run before the next phase has allocated more."""
+    gc.collect()
 
 
 def _tensorflow_version() -> str:
@@ -44,6 +51,8 @@ def convert_saved_model(
         loaded = load_signature(path, signature, tags, origin)
     with report.timed("freeze"):
         frozen = freeze_function(loaded.function, f"{path} (signature {signature!r})")
+        del loaded  # its variables are constants now
+        release_memory()
     return frozen_to_artifact(
         frozen,
         backends=backends,
@@ -87,6 +96,8 @@ def convert_keras_to_graph(
         )
     with report.timed("freeze"):
         frozen = freeze_function(trace_keras_model(model, flavor, str(path)), str(path))
+        del model  # its variables are constants now
+        release_memory()
     generated_by = f"{'Keras' if flavor == 'keras3' else 'tf_keras'} {_keras_version(flavor)}"
     return frozen_to_artifact(
         frozen,

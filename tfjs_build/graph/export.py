@@ -59,7 +59,7 @@ def make_function_constants_unique(graph_def: Any) -> None:
 
 
 def _weight(node: Any, where: str) -> np.ndarray:
-    value = const_value(node)
+    value = _value(node)
     if value.dtype == object or value.dtype.kind in "SU":
         return value
     if value.dtype.kind not in _WEIGHT_KINDS:
@@ -72,6 +72,19 @@ def _weight(node: Any, where: str) -> np.ndarray:
             "models hold no float16 tensors); this is a bug in tfjs-build, please report it"
         )
     return value
+
+
+def _value(node: Any) -> np.ndarray:
+    """The Const's value; numbers in ``tensor_content`` are read with one copy (``const_value``
+    makes two), since the weights of a big model are most of the memory a conversion needs."""
+    import tensorflow as tf
+
+    tensor = node.attr["value"].tensor
+    dtype = tf.dtypes.as_dtype(tensor.dtype)
+    if not tensor.tensor_content or dtype.is_quantized or dtype == tf.string:
+        return const_value(node)
+    shape = [d.size for d in tensor.tensor_shape.dim]
+    return np.frombuffer(tensor.tensor_content, dtype=dtype.as_numpy_dtype).reshape(shape)
 
 
 def extract_weights(graph_def: Any) -> list[tuple[str, np.ndarray]]:

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+import numpy as np
+
 from tfjs_build._optional import import_tensorflow
 from tfjs_build.errors import UnsupportedModelError
+from tfjs_build.graph.graph_edit import consumers, nodes_by_name, prune, replace_nodes
 from tfjs_build.graph.tables import TableContents, forget_table_initializers, materialize_tables
 
 # Dtypes a TF.js user can feed: TF.js holds float32, int32, bool and string tensors and feeds
@@ -114,30 +118,79 @@ def output_bindings(function: Any, source: str, tensors: Sequence[Any]) -> list[
 
 def freeze_function(function: Any, source: str) -> FrozenGraph:
     """Inline calls, turn variables into constants, keep v2 control flow (If/While) as it is;
-    lookup tables become ``HashTableV2`` nodes whose contents are exported (see ``tables``)."""
-    import_tensorflow()
-    from tensorflow.python.framework.convert_to_constants import convert_variables_to_constants_v2
+    lookup tables become ``HashTableV2`` nodes whose contents are exported (see ``tables``).
 
+    The GraphDef is made from ``function``'s graph directly: variables are read without copying
+    their values, and no concrete function is rebuilt from the result (TensorFlow's
+    ``convert_variables_to_constants_v2`` would rebuild one, which costs seconds and holds every
+    weight twice more, once in a graph and once in the function library).
+    """
+    import_tensorflow()
     inputs = input_bindings(function, source)
     forget_table_initializers(function)
     try:
-        frozen = convert_variables_to_constants_v2(
-            function, lower_control_flow=False, aggressive_inlining=True
-        )
+        graph_def = _graph_def_with_constants(function)
     except Exception as exc:  # TensorFlow raises ValueError, InvalidArgumentError, ...
         first_line = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
         raise UnsupportedModelError(
             f"{source}: cannot freeze the variables of this function: {first_line}"
         ) from None
-    renamed = [
-        TensorBinding(b.key, t.name, b.dtype, b.shape)
-        for b, t in zip(inputs, frozen.inputs[: len(inputs)], strict=True)
-    ]
-    graph_def = frozen.graph.as_graph_def()
+    outputs = output_bindings(function, source, function.outputs)
+    prune(graph_def, [b.node for b in inputs] + [b.node for b in outputs])
     return FrozenGraph(
         graph_def=graph_def,
-        inputs=renamed,
-        outputs=output_bindings(function, source, frozen.outputs),
+        inputs=inputs,
+        outputs=outputs,
         source=source,
         tables=materialize_tables(graph_def, function, source),
     )
+
+
+def _graph_def_with_constants(function: Any) -> Any:
+    """``function``'s GraphDef, calls inlined, every captured variable replaced by a constant."""
+    from tensorflow.python.framework import convert_to_constants
+
+    class _Variables(convert_to_constants._FunctionConverterDataInEager):
+        def _eval(self, tensor: Any) -> Any:
+            # a view of the variable's buffer: ``numpy()`` would copy every weight once more
+            value = tensor.read_value() if hasattr(tensor, "read_value") else tensor
+            return np.asarray(value)
+
+    variables = _Variables(func=function, lower_control_flow=False, aggressive_inlining=True)
+    graph_def, _converted = convert_to_constants._replace_variables_by_constants(
+        converter_data=variables
+    )
+    _drop_trace_details(graph_def)
+    _constants_in_place_of_reads(graph_def)
+    return graph_def
+
+
+def _constants_in_place_of_reads(graph_def: Any) -> None:
+    """Where a variable's only reader became ``Identity(Const)`` (a read, or a call's argument that
+    inlining left), the Const takes the Identity's name and place, down each chain: Grappler would
+    fold each pair into that same Const, holding a copy of the weight while it does."""
+    while True:
+        index = nodes_by_name(graph_def)
+        readers = consumers(graph_def)
+        reads = {}
+        for node in graph_def.node:
+            if node.op != "Identity" or len(node.input) != 1:
+                continue
+            source = index.get(node.input[0])
+            if source is not None and source.op == "Const" and len(readers[source.name]) == 1:
+                reads[node.name] = source
+        if not reads:
+            return
+        replace_nodes(graph_def.node, [n for n in graph_def.node if n.name not in reads])
+        for name, const in reads.items():
+            const.name = name
+
+
+def _drop_trace_details(graph_def: Any) -> None:
+    """Remove what tracing recorded for debugging (source node names, the Python argument names
+    of placeholders): TF.js ignores it, and a rebuilt function never carried it into model.json."""
+    bodies = [function.node_def for function in graph_def.library.function]
+    for node in itertools.chain(graph_def.node, *bodies):
+        node.ClearField("experimental_debug_info")
+        if "_user_specified_name" in node.attr:
+            del node.attr["_user_specified_name"]

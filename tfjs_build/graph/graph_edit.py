@@ -126,12 +126,31 @@ def prune(graph_def: Any, keep: Iterable[str]) -> int:
 
 
 def replace_nodes(container: Any, nodes: Iterable[Any]) -> None:
-    """Make the repeated message field ``container`` (NodeDefs, FunctionDefs) hold (copies of)
-    ``nodes``."""
+    """Make the repeated message field ``container`` (NodeDefs, FunctionDefs) hold ``nodes``.
+
+    When ``nodes`` are elements of ``container`` in their order (what every pass keeps), the others
+    are deleted in place: copying the kept ones would copy the constants, most of a model's bytes.
+    """
+    wanted = list(nodes)
+    if _in_order_within(wanted, container):
+        kept = {id(node) for node in wanted}
+        for index in reversed(range(len(container))):
+            if id(container[index]) not in kept:
+                del container[index]
+        return
     copies = []
-    for node in nodes:
+    for node in wanted:
         copy = type(node)()
         copy.CopyFrom(node)
         copies.append(copy)
     del container[:]
     container.extend(copies)
+
+
+def _in_order_within(wanted: list[Any], container: Any) -> bool:
+    """Whether ``wanted`` are elements of ``container`` (the same objects), in the same order."""
+    position = 0
+    for element in container:
+        if position < len(wanted) and element is wanted[position]:
+            position += 1
+    return position == len(wanted)

@@ -39,31 +39,64 @@ PLACED_OPS = frozenset(
 
 
 def _meta_graph(frozen: FrozenGraph) -> Any:
+    """The MetaGraphDef Grappler reads, serialized: the graph, its signature and its fetches.
+
+    Built from the GraphDef directly (importing it into a ``tf.Graph`` to export it again would
+    hold every constant twice more), and serialized without a second copy of the GraphDef.
+    """
     tf = import_tensorflow()
     from tensorflow.core.protobuf import meta_graph_pb2
+    from tensorflow.python.framework import meta_graph
 
-    graph = tf.Graph()
-    with graph.as_default():
-        tf.graph_util.import_graph_def(frozen.graph_def, name="")
-    meta = tf.compat.v1.train.export_meta_graph(graph_def=frozen.graph_def, graph=graph)
-    signature = meta_graph_pb2.SignatureDef()
+    meta = meta_graph_pb2.MetaGraphDef()
+    info = meta.meta_info_def
+    info.tensorflow_version = tf.version.VERSION
+    info.tensorflow_git_version = tf.version.GIT_VERSION
+    info.stripped_op_list.CopyFrom(meta_graph.stripped_op_list_for_graph(frozen.graph_def))
+    signature = meta.signature_def["tfjs_build"]
     for entries, bindings in (
         (signature.inputs, frozen.inputs),
         (signature.outputs, frozen.outputs),
     ):
         for binding in bindings:
-            info = entries[binding.key]
-            info.name = binding.tensor
-            info.dtype = tf.as_dtype(binding.dtype).as_datatype_enum
+            entry = entries[binding.key]
+            entry.name = binding.tensor
+            entry.dtype = tf.as_dtype(binding.dtype).as_datatype_enum
             if binding.shape is None:
-                info.tensor_shape.unknown_rank = True
+                entry.tensor_shape.unknown_rank = True
             else:
                 for size in binding.shape:
-                    info.tensor_shape.dim.add().size = size
-    meta.signature_def["tfjs_build"].CopyFrom(signature)
+                    entry.tensor_shape.dim.add().size = size
     fetches = meta.collection_def["train_op"].node_list.value
     fetches.extend(dict.fromkeys(b.node for b in frozen.outputs))
-    return meta
+    graph = frozen.graph_def.SerializeToString()
+    return _SerializedMetaGraph(
+        b"".join((_field_header(_GRAPH_DEF_FIELD, len(graph)), graph, meta.SerializeToString()))
+    )
+
+
+_GRAPH_DEF_FIELD = 2  # MetaGraphDef.graph_def
+
+
+def _field_header(number: int, length: int) -> bytes:
+    """The protobuf wire-format header of a length-delimited field."""
+    header = bytearray()
+    for value in (number << 3 | 2, length):
+        while value > 0x7F:
+            header.append(value & 0x7F | 0x80)
+            value >>= 7
+        header.append(value)
+    return bytes(header)
+
+
+class _SerializedMetaGraph:
+    """A MetaGraphDef in wire format; ``OptimizeGraph`` only asks it for its bytes."""
+
+    def __init__(self, data: bytes) -> None:
+        self._data = data
+
+    def SerializeToString(self) -> bytes:
+        return self._data
 
 
 def _config(optimizers: Sequence[str]) -> Any:
@@ -88,22 +121,33 @@ def _channels_first(graph_def: Any) -> bool:
 
 def _optimize(frozen: FrozenGraph, optimizers: Sequence[str], placed: frozenset[str] | None) -> Any:
     """Grappler's ``optimizers`` over ``frozen``, with nodes of ``placed`` ops (all if None) on the
-    CPU; the result has no device placements."""
+    CPU; the result has no device placements.
+
+    Takes the GraphDef out of ``frozen`` (``frozen.graph_def`` is None afterwards): Grappler gets it
+    serialized, and holding the original too would keep one more copy of every weight.
+    """
     from tensorflow.python.grappler import tf_optimizer
 
-    for node in frozen.graph_def.node:
-        node.device = CPU_DEVICE if placed is None or node.op in placed else ""
-    optimized = tf_optimizer.OptimizeGraph(_config(optimizers), _meta_graph(frozen))
-    for node in optimized.node:
-        node.device = ""
+    _place_on_cpu(frozen.graph_def.node, placed)
+    meta_graph = _meta_graph(frozen)
+    frozen.graph_def = None
+    optimized = tf_optimizer.OptimizeGraph(_config(optimizers), meta_graph)
+    del meta_graph
+    _place_on_cpu(optimized.node, frozenset())
     for function in optimized.library.function:
-        for node in function.node_def:
-            node.device = ""
+        _place_on_cpu(function.node_def, frozenset())
     return optimized
 
 
+def _place_on_cpu(nodes: Any, ops: frozenset[str] | None) -> None:
+    """Place the nodes of ``ops`` (all if None) on the CPU, the others nowhere."""
+    for node in nodes:
+        node.device = CPU_DEVICE if ops is None or node.op in ops else ""
+
+
 def run_grappler(frozen: FrozenGraph, optimizers: Sequence[str] = OPTIMIZERS) -> Any:
-    """The optimized GraphDef (inputs, outputs and the function library kept)."""
+    """The optimized GraphDef (inputs, outputs and the function library kept); takes the GraphDef
+    out of ``frozen``."""
     import_tensorflow()
     if _channels_first(frozen.graph_def):
         frozen = replace(frozen, graph_def=_optimize(frozen, ["layout"], placed=None))

@@ -25,7 +25,7 @@ def _input_channels(graph_def: Any) -> dict[str, int]:
 
     graph = tf.Graph()
     with graph.as_default():
-        tf.graph_util.import_graph_def(graph_def, name="")
+        tf.graph_util.import_graph_def(_shapes_only(graph_def), name="")
     channels = {}
     for op in graph.get_operations():
         if op.type == "Conv2D" and op.get_attr("data_format") == b"NHWC":
@@ -33,6 +33,32 @@ def _input_channels(graph_def: Any) -> dict[str, int]:
             if size is not None:
                 channels[op.name] = int(size)
     return channels
+
+
+def _shapes_only(graph_def: Any) -> Any:
+    """A copy of the top-level graph whose large floating-point constants hold one value (their
+    shapes are what shape inference needs); importing the weights would copy them all twice."""
+    from tensorflow.core.framework import graph_pb2
+
+    skeleton = graph_pb2.GraphDef()
+    skeleton.versions.CopyFrom(graph_def.versions)
+    skeleton.library.CopyFrom(graph_def.library)
+    for node in graph_def.node:
+        tensor = node.attr["value"].tensor if node.op == "Const" else None
+        if tensor is None or tensor.dtype not in _FLOAT_FIELDS or tensor.ByteSize() < 4096:
+            skeleton.node.append(node)
+            continue
+        stand_in = skeleton.node.add(name=node.name, op="Const", input=node.input)
+        stand_in.attr["dtype"].CopyFrom(node.attr["dtype"])
+        value = stand_in.attr["value"].tensor
+        value.dtype = tensor.dtype
+        value.tensor_shape.CopyFrom(tensor.tensor_shape)
+        getattr(value, _FLOAT_FIELDS[tensor.dtype]).append(0)
+    return skeleton
+
+
+# DataType enums of floating-point tensors, and the TensorProto field one value of them goes in
+_FLOAT_FIELDS = {1: "float_val", 2: "double_val", 19: "half_val", 14: "half_val"}
 
 
 def _filter_const(index: dict[str, Any], reference: str) -> Any | None:
