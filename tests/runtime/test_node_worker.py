@@ -41,12 +41,14 @@ def setup(node_packages: Path) -> NodeSetup:
     return NodeSetup()
 
 
-def test_a_worker_is_ready_in_its_own_session_and_exits_when_closed(setup):
+def test_a_worker_gets_ready_in_its_own_session_and_exits_when_closed(setup):
     worker = NodeWorker(setup.node, setup.packages, "wasm")
     scratch = worker.scratch
     assert scratch.name.startswith(f"{SCRATCH_PREFIX}{os.getpid()}-") and scratch.is_dir()
     assert os.getsid(worker.pid) == worker.pid  # a terminal's Ctrl-C goes to us, not to it
-    assert worker.alive and worker.jobs == 0
+    assert worker.started_memory is None  # loading TF.js while we go on
+    worker.wait_ready()
+    assert worker.alive and worker.jobs == 0 and worker.started_memory is not None
     assert worker.started_memory["tensors"] == 0 and worker.started_memory["rss"] > 10_000_000
     worker.close()
     assert worker.process.returncode == 0  # it exited on its own when its stdin closed
@@ -55,11 +57,12 @@ def test_a_worker_is_ready_in_its_own_session_and_exits_when_closed(setup):
 
 
 def test_a_worker_that_cannot_load_tfjs_says_why_and_leaves_nothing(setup, tmp_path):
+    worker = NodeWorker(setup.node, tmp_path, "cpu")  # no node_modules there
     with pytest.raises(
         WorkerDied,
         match=r"^the Node worker exited with code 1: Cannot find module '@tensorflow/tfjs-core'$",
     ):
-        NodeWorker(setup.node, tmp_path, "cpu")  # no node_modules there
+        worker.wait_ready()
     assert not list(Path(os.environ["TMPDIR"]).glob(f"{SCRATCH_PREFIX}{os.getpid()}-*"))
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import shutil
 import signal
+import time
 from pathlib import Path
 
 import numpy as np
@@ -148,7 +149,20 @@ def test_a_pool_checks_node_once_and_starts_one_worker_per_backend(
     assert [line.split()[0].endswith("worker.js") for line in starts[1:]] == [True, True]
     assert [line.split()[2] for line in starts[1:]] == ["cpu", "wasm"]
     assert len(pids) == 2
-    assert [m["tensors"] for m in memory] == [0, 0]  # every job's tensors were disposed
+    assert [m and m["tensors"] for m in memory] == [0, 0]  # every job's tensors were disposed
+
+
+def test_workers_started_ahead_load_tfjs_while_the_caller_goes_on(node_packages, dense_dir):
+    with RuntimePool() as pool:
+        started = time.perf_counter()
+        pool.start_node_workers(["cpu", "webgl", "wasm"])
+        assert time.perf_counter() - started < 2.0  # nobody waited for TF.js to load
+        workers = [_worker(pool.get(b)) for b in ("cpu", "wasm")]
+        assert [w.started_memory for w in workers] == [None, None]
+        assert pool.browser_starts == 0  # only Node backends start ahead
+        for backend in ("cpu", "wasm"):
+            _assert_dense(pool.get(backend).run(dense_dir, {"features": X}))
+        assert [_worker(pool.get(b)) for b in ("cpu", "wasm")] == workers
 
 
 @pytest.mark.parametrize("backend", ["cpu", "wasm"])

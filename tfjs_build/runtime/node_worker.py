@@ -54,7 +54,8 @@ class _Held:
 
 
 class NodeWorker:
-    """A started, ready worker for ``backend``; :meth:`call` sends one job, :meth:`close` ends it."""
+    """A worker for ``backend``, started at once; it gets ready (loads TF.js) while the caller goes
+    on, and :meth:`call` waits for that before sending the first job. :meth:`close` ends it."""
 
     def __init__(self, node: str, packages: Path, backend: str) -> None:
         self.backend = backend
@@ -64,17 +65,16 @@ class NodeWorker:
         self._next_id = 0
         self.jobs = 0
         """Jobs answered so far."""
+        self.started_memory: Memory | None = None
+        """What the worker held once TF.js was ready, before any job (None until then)."""
+        self.memory: Memory | None = None
+        """What it held after its last job (or once ready)."""
         try:
             self.scratch.mkdir(mode=0o700)
             self._held.process = self.process = _spawn(node, packages, backend, self.scratch)
-            ready = self._read(None)
         except BaseException:
             self.close()
             raise
-        self._held.busy = False
-        self.memory: Memory = ready["memory"]
-        self.started_memory: Memory = ready["memory"]
-        """What the worker held once TF.js was ready, before any job."""
 
     @property
     def pid(self) -> int:
@@ -91,8 +91,22 @@ class NodeWorker:
         """Whether this process started it (a forked child must start its own)."""
         return os.getpid() == self._held.owner
 
+    def wait_ready(self) -> None:
+        """Wait until TF.js is loaded; raise :class:`WorkerDied` if the worker ended first."""
+        if self.started_memory is not None:
+            return
+        try:
+            ready = self._read(None)
+        except BaseException:
+            self.close()
+            raise
+        self.started_memory = self.memory = ready["memory"]
+        self._held.busy = False
+
     def call(self, job: dict[str, Any]) -> dict[str, Any]:
-        """Send ``job`` and return the reply (``ok``, then the outputs or an ``error``)."""
+        """Send ``job`` (once the worker is ready) and return the reply (``ok``, then the outputs
+        or an ``error``)."""
+        self.wait_ready()
         self._next_id += 1
         line = json.dumps({**job, "id": self._next_id}) + "\n"
         stdin: IO[bytes] = self.process.stdin  # type: ignore[assignment]

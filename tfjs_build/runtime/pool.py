@@ -9,6 +9,8 @@ Ctrl-C included.
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Sequence
 from types import TracebackType
 from typing import TYPE_CHECKING
 
@@ -55,6 +57,18 @@ class RuntimePool:
         raise RuntimeFailure(
             f"unknown TF.js backend {backend!r}; choose one of {', '.join(PARITY_BACKENDS)}"
         )
+
+    def start_node_workers(self, backends: Sequence[str]) -> None:
+        """Start the Node workers of ``backends`` now, without waiting: they load TF.js while
+        the caller does something else (parity imports TensorFlow for its reference)."""
+        from tfjs_build.runtime.tfjs import NodeRuntime
+
+        for backend in backends:
+            if backend in NODE_BACKENDS:
+                runtime = self.get(backend)
+                if isinstance(runtime, NodeRuntime):
+                    with contextlib.suppress(RuntimeFailure):  # the run says so, for its backend
+                        runtime.start()
 
     def browser(self) -> BrowserSession:
         """The pool's browser (its process, DevTools connection and server), started now if

@@ -33,9 +33,12 @@ class Recycling:
 
     def due(self, worker: NodeWorker) -> bool:
         """Whether ``worker`` should be replaced now."""
-        grown = worker.memory["rss"] - worker.started_memory["rss"]
-        leaked = worker.memory["tensors"] > worker.started_memory["tensors"]
-        return worker.jobs >= self.max_jobs or grown > self.max_growth or leaked
+        if worker.jobs >= self.max_jobs:
+            return True
+        now, then = worker.memory, worker.started_memory
+        if now is None or then is None:
+            return False
+        return now["rss"] - then["rss"] > self.max_growth or now["tensors"] > then["tensors"]
 
 
 class NodeRuntime:
@@ -73,6 +76,11 @@ class NodeRuntime:
     def worker(self) -> NodeWorker | None:
         """The running worker, if any."""
         return self._worker
+
+    def start(self) -> None:
+        """Start the worker now if there is none, without waiting for it to get ready."""
+        with self._lock:
+            self._ready_worker()
 
     def run(
         self,
