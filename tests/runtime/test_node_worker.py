@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import multiprocessing
 import os
 import signal
 import subprocess
@@ -9,6 +10,7 @@ import sys
 import textwrap
 import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -94,10 +96,34 @@ OWNER = textwrap.dedent(
     from tfjs_build.runtime.node_worker import NodeWorker
     setup = NodeSetup()
     worker = NodeWorker(setup.node, setup.packages, sys.argv[1])
+    worker.wait_ready()
     print(worker.pid, worker.scratch, flush=True)
     time.sleep(600)
     """
 )
+
+
+def _hold_a_worker(packages: Path, node: str, report: Any) -> None:
+    worker = NodeWorker(node, packages, "cpu")
+    worker.wait_ready()
+    report.send((worker.pid, str(worker.scratch)))
+    HELD.append(worker)  # alive when the process leaves by os._exit, skipping every finalizer
+
+
+HELD: list[NodeWorker] = []
+
+
+def test_a_forked_process_that_leaves_by_os_exit_leaves_no_worker_behind(setup):
+    """As a ``doit -n`` build process does: the worker removes its own scratch directory."""
+    context = multiprocessing.get_context("fork")
+    ours, theirs = context.Pipe()
+    child = context.Process(target=_hold_a_worker, args=(setup.packages, setup.node, theirs))
+    child.start()
+    pid, scratch = ours.recv()
+    child.join(timeout=60)
+    assert child.exitcode == 0
+    assert _gone(pid), "the worker outlived the process that started it"
+    assert not Path(scratch).exists()
 
 
 @pytest.mark.parametrize("backend", ["cpu", "wasm"])
@@ -106,11 +132,12 @@ def test_a_worker_exits_by_itself_when_its_owner_is_killed(node_packages, backen
         [sys.executable, "-c", OWNER, backend], stdout=subprocess.PIPE, text=True
     )
     try:
-        pid, _ = owner.stdout.readline().split()  # type: ignore[union-attr]
-        assert _running(int(pid))
+        pid, scratch = owner.stdout.readline().split()  # type: ignore[union-attr]
+        assert _running(int(pid)) and Path(scratch).is_dir()
         owner.kill()  # SIGKILL: no cleanup of any kind runs in the owner
         owner.wait(timeout=30)
         assert _gone(int(pid)), "the worker outlived its owner"
+        assert not Path(scratch).exists()  # the worker removed it
     finally:
         if owner.poll() is None:
             owner.kill()

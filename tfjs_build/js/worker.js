@@ -10,7 +10,8 @@
 // {"id", "ok": true, "outputs": [{"name", "dtype", "shape", "file"}], "timings", "memory"} or
 // {"id", "ok": false, "error", "memory"} on stdout, one job at a time. Tensors are raw
 // little-endian files (strings: a uint32 LE byte count before each element's bytes). "memory" is
-// {"tensors", "rss"} after the job. When stdin closes (tfjs-build is done, or was killed), it exits.
+// {"tensors", "rss"} after the job. When stdin closes (tfjs-build is done, or was killed), it
+// removes SCRATCH_DIR and exits.
 //
 // Everything TF.js or emscripten prints goes to stderr: stdout carries the protocol only.
 const util = require('util');
@@ -25,7 +26,7 @@ const readline = require('readline');
 const {createRequire} = require('module');
 const {inputTensor, runModel} = require('./run_model.js');
 
-const [packagesDir, backend] = process.argv.slice(2);
+const [packagesDir, backend, scratchDir] = process.argv.slice(2);
 const load = createRequire(path.join(packagesDir, 'package.json'));
 let tf = null;
 
@@ -128,4 +129,9 @@ const lines = readline.createInterface({input: process.stdin, crlfDelay: Infinit
 lines.on('line', (line) => {
   queue = queue.then(() => handle(line));
 });
-lines.on('close', () => process.exit(0));
+// tfjs-build is done with it, or died without cleaning up (killed, or a forked build process that
+// left by os._exit): the scratch directory goes too.
+lines.on('close', () => {
+  if (scratchDir) fs.rmSync(scratchDir, {recursive: true, force: true});
+  process.exit(0);
+});
