@@ -4,6 +4,7 @@ process is gone (killed before its own cleanup could run)."""
 from __future__ import annotations
 
 import os
+import secrets
 import shutil
 import tempfile
 from pathlib import Path
@@ -41,3 +42,15 @@ def private_temporary_directory(prefix: str) -> tempfile.TemporaryDirectory[str]
     processes killed before they could are removed first."""
     remove_orphans(Path(tempfile.gettempdir()), prefix)
     return tempfile.TemporaryDirectory(prefix=f"{prefix}{os.getpid()}-")
+
+
+def private_path(prefix: str) -> Path:
+    """A fresh name ``{prefix}{pid}-XXXXXXXX`` in the temporary directory, not yet made; those of
+    processes killed before they could remove theirs are removed first.
+
+    Knowing the name before the directory exists lets its maker remove it whenever it is
+    interrupted, even between making it and recording that it did.
+    """
+    directory = Path(tempfile.gettempdir())
+    remove_orphans(directory, prefix)
+    return directory / f"{prefix}{os.getpid()}-{secrets.token_hex(4)}"

@@ -7,11 +7,14 @@ import signal
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
 from tests.conftest import make_user_repo, pyproject
+
+FAULTS = Path(__file__).parents[1] / "runtime" / "worker_faults.js"
 
 
 @pytest.mark.parametrize("command", [["convert"], ["list"], ["clean", "convert"]])
@@ -61,18 +64,33 @@ def _wait_for(predicate: object, timeout: float = 120.0) -> None:
 
 
 def _runs(scratch: Path) -> list[Path]:
+    """The TF.js workers' scratch directories (one appears as a worker starts)."""
     return [p for p in scratch.iterdir() if p.name.startswith("tfjs-build-run-")]
 
 
+def _jobs(scratch: Path) -> list[Path]:
+    """The directories of jobs sent to a worker and not yet answered."""
+    return [job for run in _runs(scratch) for job in run.glob("job*")]
+
+
 @pytest.mark.parametrize(
-    ("argv", "stop", "code", "line"),
+    ("argv", "stop", "code", "line", "moment"),
     [
-        (["doit", "convert"], signal.SIGINT, 130, "tfjs-build: interrupted"),
-        (["doit", "convert"], signal.SIGTERM, 143, "tfjs-build: terminated"),
-        (["tfjs_build", "convert"], signal.SIGINT, 130, "tfjs-build: interrupted"),
-        (["tfjs_build", "convert"], signal.SIGTERM, 143, "tfjs-build: terminated"),
+        (["doit", "convert"], signal.SIGINT, 130, "tfjs-build: interrupted", _runs),
+        (["doit", "convert"], signal.SIGTERM, 143, "tfjs-build: terminated", _runs),
+        (["tfjs_build", "convert"], signal.SIGINT, 130, "tfjs-build: interrupted", _runs),
+        (["tfjs_build", "convert"], signal.SIGTERM, 143, "tfjs-build: terminated", _runs),
+        (["doit", "convert"], signal.SIGINT, 130, "tfjs-build: interrupted", _jobs),
+        (["tfjs_build", "convert"], signal.SIGTERM, 143, "tfjs-build: terminated", _jobs),
     ],
-    ids=["doit-ctrl-c", "doit-sigterm", "cli-ctrl-c", "cli-sigterm"],
+    ids=[
+        "doit-ctrl-c",
+        "doit-sigterm",
+        "cli-ctrl-c",
+        "cli-sigterm",
+        "doit-ctrl-c-mid-job",
+        "cli-sigterm-mid-job",
+    ],
 )
 def test_an_interrupt_while_tfjs_runs_ends_cleanly(
     tmp_path: Path,
@@ -82,6 +100,7 @@ def test_an_interrupt_while_tfjs_runs_ends_cleanly(
     stop: signal.Signals,
     code: int,
     line: str,
+    moment: Callable[[Path], list[Path]],
 ) -> None:
     root = make_user_repo(
         tmp_path / "repo", model_files, pyproject("dense", "conv", top="parity = true")
@@ -89,6 +108,8 @@ def test_an_interrupt_while_tfjs_runs_ends_cleanly(
     scratch = tmp_path / "tmp"
     scratch.mkdir()
     env = {**os.environ, "TMPDIR": str(scratch), "TF_CPP_MIN_LOG_LEVEL": "3"}
+    if moment is _jobs:  # each TF.js job takes a while: the signal arrives while one runs
+        env.update(NODE_OPTIONS=f"--require {FAULTS}", TFJS_BUILD_TEST_SLOW_SECONDS="5")
     process = subprocess.Popen(
         [sys.executable, "-m", *argv],
         cwd=root,
@@ -99,7 +120,7 @@ def test_an_interrupt_while_tfjs_runs_ends_cleanly(
         start_new_session=True,
     )
     try:
-        _wait_for(lambda: _runs(scratch) or process.poll() is not None)
+        _wait_for(lambda: moment(scratch) or process.poll() is not None)
         assert process.poll() is None, "the build ended before TF.js ran"
         os.killpg(process.pid, stop)  # as a terminal's Ctrl-C reaches the whole group
         _, stderr = process.communicate(timeout=120)

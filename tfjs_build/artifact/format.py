@@ -29,7 +29,7 @@ QUANTIZATION_DTYPES: tuple[QuantizationDtype, ...] = ("float16", "uint8", "uint1
 def artifact_format(document: Mapping[str, Any]) -> ModelFormat:
     """A ``model.json``'s format: its ``format`` key, else (older files, other converters) graph
     when its topology is a GraphDef (has ``node``), layers otherwise. The one rule, shared with
-    ``js/run.js``."""
+    ``js/run_model.js``."""
     declared = document.get("format")
     if declared == LAYERS_FORMAT:
         return LAYERS_FORMAT

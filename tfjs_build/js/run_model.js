@@ -1,5 +1,5 @@
-// Load a TF.js artifact, run it on named inputs and name its outputs: shared by the Node runner
-// (run.js), the browser runner (browser/runner.js) and the report's live check (report/live.js),
+// Load a TF.js artifact, run it on named inputs and name its outputs: shared by the Node worker
+// (worker.js), the browser runner (browser/runner.js) and the report's live check (report/live.js),
 // so that layers and graph models get their inputs and name their outputs the same way everywhere.
 //
 // Every function takes the `tf` namespace as its first argument; nothing here touches the disk,

@@ -6,7 +6,6 @@ Standard library only: deciding freshness never imports TensorFlow or numpy.
 from __future__ import annotations
 
 import contextlib
-import json
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,11 +20,9 @@ from tfjs_build.project.lockfile import LockEntry
 
 def tool_versions() -> dict[str, str]:
     """The converter's and TF.js's versions: a change in either makes every artifact stale."""
-    from tfjs_build.runtime.node_packages import js_dir
+    from tfjs_build.runtime.node_packages import pinned_tfjs_version
 
-    dependencies = json.loads((js_dir() / "package.json").read_text())["dependencies"]
-    tfjs = dependencies.get("@tensorflow/tfjs") or dependencies["@tensorflow/tfjs-core"]
-    return {"tfjs-build": __version__, "tfjs": tfjs}
+    return {"tfjs-build": __version__, "tfjs": pinned_tfjs_version()}
 
 
 @dataclass(frozen=True)

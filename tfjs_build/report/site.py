@@ -4,7 +4,6 @@ the previous report as it was. Only a directory this command made is ever replac
 
 from __future__ import annotations
 
-import json
 import shutil
 import tempfile
 from pathlib import Path
@@ -14,7 +13,7 @@ from tfjs_build.project.config import ProjectConfig
 from tfjs_build.report.collect import ModelEntry, collect_models
 from tfjs_build.report.page import render_page
 from tfjs_build.report.timings import measure_timings
-from tfjs_build.runtime.node_packages import js_dir, tfjs_bundle_dir
+from tfjs_build.runtime.node_packages import js_dir, pinned_tfjs_version, tfjs_bundle_dir
 from tfjs_build.runtime.pool import RuntimePool
 
 DEFAULT_REPORT_DIR = ".tfjs-build/report"
@@ -47,8 +46,7 @@ def _fill(staging: Path, entries: list[ModelEntry], output: Path, config: Projec
     shutil.copyfile(js_dir() / "run_model.js", assets / "run_model.js")
     for name in ("live.js", "report.css"):
         shutil.copyfile(js_dir() / "report" / name, assets / name)
-    package = json.loads((js_dir() / "package.json").read_text())
-    tfjs = package["dependencies"]["@tensorflow/tfjs"]
+    tfjs = pinned_tfjs_version()
     title = f"TF.js models of {config.root.name}"
     (staging / "index.html").write_text(render_page(entries, output, title, tfjs), "utf-8")
     (staging / MARKER).write_text("made by tfjs-build report; replaced by the next one\n")

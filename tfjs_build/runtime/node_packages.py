@@ -1,31 +1,40 @@
 """Find Node.js and install the pinned TF.js packages once into a per-user cache.
 
-The cache key is a hash of ``tfjs_build/js/package.json`` and its lockfile, so a new pin installs
-into a new directory and an unchanged one never runs npm again. Installs are serialised with a
-file lock and moved into place only when complete.
+The packages are exactly what runs: ``tfjs-core``, the ``cpu`` and ``wasm`` backends for Node, the
+``webgl`` backend for the browser, ``tfjs-layers`` and ``tfjs-converter`` (not the umbrella
+``@tensorflow/tfjs``, which adds ``tfjs-data`` and its command-line tools). The browser gets one
+script, ``browser/tf.min.js``, made from their browser bundles when they are installed. The cache
+key is a hash of ``tfjs_build/js/package.json``, its lockfile and that recipe, so a new pin
+installs into a new directory and an unchanged one never runs npm again. Installs are serialised
+with a file lock and moved into place only when complete.
 """
 
 from __future__ import annotations
 
 import fcntl
 import hashlib
+import json
 import os
 import re
 import shutil
 import subprocess
+import sys
 import tempfile
 from importlib import resources
 from pathlib import Path
 
 from tfjs_build.errors import MissingDependencyError, RuntimeFailure
+from tfjs_build.runtime.browser_bundle import BUNDLE_DIR, BUNDLE_RECIPE, write_browser_bundle
 
 MIN_NODE_MAJOR = 18
+INSTALLED_MB = 140
+"""What the pinned packages take (their files' sizes, in 10**6 bytes); a test keeps it honest."""
 _PACKAGE_FILES = ("package.json", "package-lock.json", ".npmrc")
 _READY_MARKER = ".tfjs-build-installed"
 
 
 def js_dir() -> Path:
-    """The package's ``js`` directory (the Node program and its package files)."""
+    """The package's ``js`` directory (the Node programs and their package files)."""
     return Path(str(resources.files("tfjs_build") / "js"))
 
 
@@ -39,11 +48,26 @@ def cache_root() -> Path:
 
 
 def lock_key() -> str:
-    """Short hash of the package files that pin the TF.js install."""
+    """Short hash of the package files that pin the TF.js install, and of the browser bundle's
+    recipe."""
     digest = hashlib.sha256()
     for name in ("package.json", "package-lock.json"):
         digest.update((js_dir() / name).read_bytes())
+    digest.update(BUNDLE_RECIPE.encode())
     return digest.hexdigest()[:16]
+
+
+def pinned_packages() -> dict[str, str]:
+    """The npm packages ``package.json`` pins, by name."""
+    dependencies: dict[str, str] = json.loads((js_dir() / "package.json").read_text())[
+        "dependencies"
+    ]
+    return dependencies
+
+
+def pinned_tfjs_version() -> str:
+    """The TF.js version every pinned ``@tensorflow`` package has (``tfjs-core``'s)."""
+    return pinned_packages()["@tensorflow/tfjs-core"]
 
 
 def find_executable(name: str) -> str:
@@ -58,7 +82,7 @@ def find_executable(name: str) -> str:
 
 
 def node_executable() -> str:
-    """The ``node`` binary, checked to be recent enough."""
+    """The ``node`` binary, checked to be recent enough (this runs it: call it once)."""
     node = find_executable("node")
     version = subprocess.run(
         [node, "--version"], capture_output=True, text=True, check=False
@@ -69,6 +93,29 @@ def node_executable() -> str:
             f"Node.js {MIN_NODE_MAJOR}+ is needed to run TF.js, found {version.strip() or 'unknown'} at {node}"
         )
     return node
+
+
+class NodeSetup:
+    """Node.js and the pinned TF.js packages, found, checked and installed on first use and then
+    remembered: a build's runtimes share one, so ``node --version`` runs once per build."""
+
+    def __init__(self) -> None:
+        self._node: str | None = None
+        self._packages: Path | None = None
+
+    @property
+    def node(self) -> str:
+        """The checked ``node`` binary."""
+        if self._node is None:
+            self._node = node_executable()
+        return self._node
+
+    @property
+    def packages(self) -> Path:
+        """The directory whose ``node_modules`` holds the pinned packages."""
+        if self._packages is None:
+            self._packages = ensure_node_packages()
+        return self._packages
 
 
 def ensure_node_packages() -> Path:
@@ -86,13 +133,20 @@ def ensure_node_packages() -> Path:
 
 
 def tfjs_bundle_dir() -> Path:
-    """The pinned ``@tensorflow/tfjs``'s ``dist``: ``tf.min.js`` holds TF.js with its cpu and
-    webgl backends for browsers. Installed on first use."""
-    return ensure_node_packages() / "node_modules" / "@tensorflow" / "tfjs" / "dist"
+    """The directory of ``tf.min.js``: TF.js with its cpu and webgl backends, layers and graph
+    models, for browsers. Installed on first use."""
+    return ensure_node_packages() / BUNDLE_DIR
 
 
 def _install(target: Path) -> None:
     npm = find_executable("npm")
+    names = ", ".join(name.split("/")[-1] for name in sorted(pinned_packages()))
+    print(
+        f"tfjs-build: installing TF.js {pinned_tfjs_version()} ({names}; about {INSTALLED_MB} MB) "
+        f"into {target}, once",
+        file=sys.stderr,
+        flush=True,
+    )
     staging = Path(tempfile.mkdtemp(prefix=f"{target.name}.", dir=target.parent))
     try:
         for name in _PACKAGE_FILES:
@@ -109,6 +163,7 @@ def _install(target: Path) -> None:
         if result.returncode != 0:
             tail = " | ".join((result.stderr or result.stdout).strip().splitlines()[-3:])
             raise RuntimeFailure(f"installing TF.js with npm failed in {staging}: {tail}")
+        write_browser_bundle(staging / "node_modules", staging / BUNDLE_DIR)
         (staging / _READY_MARKER).write_text("ok\n")
         if target.exists():
             shutil.rmtree(target)

@@ -1,17 +1,22 @@
 """The TF.js runtimes of one build, keyed by backend, closed together.
 
-Node backends cost nothing to hold; the browser starts on the first webgl run and serves both
-``webgl`` and ``webgl-f16`` (one page each) until the pool closes, so a build pays its start-up
-once. Use it as a context manager: Chromium is ended on every way out, Ctrl-C included.
+Each Node backend (``cpu``, ``wasm``) gets one long-lived worker on its first run; the browser
+starts on the first webgl run and serves both ``webgl`` and ``webgl-f16`` (one page each); all
+serve every run until the pool closes, so a build pays each start-up once, and finds and checks
+``node`` once. Use it as a context manager: the workers and Chromium are ended on every way out,
+Ctrl-C included.
 """
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Sequence
 from types import TracebackType
 from typing import TYPE_CHECKING
 
 from tfjs_build.backends import BROWSER_BACKENDS, NODE_BACKENDS, PARITY_BACKENDS, ParityBackend
 from tfjs_build.errors import RuntimeFailure
+from tfjs_build.runtime.node_packages import NodeSetup
 from tfjs_build.runtime.protocol import TfjsRuntime
 
 if TYPE_CHECKING:
@@ -25,6 +30,7 @@ class RuntimePool:
         self._chrome = chrome
         self._runtimes: dict[str, TfjsRuntime] = {}
         self._browser: BrowserSession | None = None
+        self._node = NodeSetup()
         self.browser_starts = 0
         """How many browsers this pool started (one, unless one died)."""
 
@@ -43,7 +49,7 @@ class RuntimePool:
         if backend in NODE_BACKENDS:
             from tfjs_build.runtime.tfjs import NodeRuntime
 
-            return NodeRuntime(_known(backend))
+            return NodeRuntime(_known(backend), self._node)
         if backend in BROWSER_BACKENDS:
             from tfjs_build.runtime.browser import BrowserRuntime
 
@@ -51,6 +57,18 @@ class RuntimePool:
         raise RuntimeFailure(
             f"unknown TF.js backend {backend!r}; choose one of {', '.join(PARITY_BACKENDS)}"
         )
+
+    def start_node_workers(self, backends: Sequence[str]) -> None:
+        """Start the Node workers of ``backends`` now, without waiting: they load TF.js while
+        the caller does something else (parity imports TensorFlow for its reference)."""
+        from tfjs_build.runtime.tfjs import NodeRuntime
+
+        for backend in backends:
+            if backend in NODE_BACKENDS:
+                runtime = self.get(backend)
+                if isinstance(runtime, NodeRuntime):
+                    with contextlib.suppress(RuntimeFailure):  # the run says so, for its backend
+                        runtime.start()
 
     def browser(self) -> BrowserSession:
         """The pool's browser (its process, DevTools connection and server), started now if
@@ -63,7 +81,7 @@ class RuntimePool:
         return self._browser
 
     def close(self) -> None:
-        """Close every runtime and end the browser. Idempotent."""
+        """Close every runtime (ending the Node workers) and end the browser. Idempotent."""
         runtimes, self._runtimes = list(self._runtimes.values()), {}
         browser, self._browser = self._browser, None
         try:

@@ -1,37 +1,86 @@
-"""Run a TF.js artifact in real TensorFlow.js in Node (pure-JS cpu or wasm backend)."""
+"""Run TF.js artifacts in real TensorFlow.js in Node (pure-JS cpu or wasm backend), in one
+long-lived worker per backend that is restarted when it dies or its memory grows."""
 
 from __future__ import annotations
 
-import json
-import subprocess
+import shutil
+import threading
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
 from tfjs_build.backends import BROWSER_BACKENDS, NODE_BACKENDS, PARITY_BACKENDS
 from tfjs_build.errors import RuntimeFailure
-from tfjs_build.leftovers import private_temporary_directory
-from tfjs_build.runtime.node_packages import ensure_node_packages, js_dir, node_executable
+from tfjs_build.runtime.node_packages import NodeSetup
+from tfjs_build.runtime.node_worker import NodeWorker, WorkerDied
 from tfjs_build.runtime.protocol import RuntimeRecord, TimedRun
 from tfjs_build.runtime.tensors import decode_output, encode_input
+
+_Encoded = tuple[str, tuple[int, ...], str, bytes]
+"""An input as the worker gets it: name, shape, TF.js dtype and raw bytes."""
+
+
+@dataclass(frozen=True)
+class Recycling:
+    """When a healthy worker is replaced by a fresh one after a job: after ``max_jobs`` jobs, or
+    when its resident memory has grown by more than ``max_growth`` bytes since it was ready (the
+    wasm heap never shrinks), or when TF.js tensors outlive their job."""
+
+    max_jobs: int = 500
+    max_growth: int = 1 << 30
+
+    def due(self, worker: NodeWorker) -> bool:
+        """Whether ``worker`` should be replaced now."""
+        if worker.jobs >= self.max_jobs:
+            return True
+        now, then = worker.memory, worker.started_memory
+        if now is None or then is None:
+            return False
+        return now["rss"] - then["rss"] > self.max_growth or now["tensors"] > then["tensors"]
 
 
 class NodeRuntime:
     """A :class:`~tfjs_build.runtime.protocol.TfjsRuntime` for ``cpu`` or ``wasm``.
 
-    Each run is one Node process today; the Protocol lets a long-lived worker replace it.
+    Its worker starts on the first run and serves every run until :meth:`close`. A worker that
+    dies during a run (or while starting for it) is replaced and the run tried once more; if the
+    new one dies too, the run fails with :class:`~tfjs_build.errors.RuntimeFailure`. ``setup`` (shared by a build's
+    runtimes) finds ``node`` and the packages once.
     """
 
-    def __init__(self, backend: str) -> None:
+    def __init__(
+        self,
+        backend: str,
+        setup: NodeSetup | None = None,
+        *,
+        recycling: Recycling = Recycling(),
+    ) -> None:
         if backend not in NODE_BACKENDS:
             raise RuntimeFailure(_not_in_node(backend))
         self._backend = backend
+        self._setup = setup or NodeSetup()
+        self._recycling = recycling
+        self._worker: NodeWorker | None = None
+        self._lock = threading.Lock()
+        self.starts = 0
+        """How many workers this runtime started (one, unless one died or was recycled)."""
 
     @property
     def backend(self) -> str:
         """``cpu`` or ``wasm``."""
         return self._backend
+
+    @property
+    def worker(self) -> NodeWorker | None:
+        """The running worker, if any."""
+        return self._worker
+
+    def start(self) -> None:
+        """Start the worker now if there is none, without waiting for it to get ready."""
+        with self._lock:
+            self._ready_worker()
 
     def run(
         self,
@@ -51,44 +100,79 @@ class NodeRuntime:
         warm_runs: int = 0,
     ) -> TimedRun:
         """:meth:`run` with TF.js's timings."""
-        packages = ensure_node_packages()
-        node = node_executable()
-        with private_temporary_directory("tfjs-build-run-") as scratch:
-            work = Path(scratch)
-            job = {
-                "model_dir": str(Path(artifact_dir).resolve()),
-                "inputs": [_input_file(n, v, work, i) for i, (n, v) in enumerate(inputs.items())],
-                "outputs": list(outputs) if outputs is not None else None,
-                "result_dir": str(work),
-                "warm_runs": warm_runs,
-            }
-            request = work / "request.json"
-            request.write_text(json.dumps({"backend": self._backend, "jobs": [job]}))
-            result = subprocess.run(
-                [node, str(js_dir() / "run.js"), str(packages), str(request)],
-                capture_output=True,
-                text=True,
-                check=False,
-            )
-            if result.returncode != 0:
+        encoded = [
+            (name, np.shape(value), *encode_input(name, value)) for name, value in inputs.items()
+        ]
+        job = {
+            "model_dir": str(Path(artifact_dir).resolve()),
+            "outputs": list(outputs) if outputs is not None else None,
+            "warm_runs": warm_runs,
+        }
+        with self._lock:
+            try:
+                try:
+                    return self._attempt(job, encoded)
+                except WorkerDied:
+                    self._discard()
+                return self._attempt(job, encoded)
+            except WorkerDied as died:
                 raise RuntimeFailure(
-                    f"TF.js ({self._backend}) failed on {artifact_dir}: {_error_message(result)}"
-                )
-            written = json.loads((work / "outputs.json").read_text())
-            named = {
-                spec["name"]: decode_output(
-                    spec["name"], spec["dtype"], spec["shape"], Path(spec["file"]).read_bytes()
-                )
-                for spec in written["outputs"]
-            }
-            return TimedRun(named, written["timings"])
+                    f"TF.js ({self._backend}) failed on {artifact_dir}: {died} (a fresh worker "
+                    "died too)"
+                ) from None
+            except RuntimeFailure as exc:
+                raise RuntimeFailure(
+                    f"TF.js ({self._backend}) failed on {artifact_dir}: {exc}"
+                ) from None
+
+    def _attempt(self, job: Mapping[str, object], inputs: list[_Encoded]) -> TimedRun:
+        worker = self._ready_worker()
+        work = worker.scratch / f"job{worker.jobs}"
+        work.mkdir()
+        try:
+            files = [
+                _input_file(encoded, work / f"input{i}.bin") for i, encoded in enumerate(inputs)
+            ]
+            reply = worker.call({**job, "inputs": files, "result_dir": str(work)})
+            if not reply["ok"]:
+                raise RuntimeFailure(str(reply["error"]))
+            return TimedRun(_read_outputs(reply["outputs"]), reply["timings"])
+        except (RuntimeFailure, OSError):
+            raise
+        except BaseException:  # interrupted mid-job: its reply would answer the next request
+            self._discard()
+            raise
+        finally:
+            shutil.rmtree(work, ignore_errors=True)
+            if self._worker is worker and self._recycling.due(worker):
+                self._discard()
+
+    def _ready_worker(self) -> NodeWorker:
+        worker = self._worker
+        if worker is not None and not worker.owned:
+            worker = self._worker = None  # forked: the parent's worker stays the parent's
+        if worker is not None and not worker.alive:
+            self._discard()
+            worker = None
+        if worker is None:
+            self.starts += 1
+            worker = self._worker = NodeWorker(
+                self._setup.node, self._setup.packages, self._backend
+            )
+        return worker
+
+    def _discard(self) -> None:
+        worker, self._worker = self._worker, None
+        if worker is not None:
+            worker.close()
 
     def environment(self) -> RuntimeRecord:
         """Nothing to record: the TF.js version is in the lockfile."""
         return {}
 
     def close(self) -> None:
-        """Nothing is held between runs yet."""
+        """End the worker (the next run would start another). Idempotent."""
+        self._discard()
 
 
 def run_in_tfjs(
@@ -100,9 +184,14 @@ def run_in_tfjs(
 ) -> dict[str, np.ndarray]:
     """Load the artifact in ``model_dir`` in TF.js in Node, run ``inputs``, return its outputs.
 
-    For the browser backends, or many runs, use a :class:`~tfjs_build.runtime.RuntimePool`.
+    This starts a worker and ends it; for many runs, or the browser backends, use a
+    :class:`~tfjs_build.runtime.RuntimePool`.
     """
-    return NodeRuntime(backend).run(model_dir, inputs, outputs)
+    runtime = NodeRuntime(backend)
+    try:
+        return runtime.run(model_dir, inputs, outputs)
+    finally:
+        runtime.close()
 
 
 def _not_in_node(backend: str) -> str:
@@ -111,19 +200,19 @@ def _not_in_node(backend: str) -> str:
     return f"unknown TF.js backend {backend!r}; choose one of {', '.join(PARITY_BACKENDS)}"
 
 
-def _input_file(name: str, value: np.ndarray, directory: Path, index: int) -> dict[str, object]:
-    dtype, raw = encode_input(name, value)
-    file = directory / f"input{index}.bin"
+def _input_file(encoded: _Encoded, file: Path) -> dict[str, object]:
+    name, shape, dtype, raw = encoded
     file.write_bytes(raw)
-    return {"name": name, "dtype": dtype, "shape": list(np.shape(value)), "file": str(file)}
+    return {"name": name, "dtype": dtype, "shape": list(shape), "file": str(file)}
 
 
-def _error_message(result: subprocess.CompletedProcess[str]) -> str:
-    for line in reversed(result.stderr.strip().splitlines()):
-        try:
-            return str(json.loads(line)["error"])
-        except (ValueError, KeyError, TypeError):
-            continue
-    return (result.stderr.strip() or result.stdout.strip() or f"exit code {result.returncode}")[
-        -2000:
-    ]
+def _read_outputs(specs: list[dict[str, object]]) -> dict[str, np.ndarray]:
+    return {
+        str(spec["name"]): decode_output(
+            str(spec["name"]),
+            str(spec["dtype"]),
+            list(spec["shape"]),  # type: ignore[call-overload]
+            Path(str(spec["file"])).read_bytes(),
+        )
+        for spec in specs
+    }

@@ -1,9 +1,10 @@
 #!/usr/bin/env node
-// Print, as JSON, every class name in the installed @tensorflow/tfjs serialization registry,
-// grouped by kind. Usage: NODE_PATH=<node_modules> node layer_registry.js > tfjs_layers.json
+// Print, as JSON, every class name in the serialization registry of the installed
+// @tensorflow/tfjs-core and tfjs-layers, grouped by kind.
+// Usage: NODE_PATH=<node_modules> node layer_registry.js > tfjs_layers.json
 'use strict';
 
-const tf = require('@tensorflow/tfjs');
+const tf = {...require('@tensorflow/tfjs-core'), ...require('@tensorflow/tfjs-layers')};
 
 const classNameMap = tf.serialization.SerializationMap.getMap().classNameMap;
 
@@ -29,7 +30,7 @@ function kindOf(cls) {
 
 const table = {
   generated_by: 'tfjs_build/js/tools/layer_registry.js',
-  tfjs_version: tf.version.tfjs,
+  tfjs_version: tf.version_core,
   class_count: Object.keys(classNameMap).length,
   layers: [], activations: [], initializers: [], constraints: [], regularizers: [], optimizers: [],
 };

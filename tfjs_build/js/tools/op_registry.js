@@ -154,8 +154,8 @@ function reachedKernels(op, calls, where, graph) {
 }
 
 function backendKernels() {
-  const tf = require(path.join(nodeModules, '@tensorflow', 'tfjs'));
-  require(path.join(nodeModules, '@tensorflow', 'tfjs-backend-wasm'));
+  const tf = require(path.join(nodeModules, '@tensorflow', 'tfjs-core'));
+  for (const backend of BACKENDS) require(path.join(nodeModules, '@tensorflow', `tfjs-backend-${backend}`));
   const kernels = {};
   for (const backend of BACKENDS) {
     kernels[backend] = tf.getKernelsForBackend(backend).map((k) => k.kernelName).sort();

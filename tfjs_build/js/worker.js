@@ -1,0 +1,137 @@
+'use strict';
+// A long-lived TF.js worker in Node for one backend (cpu or wasm), fed jobs by tfjs-build.
+//
+// Usage: node worker.js PACKAGES_DIR BACKEND SCRATCH_DIR
+//   PACKAGES_DIR holds node_modules with the pinned @tensorflow packages; SCRATCH_DIR is the
+//   private directory its jobs' files live in (named here so that the process can be found).
+// Protocol: one JSON object per line. Once TF.js is ready it writes {"ready": true, "tfjs",
+// "backend", "memory"}; then for each line {"id", "model_dir", "inputs": [{"name", "dtype",
+// "shape", "file"}], "outputs": [names] | null, "result_dir", "warm_runs"} on stdin it writes
+// {"id", "ok": true, "outputs": [{"name", "dtype", "shape", "file"}], "timings", "memory"} or
+// {"id", "ok": false, "error", "memory"} on stdout, one job at a time. Tensors are raw
+// little-endian files (strings: a uint32 LE byte count before each element's bytes). "memory" is
+// {"tensors", "rss"} after the job. When stdin closes (tfjs-build is done, or was killed), it
+// removes SCRATCH_DIR and exits.
+//
+// Everything TF.js or emscripten prints goes to stderr: stdout carries the protocol only.
+const util = require('util');
+
+for (const name of ['log', 'info', 'warn', 'error', 'debug']) {
+  console[name] = (...args) => process.stderr.write(util.format(...args) + '\n');
+}
+
+const fs = require('fs');
+const path = require('path');
+const readline = require('readline');
+const {createRequire} = require('module');
+const {inputTensor, runModel} = require('./run_model.js');
+
+const [packagesDir, backend, scratchDir] = process.argv.slice(2);
+const load = createRequire(path.join(packagesDir, 'package.json'));
+let tf = null;
+
+function reply(message) {
+  process.stdout.write(JSON.stringify(message) + '\n');
+}
+
+function memory() {
+  return {tensors: tf.memory().numTensors, rss: process.memoryUsage().rss};
+}
+
+function safeJoin(dir, relative) {
+  const resolved = path.resolve(dir, relative);
+  if (path.isAbsolute(relative) || !resolved.startsWith(path.resolve(dir) + path.sep)) {
+    throw new Error(`weights manifest path ${JSON.stringify(relative)} leaves ${dir}`);
+  }
+  return resolved;
+}
+
+function arrayBuffer(bytes) {
+  return bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength);
+}
+
+function diskHandler(modelDir) {
+  const modelJson = JSON.parse(fs.readFileSync(path.join(modelDir, 'model.json'), 'utf8'));
+  const loadWeights = async (manifest) => {
+    const specs = [];
+    const buffers = [];
+    for (const group of manifest) {
+      specs.push(...group.weights);
+      for (const shard of group.paths) buffers.push(arrayBuffer(fs.readFileSync(safeJoin(modelDir, shard))));
+    }
+    return [specs, tf.io.concatenateArrayBuffers(buffers)];
+  };
+  return {modelJson, handler: {load: () => tf.io.getModelArtifactsForJSON(modelJson, loadWeights)}};
+}
+
+function writeOutput(resultDir, index, output) {
+  const file = path.join(resultDir, `output${index}.bin`);
+  if (output.dtype === 'string') {
+    const parts = [];
+    for (const bytes of output.values) {
+      const len = Buffer.alloc(4);
+      len.writeUInt32LE(bytes.length);
+      parts.push(len, Buffer.from(bytes));
+    }
+    fs.writeFileSync(file, Buffer.concat(parts));
+  } else {
+    const values = output.values;
+    fs.writeFileSync(file, Buffer.from(values.buffer, values.byteOffset, values.byteLength));
+  }
+  return {name: output.name, dtype: output.dtype, shape: output.shape, file};
+}
+
+// Every tensor a job makes (inputs, intermediates a model forgot) is disposed when its scope
+// ends; runModel disposes the model and its variables.
+async function runJob(job) {
+  tf.engine().startScope();
+  try {
+    const {modelJson, handler} = diskHandler(job.model_dir);
+    const inputs = {};
+    for (const spec of job.inputs) inputs[spec.name] = inputTensor(tf, spec, arrayBuffer(fs.readFileSync(spec.file)));
+    const {outputs, timings} = await runModel(tf, modelJson, handler, inputs, job.outputs, job.warm_runs);
+    return {outputs: outputs.map((output, index) => writeOutput(job.result_dir, index, output)), timings};
+  } finally {
+    tf.engine().endScope();
+  }
+}
+
+async function handle(line) {
+  let job;
+  try {
+    job = JSON.parse(line);
+    const result = await runJob(job);
+    reply({id: job.id, ok: true, ...result, memory: memory()});
+  } catch (err) {
+    const id = job && job.id !== undefined ? job.id : null;
+    reply({id, ok: false, error: String(err && err.message ? err.message : err), memory: memory()});
+  }
+}
+
+async function setUp() {
+  const core = load('@tensorflow/tfjs-core');
+  load('@tensorflow/tfjs-backend-cpu');
+  tf = {...core, ...load('@tensorflow/tfjs-layers'), ...load('@tensorflow/tfjs-converter')};
+  if (backend === 'wasm') {
+    const wasm = load('@tensorflow/tfjs-backend-wasm');
+    wasm.setWasmPaths(path.dirname(load.resolve('@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm')) + path.sep);
+  }
+  if (!(await tf.setBackend(backend))) throw new Error(`TF.js backend ${backend} is not available`);
+  await tf.ready();
+  reply({ready: true, tfjs: tf.version_core, backend: tf.getBackend(), memory: memory()});
+}
+
+let queue = setUp().catch((err) => {
+  process.stderr.write(JSON.stringify({error: String(err && err.message ? err.message : err)}) + '\n');
+  process.exit(1);
+});
+const lines = readline.createInterface({input: process.stdin, crlfDelay: Infinity});
+lines.on('line', (line) => {
+  queue = queue.then(() => handle(line));
+});
+// tfjs-build is done with it, or died without cleaning up (killed, or a forked build process that
+// left by os._exit): the scratch directory goes too.
+lines.on('close', () => {
+  if (scratchDir) fs.rmSync(scratchDir, {recursive: true, force: true});
+  process.exit(0);
+});
