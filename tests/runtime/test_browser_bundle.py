@@ -15,7 +15,8 @@ PROBE = """(async () => {
     models: [typeof tf.loadLayersModel, typeof tf.loadGraphModel],
     cpu,
     webgl: tf.matMul([[1, 2]], [[3], [4]]).arraySync(),
-    stray: [typeof alea, typeof module],
+    stray: [typeof alea, typeof module, typeof tfjsBuildChainedOps],
+    chained: tf.tensor2d([[1, 2], [3, 4]]).flatten().add(1).arraySync(),
   };
 })()"""
 
@@ -42,5 +43,6 @@ def test_the_bundle_runs_cpu_webgl_layers_and_graph_models_in_chromium(runtimes)
         "models": ["function", "function"],
         "cpu": [2, 2, 2, 2],  # the cpu backend's Multinomial needs seedrandom's alea
         "webgl": [[11]],
-        "stray": ["undefined", "undefined"],  # the wrapper left no globals behind
+        "stray": ["undefined"] * 3,  # the wrappers left no globals behind
+        "chained": [2, 3, 4, 5],  # Tensor methods, as the umbrella package has them
     }

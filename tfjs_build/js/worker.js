@@ -25,6 +25,7 @@ const path = require('path');
 const readline = require('readline');
 const {createRequire} = require('module');
 const {inputTensor, runModel} = require('./run_model.js');
+const {installChainedOps} = require('./chained_ops.js');
 
 const [packagesDir, backend, scratchDir] = process.argv.slice(2);
 const load = createRequire(path.join(packagesDir, 'package.json'));
@@ -112,6 +113,7 @@ async function setUp() {
   const core = load('@tensorflow/tfjs-core');
   load('@tensorflow/tfjs-backend-cpu');
   tf = {...core, ...load('@tensorflow/tfjs-layers'), ...load('@tensorflow/tfjs-converter')};
+  installChainedOps(tf);
   if (backend === 'wasm') {
     const wasm = load('@tensorflow/tfjs-backend-wasm');
     wasm.setWasmPaths(path.dirname(load.resolve('@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm')) + path.sep);

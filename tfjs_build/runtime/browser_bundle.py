@@ -1,7 +1,9 @@
 """One browser script, ``tf.min.js``, made from the pinned packages' own minified bundles: TF.js's
 core, its cpu and webgl backends, layers and graph models, in the order they extend ``tf``.
 
-The browser runner page and the report load it; nothing else is in it. The cpu backend's bundle
+The browser runner page and the report load it; nothing else is in it. The Tensor methods the
+umbrella ``@tensorflow/tfjs`` package adds come last (``js/chained_ops.js``, wrapped so that it
+sets no global). The cpu backend's bundle
 takes ``seedrandom`` from the page (for ``Multinomial``), so its ``alea`` generator, from the
 pinned ``seedrandom`` package, comes first, wrapped so that it sets only that.
 """
@@ -27,16 +29,27 @@ var module = {{exports: {{}}}};
 globalThis.seedrandom = {{alea: module.exports}};
 }})();
 """
-BUNDLE_RECIPE = repr((BUNDLE_DIR, BUNDLE_NAME, ALEA, SCRIPTS, _SEEDRANDOM))
-"""Part of the install's cache key: changing what goes into the bundle makes a new install."""
+CHAINED_OPS = "chained_ops.js"
+"""In ``js_dir()``: installed into ``tf`` at the end of the bundle."""
+_CHAINED_OPS_WRAPPER = """(function () {{
+var module = {{exports: {{}}}};
+{script}
+module.exports.installChainedOps(tf);
+}})();
+"""
+BUNDLE_RECIPE = repr((BUNDLE_DIR, BUNDLE_NAME, ALEA, SCRIPTS, _SEEDRANDOM, _CHAINED_OPS_WRAPPER))
+"""Part of the install's cache key (with ``CHAINED_OPS``'s text): changing what goes into the
+bundle makes a new install."""
 
 _SOURCE_MAP = re.compile(r"^//# sourceMappingURL=.*$", re.MULTILINE)
 
 
-def write_browser_bundle(node_modules: Path, directory: Path) -> Path:
-    """Write ``directory/tf.min.js`` from the bundles in ``node_modules``; return its path."""
+def write_browser_bundle(node_modules: Path, directory: Path, js: Path) -> Path:
+    """Write ``directory/tf.min.js`` from the bundles in ``node_modules`` and the scripts of ``js``
+    (``js_dir()``); return its path."""
     parts = [_SEEDRANDOM.format(alea=_script(node_modules / ALEA))]
     parts += [_script(node_modules / script) for script in SCRIPTS]
+    parts.append(_CHAINED_OPS_WRAPPER.format(script=_script(js / CHAINED_OPS)))
     directory.mkdir(parents=True, exist_ok=True)
     bundle = directory / BUNDLE_NAME
     bundle.write_text("\n;\n".join(parts), encoding="utf-8")

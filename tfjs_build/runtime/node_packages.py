@@ -24,7 +24,12 @@ from importlib import resources
 from pathlib import Path
 
 from tfjs_build.errors import MissingDependencyError, RuntimeFailure
-from tfjs_build.runtime.browser_bundle import BUNDLE_DIR, BUNDLE_RECIPE, write_browser_bundle
+from tfjs_build.runtime.browser_bundle import (
+    BUNDLE_DIR,
+    BUNDLE_RECIPE,
+    CHAINED_OPS,
+    write_browser_bundle,
+)
 
 MIN_NODE_MAJOR = 18
 INSTALLED_MB = 140
@@ -51,7 +56,7 @@ def lock_key() -> str:
     """Short hash of the package files that pin the TF.js install, and of the browser bundle's
     recipe."""
     digest = hashlib.sha256()
-    for name in ("package.json", "package-lock.json"):
+    for name in ("package.json", "package-lock.json", CHAINED_OPS):
         digest.update((js_dir() / name).read_bytes())
     digest.update(BUNDLE_RECIPE.encode())
     return digest.hexdigest()[:16]
@@ -163,7 +168,7 @@ def _install(target: Path) -> None:
         if result.returncode != 0:
             tail = " | ".join((result.stderr or result.stdout).strip().splitlines()[-3:])
             raise RuntimeFailure(f"installing TF.js with npm failed in {staging}: {tail}")
-        write_browser_bundle(staging / "node_modules", staging / BUNDLE_DIR)
+        write_browser_bundle(staging / "node_modules", staging / BUNDLE_DIR, js_dir())
         (staging / _READY_MARKER).write_text("ok\n")
         if target.exists():
             shutil.rmtree(target)
