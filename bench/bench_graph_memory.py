@@ -1,6 +1,6 @@
 """Benchmark: wall time and peak memory per phase of a SavedModel or Keras to graph conversion.
 
-Run: python bench/bench_graph_memory.py [SOURCE] [--runs 1]
+Run: python bench/bench_graph_memory.py [SOURCE] [--runs 1] [--filters-in-grappler]
 Without SOURCE it exports Keras 3 ResNet50 (weights=None, 25.6 M parameters, 98 MB of float32)
 as a SavedModel into a scratch directory first. A thread samples the process's resident set every
 2 ms; each phase's peak is the largest sample taken while it ran (the kernel's high-water mark,
@@ -98,6 +98,11 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("source", nargs="?", type=Path, help="SavedModel directory or Keras file")
     parser.add_argument("--runs", type=int, default=1, help="conversions in this process")
+    parser.add_argument(
+        "--filters-in-grappler",
+        action="store_true",
+        help="give Grappler the filters too (the baseline before they were held out)",
+    )
     args = parser.parse_args()
 
     from tfjs_build._optional import import_tensorflow
@@ -107,6 +112,10 @@ def main() -> None:
 
     with tempfile.TemporaryDirectory(prefix="bench-graph-memory-") as scratch, RssSampler() as rss:
         source = args.source or _export_resnet50(Path(scratch))
+        if args.filters_in_grappler:
+            from tfjs_build.graph import grappler
+
+            grappler.HELD_OUT_BYTES = None
         print(f"before converting: RSS {_status_kib('VmRSS') // 1024} MiB")
         for run in range(1, args.runs + 1):
             report = _phase_report()

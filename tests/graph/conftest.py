@@ -55,3 +55,4 @@ keras_lookups_case = _saved_once(table_models.keras_lookups_export, "keras_looku
 tf1_table_case = _saved_once(table_models.tf1_table, "tf1_table")
 string_hashing_case = _saved_once(table_models.string_hashing_module, "string_hashing")
 spectrogram_case = _saved_once(models.spectrogram_module, "spectrogram")
+filter_readers_case = _saved_once(models.filter_readers_module, "filter_readers")

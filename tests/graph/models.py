@@ -429,3 +429,34 @@ def spectrogram_module(directory: Path) -> Case:
     tf.saved_model.save(module, str(directory), signatures=module.__call__)
     feed = {"audio": _rng().uniform(-1.0, 1.0, size=(2, 64)).astype("float32")}
     return Case(directory, feed, run_signature(directory, feed))
+
+
+def filter_readers_module(directory: Path) -> Case:
+    """Large weights read in every way a filter can be: by convolutions only (two of them), by a
+    convolution and a reduction, as a matmul's kernel, and as a matmul's left operand."""
+    import tensorflow as tf
+
+    rng = _rng()
+
+    class FilterReaders(tf.Module):
+        def __init__(self) -> None:
+            self.shared = tf.Variable(rng.normal(size=(3, 3, 8, 16)).astype("float32"))
+            self.summed = tf.Variable(rng.normal(size=(1, 1, 8, 16)).astype("float32"))
+            self.depthwise = tf.Variable(rng.normal(size=(3, 3, 16, 1)).astype("float32"))
+            self.kernel = tf.Variable(rng.normal(size=(16, 16)).astype("float32"))
+            self.scale = tf.Variable(rng.uniform(0.5, 1.5, size=(16,)).astype("float32"))
+
+        @tf.function(input_signature=[tf.TensorSpec([None, 6, 6, 8], tf.float32)])
+        def __call__(self, x: Any) -> Any:
+            a = tf.nn.conv2d(x, self.shared, 1, "SAME") * self.scale + 0.5
+            b = tf.nn.relu(tf.nn.conv2d(x, self.shared, 2, "VALID"))
+            c = tf.nn.conv2d(x, self.summed, 1, "SAME") + tf.reduce_sum(self.summed)
+            d = tf.nn.depthwise_conv2d(tf.nn.relu6(a + c), self.depthwise, [1, 1, 1, 1], "SAME")
+            pooled = tf.reduce_mean(d, [1, 2]) + tf.reduce_mean(b, [1, 2])
+            left = tf.matmul(self.kernel, tf.transpose(pooled))
+            return tf.matmul(pooled, self.kernel) + tf.transpose(left)
+
+    module = FilterReaders()
+    tf.saved_model.save(module, str(directory))
+    inputs = {"x": rng.normal(size=(2, 6, 6, 8)).astype("float32")}
+    return Case(directory, inputs, run_signature(directory, inputs))

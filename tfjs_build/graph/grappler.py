@@ -1,8 +1,10 @@
 """Run TensorFlow's Grappler over a frozen graph with the passes that help TF.js.
 
-Debug stripping, constant folding (which also folds batch norms into convolution filters),
+Debug stripping, constant folding (a batch norm's statistics into one scale and one offset),
 arithmetic simplification, dependency pruning and the remapper (which fuses contractions with bias
-adds and activations). Grappler makes CPU-only ops TF.js lacks out of nodes placed on the CPU: the
+adds and activations). The large constant filters of convolutions and matmuls, nearly all of a
+model's bytes, stay out of Grappler as placeholders and come back afterwards, so that its copies of
+the graph are small. Grappler makes CPU-only ops TF.js lacks out of nodes placed on the CPU: the
 arithmetic optimizer merges unary chains into ``_UnaryOpsComposition``, the remapper of oneDNN
 builds emits ``_MklSwish`` and friends. So only contractions are placed, which is all the remapper
 needs to fuse them; what it still makes (``_FusedBatchNormEx``, fusions TF.js lacks) is lowered
@@ -21,6 +23,7 @@ from typing import Any
 
 from tfjs_build._optional import import_tensorflow
 from tfjs_build.graph.freeze import FrozenGraph
+from tfjs_build.graph.graph_edit import is_control, node_of, replace_nodes
 
 OPTIMIZERS: tuple[str, ...] = (
     "debug_stripper",
@@ -119,6 +122,75 @@ def _channels_first(graph_def: Any) -> bool:
     )
 
 
+HELD_OUT_BYTES: int | None = 64 * 1024
+"""Constant filters at least this large are held out of Grappler (see :func:`_hold_out_filters`);
+None holds out nothing."""
+FILTER_READERS = frozenset({"Conv2D", "Conv3D", "MatMul"})
+"""Ops whose second input is a filter or a kernel that Grappler only reads (depthwise filters are
+small: they stay)."""
+
+
+def _hold_out_filters(graph_def: Any, min_bytes: int) -> dict[str, bytes]:
+    """Turn every constant of ``min_bytes`` or more that only contractions read, as their filter
+    or kernel (directly or through identities; control dependencies aside), into a placeholder of its dtype and shape; return the
+    constants' serialized NodeDefs by name.
+
+    Grappler's Python binding holds about seven copies of the graph during its call, and the
+    filters are nearly all of a model's bytes. Grappler only reads them: the remapper fuses a
+    contraction whatever its filter, and a per-channel multiplication after it (a batch norm's
+    scale) is folded into the constant filter by ``fuse_contractions`` afterwards.
+    """
+    readers: dict[str, list[tuple[Any, int]]] = {}
+    for node in graph_def.node:
+        for index, reference in enumerate(node.input):
+            readers.setdefault(node_of(reference), []).append(
+                (node, -1 if is_control(reference) else index)
+            )
+
+    def read_as_filter_only(name: str) -> bool:
+        uses = readers.get(name, [])
+        return bool(uses) and all(
+            index == -1
+            or (reader.op in FILTER_READERS and index == 1)
+            or (reader.op == "Identity" and read_as_filter_only(reader.name))
+            for reader, index in uses
+        )
+
+    held: dict[str, bytes] = {}
+    for node in graph_def.node:
+        if node.op != "Const":
+            continue
+        tensor = node.attr["value"].tensor
+        if len(tensor.tensor_content) < min_bytes or not read_as_filter_only(node.name):
+            continue
+        held[node.name] = node.SerializeToString()
+        dtype, shape = tensor.dtype, tensor.tensor_shape.SerializeToString()
+        node.op = "Placeholder"
+        node.ClearField("attr")
+        node.attr["dtype"].type = dtype
+        node.attr["shape"].shape.ParseFromString(shape)
+    return held
+
+
+def _put_back(graph_def: Any, held: dict[str, bytes]) -> None:
+    """Make the placeholders of :func:`_hold_out_filters` the constants they were. One that only
+    control dependencies still read (Grappler keeps those on placeholders, and drops them on
+    constants) goes, with those dependencies."""
+    read: set[str] = set()
+    for node in graph_def.node:
+        read.update(node_of(r) for r in node.input if not is_control(r))
+    unread = {name for name in held if name not in read}
+    for node in graph_def.node:
+        if unread and any(is_control(r) and node_of(r) in unread for r in node.input):
+            kept = [r for r in node.input if not (is_control(r) and node_of(r) in unread)]
+            del node.input[:]
+            node.input.extend(kept)
+    replace_nodes(graph_def.node, [n for n in graph_def.node if n.name not in unread])
+    for node in graph_def.node:
+        if node.op == "Placeholder" and node.name in held:
+            node.ParseFromString(held.pop(node.name))
+
+
 def _optimize(frozen: FrozenGraph, optimizers: Sequence[str], placed: frozenset[str] | None) -> Any:
     """Grappler's ``optimizers`` over ``frozen``, with nodes of ``placed`` ops (all if None) on the
     CPU; the result has no device placements.
@@ -129,10 +201,12 @@ def _optimize(frozen: FrozenGraph, optimizers: Sequence[str], placed: frozenset[
     from tensorflow.python.grappler import tf_optimizer
 
     _place_on_cpu(frozen.graph_def.node, placed)
+    held = {} if HELD_OUT_BYTES is None else _hold_out_filters(frozen.graph_def, HELD_OUT_BYTES)
     meta_graph = _meta_graph(frozen)
     frozen.graph_def = None
     optimized = tf_optimizer.OptimizeGraph(_config(optimizers), meta_graph)
     del meta_graph
+    _put_back(optimized, held)
     _place_on_cpu(optimized.node, frozenset())
     for function in optimized.library.function:
         _place_on_cpu(function.node_def, frozenset())
