@@ -7,29 +7,10 @@
 // Prints one JSON line: {"load_ms", "first_predict_ms", "predict_ms": [...], "outputs": [[...]]},
 // or {"error": message} (a model TF.js cannot load or run is a result here, not a crash).
 const fs = require('fs');
-const path = require('path');
-const {createRequire} = require('module');
+const {loadTfjs, diskHandler, arrayBuffer} = require('../tfjs_build/js/node_tfjs.js');
 
 const [packagesDir, backend, modelDir, inputJson, repeatsArg] = process.argv.slice(2);
-const load = createRequire(path.join(packagesDir, 'package.json'));
-const tf = load('@tensorflow/tfjs');
-
-function diskHandler() {
-  const modelJson = JSON.parse(fs.readFileSync(path.join(modelDir, 'model.json'), 'utf8'));
-  const loadWeights = async (manifest) => {
-    const specs = [];
-    const buffers = [];
-    for (const group of manifest) {
-      specs.push(...group.weights);
-      for (const shard of group.paths) {
-        const bytes = fs.readFileSync(path.join(modelDir, shard));
-        buffers.push(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength));
-      }
-    }
-    return [specs, tf.io.concatenateArrayBuffers(buffers)];
-  };
-  return {modelJson, handler: {load: () => tf.io.getModelArtifactsForJSON(modelJson, loadWeights)}};
-}
+let tf = null;
 
 async function predict(model, isGraph, input) {
   let outputs = isGraph ? await model.executeAsync(input) : model.predict(input);
@@ -41,18 +22,13 @@ async function predict(model, isGraph, input) {
 }
 
 async function main() {
-  if (backend === 'wasm') {
-    const wasm = load('@tensorflow/tfjs-backend-wasm');
-    wasm.setWasmPaths(path.dirname(load.resolve('@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm')) + path.sep);
-  }
-  if (!(await tf.setBackend(backend))) throw new Error(`TF.js backend ${backend} is not available`);
-  await tf.ready();
+  tf = await loadTfjs(packagesDir, backend);
   const spec = JSON.parse(fs.readFileSync(inputJson, 'utf8'));
   const bytes = fs.readFileSync(spec.file);
-  const input = tf.tensor(new Float32Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength)), spec.shape);
+  const input = tf.tensor(new Float32Array(arrayBuffer(bytes)), spec.shape);
 
   const started = performance.now();
-  const {modelJson, handler} = diskHandler();
+  const {modelJson, handler} = diskHandler(tf, modelDir);
   const isGraph = modelJson.format === 'graph-model' || 'node' in (modelJson.modelTopology || {});
   const model = isGraph ? await tf.loadGraphModel(handler) : await tf.loadLayersModel(handler);
   const loadMs = performance.now() - started;

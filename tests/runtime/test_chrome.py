@@ -7,11 +7,11 @@ import signal
 import subprocess
 import sys
 import textwrap
-import time
 from pathlib import Path
 
 import pytest
 
+from tests.waiting import becomes_true
 from tfjs_build.errors import MissingDependencyError
 from tfjs_build.runtime.chrome import CHROME_ENV, ChromeProcess, chrome_command, find_chrome
 
@@ -90,12 +90,7 @@ def _alive_group(pgid: int) -> bool:
 
 
 def _gone_within(pgid: int, seconds: float) -> bool:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if not _alive_group(pgid):
-            return True
-        time.sleep(0.1)
-    return False
+    return becomes_true(lambda: not _alive_group(pgid), seconds, interval=0.1)
 
 
 def test_ctrl_c_ends_the_browser_and_removes_its_profile(tmp_path, chrome, node_packages):

@@ -8,12 +8,12 @@ import signal
 import subprocess
 import sys
 import textwrap
-import time
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from tests.waiting import becomes_true
 from tfjs_build.runtime.node_packages import NodeSetup
 from tfjs_build.runtime.node_worker import SCRATCH_PREFIX, NodeWorker, WorkerDied
 
@@ -30,12 +30,7 @@ def _running(pid: int) -> bool:
 
 
 def _gone(pid: int, timeout: float = 20.0) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if not _running(pid):
-            return True
-        time.sleep(0.05)
-    return False
+    return becomes_true(lambda: not _running(pid), timeout)
 
 
 @pytest.fixture(scope="module")

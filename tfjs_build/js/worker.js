@@ -23,12 +23,10 @@ for (const name of ['log', 'info', 'warn', 'error', 'debug']) {
 const fs = require('fs');
 const path = require('path');
 const readline = require('readline');
-const {createRequire} = require('module');
 const {inputTensor, runModel} = require('./run_model.js');
-const {installChainedOps} = require('./chained_ops.js');
+const {loadTfjs, diskHandler, arrayBuffer} = require('./node_tfjs.js');
 
 const [packagesDir, backend, scratchDir] = process.argv.slice(2);
-const load = createRequire(path.join(packagesDir, 'package.json'));
 let tf = null;
 
 function reply(message) {
@@ -37,32 +35,6 @@ function reply(message) {
 
 function memory() {
   return {tensors: tf.memory().numTensors, rss: process.memoryUsage().rss};
-}
-
-function safeJoin(dir, relative) {
-  const resolved = path.resolve(dir, relative);
-  if (path.isAbsolute(relative) || !resolved.startsWith(path.resolve(dir) + path.sep)) {
-    throw new Error(`weights manifest path ${JSON.stringify(relative)} leaves ${dir}`);
-  }
-  return resolved;
-}
-
-function arrayBuffer(bytes) {
-  return bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength);
-}
-
-function diskHandler(modelDir) {
-  const modelJson = JSON.parse(fs.readFileSync(path.join(modelDir, 'model.json'), 'utf8'));
-  const loadWeights = async (manifest) => {
-    const specs = [];
-    const buffers = [];
-    for (const group of manifest) {
-      specs.push(...group.weights);
-      for (const shard of group.paths) buffers.push(arrayBuffer(fs.readFileSync(safeJoin(modelDir, shard))));
-    }
-    return [specs, tf.io.concatenateArrayBuffers(buffers)];
-  };
-  return {modelJson, handler: {load: () => tf.io.getModelArtifactsForJSON(modelJson, loadWeights)}};
 }
 
 function writeOutput(resultDir, index, output) {
@@ -87,7 +59,7 @@ function writeOutput(resultDir, index, output) {
 async function runJob(job) {
   tf.engine().startScope();
   try {
-    const {modelJson, handler} = diskHandler(job.model_dir);
+    const {modelJson, handler} = diskHandler(tf, job.model_dir);
     const inputs = {};
     for (const spec of job.inputs) inputs[spec.name] = inputTensor(tf, spec, arrayBuffer(fs.readFileSync(spec.file)));
     const {outputs, timings} = await runModel(tf, modelJson, handler, inputs, job.outputs, job.warm_runs);
@@ -110,16 +82,7 @@ async function handle(line) {
 }
 
 async function setUp() {
-  const core = load('@tensorflow/tfjs-core');
-  load('@tensorflow/tfjs-backend-cpu');
-  tf = {...core, ...load('@tensorflow/tfjs-layers'), ...load('@tensorflow/tfjs-converter')};
-  installChainedOps(tf);
-  if (backend === 'wasm') {
-    const wasm = load('@tensorflow/tfjs-backend-wasm');
-    wasm.setWasmPaths(path.dirname(load.resolve('@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm')) + path.sep);
-  }
-  if (!(await tf.setBackend(backend))) throw new Error(`TF.js backend ${backend} is not available`);
-  await tf.ready();
+  tf = await loadTfjs(packagesDir, backend);
   reply({ready: true, tfjs: tf.version_core, backend: tf.getBackend(), memory: memory()});
 }
 
