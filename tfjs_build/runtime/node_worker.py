@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import IO, Any, TypedDict
 
 from tfjs_build.errors import RuntimeFailure
+from tfjs_build.interrupts import interrupts_deferred
 from tfjs_build.leftovers import private_path
 from tfjs_build.runtime.node_packages import js_dir
 
@@ -70,8 +71,9 @@ class NodeWorker:
         self.memory: Memory | None = None
         """What it held after its last job (or once ready)."""
         try:
-            self.scratch.mkdir(mode=0o700)
-            self._held.process = self.process = _spawn(node, packages, backend, self.scratch)
+            with interrupts_deferred():  # never a started process that nothing holds
+                self.scratch.mkdir(mode=0o700)
+                self._held.process = self.process = _spawn(node, packages, backend, self.scratch)
         except BaseException:
             self.close()
             raise
