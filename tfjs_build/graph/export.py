@@ -14,6 +14,7 @@ import numpy as np
 import tfjs_build
 from tfjs_build.artifact.model import Artifact
 from tfjs_build.errors import UnsupportedModelError
+from tfjs_build.graph.function_names import name_functions_stably
 from tfjs_build.graph.graph_edit import const_value, node_of, rename_node, unique_name
 from tfjs_build.graph.scope import Scope, all_scopes
 
@@ -121,6 +122,7 @@ def build_artifact(
 ) -> Artifact:
     """The graph-model artifact of an optimized, renamed, checked GraphDef; ``initializer`` is the
     ``modelInitializer`` graph TF.js runs once before the model (its constants are weights too)."""
+    name_functions_stably(graph_def)
     make_function_constants_unique(graph_def)
     weights = extract_weights(graph_def)
     extra = {}

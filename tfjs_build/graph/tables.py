@@ -83,7 +83,7 @@ def _export(handle: Any, key_dtype: int, value_dtype: int) -> TableContents:
     keys, values = tf.raw_ops.LookupTableExportV2(
         table_handle=handle, Tkeys=tf.as_dtype(key_dtype), Tvalues=tf.as_dtype(value_dtype)
     )
-    return TableContents(np.asarray(keys.numpy()), np.asarray(values.numpy()))
+    return _in_key_order(np.asarray(keys.numpy()), np.asarray(values.numpy()))
 
 
 def _export_in_graph(function: Any, node_name: str, dtypes: tuple[int, int]) -> TableContents:
@@ -96,7 +96,16 @@ def _export_in_graph(function: Any, node_name: str, dtypes: tuple[int, int]) -> 
             table_handle=handle, Tkeys=tf.as_dtype(dtypes[0]), Tvalues=tf.as_dtype(dtypes[1])
         )
     exported_keys, exported_values = function.prune([], [keys, values])()
-    return TableContents(np.asarray(exported_keys.numpy()), np.asarray(exported_values.numpy()))
+    return _in_key_order(np.asarray(exported_keys.numpy()), np.asarray(exported_values.numpy()))
+
+
+def _in_key_order(keys: np.ndarray, values: np.ndarray) -> TableContents:
+    """The table sorted by key: TensorFlow exports a hash table in its hash order, which differs
+    from one load to the next, and the artifact should not."""
+    if keys.ndim != 1:
+        return TableContents(keys, values)
+    order = np.argsort(keys, kind="stable")
+    return TableContents(keys[order], values[order])
 
 
 def _is_table_handle(graph_def: Any, node: Any) -> bool:
