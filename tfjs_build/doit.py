@@ -61,8 +61,11 @@ def _convert(spec: ModelSpec, session: BuildSession) -> TaskFailed | None:
         with terminate_as_exception():
             result = session.build(spec)
     except (KeyboardInterrupt, Terminated) as stop:
-        session.close()  # what finished stays recorded
         interrupted = isinstance(stop, KeyboardInterrupt)
+        try:
+            session.close()  # what finished stays recorded
+        except Exception as exc:  # the run stops all the same, and says why it could not tidy
+            print(f"tfjs-build: while stopping: {exc}", file=sys.stderr)
         print(f"tfjs-build: {'interrupted' if interrupted else 'terminated'}", file=sys.stderr)
         raise SystemExit(EXIT_INTERRUPTED if interrupted else EXIT_TERMINATED) from None
     finally:
@@ -79,9 +82,9 @@ def _release_captured_streams() -> None:
     print a spurious traceback at exit.
     """
     absl_logging = sys.modules.get("absl.logging")
-    if absl_logging is not None:
-        handler = absl_logging.get_absl_handler()
-        handler.python_handler.stream = sys.__stderr__
+    get_handler = getattr(absl_logging, "get_absl_handler", None)  # None if interrupted mid-import
+    if get_handler is not None:
+        get_handler().python_handler.stream = sys.__stderr__
 
 
 def _clean(spec: ModelSpec, session: BuildSession) -> None:

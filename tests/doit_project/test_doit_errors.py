@@ -123,11 +123,11 @@ def test_an_interrupt_while_tfjs_runs_ends_cleanly(
         _wait_for(lambda: moment(scratch) or process.poll() is not None)
         assert process.poll() is None, "the build ended before TF.js ran"
         os.killpg(process.pid, stop)  # as a terminal's Ctrl-C reaches the whole group
-        _, stderr = process.communicate(timeout=120)
+        stdout, stderr = process.communicate(timeout=120)
     finally:
         if process.poll() is None:
             os.killpg(process.pid, signal.SIGKILL)
-    assert process.returncode == code, stderr
+    assert process.returncode == code, stdout + stderr
     assert "Traceback" not in stderr, stderr
     assert stderr.splitlines()[-1] == line
     assert _runs(scratch) == []
