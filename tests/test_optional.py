@@ -86,3 +86,31 @@ def test_tensorflow_gives_freed_tensors_back_unless_the_user_chose_its_pool():
     # the user's own setting wins; oneDNN's pool then keeps what it once held
     held, kept = _held_and_kept_mib({**env, "TF_ONEDNN_USE_SYSTEM_ALLOCATOR": "0"})
     assert held >= 280 and kept >= 250, (held, kept)
+
+
+INTERRUPTED_IMPORT = """
+import os, signal, sys, threading
+from tfjs_build._optional import import_tensorflow
+threading.Timer(float(sys.argv[1]), os.kill, (os.getpid(), signal.SIGINT)).start()
+try:
+    import_tensorflow()
+    print("not interrupted")
+except KeyboardInterrupt:
+    tf = sys.modules.get("tensorflow")
+    print("interrupted after the import" if tf is not None and int(tf.constant(2)) == 2 else "cut")
+"""
+
+
+def test_ctrl_c_during_the_tensorflow_import_takes_effect_once_it_is_done():
+    """TensorFlow's imports swallow a KeyboardInterrupt that lands in some of them."""
+    outcomes = set()
+    for delay in ("0.2", "0.6", "1.0"):  # the import takes seconds: each lands inside it
+        result = subprocess.run(
+            [sys.executable, "-c", INTERRUPTED_IMPORT, delay],
+            capture_output=True,
+            text=True,
+            timeout=120,
+            env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"},
+        )
+        outcomes.add(result.stdout.strip())
+    assert outcomes == {"interrupted after the import"}

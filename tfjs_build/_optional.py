@@ -11,6 +11,7 @@ from collections.abc import Iterator
 from types import ModuleType
 
 from tfjs_build.errors import MissingDependencyError
+from tfjs_build.interrupts import interrupts_deferred
 
 TENSORFLOW_HINT = "pip install 'tfjs-build[tensorflow]'"
 
@@ -67,7 +68,9 @@ def import_tensorflow() -> ModuleType:
     # model's weights would stay resident through every later phase of a conversion
     os.environ.setdefault("TF_ONEDNN_USE_SYSTEM_ALLOCATOR", "1")
     try:
-        with _without_native_start_noise():
+        # Ctrl-C mid-import can be swallowed by TensorFlow's own imports (a C module's import
+        # fails, TensorFlow warns and goes on): it takes effect once the import is done instead
+        with interrupts_deferred(), _without_native_start_noise():
             import tensorflow as tf
 
             tf.config.list_logical_devices()  # the device probe (cuInit) logs here, not mid-build
