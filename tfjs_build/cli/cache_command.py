@@ -61,6 +61,14 @@ def _age(seconds: float) -> str:
     return "just now"
 
 
+def _print_entries(rows: list[tuple[str, int, float, str]]) -> int:
+    """Print one line per entry (key, size, age since ``when``, source); return the total size."""
+    now = time.time()
+    for key, size, when, source in rows:
+        print(f"{key[:16]}  {human_bytes(size):>9}  {_age(now - when):>11}  {source}")
+    return sum(size for _, size, _, _ in rows)
+
+
 def _entries(count: int) -> str:
     return f"{count} entr{'ies' if count != 1 else 'y'}"
 
@@ -79,13 +87,7 @@ def _remote(args: argparse.Namespace, config: ProjectConfig) -> int:
     store = RemoteStore(config.cache_remote, timeout=config.cache_remote_timeout)
     if args.action == "list":
         entries = remote_listing.entries(store)
-        now = time.time()
-        for entry in entries:
-            print(
-                f"{entry.key[:16]}  {human_bytes(entry.total_bytes):>9}  "
-                f"{_age(now - entry.created):>11}  {entry.source}"
-            )
-        total = sum(e.total_bytes for e in entries)
+        total = _print_entries([(e.key, e.total_bytes, e.created, e.source) for e in entries])
         print(f"{store.url}: {_entries(len(entries))}, {human_bytes(total)}")
         return 0
     report = remote_listing.prune(store, 0 if args.all else args.max_size)
@@ -114,13 +116,7 @@ def run(args: argparse.Namespace) -> int:
     where = shown_path(cache.directory)
     if args.action == "list":
         entries = cache.entries()
-        now = time.time()
-        for entry in entries:
-            print(
-                f"{entry.key[:16]}  {human_bytes(entry.total_bytes):>9}  "
-                f"{_age(now - entry.last_used):>11}  {entry.source}"
-            )
-        total = sum(e.total_bytes for e in entries)
+        total = _print_entries([(e.key, e.total_bytes, e.last_used, e.source) for e in entries])
         print(
             f"{where}: {_entries(len(entries))}, "
             f"{human_bytes(total)} of {human_bytes(cache.max_bytes)}"
