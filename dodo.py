@@ -1,7 +1,8 @@
-"""The project's own tasks: ``doit test``, ``doit test_slow``, ``doit lint``, ``doit demo``, ``doit bench``."""
+"""The project's own tasks: ``doit test``, ``doit test_slow``, ``doit test_random``, ``doit lint``, ``doit demo``, ``doit bench``."""
 
 from __future__ import annotations
 
+import secrets
 import sys
 from pathlib import Path
 
@@ -23,6 +24,27 @@ def task_test() -> dict:
 def task_test_slow() -> dict:
     """Run only the slow tests (keras.applications and other large models)."""
     return {"actions": [f"{PYTHON} -m pytest -m slow -q"], "uptodate": [False]}
+
+
+def task_test_random() -> dict:
+    """Run the suite in a random order (tests shuffled across modules) to find tests that depend
+    on what ran before them. ``doit test_random --seed N`` repeats an order; the run prints its seed."""
+    return {
+        "actions": [
+            f"{PYTHON} -m pytest -q -p random_order --random-order-bucket=global"
+            " --random-order-seed=%(seed)s"
+        ],
+        "params": [
+            {
+                "name": "seed",
+                "long": "seed",
+                "default": str(secrets.randbelow(1_000_000)),
+                "help": "the order's seed (a new one each run by default)",
+            }
+        ],
+        "uptodate": [False],
+        "verbosity": 2,
+    }
 
 
 def task_lint() -> dict:

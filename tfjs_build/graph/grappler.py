@@ -72,9 +72,15 @@ def _meta_graph(frozen: FrozenGraph) -> Any:
                     entry.tensor_shape.dim.add().size = size
     fetches = meta.collection_def["train_op"].node_list.value
     fetches.extend(dict.fromkeys(b.node for b in frozen.outputs))
-    graph = frozen.graph_def.SerializeToString()
+    graph = frozen.graph_def.SerializeToString(deterministic=True)
     return _SerializedMetaGraph(
-        b"".join((_field_header(_GRAPH_DEF_FIELD, len(graph)), graph, meta.SerializeToString()))
+        b"".join(
+            (
+                _field_header(_GRAPH_DEF_FIELD, len(graph)),
+                graph,
+                meta.SerializeToString(deterministic=True),
+            )
+        )
     )
 
 
@@ -163,8 +169,8 @@ def _hold_out_filters(graph_def: Any, min_bytes: int) -> dict[str, bytes]:
         tensor = node.attr["value"].tensor
         if len(tensor.tensor_content) < min_bytes or not read_as_filter_only(node.name):
             continue
-        held[node.name] = node.SerializeToString()
-        dtype, shape = tensor.dtype, tensor.tensor_shape.SerializeToString()
+        held[node.name] = node.SerializeToString(deterministic=True)
+        dtype, shape = tensor.dtype, tensor.tensor_shape.SerializeToString(deterministic=True)
         node.op = "Placeholder"
         node.ClearField("attr")
         node.attr["dtype"].type = dtype
