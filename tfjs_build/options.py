@@ -224,6 +224,25 @@ class Size(Kind):
 
 
 @dataclass(frozen=True)
+class OptionalSize(Kind):
+    """A size (as :class:`Size` reads it), or unset."""
+
+    name: str = "a size such as '5 MB', '800 kB' or a number of bytes"
+
+    def check(self, value: object) -> int | None:
+        return None if value is None else Size(self.name).check(value)
+
+    def error(self, where: str, value: object, problem: BadValue) -> str:
+        return Size(self.name).error(where, value, problem)
+
+    def to_toml(self, value: object) -> str:
+        return "unset" if value is None else Size(self.name).to_toml(value)
+
+    def to_text(self, value: object) -> str:
+        return "unset" if value is None else Size(self.name).to_text(value)
+
+
+@dataclass(frozen=True)
 class Strings(Kind):
     """A list of non-empty strings; ``choices`` restricts them, ``non_empty`` needs one at least."""
 
@@ -376,6 +395,15 @@ class ConvertOptions:
         "TF.js backends a graph model must run on: conversion fails on an op one of them lacks; "
         "parity checks the parity backends among them",
         metavar="LIST",
+    )
+    max_size: int | None = option(
+        OptionalSize(),
+        None,
+        "the artifact's budget: a build whose model.json and shards are larger is rejected (the "
+        "previous artifact stays, the rejected build is kept aside) and `check` reports an "
+        "artifact over it",
+        fingerprinted=False,  # a budget judges an artifact, it does not shape it
+        metavar="SIZE",
     )
     check_ops: bool = option(
         Flag(),

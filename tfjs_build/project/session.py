@@ -23,7 +23,9 @@ from pathlib import Path
 from types import TracebackType
 from typing import TYPE_CHECKING
 
+from tfjs_build.artifact.budget import budget_message, over_budget
 from tfjs_build.artifact.publish import artifact_files
+from tfjs_build.display import shown_path
 from tfjs_build.errors import TfjsBuildError
 from tfjs_build.parity.record import ParitySummary, parity_summary
 from tfjs_build.project.cache import BuildCache, CachedArtifact, cache_key
@@ -146,7 +148,23 @@ class BuildSession:
             {spec.output for spec in self.config.models},
             [self.lockfile.models[name]["output"] for name in orphans],
         )
-        return ProjectStatus(found, orphans, outputs, self.config.problems)
+        return ProjectStatus(found, orphans, outputs, self.config.problems + self._over_budget())
+
+    def _over_budget(self) -> tuple[str, ...]:
+        """A problem for each published artifact larger than its model's ``max_size``."""
+        problems = []
+        for spec in self.config.models:
+            output = self.config.root / spec.output
+            size = over_budget(output, spec.options.max_size)
+            if size is not None and spec.options.max_size is not None:
+                message = budget_message(output, size, spec.options.max_size, spec.options.origin)
+                problems.append(f"model {spec.name!r} ({shown_path(output)}): {message}")
+        return tuple(problems)
+
+    def _fits_budget(self, spec: ModelSpec, key: str) -> bool:
+        """Whether the cache entry ``key`` (if any) fits ``spec``'s budget. One that does not is
+        not restored: converting again rejects it, saying why, and keeps it aside."""
+        return over_budget(self.cache.entry_path(key), spec.options.max_size) is None
 
     def orphans(self) -> tuple[str, ...]:
         """Lockfile entries of models no longer configured."""
@@ -187,9 +205,11 @@ class BuildSession:
     def _restore(self, spec: ModelSpec, key: str) -> CachedArtifact | None:
         """Publish ``key``'s entry from the local cache, or else from the remote one."""
         output = self.config.root / spec.output
+        if not self._fits_budget(spec, key):
+            return None
         hit = self.cache.restore(key, output, self.hashes)
         if hit is None and self.remote is not None:
-            fetched = self.remote.fetch(spec.name, key)
+            fetched = self.remote.fetch(spec.name, key) and self._fits_budget(spec, key)
             self._remote_notes()
             hit = self.cache.restore(key, output, self.hashes) if fetched else None
         if hit is not None and self.remote is not None and self.remote.from_remote(key):
