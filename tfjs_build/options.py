@@ -572,6 +572,15 @@ class ProjectSettings:
         commands=frozenset({"convert", "cache"}),
         metavar="SECONDS",
     )
+    depfile_dir: Path | None = option(
+        OptionalPath("a directory"),
+        None,
+        "write a Make/Ninja depfile DIR/NAME.d for each model a project build brings up to date: "
+        "its model.json depends on every file of its source, its imported modules and "
+        "pyproject.toml (paths relative to the project)",
+        fingerprinted=False,
+        metavar="DIR",
+    )
     cache_push: bool = option(
         Flag(),
         True,

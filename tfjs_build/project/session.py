@@ -24,13 +24,15 @@ from types import TracebackType
 from typing import TYPE_CHECKING
 
 from tfjs_build.artifact.budget import budget_message, over_budget
+from tfjs_build.artifact.format import MODEL_JSON
 from tfjs_build.artifact.publish import artifact_files
+from tfjs_build.depfile import model_inputs, relative_to, write_depfile
 from tfjs_build.display import shown_path
 from tfjs_build.errors import TfjsBuildError
 from tfjs_build.parity.record import ParitySummary, parity_summary
 from tfjs_build.project.cache import BuildCache, CachedArtifact, cache_key
 from tfjs_build.project.code import CodeRecord, code_record
-from tfjs_build.project.config import ModelSpec, ProjectConfig
+from tfjs_build.project.config import PYPROJECT, ModelSpec, ProjectConfig
 from tfjs_build.project.events import (
     Finished,
     ModelResult,
@@ -226,10 +228,30 @@ class BuildSession:
         converts even a fresh model and does not read the cache.
         """
         result = self._build(spec, force)
+        if result.outcome != "failed" and self.config.depfile_dir is not None:
+            self._write_depfile(spec, self.config.depfile_dir)
         self.reporter.report(Finished(result))
         if os.getpid() != self._owner:
             self.flush()
         return result
+
+    def _write_depfile(self, spec: ModelSpec, directory: Path) -> None:
+        """Write ``directory/NAME.d``: what ``spec``'s model.json is built from, as paths
+        relative to the project (where Make or Ninja runs)."""
+        root = self.config.root
+        extra = [root / PYPROJECT]
+        if spec.parity.parity_samples is not None:
+            extra.append(root / spec.parity.parity_samples)
+        inputs = model_inputs(
+            root / spec.source, imports=spec.options.imports, root=root, extra=extra
+        )
+        target = relative_to(root / spec.output / MODEL_JSON, root)
+        try:
+            write_depfile(
+                directory / f"{spec.name}.d", target, [relative_to(p, root) for p in inputs]
+            )
+        except (OSError, TfjsBuildError) as exc:
+            self.reporter.report(Warned(spec.name, f"could not write its depfile: {exc}"))
 
     def _build(self, spec: ModelSpec, force: bool) -> ModelResult:
         freshness = self.freshness(spec)
