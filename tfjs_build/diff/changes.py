@@ -125,7 +125,8 @@ def diff_model(base: ModelSnapshot | None, head: ModelSnapshot | None) -> ModelD
     signature = signature_changes(before, after) if before and after else ()
     blocks_before = before.blocks if before else frozenset()
     blocks_after = after.blocks if after else frozenset()
-    both = before is not None and after is not None
+    # layer classes and ops are not comparable: a format switch is reported as that alone
+    both = before is not None and after is not None and before.format == after.format
     return ModelDiff(
         head.name,
         "changed",

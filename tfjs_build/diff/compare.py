@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 from tfjs_build.diff.changes import DiffReport, diff_projects
@@ -12,7 +13,7 @@ from tfjs_build.diff.tree import GitTree, WorkTree
 def compare(root: Path, lockfile: Path, base: str = "HEAD") -> DiffReport:
     """The models that differ between ``base`` and the working tree of the project at ``root``
     (``lockfile``: its lockfile, as configured)."""
-    relative = lockfile.resolve().relative_to(root.resolve()).as_posix()
+    relative = Path(os.path.relpath(lockfile.resolve(), root.resolve())).as_posix()
     base_tree, work_tree = GitTree(root, base), WorkTree(root)
     diffs = diff_projects(read_snapshots(base_tree, relative), read_snapshots(work_tree, relative))
     return DiffReport(base, work_tree.label, tuple(diffs))

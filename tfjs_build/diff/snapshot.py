@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from collections import Counter
 from dataclasses import dataclass
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import Any
 
 from tfjs_build.artifact.checks import check_document
@@ -62,7 +62,11 @@ def _text(data: bytes, where: str) -> str:
 
 
 def read_artifact(tree: Tree, output: str) -> ArtifactFacts | None:
-    """The facts of the artifact in directory ``output``, or ``None`` when it has no model.json."""
+    """The facts of the artifact in directory ``output``, or ``None`` when it has no model.json
+    or lies outside the project (a lockfile is not trusted to name other files to read)."""
+    parts = PurePosixPath(output).parts
+    if not parts or PurePosixPath(output).is_absolute() or ".." in parts:
+        return None
     path = f"{output}/{MODEL_JSON}"
     data = tree.read(path)
     if data is None:
