@@ -35,7 +35,7 @@ FORMAT_CHOICES: tuple[FormatChoice, ...] = ("auto", "layers", "graph")
 Origin = Literal["cli", "toml", "python"]
 """Where options were set, so that hints speak its syntax: a flag, a TOML key, a keyword."""
 
-Command = Literal["convert", "verify", "check", "cache"]
+Command = Literal["convert", "verify", "check", "cache", "diff"]
 CONVERT: frozenset[Command] = frozenset({"convert"})
 CONVERT_AND_VERIFY: frozenset[Command] = frozenset({"convert", "verify"})
 
@@ -528,7 +528,7 @@ class ProjectSettings:
         DEFAULT_LOCKFILE,
         "the lockfile recording what each artifact was built from",
         fingerprinted=False,
-        commands=frozenset({"convert", "check"}),
+        commands=frozenset({"convert", "check", "diff"}),
         metavar="FILE",
     )
     allow_outside_project: bool = option(

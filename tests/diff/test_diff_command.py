@@ -222,3 +222,11 @@ def test_no_change_since_the_base_is_one_sentence_and_exit_0(scenario: Scenario)
         f"tfjs-build diff {head}..working tree: no model changed\n",
     )
     assert markdown.stdout == f"### TF.js models: changes against `{head}`\n\nNo model changed.\n"
+
+
+def test_lockfile_flag_names_the_lockfile_both_sides_are_read_from(scenario: Scenario) -> None:
+    result = scenario.diff("--lockfile", "other.lock")  # none at HEAD nor in the working tree
+    assert (result.returncode, result.stdout) == (
+        0,
+        "tfjs-build diff HEAD..working tree: no model changed\n",
+    )

@@ -12,6 +12,7 @@ import sys
 from typing import Any
 
 from tfjs_build.cli.arguments import add_project_argument, project_config
+from tfjs_build.cli.option_flags import add_project_flags
 from tfjs_build.diff.changes import FAIL_KINDS, FailKind
 from tfjs_build.diff.compare import compare
 from tfjs_build.diff.formats import RENDERERS
@@ -54,6 +55,7 @@ def add_parser(commands: Any, name: str) -> None:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     add_project_argument(parser)
+    add_project_flags(parser, "diff")
     parser.add_argument(
         "--base",
         default="HEAD",
