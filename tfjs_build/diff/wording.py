@@ -41,7 +41,7 @@ def size_text(diff: ModelDiff) -> str:
     before, after = diff.before, diff.after
     if before is None or after is None:
         known = before or after
-        return _size(known) if known else "artifact not in git"
+        return _size(known) if known else "no artifact"
     change = ""
     if before.size != after.size and before.size:
         change = f" ({(after.size - before.size) / before.size:+.1%})"
