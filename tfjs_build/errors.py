@@ -97,5 +97,9 @@ class LockfileError(TfjsBuildError):
     exit_code = EXIT_USAGE
 
 
+class OverBudgetError(TfjsBuildError):
+    """An artifact is larger than its ``max_size``."""
+
+
 class RejectedBuildError(TfjsBuildError):
     """Verification rejected a build before it was published; the cause is ``__cause__``."""

@@ -35,7 +35,7 @@ FORMAT_CHOICES: tuple[FormatChoice, ...] = ("auto", "layers", "graph")
 Origin = Literal["cli", "toml", "python"]
 """Where options were set, so that hints speak its syntax: a flag, a TOML key, a keyword."""
 
-Command = Literal["convert", "verify", "check", "cache"]
+Command = Literal["convert", "verify", "check", "cache", "diff"]
 CONVERT: frozenset[Command] = frozenset({"convert"})
 CONVERT_AND_VERIFY: frozenset[Command] = frozenset({"convert", "verify"})
 
@@ -224,6 +224,25 @@ class Size(Kind):
 
 
 @dataclass(frozen=True)
+class OptionalSize(Kind):
+    """A size (as :class:`Size` reads it), or unset."""
+
+    name: str = "a size such as '5 MB', '800 kB' or a number of bytes"
+
+    def check(self, value: object) -> int | None:
+        return None if value is None else Size(self.name).check(value)
+
+    def error(self, where: str, value: object, problem: BadValue) -> str:
+        return Size(self.name).error(where, value, problem)
+
+    def to_toml(self, value: object) -> str:
+        return "unset" if value is None else Size(self.name).to_toml(value)
+
+    def to_text(self, value: object) -> str:
+        return "unset" if value is None else Size(self.name).to_text(value)
+
+
+@dataclass(frozen=True)
 class Strings(Kind):
     """A list of non-empty strings; ``choices`` restricts them, ``non_empty`` needs one at least."""
 
@@ -377,6 +396,15 @@ class ConvertOptions:
         "parity checks the parity backends among them",
         metavar="LIST",
     )
+    max_size: int | None = option(
+        OptionalSize(),
+        None,
+        "the artifact's budget: a build whose model.json and shards are larger is rejected (the "
+        "previous artifact stays, the rejected build is kept aside) and `check` reports an "
+        "artifact over it",
+        fingerprinted=False,  # a budget judges an artifact, it does not shape it
+        metavar="SIZE",
+    )
     check_ops: bool = option(
         Flag(),
         True,
@@ -500,7 +528,7 @@ class ProjectSettings:
         DEFAULT_LOCKFILE,
         "the lockfile recording what each artifact was built from",
         fingerprinted=False,
-        commands=frozenset({"convert", "check"}),
+        commands=frozenset({"convert", "check", "diff"}),
         metavar="FILE",
     )
     allow_outside_project: bool = option(
@@ -543,6 +571,15 @@ class ProjectSettings:
         fingerprinted=False,
         commands=frozenset({"convert", "cache"}),
         metavar="SECONDS",
+    )
+    depfile_dir: Path | None = option(
+        OptionalPath("a directory"),
+        None,
+        "write a Make/Ninja depfile DIR/NAME.d for each model a project build brings up to date: "
+        "its model.json depends on every file of its source, its imported modules and "
+        "pyproject.toml (paths relative to the project)",
+        fingerprinted=False,
+        metavar="DIR",
     )
     cache_push: bool = option(
         Flag(),

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
+from tfjs_build.artifact.budget import check_budget
 from tfjs_build.artifact.files import write_artifact
 from tfjs_build.artifact.format import MODEL_JSON
 from tfjs_build.artifact.publish import publish_directory
@@ -70,8 +71,9 @@ def build(
 ) -> BuildResult:
     """Convert ``source`` and publish it to ``output`` atomically once ``verify`` accepts it.
 
-    A build ``verify`` rejects is kept in ``rejected`` (when given) for inspection, and the error
-    says so; the next published build of ``output`` removes it.
+    A build larger than ``options.max_size``, or one ``verify`` rejects, is kept in ``rejected``
+    (when given) for inspection, and the error says so; the next published build of ``output``
+    removes it.
     """
     options = options or ConvertOptions()
     source, output = Path(source), Path(output)
@@ -90,12 +92,13 @@ def build(
     verification_failed: list[bool] = []
 
     def check(staging: Path) -> None:
-        if verify is not None:
-            try:
+        try:
+            check_budget(staging, options.max_size, options.origin, shown_path(output))
+            if verify is not None:
                 records[0] = verify(staging, source, output)
-            except TfjsBuildError:
-                verification_failed.append(True)
-                raise
+        except TfjsBuildError:
+            verification_failed.append(True)
+            raise
 
     try:
         publish_directory(output, fill, verify=check, rejected=rejected)

@@ -16,9 +16,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from tfjs_build.artifact.summary import (
+from tfjs_build.artifact.summary import WeightDescription
+from tfjs_build.artifact.topology import (
     TensorDescription,
-    WeightDescription,
     count_layers,
     layers_inputs,
     layers_outputs,

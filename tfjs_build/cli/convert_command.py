@@ -46,11 +46,23 @@ def add_parser(commands: Any, name: str) -> None:
     )
     add_model_flags(parser, "convert")
     project_convert.add_arguments(parser)
+    parser.add_argument(  # after the project flags: not one of them
+        "--depfile",
+        type=Path,
+        metavar="FILE",
+        help="also write a Make/Ninja depfile: OUTPUT_DIR/model.json depends on every file of "
+        "SOURCE and of the --import modules (for a project build, set depfile_dir)",
+    )
 
 
 def run(args: argparse.Namespace) -> int:
     """Convert one model, or the project's stale ones; exit 1 with a message when any fails."""
     if args.source is None:
+        if args.depfile is not None:
+            raise UsageError(
+                "--depfile applies to converting one SOURCE; for the project's models set "
+                "depfile_dir in [tool.tfjs-build] (or give --depfile-dir DIR)"
+            )
         model_flags = [OPTIONS[key].flag for key in given(args, MODEL_OPTIONS)]
         if model_flags:
             raise UsageError(
@@ -82,6 +94,8 @@ def _convert_one(args: argparse.Namespace) -> int:
         verify = skipped_verifier("--no-parity on the command line")
     rejected = rejected_build_path(Path.cwd(), Path(args.output).resolve().name)
     result = build(args.source, args.output, options, verify=verify, rejected=rejected)
+    if args.depfile is not None:
+        _write_depfile(args, options.imports, parity.parity_samples)
     summary = parity_summary(result.parity)
     for warning in result.warnings:
         print(f"tfjs-build: warning: {warning}", file=sys.stderr)
@@ -97,3 +111,17 @@ def _convert_one(args: argparse.Namespace) -> int:
         )
     )
     return 0
+
+
+def _write_depfile(
+    args: argparse.Namespace, imports: tuple[str, ...], samples: Path | None
+) -> None:
+    """``--depfile``: paths as given, relative to the working directory (where Make runs)."""
+    from tfjs_build.artifact.format import MODEL_JSON
+    from tfjs_build.depfile import model_inputs, relative_to, write_depfile
+
+    here = Path.cwd()
+    extra = [samples] if samples is not None else []
+    inputs = model_inputs(Path(args.source), imports=imports, root=here, extra=extra)
+    target = (Path(args.output) / MODEL_JSON).as_posix()
+    write_depfile(args.depfile, target, [relative_to(p, here) for p in inputs])

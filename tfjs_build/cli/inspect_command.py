@@ -9,7 +9,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from tfjs_build.artifact.summary import ArtifactSummary, TensorDescription, WeightDescription
+    from tfjs_build.artifact.summary import ArtifactSummary, WeightDescription
+    from tfjs_build.artifact.topology import TensorDescription
     from tfjs_build.source_summary import SourceSummary
 
 

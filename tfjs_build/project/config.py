@@ -84,6 +84,8 @@ class ProjectConfig:
     cache_remote: str | None = None
     cache_remote_timeout: int = 30
     cache_push: bool = True
+    depfile_dir: Path | None = None
+    """Where a project build writes each model's Make/Ninja depfile (``NAME.d``), if anywhere."""
 
 
 def valid_name(name: str) -> bool:
@@ -221,6 +223,7 @@ def parse_config(table: Mapping[str, Any], root: Path) -> ProjectConfig:
         cache_remote=project["cache_remote"],
         cache_remote_timeout=project["cache_remote_timeout"],
         cache_push=project["cache_push"],
+        depfile_dir=root / project["depfile_dir"] if project["depfile_dir"] else None,
     )
 
 

@@ -11,14 +11,12 @@ applies them in one write when the build session closes.
 
 from __future__ import annotations
 
-import contextlib
 import json
-import os
-import tempfile
 from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from typing import Any, TypedDict
 
+from tfjs_build.atomic_file import write_text_atomically
 from tfjs_build.dirlock import directory_lock
 from tfjs_build.errors import LockfileError, TfjsBuildError
 from tfjs_build.parity.record import ParitySummary
@@ -136,19 +134,6 @@ def render_lockfile(document: LockDocument) -> str:
     return json.dumps(document, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
 
 
-def _write_atomically(path: Path, text: str) -> None:
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(text)
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(tmp)
-        raise
-
-
 def update_lockfile(path: Path, changes: Iterable[Change]) -> bool:
     """Apply ``changes`` to the lockfile's models under its directory's lock; write only if the
     text changed (and never create a lockfile with no models). True when it was written."""
@@ -165,7 +150,7 @@ def update_lockfile(path: Path, changes: Iterable[Change]) -> bool:
             text = render_lockfile(document)
             if text == before:
                 return False
-            _write_atomically(path, text)
+            write_text_atomically(path, text)
             return True
     except OSError as exc:
         raise TfjsBuildError(

@@ -23,12 +23,16 @@ from pathlib import Path
 from types import TracebackType
 from typing import TYPE_CHECKING
 
+from tfjs_build.artifact.budget import budget_message, over_budget
+from tfjs_build.artifact.format import MODEL_JSON
 from tfjs_build.artifact.publish import artifact_files
+from tfjs_build.depfile import model_inputs, relative_to, write_depfile
+from tfjs_build.display import shown_path
 from tfjs_build.errors import TfjsBuildError
 from tfjs_build.parity.record import ParitySummary, parity_summary
 from tfjs_build.project.cache import BuildCache, CachedArtifact, cache_key
 from tfjs_build.project.code import CodeRecord, code_record
-from tfjs_build.project.config import ModelSpec, ProjectConfig
+from tfjs_build.project.config import PYPROJECT, ModelSpec, ProjectConfig
 from tfjs_build.project.events import (
     Finished,
     ModelResult,
@@ -146,7 +150,23 @@ class BuildSession:
             {spec.output for spec in self.config.models},
             [self.lockfile.models[name]["output"] for name in orphans],
         )
-        return ProjectStatus(found, orphans, outputs, self.config.problems)
+        return ProjectStatus(found, orphans, outputs, self.config.problems + self._over_budget())
+
+    def _over_budget(self) -> tuple[str, ...]:
+        """A problem for each published artifact larger than its model's ``max_size``."""
+        problems = []
+        for spec in self.config.models:
+            output = self.config.root / spec.output
+            size = over_budget(output, spec.options.max_size)
+            if size is not None and spec.options.max_size is not None:
+                message = budget_message(output, size, spec.options.max_size, spec.options.origin)
+                problems.append(f"model {spec.name!r} ({shown_path(output)}): {message}")
+        return tuple(problems)
+
+    def _fits_budget(self, spec: ModelSpec, key: str) -> bool:
+        """Whether the cache entry ``key`` (if any) fits ``spec``'s budget. One that does not is
+        not restored: converting again rejects it, saying why, and keeps it aside."""
+        return over_budget(self.cache.entry_path(key), spec.options.max_size) is None
 
     def orphans(self) -> tuple[str, ...]:
         """Lockfile entries of models no longer configured."""
@@ -187,9 +207,11 @@ class BuildSession:
     def _restore(self, spec: ModelSpec, key: str) -> CachedArtifact | None:
         """Publish ``key``'s entry from the local cache, or else from the remote one."""
         output = self.config.root / spec.output
+        if not self._fits_budget(spec, key):
+            return None
         hit = self.cache.restore(key, output, self.hashes)
         if hit is None and self.remote is not None:
-            fetched = self.remote.fetch(spec.name, key)
+            fetched = self.remote.fetch(spec.name, key) and self._fits_budget(spec, key)
             self._remote_notes()
             hit = self.cache.restore(key, output, self.hashes) if fetched else None
         if hit is not None and self.remote is not None and self.remote.from_remote(key):
@@ -206,10 +228,30 @@ class BuildSession:
         converts even a fresh model and does not read the cache.
         """
         result = self._build(spec, force)
+        if result.outcome != "failed" and self.config.depfile_dir is not None:
+            self._write_depfile(spec, self.config.depfile_dir)
         self.reporter.report(Finished(result))
         if os.getpid() != self._owner:
             self.flush()
         return result
+
+    def _write_depfile(self, spec: ModelSpec, directory: Path) -> None:
+        """Write ``directory/NAME.d``: what ``spec``'s model.json is built from, as paths
+        relative to the project (where Make or Ninja runs)."""
+        root = self.config.root
+        extra = [root / PYPROJECT]
+        if spec.parity.parity_samples is not None:
+            extra.append(root / spec.parity.parity_samples)
+        inputs = model_inputs(
+            root / spec.source, imports=spec.options.imports, root=root, extra=extra
+        )
+        target = relative_to(root / spec.output / MODEL_JSON, root)
+        try:
+            write_depfile(
+                directory / f"{spec.name}.d", target, [relative_to(p, root) for p in inputs]
+            )
+        except (OSError, TfjsBuildError) as exc:
+            self.reporter.report(Warned(spec.name, f"could not write its depfile: {exc}"))
 
     def _build(self, spec: ModelSpec, force: bool) -> ModelResult:
         freshness = self.freshness(spec)
