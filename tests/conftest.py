@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
@@ -16,6 +17,13 @@ import pytest
 from tests.moto_server import S3Server, s3_server
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
+# A shell starts background jobs (`nohup pytest &`, some CI runners) with SIGINT ignored, and every
+# process started from them inherits that, so Python installs no KeyboardInterrupt handler: the
+# interrupt tests would test nothing. The suite runs as a foreground user's would; what the suite
+# starts gets SIGINT's default disposition back across exec.
+if signal.getsignal(signal.SIGINT) is signal.SIG_IGN:
+    signal.signal(signal.SIGINT, signal.default_int_handler)
 
 _SYSTEM_TEMP = Path(tempfile.gettempdir())
 _SUITE_TEMP = Path(tempfile.mkdtemp(prefix=f"tfjs-build-tests-{os.getpid()}-"))
