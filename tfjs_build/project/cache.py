@@ -100,6 +100,27 @@ class CacheMiss(Exception):
     """The entry is absent, incomplete or damaged."""
 
 
+class RefusedEntry(Exception):
+    """An entry whose files are not the ones the caller expects (the lockfile's); it has been
+    evicted. The message says how they differ."""
+
+
+def files_disagreement(claimed: Mapping[str, str], expected: Mapping[str, str]) -> str | None:
+    """How an entry's files (name to sha256) differ from ``expected``; None if they do not."""
+    if set(claimed) != set(expected):
+        return (
+            f"it holds {', '.join(sorted(claimed))}, the lockfile records "
+            f"{', '.join(sorted(expected))}"
+        )
+    for name in sorted(claimed):
+        if claimed[name] != expected[name]:
+            return (
+                f"{name} has sha256 {claimed[name][:12]}, the lockfile records "
+                f"{expected[name][:12]}"
+            )
+    return None
+
+
 def _copy_hashing(source: Path, target: Path, buffer: bytearray) -> str:
     """Copy ``source`` to ``target`` and return the sha256 of the bytes copied.
 
@@ -181,18 +202,28 @@ class BuildCache:
             raise CacheMiss(problems[0])
 
     def restore(
-        self, key: str, output: Path, hashes: HashCache | None = None
+        self,
+        key: str,
+        output: Path,
+        hashes: HashCache | None = None,
+        expected: Mapping[str, str] | None = None,
     ) -> CachedArtifact | None:
         """Publish ``key``'s artifact to ``output``; None (and ``output`` untouched) on a miss.
 
-        The entry is checked against its ``model.json`` (every listed shard present, of the right
-        size) and every file against its recorded sha256 while it is copied; an entry that fails
-        a check is removed so the next build refills it. Failing to write ``output`` (a full or
+        With ``expected`` (the files, name to sha256, the lockfile records for a build from the
+        same inputs) an entry that records other files is evicted and :class:`RefusedEntry`
+        raised: its hashes are its own claims, the lockfile's are the project's. The entry is
+        checked against its ``model.json`` (every listed shard present, of the right size) and
+        every file against its recorded sha256 while it is copied; an entry that fails a check
+        is removed so the next build refills it. Failing to write ``output`` (a full or
         read-only disk) raises ``ArtifactError`` naming it and keeps the entry.
         """
         cached = self.lookup(key)
         if cached is None or MODEL_JSON not in cached.files:
             return None
+        if expected is not None and (problem := files_disagreement(cached.files, expected)):
+            self._discard(self.entry_path(key))
+            raise RefusedEntry(problem)
         entry = self.entry_path(key)
         buffer = bytearray(_CHUNK)
 

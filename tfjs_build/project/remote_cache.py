@@ -215,6 +215,12 @@ class RemoteCache:
             self._note(names[next(iter(names))], f"could not fetch from the remote cache: {exc}")
         return fetched
 
+    def refuse(self, key: str) -> None:
+        """``key``'s fetched entry was refused (it disagrees with the lockfile): the next push of
+        ``key`` replaces it."""
+        with self._lock:
+            self._damaged.add(key)
+
     def _ignore_damaged(self, name: str, key: str, problem: DamagedEntry) -> None:
         self._damaged.add(key)
         self._note(name, f"the remote cache's entry {key[:12]} is damaged ({problem}); ignored")
