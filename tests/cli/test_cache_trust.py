@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.cli.project_helpers import lock, messages, records, tfjs_build
+from tests.cli.project_helpers import imported, lock, messages, records, tfjs_build
 from tests.conftest import make_user_repo, pyproject, remote_objects, use_s3
 from tests.tree import tree_hashes
 
@@ -133,3 +133,189 @@ def test_a_poisoned_local_entry_is_refused_evicted_and_rebuilt(tmp_path, model_f
         json.loads((entry / "entry.json").read_text())["files"]
         == recorded["models"]["dense"]["files"]
     )  # refilled by the build
+
+
+# ------------------------------------------------------------------------ signed entries
+TRUST = 'cache_trusted_keys = ["keys/cache.pub"]'
+
+
+@pytest.fixture(scope="module")
+def keys(tmp_path_factory) -> dict[str, Path]:
+    """Two key pairs made by ``tfjs-build cache keygen``: ``old`` and ``new`` directories."""
+    made = {}
+    for name in ("old", "new"):
+        where = tmp_path_factory.mktemp("keys") / name
+        result = tfjs_build(where.parent, "cache", "keygen", name)
+        assert result.returncode == 0, result.stderr
+        assert result.stdout.splitlines() == [
+            f"wrote {name}/cache.key (secret: only pushers get it, through "
+            "$TFJS_BUILD_CACHE_SIGNING_KEY)",
+            f"wrote {name}/cache.pub (commit it and list it in cache_trusted_keys)",
+        ]
+        made[name] = where
+    return made
+
+
+def _reader(root: Path, model_files: Path, url: str, *public: Path, names=("dense",)) -> Path:
+    """A clone trusting the ``public`` keys (copied in as keys/cache.pub, keys/cache2.pub)."""
+    listed = ", ".join(f'"keys/cache{i or ""}.pub"' for i in range(len(public)))
+    top = f'parity = false\ncache_remote = "{url}"\ncache_trusted_keys = [{listed}]'
+    repo = make_user_repo(root, model_files, pyproject(*names, top=top))
+    (repo / "keys").mkdir()
+    for i, path in enumerate(public):
+        shutil.copy(path / "cache.pub", repo / f"keys/cache{i or ''}.pub")
+    return repo
+
+
+def _signed_push(root, model_files, url, key_dir, monkeypatch, names=("dense",)) -> Path:
+    monkeypatch.setenv("TFJS_BUILD_CACHE_SIGNING_KEY", str(key_dir / "cache.key"))
+    repo = make_user_repo(
+        root, model_files, pyproject(*names, top=f'parity = false\ncache_remote = "{url}"')
+    )
+    result = tfjs_build(repo, "convert")
+    monkeypatch.delenv("TFJS_BUILD_CACHE_SIGNING_KEY")
+    assert result.returncode == 0, result.stderr
+    assert f"tfjs-build: pushed {len(names)} entr" in result.stderr
+    return repo
+
+
+def _unsigned_warnings(result) -> list[str]:
+    return [line for line in messages(result) if "not signed by a key" in line]
+
+
+def test_a_signed_entry_is_restored_and_a_consistent_rewrite_of_it_is_refused(
+    s3, tmp_path, monkeypatch, model_files, keys
+):
+    url = _s3_url(s3, tmp_path, monkeypatch)
+    first = _signed_push(tmp_path / "a", model_files, url, keys["old"], monkeypatch)
+    objects = remote_objects(url)
+    assert sorted(name.split("/")[1] for name in objects) == ["entries", "signatures"]
+
+    trusting = _reader(tmp_path / "b", model_files, url, keys["old"])
+    restored = tfjs_build(trusting, "convert", "--json")
+    assert records(restored) == {"dense": "restored"}, restored.stderr
+    assert imported(restored) == ["botocore", "cryptography", "fsspec"]  # no numpy, no TF
+    assert tree_hashes(trusting / "web_model") == tree_hashes(first / "web_model")
+    assert _unsigned_warnings(restored) == []
+    check = tfjs_build(trusting, "check")
+    assert (check.returncode, imported(check)) == (0, [])  # check never loads cryptography
+
+    _poison_remote(url)
+    refused = _reader(tmp_path / "c", model_files, url, keys["old"])  # no lockfile: only the key
+    result = tfjs_build(refused, "convert", "--json")
+    assert records(result) == {"dense": "converted"}
+    [key] = [Path(name).stem for name in objects if name.startswith("v1/entries/")]
+    assert _unsigned_warnings(result) == [
+        "tfjs-build: warning: entries of the remote cache not signed by a key in "
+        f"cache_trusted_keys are taken as absent (the first: {key[:12]}, its signature by "
+        "keys/cache.pub does not match it)"
+    ]
+    assert tree_hashes(refused / "web_model") == tree_hashes(first / "web_model")
+
+
+def test_unsigned_entries_are_absent_said_once_until_a_signing_push_replaces_them(
+    s3, tmp_path, monkeypatch, model_files, keys
+):
+    url = _s3_url(s3, tmp_path, monkeypatch)
+    both = ("dense", "conv")
+    unsigned = make_user_repo(
+        tmp_path / "a", model_files, pyproject(*both, top=f'parity = false\ncache_remote = "{url}"')
+    )
+    assert tfjs_build(unsigned, "convert").returncode == 0
+
+    reader = _reader(tmp_path / "b", model_files, url, keys["old"], names=both)
+    result = tfjs_build(reader, "convert", "--json", "--no-cache-push")
+    assert records(result) == dict.fromkeys(both, "converted")
+    [warning] = _unsigned_warnings(result)  # one per run, not one per model
+    assert warning.endswith(", it is not signed)")
+
+    monkeypatch.setenv("TFJS_BUILD_CACHE_SIGNING_KEY", str(keys["old"] / "cache.key"))
+    signer = _reader(tmp_path / "main", model_files, url, keys["old"], names=both)
+    pushed = tfjs_build(signer, "convert")
+    monkeypatch.delenv("TFJS_BUILD_CACHE_SIGNING_KEY")
+    assert "tfjs-build: pushed 2 entries" in pushed.stderr, pushed.stderr
+
+    after = _reader(tmp_path / "c", model_files, url, keys["old"], names=both)
+    result = tfjs_build(after, "convert", "--json")
+    assert records(result) == dict.fromkeys(both, "restored")
+    assert _unsigned_warnings(result) == []
+
+
+def test_a_wrong_key_and_a_truncated_signature_are_refused_and_a_rotation_trusts_both(
+    s3, tmp_path, monkeypatch, model_files, keys
+):
+    url = _s3_url(s3, tmp_path, monkeypatch)
+    _signed_push(tmp_path / "a", model_files, url, keys["old"], monkeypatch)
+
+    def outcome(name: str, *trusted: Path) -> tuple[str, list[str]]:
+        result = tfjs_build(
+            _reader(tmp_path / name, model_files, url, *trusted),
+            "convert",
+            "--json",
+            "--no-cache-push",
+        )
+        assert result.returncode == 0, result.stderr
+        return records(result)["dense"], [
+            w.split("(the first: ")[1][14:] for w in _unsigned_warnings(result)
+        ]
+
+    from fsspec.core import url_to_fs
+
+    fs, root = url_to_fs(url, skip_instance_cache=True)
+    [signature] = fs.glob(f"{root}/v1/signatures/*.sig")
+    new_id = hashlib.sha256(
+        base64.b64decode((keys["new"] / "cache.pub").read_text().split(":")[1])
+    ).hexdigest()[:16]
+    old_id = json.loads(fs.cat_file(signature))["key_id"]
+    assert outcome("wrong", keys["new"]) == (
+        "converted",
+        [f"it is signed by key {old_id!r}, not a trusted one)"],
+    )
+    assert old_id != new_id
+    assert outcome("rotated", keys["new"], keys["old"]) == ("restored", [])
+
+    document = json.loads(fs.cat_file(signature))
+    document["signature"] = document["signature"][:-12]
+    fs.pipe_file(signature, json.dumps(document).encode())
+    assert outcome("truncated", keys["new"], keys["old"]) == (
+        "converted",
+        ["its signature by keys/cache1.pub does not match it)"],
+    )
+
+
+def test_bad_key_input_is_one_line_naming_the_file_or_variable(
+    tmp_path, monkeypatch, model_files, keys
+):
+    url = (tmp_path / "shared").as_uri()
+    repo = make_user_repo(
+        tmp_path / "repo",
+        model_files,
+        pyproject("dense", top=f'parity = false\ncache_remote = "{url}"\n{TRUST}'),
+    )
+    result = tfjs_build(repo, "convert")
+    assert (result.returncode, messages(result)) == (
+        2,
+        [
+            f"tfjs-build: error: cache_trusted_keys 'keys/cache.pub': {repo}/keys/cache.pub does "
+            "not exist; list the cache.pub files `tfjs-build cache keygen DIR` writes"
+        ],
+    )
+    (repo / "keys").mkdir()
+    shutil.copy(keys["old"] / "cache.pub", repo / "keys/cache.pub")
+    monkeypatch.setenv("TFJS_BUILD_CACHE_SIGNING_KEY", str(keys["old"] / "cache.pub"))
+    result = tfjs_build(repo, "convert")
+    assert (result.returncode, messages(result)) == (
+        2,
+        [
+            f"tfjs-build: error: TFJS_BUILD_CACHE_SIGNING_KEY={keys['old']}/cache.pub: not a "
+            "tfjs-build cache secret key; point it at the cache.key that `tfjs-build cache "
+            "keygen DIR` writes"
+        ],
+    )
+    again = tfjs_build(repo, "cache", "keygen", str(keys["old"]))
+    assert (again.returncode, messages(again)) == (
+        2,
+        [
+            f"tfjs-build cache: error: {keys['old']}/cache.key exists already; keygen never replaces a key"
+        ],
+    )

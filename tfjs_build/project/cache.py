@@ -146,6 +146,18 @@ def _copy_hashing(source: Path, target: Path, buffer: bytearray) -> str:
     return digest.hexdigest()
 
 
+def _file_sha256(path: Path) -> str:
+    """The sha256 of the file at ``path``; :class:`CacheMiss` if it cannot be read."""
+    digest = hashlib.sha256()
+    try:
+        with open(path, "rb") as reader:
+            while chunk := reader.read(_CHUNK):
+                digest.update(chunk)
+    except OSError as exc:
+        raise CacheMiss(f"cannot read {path.name}: {exc.strerror}") from None
+    return digest.hexdigest()
+
+
 class BuildCache:
     """A cache directory of published artifacts (see the module docstring)."""
 
@@ -166,11 +178,11 @@ class BuildCache:
         self._temp.mkdir(parents=True, exist_ok=True)
         return Path(tempfile.mkdtemp(prefix=prefix, dir=self._temp))
 
-    def lookup(self, key: str) -> CachedArtifact | None:
+    def lookup(self, key: str, *, discard: bool = True) -> CachedArtifact | None:
         """The recorded description of ``key``'s entry, or None if there is no complete entry.
 
         An entry whose ``entry.json`` cannot be read or understood is dropped (the next build
-        refills it).
+        refills it) unless ``discard`` is false.
         """
         record = self.entry_path(key) / _ENTRY
         if not record.exists():
@@ -186,7 +198,8 @@ class BuildCache:
                 shards=int(document["shards"]),
             )
         except (OSError, ValueError, KeyError, TypeError, AttributeError):
-            self._discard(self.entry_path(key))
+            if discard:
+                self._discard(self.entry_path(key))
             return None
 
     def _check_against_model_json(self, entry: Path, cached: CachedArtifact) -> None:
@@ -200,6 +213,26 @@ class BuildCache:
         problems = manifest_problems(document, sizes)
         if problems:
             raise CacheMiss(problems[0])
+
+    def problem(self, key: str) -> str | None:
+        """What is wrong with ``key``'s entry (its record, its ``model.json``, a file's hash),
+        or None when it is whole. Reads every file; changes nothing."""
+        cached = self.lookup(key, discard=False)
+        entry = self.entry_path(key)
+        if cached is None:
+            return f"its {_ENTRY} is missing or malformed"
+        if MODEL_JSON not in cached.files:
+            return f"it holds no {MODEL_JSON}"
+        try:
+            self._check_against_model_json(entry, cached)
+            for name, expected in cached.files.items():
+                if Path(name).name != name or name in ("", ".", "..", _ENTRY):
+                    return f"it names an unsafe file {name!r}"
+                if _file_sha256(entry / name) != expected:
+                    return f"{name} does not match its recorded hash"
+        except CacheMiss as exc:
+            return str(exc)
+        return None
 
     def restore(
         self,
@@ -301,6 +334,12 @@ class BuildCache:
         finally:
             if staging.exists():
                 shutil.rmtree(staging, ignore_errors=True)
+
+    def entry_keys(self) -> list[str]:
+        """The key of every entry directory, complete or not, sorted."""
+        with contextlib.suppress(FileNotFoundError):
+            return sorted(p.name for p in self._entries.iterdir() if p.is_dir())
+        return []
 
     def entries(self) -> list[EntryInfo]:
         """Every complete entry, least recently used first."""

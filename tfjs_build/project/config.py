@@ -84,6 +84,7 @@ class ProjectConfig:
     cache_remote: str | None = None
     cache_remote_timeout: int = 30
     cache_push: bool = True
+    cache_trusted_keys: tuple[str, ...] = ()
 
 
 def valid_name(name: str) -> bool:
@@ -221,6 +222,7 @@ def parse_config(table: Mapping[str, Any], root: Path) -> ProjectConfig:
         cache_remote=project["cache_remote"],
         cache_remote_timeout=project["cache_remote_timeout"],
         cache_push=project["cache_push"],
+        cache_trusted_keys=project["cache_trusted_keys"],
     )
 
 

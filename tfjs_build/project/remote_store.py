@@ -6,7 +6,10 @@ Under the URL (``s3://bucket/prefix``, ``gs://...``, ``az://...``, ``file:///sha
 - ``v1/entries/<key>.json``, an entry's manifest (:mod:`tfjs_build.project.remote_manifest`),
   keyed like the local cache; files of at most :data:`INLINE_BYTES` travel inside it, so a small
   model is one request;
-- ``v1/blobs/<sha256>``, each larger file, named by its content.
+- ``v1/blobs/<sha256>``, each larger file, named by its content;
+- ``v1/signatures/<key>.sig``, the entry's signature when its pusher held a signing key
+  (:mod:`tfjs_build.project.cache_signing`), written before the manifest. A store given trusted
+  keys takes an entry without a valid signature by one of them as :class:`Unsigned`.
 
 A push uploads the blobs first and the manifest last, so a reader finds a whole entry or none.
 Blobs are named by their content and a manifest only names blobs by content, so two machines
@@ -31,6 +34,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from tfjs_build.errors import MissingDependencyError, RemoteCacheError, RemoteDenied
 from tfjs_build.parity.record import ParitySummary
+from tfjs_build.project.cache_signing import PublicKey, SecretKey, Unsigned, check_signature, sign
 from tfjs_build.project.remote_manifest import (
     DamagedEntry,
     Manifest,
@@ -124,8 +128,12 @@ class RemoteStore:
         backoff: float = 0.25,
         timeout: float = 30,
         inline_bytes: int = INLINE_BYTES,
+        trusted: tuple[PublicKey, ...] = (),
+        signer: SecretKey | None = None,
     ) -> None:
         self.url = url.rstrip("/")
+        self.trusted = trusted
+        self.signer = signer
         self.attempts = attempts
         self.backoff = backoff
         self.timeout = timeout
@@ -149,6 +157,12 @@ class RemoteStore:
 
     def blob_path(self, sha256: str) -> str:
         return f"{self.blobs_dir()}/{sha256}"
+
+    def signatures_dir(self) -> str:
+        return f"{self._root}/{LAYOUT}/signatures"
+
+    def signature_path(self, key: str) -> str:
+        return f"{self.signatures_dir()}/{key}.sig"
 
     # ------------------------------------------------------------------------ operations
     def _call(self, what: str, operation: Callable[[], T], *, reading: bool = True) -> T:
@@ -247,16 +261,21 @@ class RemoteStore:
         return found
 
     # ---------------------------------------------------------------------------- fetch
-    def read_entries(self, keys: list[str]) -> dict[str, Manifest | DamagedEntry | None]:
-        """The manifest of each of ``keys`` (None: no such entry), read in one batch."""
+    def read_entries(self, keys: list[str]) -> dict[str, Manifest | DamagedEntry | Unsigned | None]:
+        """The manifest of each of ``keys`` (None: no such entry), read in one batch with their
+        signatures when the store has trusted keys (:class:`Unsigned`: none valid)."""
         paths = {key: self.manifest_path(key) for key in keys}
-        read = self._read_many(list(paths.values()), f"reading {_count(len(keys), 'entry')}")
-        found: dict[str, Manifest | DamagedEntry | None] = {}
+        signatures = {key: self.signature_path(key) for key in keys} if self.trusted else {}
+        wanted = [*paths.values(), *signatures.values()]
+        read = self._read_many(wanted, f"reading {_count(len(keys), 'entry')}")
+        found: dict[str, Manifest | DamagedEntry | Unsigned | None] = {}
         for key, path in paths.items():
             raw = read[path]
             try:
                 found[key] = None if raw is None else parse_manifest(raw, key)
-            except DamagedEntry as exc:
+                if raw is not None and self.trusted:
+                    check_signature(self.trusted, key, raw, read[signatures[key]])
+            except (DamagedEntry, Unsigned) as exc:
                 found[key] = exc
         return found
 
@@ -312,7 +331,7 @@ class RemoteStore:
         damaged one). Each file is read and checked against its sha256 before it is uploaded
         (:class:`ChangedArtifact` otherwise); the manifest goes last.
         """
-        if not replace and self._exists(self.manifest_path(key), f"looking up entry {key[:12]}"):
+        if not replace and self._pushed(key):
             return False
         records: dict[str, RemoteFile] = {}
         for name, expected in sorted(files.items()):
@@ -325,8 +344,19 @@ class RemoteStore:
             if replace or not self._exists(self.blob_path(expected), f"looking up {name}"):
                 self._write(self.blob_path(expected), data, f"uploading {name}")
         encoded = new_manifest(key, format, parity, source, records)
+        if self.signer is not None:
+            signature = sign(self.signer, key, encoded)
+            self._write(self.signature_path(key), signature, f"uploading signature {key[:12]}")
         self._write(self.manifest_path(key), encoded, f"uploading entry {key[:12]}")
         return True
+
+    def _pushed(self, key: str) -> bool:
+        """Whether ``key``'s entry exists (signed, when this store signs what it pushes)."""
+        what = f"looking up entry {key[:12]}"
+        found = self._exists(self.manifest_path(key), what)
+        if found and self.signer is not None:
+            return self._exists(self.signature_path(key), what)
+        return found
 
     # ------------------------------------------------------------------------- listing
     def listing(self, path: str, what: str) -> list[dict[str, Any]]:

@@ -27,6 +27,7 @@ from tfjs_build.artifact.publish import artifact_files
 from tfjs_build.errors import TfjsBuildError
 from tfjs_build.parity.record import ParitySummary, parity_summary
 from tfjs_build.project.cache import BuildCache, CachedArtifact, RefusedEntry, cache_key
+from tfjs_build.project.cache_signing import signing_key_from_env, trusted_keys
 from tfjs_build.project.code import CodeRecord, code_record
 from tfjs_build.project.config import ModelSpec, ProjectConfig
 from tfjs_build.project.events import (
@@ -86,6 +87,8 @@ class BuildSession:
                 self.cache,
                 push=config.cache_push,
                 timeout=config.cache_remote_timeout,
+                trusted=trusted_keys(config.root, config.cache_trusted_keys),
+                signer=signing_key_from_env() if config.cache_push else None,
             )
         self._versions: dict[str, str] | None = None
         self._owner = os.getpid()
