@@ -40,11 +40,23 @@ def _poison_remote(url: str) -> str:
 
     fs, root = url_to_fs(url, skip_instance_cache=True)
     [path] = fs.glob(f"{root}/v1/entries/*.json")
+    return _poison_remote_entry(url, Path(path).stem)
+
+
+def _poison_remote_entry(url: str, key: str, *, consistently: bool = True) -> str:
+    """Poison the shard of ``key``'s entry under ``url``, its sha256 and size updated if
+    ``consistently``; the poisoned shard's sha256."""
+    from fsspec.core import url_to_fs
+
+    fs, root = url_to_fs(url, skip_instance_cache=True)
+    path = f"{root}/v1/entries/{key}.json"
     manifest = json.loads(fs.cat_file(path))
     record = manifest["files"][SHARD]
     data = _poisoned(base64.b64decode(record["data"]))
     digest = hashlib.sha256(data).hexdigest()
-    record.update(data=base64.b64encode(data).decode(), sha256=digest, size=len(data))
+    record["data"] = base64.b64encode(data).decode()
+    if consistently:
+        record.update(sha256=digest, size=len(data))
     fs.pipe_file(path, json.dumps(manifest, sort_keys=True).encode())
     return digest
 
@@ -319,3 +331,53 @@ def test_bad_key_input_is_one_line_naming_the_file_or_variable(
             f"tfjs-build cache: error: {keys['old']}/cache.key exists already; keygen never replaces a key"
         ],
     )
+
+
+# ------------------------------------------------------------------------------ cache verify
+def test_cache_verify_names_every_bad_entry_local_and_remote(
+    s3, tmp_path, monkeypatch, model_files, keys
+):
+    url = _s3_url(s3, tmp_path, monkeypatch)
+    signed = _signed_push(tmp_path / "a", model_files, url, keys["old"], monkeypatch)
+    unsigned = make_user_repo(
+        tmp_path / "b",
+        model_files,
+        pyproject("conv", top=f'parity = false\ncache_remote = "{url}"'),
+    )
+    assert tfjs_build(unsigned, "convert").returncode == 0
+    [dense_key] = [p.name for p in (signed / ".tfjs-build/cache/v1").iterdir()]
+    [conv_key] = [p.name for p in (unsigned / ".tfjs-build/cache/v1").iterdir()]
+
+    def verify(root: Path, *flags: str) -> tuple[int, list[str]]:
+        result = tfjs_build(root, "cache", "verify", *flags)
+        assert not [line for line in messages(result) if "error" in line], result.stderr
+        return result.returncode, result.stdout.splitlines()
+
+    assert verify(signed, "--remote") == (0, [f"{url}: 2 entries checked, 0 bad"])
+    trusting = _reader(tmp_path / "c", model_files, url, keys["old"])
+    assert verify(trusting, "--remote") == (
+        1,
+        [f"{conv_key[:16]}  it is not signed", f"{url}: 2 entries checked, 1 bad"],
+    )
+    _poison_remote_entry(url, dense_key, consistently=False)
+    assert verify(signed, "--remote") == (
+        1,
+        [
+            f"{dense_key[:16]}  {SHARD} does not match its sha256",
+            f"{url}: 2 entries checked, 1 bad",
+        ],
+    )
+
+    assert verify(signed) == (0, [".tfjs-build/cache: 1 entry checked, 0 bad"])
+    entry = signed / ".tfjs-build/cache/v1" / dense_key
+    (entry / SHARD).write_bytes(_poisoned((entry / SHARD).read_bytes()))
+    (signed / ".tfjs-build/cache/v1/incomplete").mkdir()
+    assert verify(signed) == (
+        1,
+        [
+            f"{dense_key[:16]}  {SHARD} does not match its recorded hash",
+            "incomplete  its entry.json is missing or malformed",
+            ".tfjs-build/cache: 2 entries checked, 2 bad",
+        ],
+    )
+    assert (entry / SHARD).exists()  # verify reports, it removes nothing

@@ -25,7 +25,7 @@ import os
 import shutil
 import tempfile
 import time
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -146,6 +146,19 @@ def _copy_hashing(source: Path, target: Path, buffer: bytearray) -> str:
     return digest.hexdigest()
 
 
+def model_json_problem(directory: Path, names: Iterable[str]) -> str | None:
+    """What is wrong with the artifact in ``directory`` (of the files ``names``) by its
+    ``model.json``: a listed shard missing or of a size its weights do not need; None if
+    nothing."""
+    try:
+        document = json.loads((directory / MODEL_JSON).read_text(encoding="utf-8"))
+        sizes = {name: (directory / name).stat().st_size for name in names}
+    except (OSError, UnicodeDecodeError, ValueError) as exc:
+        return f"unreadable: {exc}"
+    problems = manifest_problems(document, sizes)
+    return problems[0] if problems else None
+
+
 def _file_sha256(path: Path) -> str:
     """The sha256 of the file at ``path``; :class:`CacheMiss` if it cannot be read."""
     digest = hashlib.sha256()
@@ -205,14 +218,9 @@ class BuildCache:
     def _check_against_model_json(self, entry: Path, cached: CachedArtifact) -> None:
         """Raise :class:`CacheMiss` unless the entry holds every shard its ``model.json`` lists,
         of the sizes its weights need."""
-        try:
-            document = json.loads((entry / MODEL_JSON).read_text(encoding="utf-8"))
-            sizes = {name: (entry / name).stat().st_size for name in cached.files}
-        except (OSError, UnicodeDecodeError, ValueError) as exc:
-            raise CacheMiss(f"unreadable: {exc}") from None
-        problems = manifest_problems(document, sizes)
-        if problems:
-            raise CacheMiss(problems[0])
+        problem = model_json_problem(entry, cached.files)
+        if problem is not None:
+            raise CacheMiss(problem)
 
     def problem(self, key: str) -> str | None:
         """What is wrong with ``key``'s entry (its record, its ``model.json``, a file's hash),

@@ -7,7 +7,7 @@ import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
-from tfjs_build.project.cache import BuildCache
+from tfjs_build.project.cache import BuildCache, model_json_problem
 from tfjs_build.project.remote_manifest import Manifest
 from tfjs_build.project.remote_store import RemoteStore
 
@@ -29,8 +29,9 @@ def _remote_keys(store: RemoteStore) -> list[str]:
 
 
 def remote_problems(store: RemoteStore, scratch: Path) -> Iterator[tuple[str, str | None]]:
-    """``(key, problem)`` for every entry of the remote ``store``, its files downloaded into
-    ``scratch`` (a directory emptied after each batch) and checked against their hashes."""
+    """``(key, problem)`` for every entry of the remote ``store`` (its signature checked when the
+    store trusts keys), its files downloaded into ``scratch`` (emptied after each batch) and
+    checked against their hashes and its ``model.json``."""
     keys = _remote_keys(store)
     for start in range(0, len(keys), CHUNK):
         found = store.read_entries(keys[start : start + CHUNK])
@@ -47,8 +48,12 @@ def remote_problems(store: RemoteStore, scratch: Path) -> Iterator[tuple[str, st
             directory.mkdir(parents=True)
         try:
             problems = store.download(manifests, directories)
+            for manifest in manifests:
+                key = manifest["key"]
+                if (problem := problems[key]) is not None:
+                    yield key, str(problem)
+                else:
+                    yield key, model_json_problem(directories[key], manifest["files"])
         finally:
             for directory in directories.values():
                 shutil.rmtree(directory, ignore_errors=True)
-        for key, problem in problems.items():
-            yield key, None if problem is None else str(problem)
