@@ -184,3 +184,14 @@ def test_a_signing_push_replaces_an_unsigned_entry_of_its_key(remote_url, tmp_pa
     assert push(RemoteStore(remote_url, signer=secret), KEY, tmp_path / "a", files) is False
     found = _reader(remote_url, public).read_entries([KEY])[KEY]
     assert isinstance(found, dict) and found["files"][SHARD]["size"] == 64
+
+
+def test_a_secret_key_whose_halves_disagree_signs_nothing(key_pairs):
+    (old, _), (new, _) = key_pairs
+    damaged = SecretKey(old.seed, new.public, "TFJS_BUILD_CACHE_SIGNING_KEY=keys/cache.key")
+    with pytest.raises(ConfigError) as raised:
+        sign(damaged, KEY, b"{}")
+    assert str(raised.value) == (
+        "TFJS_BUILD_CACHE_SIGNING_KEY=keys/cache.key: the key file is damaged (its halves "
+        "disagree); make a new pair with `tfjs-build cache keygen DIR`"
+    )

@@ -171,7 +171,10 @@ def sign(secret: SecretKey, key: str, manifest: bytes) -> bytes:
     """The signature document of ``key``'s ``manifest``, encoded; :class:`ConfigError` if the
     key file's halves disagree (it is damaged)."""
     if _public_half(secret.seed) != secret.public:
-        raise ConfigError(f"{secret.origin}: the key file is damaged (its halves disagree)")
+        raise ConfigError(
+            f"{secret.origin}: the key file is damaged (its halves disagree); make a new pair "
+            "with `tfjs-build cache keygen DIR`"
+        )
     private = _ed25519().Ed25519PrivateKey.from_private_bytes(secret.seed)
     signature = private.sign(signed_message(key, manifest))
     return signature_document(key_id(secret.public), signature)
