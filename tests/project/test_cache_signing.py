@@ -97,9 +97,9 @@ def test_a_signature_covers_the_manifest_bytes_and_the_entry_key(key_pairs):
 )
 def test_a_truncated_or_malformed_signature_is_refused(key_pairs, edit, problem):
     secret, public = key_pairs[0]
-    document = json.loads(sign(secret, KEY, b"{}"))
+    document = dict(sign(secret, KEY, b"{}"))
     with pytest.raises(Unsigned, match=problem):
-        check_signature((public,), KEY, b"{}", json.dumps(edit(document)).encode())
+        check_signature((public,), KEY, b"{}", edit(document))
 
 
 @pytest.mark.parametrize(
@@ -168,8 +168,16 @@ def test_a_trusting_store_reads_only_entries_signed_by_a_trusted_key(
     assert outcome(_reader(remote_url, old_public, new_public)) == ["ok", "ok", "it is not signed"]
 
     fs, root = url_to_fs(remote_url, skip_instance_cache=True)
-    signature = fs.cat_file(f"{root}/v1/signatures/{'1' * 64}.sig")
-    fs.pipe_file(f"{root}/v1/signatures/{'2' * 64}.sig", signature)  # replayed
+    signed = json.loads(fs.cat_file(f"{root}/v1/entries/{'1' * 64}.json"))
+    assert sorted(signed["signature"]) == ["algorithm", "key_id", "signature"]
+    replayed = json.loads(fs.cat_file(f"{root}/v1/entries/{'2' * 64}.json"))
+    replayed["signature"] = signed["signature"]  # entry 1's signature on entry 2
+    fs.pipe_file(f"{root}/v1/entries/{'2' * 64}.json", json.dumps(replayed).encode())
+    assert outcome(_reader(remote_url, old_public, new_public))[1] == (
+        "its signature by keys/old.pub does not match it"
+    )
+    signed["key"] = "2" * 64  # entry 1 whole, signature included, under another key
+    fs.pipe_file(f"{root}/v1/entries/{'2' * 64}.json", json.dumps(signed).encode())
     assert outcome(_reader(remote_url, old_public, new_public))[1] == (
         "its signature by keys/old.pub does not match it"
     )

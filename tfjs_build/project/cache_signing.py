@@ -3,9 +3,10 @@
 A pusher holding the secret key (the file ``$TFJS_BUILD_CACHE_SIGNING_KEY`` names) signs each
 entry it uploads; a reader with ``cache_trusted_keys`` restores only entries signed by one of
 those public keys. What is signed is :func:`signed_message`: a fixed domain tag, the entry's key
-and the manifest's exact bytes, so a signature vouches for one manifest under one key and cannot
-be replayed under another. It travels beside the manifest as ``v1/signatures/<key>.sig``
-(:func:`signature_document`).
+and the manifest's canonical bytes (without its signature), so a signature vouches for one
+manifest under one key and cannot be replayed under another. It travels inside the manifest, as
+its ``signature`` field (:class:`SignatureRecord`): one object, written whole, so a reader never
+sees a manifest and a signature of two different pushes.
 
 Key files are one line of text (``tfjs-build-cache-ed25519-public:<base64>``), read with the
 standard library; signing and checking import the ``cryptography`` package (the ``sign`` extra)
@@ -17,11 +18,10 @@ from __future__ import annotations
 import base64
 import binascii
 import hashlib
-import json
 import os
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TypedDict
 
 from tfjs_build.errors import ConfigError, MissingDependencyError, UsageError
 
@@ -34,6 +34,14 @@ _SECRET_PREFIX = "tfjs-build-cache-ed25519-secret:"
 _DOMAIN = b"tfjs-build cache entry v1\x00"
 _ALGORITHM = "ed25519"
 _INSTALL = "install it with: pip install 'tfjs-build[sign]'"
+
+
+class SignatureRecord(TypedDict):
+    """A manifest's ``signature`` field."""
+
+    algorithm: str
+    key_id: str
+    signature: str
 
 
 class Unsigned(Exception):
@@ -68,7 +76,8 @@ def key_id(public: bytes) -> str:
 
 
 def signed_message(key: str, manifest: bytes) -> bytes:
-    """The bytes a signature covers: the domain tag, the entry's key, the manifest's bytes."""
+    """The bytes a signature covers: the domain tag, the entry's key, the manifest's canonical
+    bytes (without its signature)."""
     return _DOMAIN + key.encode("ascii") + b"\x00" + manifest
 
 
@@ -167,8 +176,8 @@ def generate_keys(directory: Path) -> tuple[Path, Path]:
 
 
 # ---------------------------------------------------------------------- signing, checking
-def sign(secret: SecretKey, key: str, manifest: bytes) -> bytes:
-    """The signature document of ``key``'s ``manifest``, encoded; :class:`ConfigError` if the
+def sign(secret: SecretKey, key: str, manifest: bytes) -> SignatureRecord:
+    """The signature of ``key``'s ``manifest`` (its canonical bytes); :class:`ConfigError` if the
     key file's halves disagree (it is damaged)."""
     if _public_half(secret.seed) != secret.public:
         raise ConfigError(
@@ -177,31 +186,25 @@ def sign(secret: SecretKey, key: str, manifest: bytes) -> bytes:
         )
     private = _ed25519().Ed25519PrivateKey.from_private_bytes(secret.seed)
     signature = private.sign(signed_message(key, manifest))
-    return signature_document(key_id(secret.public), signature)
-
-
-def signature_document(signer: str, signature: bytes) -> bytes:
-    """``{"algorithm": "ed25519", "key_id": ..., "signature": base64}``, encoded."""
-    document = {
-        "algorithm": _ALGORITHM,
-        "key_id": signer,
-        "signature": base64.b64encode(signature).decode("ascii"),
-    }
-    return json.dumps(document, sort_keys=True).encode()
+    return SignatureRecord(
+        algorithm=_ALGORITHM,
+        key_id=key_id(secret.public),
+        signature=base64.b64encode(signature).decode("ascii"),
+    )
 
 
 def check_signature(
-    trusted: tuple[PublicKey, ...], key: str, manifest: bytes, document: bytes | None
+    trusted: tuple[PublicKey, ...], key: str, manifest: bytes, record: object
 ) -> None:
-    """Raise :class:`Unsigned` unless ``document`` is a valid signature of ``key``'s
-    ``manifest`` by one of the ``trusted`` keys."""
-    if document is None:
+    """Raise :class:`Unsigned` unless ``record`` (a manifest's ``signature`` field, None when it
+    has none) is a valid signature of ``key``'s ``manifest`` (its canonical bytes) by one of the
+    ``trusted`` keys."""
+    if record is None:
         raise Unsigned("it is not signed")
     try:
-        parsed = json.loads(document)
-        signer, encoded = parsed["key_id"], parsed["signature"]
-        if parsed.get("algorithm") != _ALGORITHM or not isinstance(encoded, str):
+        if not isinstance(record, dict) or record.get("algorithm") != _ALGORITHM:
             raise ValueError
+        signer, encoded = record["key_id"], record["signature"]
         signature = base64.b64decode(encoded, validate=True)
     except (ValueError, KeyError, TypeError, binascii.Error):
         raise Unsigned("its signature is malformed") from None

@@ -65,27 +65,9 @@ def entries(store: RemoteStore) -> list[RemoteEntryInfo]:
     ]
 
 
-def _sweep(store: RemoteStore, directory: str, named: set[str], noun: str) -> tuple[int, int]:
-    """Remove the files in ``directory`` not ``named`` and older than the grace period: how many
-    were removed, and how many were kept for being recent."""
-    removed = recent = 0
-    now = time.time()
-    for info in store.listing(directory, f"listing {noun}s"):
-        if info["name"].rsplit("/", 1)[-1] in named:
-            continue
-        modified = _modified(info)
-        if modified is None or now - modified < BLOB_GRACE_SECONDS:
-            recent += 1
-            continue
-        store.remove(info["name"], f"removing a {noun}")
-        removed += 1
-    return removed, recent
-
-
 def prune(store: RemoteStore, max_bytes: int) -> RemotePruneReport:
     """Remove the oldest entries until the rest hold at most ``max_bytes`` (damaged manifests go
-    too), then every blob and signature no entry names that is older than
-    :data:`BLOB_GRACE_SECONDS`."""
+    too), then every blob no entry names that is older than :data:`BLOB_GRACE_SECONDS`."""
     found, damaged = manifests(store)
     total = sum(m["total_bytes"] for m in found)
     doomed = list(damaged)
@@ -98,8 +80,17 @@ def prune(store: RemoteStore, max_bytes: int) -> RemotePruneReport:
             kept.append(manifest)
     for path in doomed:
         store.remove(path, "removing an entry")
-    _sweep(store, store.signatures_dir(), {f"{m['key']}.sig" for m in kept}, "signature")
     named = {f["sha256"] for m in kept for f in m["files"].values() if "data" not in f}
-    removed, recent = _sweep(store, store.blobs_dir(), named, "blob")
+    removed = recent = 0
+    now = time.time()
+    for info in store.listing(store.blobs_dir(), "listing blobs"):
+        if info["name"].rsplit("/", 1)[-1] in named:
+            continue
+        modified = _modified(info)
+        if modified is None or now - modified < BLOB_GRACE_SECONDS:
+            recent += 1
+            continue
+        store.remove(info["name"], "removing a blob")
+        removed += 1
     freed = sum(m["total_bytes"] for m in found) - total
     return RemotePruneReport(len(found) - len(kept), freed, len(kept), total, removed, recent)

@@ -6,10 +6,11 @@ Under the URL (``s3://bucket/prefix``, ``gs://...``, ``az://...``, ``file:///sha
 - ``v1/entries/<key>.json``, an entry's manifest (:mod:`tfjs_build.project.remote_manifest`),
   keyed like the local cache; files of at most :data:`INLINE_BYTES` travel inside it, so a small
   model is one request;
-- ``v1/blobs/<sha256>``, each larger file, named by its content;
-- ``v1/signatures/<key>.sig``, the entry's signature when its pusher held a signing key
-  (:mod:`tfjs_build.project.cache_signing`), written before the manifest. A store given trusted
-  keys takes an entry without a valid signature by one of them as :class:`Unsigned`.
+- ``v1/blobs/<sha256>``, each larger file, named by its content.
+
+A pusher holding a signing key signs each manifest (its ``signature`` field,
+:mod:`tfjs_build.project.cache_signing`); a store given trusted keys takes an entry without a
+valid signature by one of them as :class:`Unsigned`.
 
 A push uploads the blobs first and the manifest last, so a reader finds a whole entry or none.
 Blobs are named by their content and a manifest only names blobs by content, so two machines
@@ -44,6 +45,8 @@ from tfjs_build.project.remote_manifest import (
     new_manifest,
     parse_manifest,
     sha256_hex,
+    unsigned_part,
+    with_signature,
     write_checked,
 )
 
@@ -158,12 +161,6 @@ class RemoteStore:
     def blob_path(self, sha256: str) -> str:
         return f"{self.blobs_dir()}/{sha256}"
 
-    def signatures_dir(self) -> str:
-        return f"{self._root}/{LAYOUT}/signatures"
-
-    def signature_path(self, key: str) -> str:
-        return f"{self.signatures_dir()}/{key}.sig"
-
     # ------------------------------------------------------------------------ operations
     def _call(self, what: str, operation: Callable[[], T], *, reading: bool = True) -> T:
         """``operation()``, tried up to ``attempts`` times with growing pauses.
@@ -262,19 +259,17 @@ class RemoteStore:
 
     # ---------------------------------------------------------------------------- fetch
     def read_entries(self, keys: list[str]) -> dict[str, Manifest | DamagedEntry | Unsigned | None]:
-        """The manifest of each of ``keys`` (None: no such entry), read in one batch with their
-        signatures when the store has trusted keys (:class:`Unsigned`: none valid)."""
+        """The manifest of each of ``keys`` (None: no such entry), read in one batch; with
+        trusted keys, :class:`Unsigned` for one that none of them signed."""
         paths = {key: self.manifest_path(key) for key in keys}
-        signatures = {key: self.signature_path(key) for key in keys} if self.trusted else {}
-        wanted = [*paths.values(), *signatures.values()]
-        read = self._read_many(wanted, f"reading {_count(len(keys), 'entry')}")
+        read = self._read_many(list(paths.values()), f"reading {_count(len(keys), 'entry')}")
         found: dict[str, Manifest | DamagedEntry | Unsigned | None] = {}
         for key, path in paths.items():
             raw = read[path]
             try:
                 found[key] = None if raw is None else parse_manifest(raw, key)
                 if raw is not None and self.trusted:
-                    check_signature(self.trusted, key, raw, read[signatures[key]])
+                    check_signature(self.trusted, key, *unsigned_part(raw))
             except (DamagedEntry, Unsigned) as exc:
                 found[key] = exc
         return found
@@ -345,18 +340,21 @@ class RemoteStore:
                 self._write(self.blob_path(expected), data, f"uploading {name}")
         encoded = new_manifest(key, format, parity, source, records)
         if self.signer is not None:
-            signature = sign(self.signer, key, encoded)
-            self._write(self.signature_path(key), signature, f"uploading signature {key[:12]}")
+            encoded = with_signature(encoded, sign(self.signer, key, encoded))
         self._write(self.manifest_path(key), encoded, f"uploading entry {key[:12]}")
         return True
 
     def _pushed(self, key: str) -> bool:
-        """Whether ``key``'s entry exists (signed, when this store signs what it pushes)."""
+        """Whether ``key``'s entry exists (signed, when this store signs what it pushes: an
+        unsigned one is replaced)."""
         what = f"looking up entry {key[:12]}"
-        found = self._exists(self.manifest_path(key), what)
-        if found and self.signer is not None:
-            return self._exists(self.signature_path(key), what)
-        return found
+        if self.signer is None:
+            return self._exists(self.manifest_path(key), what)
+        raw = self._read_many([self.manifest_path(key)], what)[self.manifest_path(key)]
+        try:
+            return raw is not None and unsigned_part(raw)[1] is not None
+        except (UnicodeDecodeError, ValueError, AttributeError):
+            return False  # not even JSON: replace it
 
     # ------------------------------------------------------------------------- listing
     def listing(self, path: str, what: str) -> list[dict[str, Any]]:
