@@ -215,8 +215,7 @@ class BuildSession:
                 key, self.config.root / spec.output, self.hashes, expected
             ), False
         except RefusedEntry as exc:
-            remote = self.remote is not None and self.remote.from_remote(key)
-            if self.remote is not None and remote:
+            if self.remote is not None and self.remote.from_remote(key):
                 self.remote.refuse(key)
                 where, evicted = f"the remote cache {self.remote.url}'s", "refused"
             else:
