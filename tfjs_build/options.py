@@ -587,6 +587,16 @@ class ProjectSettings:
         "push builds to cache_remote (off: read it only, as pull requests from forks should)",
         fingerprinted=False,
     )
+    cache_trusted_keys: tuple[str, ...] = option(
+        Strings("a list of public key files such as 'keys/cache.pub'", repeatable=True),
+        (),
+        "public keys (files `tfjs-build cache keygen` writes, relative to the project): when "
+        "set, only cache_remote entries signed by one of them are restored, others are taken "
+        "as absent; pushers sign with the secret key $TFJS_BUILD_CACHE_SIGNING_KEY names",
+        fingerprinted=False,
+        commands=frozenset({"convert", "cache"}),
+        metavar="FILES",
+    )
 
 
 def _table(cls: type, scope: Literal["model", "project"]) -> tuple[Option, ...]:

@@ -9,7 +9,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-HEAVY = ("tensorflow", "keras", "tf_keras", "numpy", "h5py", "fsspec", "botocore")
+HEAVY = ("tensorflow", "keras", "tf_keras", "numpy", "h5py", "fsspec", "botocore", "cryptography")
 PROBE = f"""
 import sys
 from tfjs_build.cli import main

@@ -14,7 +14,7 @@ import pytest
 from tests.filesystems import tmpfs
 from tfjs_build.errors import ArtifactError
 from tfjs_build.parity.record import ParitySummary
-from tfjs_build.project.cache import BuildCache, cache_key
+from tfjs_build.project.cache import BuildCache, RefusedEntry, cache_key, files_disagreement
 from tfjs_build.project.fingerprint import HashCache
 
 
@@ -242,3 +242,42 @@ def test_a_full_disk_while_restoring_keeps_the_good_entry(tmp_path):
     assert cache.lookup("k1") is not None
     restored = cache.restore("k1", tmp_path / "out")  # and it still restores where there is room
     assert restored is not None and tree(tmp_path / "out") == tree(artifact)
+
+
+def test_an_entry_disagreeing_with_the_expected_files_is_refused_evicted_and_unpublished(tmp_path):
+    files = make_artifact(tmp_path / "built", b"\x01" * 64)
+    cache = BuildCache(tmp_path / "cache")
+    assert fill(cache, "k", tmp_path / "built", files)
+    make_artifact(tmp_path / "out", b"\x03" * 64)  # the previous artifact
+    previous = tree(tmp_path / "out")
+    expected = {**files, "group1-shard1of1.bin": "0" * 64}
+    with pytest.raises(RefusedEntry) as refused:
+        cache.restore("k", tmp_path / "out", expected=expected)
+    assert str(refused.value) == (
+        f"group1-shard1of1.bin has sha256 {files['group1-shard1of1.bin'][:12]}, the lockfile "
+        "records 000000000000"
+    )
+    assert cache.lookup("k") is None  # evicted
+    assert tree(tmp_path / "out") == previous
+
+    assert fill(cache, "k", tmp_path / "built", files)
+    assert files_disagreement(files, {"model.json": files["model.json"]}) == (
+        "it holds group1-shard1of1.bin, model.json, parity.json, the lockfile records model.json"
+    )
+    hit = cache.restore("k", tmp_path / "out", expected=files)
+    assert hit is not None and tree(tmp_path / "out") == tree(tmp_path / "built")
+
+
+def test_problem_names_what_is_wrong_with_an_entry_and_changes_nothing(tmp_path):
+    files = make_artifact(tmp_path / "built", b"\x01" * 64)
+    cache = BuildCache(tmp_path / "cache")
+    assert fill(cache, "k", tmp_path / "built", files)
+    assert cache.problem("k") is None
+    shard = cache.entry_path("k") / "group1-shard1of1.bin"
+    shard.write_bytes(b"\x02" * 64)
+    assert cache.problem("k") == "group1-shard1of1.bin does not match its recorded hash"
+    shard.write_bytes(b"\x02" * 63)
+    assert cache.problem("k") == "weights group 0 needs 64 bytes, its shards hold 63"
+    (cache.entry_path("k") / "entry.json").write_text("{")
+    assert cache.problem("k") == "its entry.json is missing or malformed"
+    assert cache.entry_keys() == ["k"]  # still there: problem() removes nothing

@@ -45,7 +45,7 @@ def push(store: RemoteStore, key: str, artifact: Path, files: dict[str, str], **
 
 def manifest(store: RemoteStore, key: str) -> Manifest:
     found = store.read_entries([key])[key]
-    if found is None or isinstance(found, DamagedEntry):
+    if not isinstance(found, dict):
         raise AssertionError(f"no readable entry {key}: {found}")
     return found
 
@@ -54,7 +54,7 @@ def fetch(store: RemoteStore, key: str, into: Path) -> dict[str, bytes]:
     """``key``'s files, fetched and checked; raises the entry's problem if it is damaged."""
     into.mkdir(parents=True, exist_ok=True)
     found = store.read_entries([key])[key]
-    if isinstance(found, DamagedEntry):
+    if isinstance(found, Exception):
         raise found
     assert found is not None
     if (problem := store.download([found], {key: into})[key]) is not None:

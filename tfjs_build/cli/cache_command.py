@@ -1,9 +1,13 @@
-"""``tfjs-build cache list | prune [--remote]``: look at and shrink the build cache, local or remote."""
+"""``tfjs-build cache list | prune | verify [--remote]``: look at, shrink and check the build cache,
+local or remote; ``tfjs-build cache keygen DIR``: a key pair to sign remote entries with."""
 
 from __future__ import annotations
 
 import argparse
+import tempfile
 import time
+from collections.abc import Iterable
+from pathlib import Path
 from typing import Any
 
 from tfjs_build.cli.arguments import add_project_argument, project_config
@@ -24,7 +28,7 @@ def add_parser(commands: Any, name: str) -> None:
     """Register the subcommand and its actions."""
     parser = commands.add_parser(
         name,
-        help="list or prune the build cache",
+        help="list, prune or verify the build cache; make a key pair to sign it",
         description="The build cache holds published artifacts keyed by source, options and "
         "versions, so any clone or CI job can restore them instead of converting.",
     )
@@ -43,7 +47,18 @@ def add_parser(commands: Any, name: str) -> None:
         "with --remote, give it)",
     )
     bound.add_argument("--all", action="store_true", help="remove every entry")
-    for action in (listing, prune):
+    verify = actions.add_parser(
+        "verify",
+        help="check every entry: its structure, every file's hash and, on the remote with "
+        "cache_trusted_keys, its signature; exit 1 if any is bad",
+    )
+    keygen = actions.add_parser(
+        "keygen",
+        help="write a new Ed25519 key pair, DIR/cache.key (secret: give its path to pushers in "
+        "$TFJS_BUILD_CACHE_SIGNING_KEY) and DIR/cache.pub (list it in cache_trusted_keys)",
+    )
+    keygen.add_argument("directory", type=Path, metavar="DIR", help="where to write the keys")
+    for action in (listing, prune, verify):
         action.add_argument(
             "--remote",
             action="store_true",
@@ -84,6 +99,8 @@ def _remote(args: argparse.Namespace, config: ProjectConfig) -> int:
         )
     if args.action == "prune" and args.max_size is None and not args.all:
         raise UsageError("cache prune --remote needs --max-size SIZE or --all")
+    if args.action == "verify":
+        return _verify_remote(config)
     store = RemoteStore(config.cache_remote, timeout=config.cache_remote_timeout)
     if args.action == "list":
         entries = remote_listing.entries(store)
@@ -100,10 +117,46 @@ def _remote(args: argparse.Namespace, config: ProjectConfig) -> int:
     return 0
 
 
+def _print_problems(where: str, found: Iterable[tuple[str, str | None]]) -> int:
+    """One line per bad entry, then a summary; 1 if any entry is bad."""
+    checked = bad = 0
+    for key, problem in found:
+        checked += 1
+        if problem is not None:
+            bad += 1
+            print(f"{key[:16]}  {problem}")
+    print(f"{where}: {_entries(checked)} checked, {bad} bad")
+    return 1 if bad else 0
+
+
+def _verify_remote(config: ProjectConfig) -> int:
+    from tfjs_build.project.cache_signing import trusted_keys
+    from tfjs_build.project.cache_verify import remote_problems
+    from tfjs_build.project.remote_store import RemoteStore
+
+    assert config.cache_remote is not None
+    trusted = trusted_keys(config.root, config.cache_trusted_keys)
+    store = RemoteStore(config.cache_remote, timeout=config.cache_remote_timeout, trusted=trusted)
+    with tempfile.TemporaryDirectory(prefix="tfjs-build-verify-") as scratch:
+        return _print_problems(store.url, remote_problems(store, Path(scratch)))
+
+
+def _keygen(directory: Path) -> int:
+    from tfjs_build.project.cache_signing import SIGNING_KEY_ENV, generate_keys
+
+    secret, public = generate_keys(directory)
+    print(f"wrote {shown_path(secret)} (secret: only pushers get it, through ${SIGNING_KEY_ENV})")
+    print(f"wrote {shown_path(public)} (commit it and list it in cache_trusted_keys)")
+    return 0
+
+
 def run(args: argparse.Namespace) -> int:
-    """List or prune; exits 0 unless the configuration is invalid or the remote fails."""
+    """List, prune, verify or make keys; exits 0 unless the configuration is invalid, the
+    remote fails or (verify) an entry is bad."""
     from tfjs_build.project.cache import BuildCache
 
+    if args.action == "keygen":
+        return _keygen(args.directory)
     config = project_config(args)
     if args.remote:
         return _remote(args, config)
@@ -114,6 +167,10 @@ def run(args: argparse.Namespace) -> int:
         )
     cache = BuildCache(config.cache_dir, config.cache_max_bytes)
     where = shown_path(cache.directory)
+    if args.action == "verify":
+        from tfjs_build.project.cache_verify import local_problems
+
+        return _print_problems(where, local_problems(cache))
     if args.action == "list":
         entries = cache.entries()
         total = _print_entries([(e.key, e.total_bytes, e.last_used, e.source) for e in entries])

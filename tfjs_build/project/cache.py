@@ -25,7 +25,7 @@ import os
 import shutil
 import tempfile
 import time
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -100,6 +100,27 @@ class CacheMiss(Exception):
     """The entry is absent, incomplete or damaged."""
 
 
+class RefusedEntry(Exception):
+    """An entry whose files are not the ones the caller expects (the lockfile's); it has been
+    evicted. The message says how they differ."""
+
+
+def files_disagreement(claimed: Mapping[str, str], expected: Mapping[str, str]) -> str | None:
+    """How an entry's files (name to sha256) differ from ``expected``; None if they do not."""
+    if set(claimed) != set(expected):
+        return (
+            f"it holds {', '.join(sorted(claimed))}, the lockfile records "
+            f"{', '.join(sorted(expected))}"
+        )
+    for name in sorted(claimed):
+        if claimed[name] != expected[name]:
+            return (
+                f"{name} has sha256 {claimed[name][:12]}, the lockfile records "
+                f"{expected[name][:12]}"
+            )
+    return None
+
+
 def _copy_hashing(source: Path, target: Path, buffer: bytearray) -> str:
     """Copy ``source`` to ``target`` and return the sha256 of the bytes copied.
 
@@ -125,6 +146,31 @@ def _copy_hashing(source: Path, target: Path, buffer: bytearray) -> str:
     return digest.hexdigest()
 
 
+def model_json_problem(directory: Path, names: Iterable[str]) -> str | None:
+    """What is wrong with the artifact in ``directory`` (of the files ``names``) by its
+    ``model.json``: a listed shard missing or of a size its weights do not need; None if
+    nothing."""
+    try:
+        document = json.loads((directory / MODEL_JSON).read_text(encoding="utf-8"))
+        sizes = {name: (directory / name).stat().st_size for name in names}
+    except (OSError, UnicodeDecodeError, ValueError) as exc:
+        return f"unreadable: {exc}"
+    problems = manifest_problems(document, sizes)
+    return problems[0] if problems else None
+
+
+def _file_sha256(path: Path) -> str:
+    """The sha256 of the file at ``path``; :class:`CacheMiss` if it cannot be read."""
+    digest = hashlib.sha256()
+    try:
+        with open(path, "rb") as reader:
+            while chunk := reader.read(_CHUNK):
+                digest.update(chunk)
+    except OSError as exc:
+        raise CacheMiss(f"cannot read {path.name}: {exc.strerror}") from None
+    return digest.hexdigest()
+
+
 class BuildCache:
     """A cache directory of published artifacts (see the module docstring)."""
 
@@ -145,11 +191,11 @@ class BuildCache:
         self._temp.mkdir(parents=True, exist_ok=True)
         return Path(tempfile.mkdtemp(prefix=prefix, dir=self._temp))
 
-    def lookup(self, key: str) -> CachedArtifact | None:
+    def lookup(self, key: str, *, discard: bool = True) -> CachedArtifact | None:
         """The recorded description of ``key``'s entry, or None if there is no complete entry.
 
         An entry whose ``entry.json`` cannot be read or understood is dropped (the next build
-        refills it).
+        refills it) unless ``discard`` is false.
         """
         record = self.entry_path(key) / _ENTRY
         if not record.exists():
@@ -165,34 +211,60 @@ class BuildCache:
                 shards=int(document["shards"]),
             )
         except (OSError, ValueError, KeyError, TypeError, AttributeError):
-            self._discard(self.entry_path(key))
+            if discard:
+                self._discard(self.entry_path(key))
             return None
 
     def _check_against_model_json(self, entry: Path, cached: CachedArtifact) -> None:
         """Raise :class:`CacheMiss` unless the entry holds every shard its ``model.json`` lists,
         of the sizes its weights need."""
+        problem = model_json_problem(entry, cached.files)
+        if problem is not None:
+            raise CacheMiss(problem)
+
+    def problem(self, key: str) -> str | None:
+        """What is wrong with ``key``'s entry (its record, its ``model.json``, a file's hash),
+        or None when it is whole. Reads every file; changes nothing."""
+        cached = self.lookup(key, discard=False)
+        entry = self.entry_path(key)
+        if cached is None:
+            return f"its {_ENTRY} is missing or malformed"
+        if MODEL_JSON not in cached.files:
+            return f"it holds no {MODEL_JSON}"
         try:
-            document = json.loads((entry / MODEL_JSON).read_text(encoding="utf-8"))
-            sizes = {name: (entry / name).stat().st_size for name in cached.files}
-        except (OSError, UnicodeDecodeError, ValueError) as exc:
-            raise CacheMiss(f"unreadable: {exc}") from None
-        problems = manifest_problems(document, sizes)
-        if problems:
-            raise CacheMiss(problems[0])
+            self._check_against_model_json(entry, cached)
+            for name, expected in cached.files.items():
+                if Path(name).name != name or name in ("", ".", "..", _ENTRY):
+                    return f"it names an unsafe file {name!r}"
+                if _file_sha256(entry / name) != expected:
+                    return f"{name} does not match its recorded hash"
+        except CacheMiss as exc:
+            return str(exc)
+        return None
 
     def restore(
-        self, key: str, output: Path, hashes: HashCache | None = None
+        self,
+        key: str,
+        output: Path,
+        hashes: HashCache | None = None,
+        expected: Mapping[str, str] | None = None,
     ) -> CachedArtifact | None:
         """Publish ``key``'s artifact to ``output``; None (and ``output`` untouched) on a miss.
 
-        The entry is checked against its ``model.json`` (every listed shard present, of the right
-        size) and every file against its recorded sha256 while it is copied; an entry that fails
-        a check is removed so the next build refills it. Failing to write ``output`` (a full or
+        With ``expected`` (the files, name to sha256, the lockfile records for a build from the
+        same inputs) an entry that records other files is evicted and :class:`RefusedEntry`
+        raised: its hashes are its own claims, the lockfile's are the project's. The entry is
+        checked against its ``model.json`` (every listed shard present, of the right size) and
+        every file against its recorded sha256 while it is copied; an entry that fails a check
+        is removed so the next build refills it. Failing to write ``output`` (a full or
         read-only disk) raises ``ArtifactError`` naming it and keeps the entry.
         """
         cached = self.lookup(key)
         if cached is None or MODEL_JSON not in cached.files:
             return None
+        if expected is not None and (problem := files_disagreement(cached.files, expected)):
+            self._discard(self.entry_path(key))
+            raise RefusedEntry(problem)
         entry = self.entry_path(key)
         buffer = bytearray(_CHUNK)
 
@@ -270,6 +342,12 @@ class BuildCache:
         finally:
             if staging.exists():
                 shutil.rmtree(staging, ignore_errors=True)
+
+    def entry_keys(self) -> list[str]:
+        """The key of every entry directory, complete or not, sorted."""
+        with contextlib.suppress(FileNotFoundError):
+            return sorted(p.name for p in self._entries.iterdir() if p.is_dir())
+        return []
 
     def entries(self) -> list[EntryInfo]:
         """Every complete entry, least recently used first."""

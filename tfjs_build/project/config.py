@@ -86,6 +86,7 @@ class ProjectConfig:
     cache_push: bool = True
     depfile_dir: Path | None = None
     """Where a project build writes each model's Make/Ninja depfile (``NAME.d``), if anywhere."""
+    cache_trusted_keys: tuple[str, ...] = ()
 
 
 def valid_name(name: str) -> bool:
@@ -224,6 +225,7 @@ def parse_config(table: Mapping[str, Any], root: Path) -> ProjectConfig:
         cache_remote_timeout=project["cache_remote_timeout"],
         cache_push=project["cache_push"],
         depfile_dir=root / project["depfile_dir"] if project["depfile_dir"] else None,
+        cache_trusted_keys=project["cache_trusted_keys"],
     )
 
 

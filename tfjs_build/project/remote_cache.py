@@ -26,9 +26,10 @@ from collections.abc import Iterable
 from concurrent.futures import CancelledError, Future, ThreadPoolExecutor
 from pathlib import Path
 
-from tfjs_build.errors import RemoteDenied, TfjsBuildError
+from tfjs_build.errors import ConfigError, MissingDependencyError, RemoteDenied, TfjsBuildError
 from tfjs_build.parity.record import ParitySummary
 from tfjs_build.project.cache import BuildCache
+from tfjs_build.project.cache_signing import PublicKey, SecretKey, Unsigned
 from tfjs_build.project.remote_manifest import DamagedEntry, Manifest
 from tfjs_build.project.remote_store import ChangedArtifact, RemoteStore
 
@@ -51,8 +52,12 @@ class RemoteCache:
         push: bool = True,
         timeout: float = 30,
         workers: int = WORKERS,
+        trusted: tuple[PublicKey, ...] = (),
+        signer: SecretKey | None = None,
     ) -> None:
         self.url = url
+        self.trusted = trusted
+        self.signer = signer
         self.timeout = timeout
         self.cache = cache
         self.push_enabled = push
@@ -89,7 +94,9 @@ class RemoteCache:
     def _opened(self) -> RemoteStore:
         with self._opening:  # importing the backend takes a while: not under self._lock
             if self._store is None:
-                self._store = RemoteStore(self.url, timeout=self.timeout)
+                self._store = RemoteStore(
+                    self.url, timeout=self.timeout, trusted=self.trusted, signer=self.signer
+                )
             return self._store
 
     def _note(self, name: str | None, message: str) -> None:
@@ -193,6 +200,8 @@ class RemoteCache:
             for key, found in store.read_entries(list(names)).items():
                 if isinstance(found, DamagedEntry):
                     self._ignore_damaged(names[key], key, found)
+                elif isinstance(found, Unsigned):
+                    self._ignore_unsigned(key, found)
                 elif found is not None:
                     manifests.append(found)
             staging = {m["key"]: self.cache.staging_directory("remote-") for m in manifests}
@@ -214,6 +223,23 @@ class RemoteCache:
         except OSError as exc:  # the local cache could not take them
             self._note(names[next(iter(names))], f"could not fetch from the remote cache: {exc}")
         return fetched
+
+    def refuse(self, key: str) -> None:
+        """``key``'s fetched entry was refused (it disagrees with the lockfile): the next push of
+        ``key`` replaces it."""
+        with self._lock:
+            self._damaged.add(key)
+
+    def _ignore_unsigned(self, key: str, problem: Unsigned) -> None:
+        """Take an entry no trusted key signed as absent (a signing push replaces it); said once
+        per run, naming the first."""
+        with self._lock:
+            self._damaged.add(key)
+        message = (
+            f"entries of the remote cache not signed by a key in cache_trusted_keys are taken as "
+            f"absent (the first: {key[:12]}, {problem})"
+        )
+        self._say_once("unsigned", message)
 
     def _ignore_damaged(self, name: str, key: str, problem: DamagedEntry) -> None:
         self._damaged.add(key)
@@ -254,7 +280,8 @@ class RemoteCache:
         source: str,
     ) -> None:
         """Upload the published ``artifact`` as ``key``'s entry, in the background."""
-        if self.push_enabled and not self._unavailable and "write denied" not in self._said:
+        stopped = {"write denied", "signing"} & self._said
+        if self.push_enabled and not self._unavailable and not stopped:
             job = (name, key, artifact, dict(files), format, parity, source)
             self._pushes.append(self._executor().submit(self._push, *job))
 
@@ -283,6 +310,8 @@ class RemoteCache:
         except RemoteDenied as exc:
             message = f"{exc}; not pushing for the rest of this run (read only: {READ_ONLY_HINT})"
             self._say_once("write denied", message)
+        except (ConfigError, MissingDependencyError) as exc:  # the signing key, or cryptography
+            self._say_once("signing", f"{exc}; not pushing for the rest of this run")
         except TfjsBuildError as exc:  # unreachable, or its backend is not installed
             self._give_up(exc)
         except (ChangedArtifact, OSError) as exc:  # reading the artifact

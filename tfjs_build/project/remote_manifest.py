@@ -8,8 +8,9 @@ import binascii
 import hashlib
 import json
 import time
+from collections.abc import Mapping
 from pathlib import Path
-from typing import TypedDict
+from typing import Any, TypedDict
 
 from tfjs_build.artifact.format import MODEL_JSON
 from tfjs_build.parity.record import ParitySummary, checked_summary
@@ -119,7 +120,25 @@ def new_manifest(
         total_bytes=sum(f["size"] for f in files.values()),
         files=files,
     )
-    return json.dumps(manifest, sort_keys=True).encode()
+    return canonical(dict(manifest))
+
+
+def canonical(document: dict[str, Any]) -> bytes:
+    """The bytes a manifest is written as (and signed in): sorted keys, JSON's default spacing."""
+    return json.dumps(document, sort_keys=True).encode()
+
+
+def with_signature(manifest: bytes, signature: Mapping[str, Any]) -> bytes:
+    """``manifest`` (canonical bytes) with its ``signature`` field added."""
+    return canonical({**json.loads(manifest), "signature": dict(signature)})
+
+
+def unsigned_part(raw: bytes) -> tuple[bytes, object]:
+    """A manifest's canonical bytes without its ``signature`` field, and that field (None when
+    it has none); ``raw`` has passed :func:`parse_manifest`."""
+    document = json.loads(raw)
+    signature = document.pop("signature", None)
+    return canonical(document), signature
 
 
 def file_record(data: bytes, expected: str, inline_bytes: int) -> RemoteFile:

@@ -8,6 +8,10 @@ Under the URL (``s3://bucket/prefix``, ``gs://...``, ``az://...``, ``file:///sha
   model is one request;
 - ``v1/blobs/<sha256>``, each larger file, named by its content.
 
+A pusher holding a signing key signs each manifest (its ``signature`` field,
+:mod:`tfjs_build.project.cache_signing`); a store given trusted keys takes an entry without a
+valid signature by one of them as :class:`Unsigned`.
+
 A push uploads the blobs first and the manifest last, so a reader finds a whole entry or none.
 Blobs are named by their content and a manifest only names blobs by content, so two machines
 pushing one key write equivalent entries and harm nothing. A fetch checks every file against its
@@ -31,6 +35,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from tfjs_build.errors import MissingDependencyError, RemoteCacheError, RemoteDenied
 from tfjs_build.parity.record import ParitySummary
+from tfjs_build.project.cache_signing import PublicKey, SecretKey, Unsigned, check_signature, sign
 from tfjs_build.project.remote_manifest import (
     DamagedEntry,
     Manifest,
@@ -40,6 +45,8 @@ from tfjs_build.project.remote_manifest import (
     new_manifest,
     parse_manifest,
     sha256_hex,
+    unsigned_part,
+    with_signature,
     write_checked,
 )
 
@@ -124,8 +131,12 @@ class RemoteStore:
         backoff: float = 0.25,
         timeout: float = 30,
         inline_bytes: int = INLINE_BYTES,
+        trusted: tuple[PublicKey, ...] = (),
+        signer: SecretKey | None = None,
     ) -> None:
         self.url = url.rstrip("/")
+        self.trusted = trusted
+        self.signer = signer
         self.attempts = attempts
         self.backoff = backoff
         self.timeout = timeout
@@ -247,16 +258,19 @@ class RemoteStore:
         return found
 
     # ---------------------------------------------------------------------------- fetch
-    def read_entries(self, keys: list[str]) -> dict[str, Manifest | DamagedEntry | None]:
-        """The manifest of each of ``keys`` (None: no such entry), read in one batch."""
+    def read_entries(self, keys: list[str]) -> dict[str, Manifest | DamagedEntry | Unsigned | None]:
+        """The manifest of each of ``keys`` (None: no such entry), read in one batch; with
+        trusted keys, :class:`Unsigned` for one that none of them signed."""
         paths = {key: self.manifest_path(key) for key in keys}
         read = self._read_many(list(paths.values()), f"reading {_count(len(keys), 'entry')}")
-        found: dict[str, Manifest | DamagedEntry | None] = {}
+        found: dict[str, Manifest | DamagedEntry | Unsigned | None] = {}
         for key, path in paths.items():
             raw = read[path]
             try:
                 found[key] = None if raw is None else parse_manifest(raw, key)
-            except DamagedEntry as exc:
+                if raw is not None and self.trusted:
+                    check_signature(self.trusted, key, *unsigned_part(raw))
+            except (DamagedEntry, Unsigned) as exc:
                 found[key] = exc
         return found
 
@@ -312,7 +326,7 @@ class RemoteStore:
         damaged one). Each file is read and checked against its sha256 before it is uploaded
         (:class:`ChangedArtifact` otherwise); the manifest goes last.
         """
-        if not replace and self._exists(self.manifest_path(key), f"looking up entry {key[:12]}"):
+        if not replace and self._pushed(key):
             return False
         records: dict[str, RemoteFile] = {}
         for name, expected in sorted(files.items()):
@@ -325,8 +339,22 @@ class RemoteStore:
             if replace or not self._exists(self.blob_path(expected), f"looking up {name}"):
                 self._write(self.blob_path(expected), data, f"uploading {name}")
         encoded = new_manifest(key, format, parity, source, records)
+        if self.signer is not None:
+            encoded = with_signature(encoded, sign(self.signer, key, encoded))
         self._write(self.manifest_path(key), encoded, f"uploading entry {key[:12]}")
         return True
+
+    def _pushed(self, key: str) -> bool:
+        """Whether ``key``'s entry exists (signed, when this store signs what it pushes: an
+        unsigned one is replaced)."""
+        what = f"looking up entry {key[:12]}"
+        if self.signer is None:
+            return self._exists(self.manifest_path(key), what)
+        raw = self._read_many([self.manifest_path(key)], what)[self.manifest_path(key)]
+        try:
+            return raw is not None and unsigned_part(raw)[1] is not None
+        except (UnicodeDecodeError, ValueError, AttributeError):
+            return False  # not even JSON: replace it
 
     # ------------------------------------------------------------------------- listing
     def listing(self, path: str, what: str) -> list[dict[str, Any]]:

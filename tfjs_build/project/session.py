@@ -30,7 +30,8 @@ from tfjs_build.depfile import model_inputs, relative_to, write_depfile
 from tfjs_build.display import shown_path
 from tfjs_build.errors import TfjsBuildError
 from tfjs_build.parity.record import ParitySummary, parity_summary
-from tfjs_build.project.cache import BuildCache, CachedArtifact, cache_key
+from tfjs_build.project.cache import BuildCache, CachedArtifact, RefusedEntry, cache_key
+from tfjs_build.project.cache_signing import signing_key_from_env, trusted_keys
 from tfjs_build.project.code import CodeRecord, code_record
 from tfjs_build.project.config import PYPROJECT, ModelSpec, ProjectConfig
 from tfjs_build.project.events import (
@@ -52,6 +53,7 @@ from tfjs_build.project.status import (
     model_freshness,
     orphan_outputs,
     output_files,
+    same_inputs,
     tool_versions,
 )
 from tfjs_build.runtime.pool import RuntimePool
@@ -89,6 +91,8 @@ class BuildSession:
                 self.cache,
                 push=config.cache_push,
                 timeout=config.cache_remote_timeout,
+                trusted=trusted_keys(config.root, config.cache_trusted_keys),
+                signer=signing_key_from_env() if config.cache_push else None,
             )
         self._versions: dict[str, str] | None = None
         self._owner = os.getpid()
@@ -204,19 +208,46 @@ class BuildSession:
             if pushed:
                 self.reporter.report(Pushed(self.remote.url, pushed))
 
-    def _restore(self, spec: ModelSpec, key: str) -> CachedArtifact | None:
-        """Publish ``key``'s entry from the local cache, or else from the remote one."""
-        output = self.config.root / spec.output
+    def _restore(
+        self, spec: ModelSpec, key: str, pinned: LockEntry | None
+    ) -> CachedArtifact | None:
+        """Publish ``key``'s entry from the local cache, or else from the remote one, if it fits
+        the model's budget. With ``pinned`` (the lockfile's entry for a build from the same
+        inputs) only an entry holding exactly its files is restored (see :meth:`_from_local`)."""
         if not self._fits_budget(spec, key):
             return None
-        hit = self.cache.restore(key, output, self.hashes)
-        if hit is None and self.remote is not None:
+        hit, refused = self._from_local(spec, key, pinned)
+        if hit is None and not refused and self.remote is not None:
             fetched = self.remote.fetch(spec.name, key) and self._fits_budget(spec, key)
             self._remote_notes()
-            hit = self.cache.restore(key, output, self.hashes) if fetched else None
+            hit = self._from_local(spec, key, pinned)[0] if fetched else None
         if hit is not None and self.remote is not None and self.remote.from_remote(key):
             self._filled_cache = True
         return hit
+
+    def _from_local(
+        self, spec: ModelSpec, key: str, pinned: LockEntry | None
+    ) -> tuple[CachedArtifact | None, bool]:
+        """Restore ``key``'s entry from the local cache: the hit, and whether an entry was
+        refused for disagreeing with the lockfile (evicted, and said; an entry this run fetched
+        from the remote is marked for the push to replace)."""
+        expected = pinned["files"] if pinned is not None else None
+        try:
+            return self.cache.restore(
+                key, self.config.root / spec.output, self.hashes, expected
+            ), False
+        except RefusedEntry as exc:
+            if self.remote is not None and self.remote.from_remote(key):
+                self.remote.refuse(key)
+                where, evicted = f"the remote cache {self.remote.url}'s", "refused"
+            else:
+                where, evicted = "the local cache's", "refused and evicted"
+            message = (
+                f"{where} entry {key[:12]} is not the artifact the lockfile records for this "
+                f"source, options and versions ({exc}); {evicted}, building from source"
+            )
+            self.reporter.report(Warned(spec.name, message))
+            return None, True
 
     # ---------------------------------------------------------------------------- build
     def build(self, spec: ModelSpec, *, force: bool = False) -> ModelResult:
@@ -267,12 +298,18 @@ class BuildSession:
         key = cache_key(fingerprint, spec.settings(), self.versions, code)
         if self.use_cache and not force:
             self.reporter.report(Started(spec.name, "restore", spec.source, reasons))
+            entry = self.lockfile.models.get(spec.name)
+            pinned = (
+                entry
+                if same_inputs(entry, fingerprint, spec.settings(), code, self.versions)
+                else None
+            )
             try:
-                hit = self._restore(spec, key)
+                hit = self._restore(spec, key, pinned)
             except TfjsBuildError as exc:
                 return ModelResult(spec.name, "failed", reasons, key, error=str(exc))
             if hit is not None:
-                return self._restored(spec, reasons, (fingerprint, code), hit)
+                return self._restored(spec, reasons, (fingerprint, code), hit, pinned)
         self.reporter.report(Started(spec.name, "convert", spec.source, reasons))
         return self._convert(spec, reasons, (fingerprint, code), key)
 
@@ -301,18 +338,28 @@ class BuildSession:
         self.lockfile.set(spec.name, entry)
 
     def _restored(
-        self, spec: ModelSpec, reasons: tuple[str, ...], built_from: BuiltFrom, hit: CachedArtifact
+        self,
+        spec: ModelSpec,
+        reasons: tuple[str, ...],
+        built_from: BuiltFrom,
+        hit: CachedArtifact,
+        pinned: LockEntry | None,
     ) -> ModelResult:
-        self._record(spec, built_from, hit.format, hit.files, hit.parity)
+        """Record a restored artifact: a lockfile entry for the same inputs is kept as it was
+        (the entry's files matched it; its other claims, parity included, are not taken)."""
+        format, parity = (
+            (pinned["format"], pinned["parity"]) if pinned else (hit.format, hit.parity)
+        )
+        self._record(spec, built_from, format, hit.files, parity)
         return ModelResult(
             spec.name,
             "restored",
             reasons,
             hit.key,
-            format=hit.format,
+            format=format,
             total_bytes=hit.total_bytes,
             shards=hit.shards,
-            parity=hit.parity,
+            parity=parity,
             from_remote=self.remote is not None and self.remote.from_remote(hit.key),
         )
 

@@ -12,7 +12,7 @@ from pathlib import Path
 
 from tfjs_build import __version__
 from tfjs_build.artifact.format import MODEL_JSON
-from tfjs_build.project.code import code_changes, code_record
+from tfjs_build.project.code import CodeRecord, code_changes, code_record
 from tfjs_build.project.config import ModelSpec
 from tfjs_build.project.fingerprint import HashCache, json_fingerprint, tree_fingerprint
 from tfjs_build.project.lockfile import LockEntry
@@ -134,3 +134,21 @@ def model_freshness(
         reasons.append(f"output moved to {spec.output.as_posix()}")
     reasons += _output_reasons(spec, root / spec.output, entry.get("files") or {}, hashes)
     return Freshness(spec.name, tuple(reasons))
+
+
+def same_inputs(
+    entry: LockEntry | None,
+    source_fingerprint: str,
+    settings: Mapping[str, object],
+    code: CodeRecord | None,
+    versions: Mapping[str, str],
+) -> bool:
+    """Whether the lockfile ``entry`` records a build from exactly these inputs (the ones the
+    cache key is made of), so that its ``files`` say what such a build holds."""
+    return (
+        entry is not None
+        and entry.get("source_fingerprint") == source_fingerprint
+        and entry.get("options_fingerprint") == json_fingerprint(dict(settings))
+        and entry.get("code") == code
+        and entry.get("versions") == dict(versions)
+    )
