@@ -37,6 +37,7 @@ tf_keras_conv_bn_case = _saved_once(models.tf_keras_conv_batch_norm, "tf_keras_c
 keras3_lambda_case = _saved_once(models.keras3_lambda_model, "lambda.keras")
 keras3_custom_case = _saved_once(models.keras3_custom_layer_model, "custom.keras")
 tf_keras_lambda_case = _saved_once(models.tf_keras_lambda_h5, "lambda.h5")
+tf_keras_op_lambda_case = _saved_once(models.tf_keras_op_lambda_h5, "op_lambda.h5")
 keras3_attention_case = _saved_once(models.keras3_attention_model, "attention.keras")
 keras3_recurrent_case = _saved_once(models.keras3_recurrent_model, "recurrent.keras")
 keras3_grouped_conv_case = _saved_once(models.keras3_grouped_conv_model, "grouped.keras")

@@ -309,6 +309,22 @@ def tf_keras_lambda_h5(path: Path) -> Case:
     return keras_case(model, path, {"numbers": rng.normal(size=(3, 4)).astype("float32")})
 
 
+def tf_keras_op_lambda_h5(path: Path) -> Case:
+    """A tf_keras HDF5 model with a TensorFlow op called on a Keras tensor (a ``TFOpLambda``)."""
+    import tensorflow as tf
+    import tf_keras
+
+    rng = _rng()
+    inputs = tf_keras.Input((4,), name="numbers")
+    x = tf_keras.layers.Dense(3, activation="tanh")(inputs)
+    x = tf.math.multiply(x, 2.0)
+    outputs = tf_keras.layers.Dense(2, name="out")(x)
+    model = tf_keras.Model(inputs, outputs)
+    assert [layer.__class__.__name__ for layer in model.layers][2] == "TFOpLambda"
+    randomize(model.weights, rng, -1.0, 1.0)
+    return keras_case(model, path, {"numbers": rng.normal(size=(3, 4)).astype("float32")})
+
+
 def keras3_attention_model(path: Path) -> Case:
     """Keras 3 Normalization and MultiHeadAttention (Einsum inside): no TF.js layers for either."""
     import keras
