@@ -109,6 +109,42 @@ def control_flow_module(directory: Path) -> Case:
     return Case(directory, inputs, run_signature(directory, inputs))
 
 
+def text_tower_module(directory: Path) -> Case:
+    """A causal self-attention over token embeddings (the mask from ``tf.linalg.band_part``) and
+    the end-of-sequence token's vector pooled with ``tf.gather(..., batch_dims=1)``."""
+    import tensorflow as tf
+
+    rng = _rng()
+
+    class TextTower(tf.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.table = tf.Variable(rng.normal(size=(11, 4)).astype("float32"))
+
+        @tf.function(
+            input_signature=[
+                tf.TensorSpec([None, None], tf.int32, name="tokens"),
+                tf.TensorSpec([None], tf.int32, name="ends"),
+            ]
+        )
+        def __call__(self, tokens: Any, ends: Any) -> Any:
+            x = tf.gather(self.table, tokens)
+            scores = tf.matmul(x, x, transpose_b=True)
+            causal = tf.linalg.band_part(tf.ones_like(scores), -1, 0)
+            weights = tf.nn.softmax(scores + (1.0 - causal) * -1e9, axis=-1)
+            attended = tf.matmul(weights, x)
+            pooled = tf.gather(attended, ends, axis=1, batch_dims=1)
+            return {"pooled": pooled, "attended": attended}
+
+    module = TextTower()
+    tf.saved_model.save(module, str(directory))
+    inputs = {
+        "tokens": rng.integers(0, 11, size=(3, 6)).astype("int32"),
+        "ends": np.array([5, 2, 0], dtype="int32"),
+    }
+    return Case(directory, inputs, run_signature(directory, inputs))
+
+
 def two_inputs_module(directory: Path) -> Case:
     """Two named inputs of different dtypes (float32 features, int32 ids) and a dict of outputs."""
     import tensorflow as tf

@@ -1,0 +1,186 @@
+"""The known-wrong-kernel table: each entry's wrong numbers shown in real TF.js, its lowering
+matching TensorFlow on cpu and wasm, applied only for the backends and versions it names."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+
+from tests.graph.checks import assert_runs_like_tensorflow, write
+from tests.graph.graph_defs import GraphDefBuilder, lowered_artifact, run_in_tensorflow
+from tests.graph.models import Case as SavedCase
+from tfjs_build.errors import UnsupportedModelError
+from tfjs_build.graph.graph_edit import DType
+from tfjs_build.graph.lowerings import lower_unsupported
+from tfjs_build.graph.op_check import load_op_table
+from tfjs_build.graph.wrong_kernels import WRONG_KERNELS, wrong_kernel_problems
+
+Case = tuple[Any, dict[str, np.ndarray], list[str]]
+DT_INT32, DT_INT64 = 3, 9
+
+
+def band_part_graph(
+    lower: int = -1, upper: int = 0, shape: tuple[int, ...] = (2, 4, 5), index_type: int = DT_INT64
+) -> Case:
+    """``MatrixBandPart(x, lower, upper)`` on a float input."""
+    b = GraphDefBuilder()
+    x = b.placeholder("x")
+    numpy_type = np.int64 if index_type == DT_INT64 else np.int32
+    bounds = [b.const(n, np.array(v, numpy_type)) for n, v in (("lo", lower), ("up", upper))]
+    b.node("band", "MatrixBandPart", [x, *bounds], Tindex=DType(index_type))
+    values = np.random.default_rng(0).normal(size=shape).astype("float32")
+    return b.graph_def, {"x": values}, ["band"]
+
+
+def batched_gather_graph(
+    params_shape: tuple[int, ...] = (3, 5, 2),
+    indices: np.ndarray | None = None,
+    axis: int = 1,
+    params_type: str = "float32",
+) -> Case:
+    """``GatherV2(params, indices, axis, batch_dims=1)``."""
+    b = GraphDefBuilder()
+    params = b.placeholder("params", params_type)
+    chosen = np.array([[4, 0], [1, 1], [3, 2]], np.int32) if indices is None else indices
+    index_type = DT_INT64 if chosen.dtype == np.int64 else DT_INT32
+    ids = b.placeholder("ids", str(chosen.dtype))
+    b.const("axis", np.array(axis, np.int32))
+    node = b.node("gathered", "GatherV2", [params, ids, "axis"], batch_dims=1)
+    gather = b.graph_def.node[-1]
+    del gather.attr["T"]
+    gather.attr["Tparams"].type = 1 if params_type == "float32" else DT_INT32
+    gather.attr["Tindices"].type = index_type
+    gather.attr["Taxis"].type = DT_INT32
+    size = int(np.prod(params_shape))
+    values = np.arange(size).reshape(params_shape).astype(params_type)
+    return b.graph_def, {"params": values, "ids": chosen}, [node]
+
+
+GRAPHS: dict[str, Callable[[], Case]] = {
+    "MatrixBandPart": band_part_graph,
+    "GatherV2": batched_gather_graph,
+}
+PROVEN = [
+    (entry.op, backend)
+    for entry in WRONG_KERNELS
+    for backend in sorted(entry.backends or {"cpu", "wasm"})
+]
+
+
+def _unlowered(case: Case, directory: Path) -> Path:
+    """The graph as it is, with no lowering and no op check, as an artifact."""
+    from tfjs_build.graph.export import build_artifact
+    from tfjs_build.graph.freeze import TensorBinding
+    from tfjs_build.graph.signature import name_outputs, tfjs_signature
+
+    graph_def, feeds, fetches = case
+    inputs = [TensorBinding(n, f"{n}:0", str(v.dtype), tuple(v.shape)) for n, v in feeds.items()]
+    wanted = [TensorBinding(n, f"{n}:0", "float32", None) for n in fetches]
+    outputs = name_outputs(graph_def, wanted, list(feeds))
+    return write(
+        build_artifact(graph_def, tfjs_signature(inputs, outputs), generated_by="test"), directory
+    )
+
+
+@pytest.mark.parametrize(("op", "backend"), PROVEN, ids=[f"{o}-{b}" for o, b in PROVEN])
+def test_tfjs_computes_the_wrong_numbers(op: str, backend: str, tmp_path: Path) -> None:
+    """The proof of each entry: TF.js, as pinned, computes the unlowered node wrong there."""
+    from tfjs_build.runtime.tfjs import run_in_tfjs
+
+    case = GRAPHS[op]()
+    graph_def, feeds, fetches = case
+    expected = run_in_tensorflow(graph_def, feeds, fetches)[fetches[0]]
+    got = run_in_tfjs(_unlowered(case, tmp_path / "m"), feeds, backend=backend)[fetches[0]]
+    assert got.shape == expected.shape
+    assert not np.allclose(got, expected)
+
+
+def test_the_table_is_for_the_pinned_tfjs() -> None:
+    version = load_op_table().version
+    assert all(version in entry.tfjs_versions for entry in WRONG_KERNELS)
+    assert {entry.op for entry in WRONG_KERNELS} <= set(GRAPHS)
+
+
+def test_batched_gather_is_right_on_cpu(tmp_path: Path) -> None:
+    """Why the GatherV2 entry names wasm only."""
+    from tfjs_build.runtime.tfjs import run_in_tfjs
+
+    case = batched_gather_graph()
+    graph_def, feeds, fetches = case
+    expected = run_in_tensorflow(graph_def, feeds, fetches)["gathered"]
+    got = run_in_tfjs(_unlowered(case, tmp_path / "m"), feeds, backend="cpu")["gathered"]
+    np.testing.assert_array_equal(got, expected)
+
+
+BANDS = [(-1, 0), (0, -1), (1, 2), (0, 0), (-1, -1), (2, 0)]
+
+
+@pytest.mark.parametrize(("lower", "upper"), BANDS)
+def test_lowered_band_part_matches_tensorflow(lower: int, upper: int, tmp_path: Path) -> None:
+    graph_def, feeds, fetches = band_part_graph(lower, upper)
+    artifact, counts = lowered_artifact(graph_def, feeds, fetches)
+    assert counts == {"MatrixBandPart": 1}
+    expected = run_in_tensorflow(graph_def, feeds, fetches)
+    assert_runs_like_tensorflow(write(artifact, tmp_path / "m"), feeds, expected)
+
+
+def test_lowered_band_part_of_int32_bounds_and_rank_2(tmp_path: Path) -> None:
+    graph_def, feeds, fetches = band_part_graph(1, 0, (6, 3), DT_INT32)
+    artifact, _ = lowered_artifact(graph_def, feeds, fetches)
+    expected = run_in_tensorflow(graph_def, feeds, fetches)
+    assert_runs_like_tensorflow(write(artifact, tmp_path / "m"), feeds, expected)
+
+
+GATHERS: dict[str, tuple[tuple[int, ...], np.ndarray, str]] = {
+    "rows": ((3, 5, 2), np.array([[4, 0], [1, 1], [3, 2]], np.int32), "float32"),
+    "one-per-batch": ((3, 5, 2), np.array([4, 0, 2], np.int32), "float32"),
+    "scalars": ((3, 5), np.array([[1], [4], [0]], np.int64), "float32"),
+    "deep-indices": ((2, 4, 3), np.array([[[0, 3], [2, 2]], [[1, 0], [3, 3]]], np.int32), "int32"),
+}
+
+
+@pytest.mark.parametrize("name", list(GATHERS))
+def test_lowered_batched_gather_matches_tensorflow(name: str, tmp_path: Path) -> None:
+    shape, indices, dtype = GATHERS[name]
+    graph_def, feeds, fetches = batched_gather_graph(shape, indices, params_type=dtype)
+    artifact, counts = lowered_artifact(graph_def, feeds, fetches)
+    assert counts == {"GatherV2": 1}
+    expected = run_in_tensorflow(graph_def, feeds, fetches)
+    assert_runs_like_tensorflow(write(artifact, tmp_path / "m"), feeds, expected)
+
+
+def test_lowered_only_for_the_affected_backends_and_versions() -> None:
+    graph_def, _, _ = batched_gather_graph()
+    assert lower_unsupported(graph_def, ["cpu"]) == {}
+    gather = next(node for node in graph_def.node if node.op == "GatherV2")
+    assert wrong_kernel_problems(gather, ["cpu", "wasm"], "4.22.0") == [
+        "GatherV2 with batch_dims (wrong in TF.js 4.22.0) on wasm"
+    ]
+    assert wrong_kernel_problems(gather, ["wasm"], "4.21.0") == []
+    assert lower_unsupported(graph_def, ["wasm"]) == {"GatherV2": 1}
+
+
+def test_a_batched_gather_the_lowering_declines_is_refused_for_wasm_naming_it() -> None:
+    graph_def, feeds, fetches = batched_gather_graph((2, 3, 4), np.array([[1], [2]], np.int32), 2)
+    with pytest.raises(
+        UnsupportedModelError,
+        match=r"GatherV2 with batch_dims \(wrong in TF.js 4\.22\.0\) on wasm \(node gathered",
+    ):
+        lowered_artifact(graph_def, feeds, fetches)
+
+
+def test_a_text_tower_with_a_causal_mask_and_a_pooled_end_token_runs_like_tensorflow(
+    text_tower_case: SavedCase, tmp_path: Path
+) -> None:
+    from tfjs_build.graph.convert import convert_saved_model
+
+    artifact = convert_saved_model(text_tower_case.path)
+    ops = {node["op"] for node in artifact.topology["node"]}
+    assert "MatrixBandPart" not in ops
+    assert_runs_like_tensorflow(
+        write(artifact, tmp_path / "m"), text_tower_case.inputs, text_tower_case.expected
+    )

@@ -1,0 +1,91 @@
+"""TF.js kernels known to compute wrong numbers, per TF.js version and backend.
+
+The op table (``op_check``) says what TF.js *has*; this table says where what it has is wrong.
+Each entry names the op and the form that goes wrong, the TF.js versions and backends it goes
+wrong on (``None``: every backend, when the fault is in the converter rather than a kernel), what
+TF.js computes, what tfjs-build does instead (a lowering registered in ``lowerings.LOWERINGS``,
+applied only when a target backend is affected) and the test that shows the wrong numbers in real
+TF.js. A node in a wrong form on a target backend is an op-check problem like a missing kernel: it
+is lowered if it can be, and named otherwise.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+NodeTest = Callable[[Any], bool]
+
+
+def _always(node: Any) -> bool:
+    return True
+
+
+def _batched(node: Any) -> bool:
+    return "batch_dims" in node.attr and node.attr["batch_dims"].i != 0
+
+
+@dataclass(frozen=True)
+class WrongKernel:
+    """One op TF.js computes wrong (see the module docstring)."""
+
+    op: str
+    form: str
+    tfjs_versions: frozenset[str]
+    backends: frozenset[str] | None
+    wrong: str
+    instead: str
+    proof: str
+    applies: NodeTest = _always
+
+    def affects(self, node: Any, backend: str, version: str) -> bool:
+        """Whether ``node`` goes wrong on ``backend`` of TF.js ``version``."""
+        return (
+            node.op == self.op
+            and version in self.tfjs_versions
+            and (self.backends is None or backend in self.backends)
+            and self.applies(node)
+        )
+
+
+WRONG_KERNELS: tuple[WrongKernel, ...] = (
+    WrongKernel(
+        op="MatrixBandPart",
+        form="MatrixBandPart",
+        tfjs_versions=frozenset({"4.22.0"}),
+        backends=None,
+        wrong=(
+            "the converter's op table reads num_upper from input 1, so both bounds are "
+            "num_lower: band_part(ones, -1, 0), a causal mask, comes out all ones"
+        ),
+        instead="a mask from Range, Sub and comparisons, applied with SelectV2",
+        proof="tests/graph/test_wrong_kernels.py::test_tfjs_computes_the_wrong_numbers",
+    ),
+    WrongKernel(
+        op="GatherV2",
+        form="GatherV2 with batch_dims",
+        tfjs_versions=frozenset({"4.22.0"}),
+        backends=frozenset({"wasm"}),
+        wrong="the wasm kernel returns the first batch's rows right and garbage for the others",
+        instead=(
+            "batch_dims=1 along axis 1: a plain GatherV2 on params reshaped to (batch * steps, "
+            "...) with each batch's indices offset; other forms are refused for wasm"
+        ),
+        proof="tests/graph/test_wrong_kernels.py::test_tfjs_computes_the_wrong_numbers",
+        applies=_batched,
+    ),
+)
+
+
+def wrong_kernel_problems(
+    node: Any, backends: Sequence[str], version: str, table: Sequence[WrongKernel] = WRONG_KERNELS
+) -> list[str]:
+    """``<form> (wrong in TF.js <version>) on <backend>`` for each target backend ``node`` goes
+    wrong on."""
+    return [
+        f"{entry.form} (wrong in TF.js {version}) on {backend}"
+        for entry in table
+        for backend in backends
+        if entry.affects(node, backend, version)
+    ]
