@@ -29,6 +29,8 @@ def _saved_once(build: Callable[[Path], Any], name: str) -> Any:
 mlp_case = _saved_once(models.mlp_module, "mlp")
 control_flow_case = _saved_once(models.control_flow_module, "control_flow")
 text_tower_case = _saved_once(models.text_tower_module, "text_tower")
+nested_loops_case = _saved_once(models.nested_loops_module, "nested_loops")
+bitcast_case = _saved_once(models.bitcast_module, "bitcast")
 two_inputs_case = _saved_once(models.two_inputs_module, "two_inputs")
 two_signatures_cases = _saved_once(models.two_signatures_module, "two_signatures")
 keras3_export_case = _saved_once(models.keras3_conv_export, "keras3_export")

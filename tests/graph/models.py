@@ -145,6 +145,63 @@ def text_tower_module(directory: Path) -> Case:
     return Case(directory, inputs, run_signature(directory, inputs))
 
 
+def nested_loops_module(directory: Path) -> Case:
+    """A detector's decoding in miniature: a while loop inside a while loop, ``tf.linspace`` and
+    a ``tf.cond`` in the inner body, non-max suppression of the scores the loops made."""
+    import tensorflow as tf
+
+    rng = _rng()
+
+    class Decoder(tf.Module):
+        @tf.function(
+            input_signature=[
+                tf.TensorSpec([None, 4], tf.float32, name="boxes"),
+                tf.TensorSpec([None], tf.float32, name="scores"),
+                tf.TensorSpec([], tf.int32, name="rounds"),
+            ]
+        )
+        def __call__(self, boxes: Any, scores: Any, rounds: Any) -> Any:
+            def outer(i: Any, acc: Any) -> Any:
+                def inner(j: Any, a: Any) -> Any:
+                    grid = tf.linspace(0.0, 1.0, 5)
+                    bump = tf.cond(
+                        j % 2 == 0, lambda: tf.reduce_sum(grid), lambda: -tf.reduce_max(grid)
+                    )
+                    return j + 1, a * 0.5 + bump * tf.cast(j, tf.float32)
+
+                _, acc = tf.while_loop(lambda j, _: j < i + 1, inner, [tf.constant(0), acc])
+                return i + 1, acc
+
+            _, shifted = tf.while_loop(lambda i, _: i < rounds, outer, [tf.constant(0), scores])
+            chosen = tf.image.non_max_suppression(boxes, shifted, 3, iou_threshold=0.5)
+            return {"scores": shifted, "chosen": chosen}
+
+    tf.saved_model.save(Decoder(), str(directory))
+    corners = rng.uniform(0.0, 0.6, size=(8, 2)).astype("float32")
+    sizes = rng.uniform(0.2, 0.4, size=(8, 2)).astype("float32")
+    inputs = {
+        "boxes": np.concatenate([corners, corners + sizes], axis=1),
+        "scores": rng.uniform(0.0, 1.0, size=(8,)).astype("float32"),
+        "rounds": np.array(3, dtype="int32"),
+    }
+    return Case(directory, inputs, run_signature(directory, inputs))
+
+
+def bitcast_module(directory: Path) -> Case:
+    """A float's sign bit read through ``tf.bitcast`` and ``tf.bitwise.bitwise_and``."""
+    import tensorflow as tf
+
+    class SignBits(tf.Module):
+        @tf.function(input_signature=[tf.TensorSpec([None], tf.float32, name="x")])
+        def __call__(self, x: Any) -> Any:
+            bits = tf.bitcast(x, tf.int32)
+            return {"negative": tf.bitwise.bitwise_and(bits, tf.constant(-(2**31))) != 0}
+
+    tf.saved_model.save(SignBits(), str(directory))
+    inputs = {"x": np.array([1.5, -2.0, 0.0, -0.0], dtype="float32")}
+    return Case(directory, inputs, run_signature(directory, inputs))
+
+
 def two_inputs_module(directory: Path) -> Case:
     """Two named inputs of different dtypes (float32 features, int32 ids) and a dict of outputs."""
     import tensorflow as tf
