@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from tests.graph import models, product_models, table_models, tf1_models
+from tests.graph import models, product_models, table_models, tf1_models, wasm_models
 
 
 @pytest.fixture(scope="session")
@@ -29,6 +29,8 @@ def _saved_once(build: Callable[[Path], Any], name: str) -> Any:
 mlp_case = _saved_once(models.mlp_module, "mlp")
 control_flow_case = _saved_once(models.control_flow_module, "control_flow")
 text_tower_case = _saved_once(models.text_tower_module, "text_tower")
+masked_bigru_case = _saved_once(wasm_models.masked_bigru_model, "masked_bigru.keras")
+disentangled_case = _saved_once(wasm_models.disentangled_attention_export, "disentangled")
 nested_loops_case = _saved_once(models.nested_loops_module, "nested_loops")
 bitcast_case = _saved_once(models.bitcast_module, "bitcast")
 two_inputs_case = _saved_once(models.two_inputs_module, "two_inputs")

@@ -13,14 +13,14 @@ import pytest
 from tests.graph.checks import assert_runs_like_tensorflow, write
 from tests.graph.graph_defs import GraphDefBuilder, lowered_artifact, run_in_tensorflow
 from tests.graph.models import Case as SavedCase
-from tfjs_build.errors import UnsupportedModelError
+from tfjs_build.errors import RuntimeFailure, UnsupportedModelError
 from tfjs_build.graph.graph_edit import DType
 from tfjs_build.graph.lowerings import lower_unsupported
 from tfjs_build.graph.op_check import load_op_table
 from tfjs_build.graph.wrong_kernels import WRONG_KERNELS, wrong_kernel_problems
 
 Case = tuple[Any, dict[str, np.ndarray], list[str]]
-DT_INT32, DT_INT64 = 3, 9
+DT_INT32, DT_INT64, DT_BOOL = 3, 9, 10
 
 
 def band_part_graph(
@@ -60,9 +60,24 @@ def batched_gather_graph(
     return b.graph_def, {"params": values, "ids": chosen}, [node]
 
 
+def bool_reverse_graph(shape: tuple[int, ...] = (7, 2, 1), axis: int = 0) -> Case:
+    """``ReverseV2`` of a boolean mask (``x > 0``), read as ``where(mask, x, 0)``."""
+    b = GraphDefBuilder()
+    x = b.placeholder("x")
+    b.const("zero", np.array(0.0, np.float32))
+    b.node("mask", "Greater", [x, "zero"])
+    b.const("axes", np.array([axis], np.int32))
+    b.node("reversed", "ReverseV2", ["mask", "axes"], T=DType(DT_BOOL), Tidx=DType(DT_INT32))
+    b.node("zeros", "ZerosLike", [x])
+    b.node("out", "SelectV2", ["reversed", x, "zeros"])
+    values = np.random.default_rng(1).normal(size=shape).astype("float32")
+    return b.graph_def, {"x": values}, ["out"]
+
+
 GRAPHS: dict[str, Callable[[], Case]] = {
     "MatrixBandPart": band_part_graph,
     "GatherV2": batched_gather_graph,
+    "ReverseV2": bool_reverse_graph,
 }
 PROVEN = [
     (entry.op, backend)
@@ -88,13 +103,18 @@ def _unlowered(case: Case, directory: Path) -> Path:
 
 @pytest.mark.parametrize(("op", "backend"), PROVEN, ids=[f"{o}-{b}" for o, b in PROVEN])
 def test_tfjs_computes_the_wrong_numbers(op: str, backend: str, tmp_path: Path) -> None:
-    """The proof of each entry: TF.js, as pinned, computes the unlowered node wrong there."""
+    """The proof of each entry: TF.js, as pinned, computes the unlowered node wrong there, or
+    aborts."""
     from tfjs_build.runtime.tfjs import run_in_tfjs
 
     case = GRAPHS[op]()
     graph_def, feeds, fetches = case
     expected = run_in_tensorflow(graph_def, feeds, fetches)[fetches[0]]
-    got = run_in_tfjs(_unlowered(case, tmp_path / "m"), feeds, backend=backend)[fetches[0]]
+    try:
+        got = run_in_tfjs(_unlowered(case, tmp_path / "m"), feeds, backend=backend)[fetches[0]]
+    except RuntimeFailure as failure:
+        assert "memory access out of bounds" in str(failure)
+        return
     assert got.shape == expected.shape
     assert not np.allclose(got, expected)
 
@@ -149,6 +169,17 @@ def test_lowered_batched_gather_matches_tensorflow(name: str, tmp_path: Path) ->
     graph_def, feeds, fetches = batched_gather_graph(shape, indices, params_type=dtype)
     artifact, counts = lowered_artifact(graph_def, feeds, fetches)
     assert counts == {"GatherV2": 1}
+    expected = run_in_tensorflow(graph_def, feeds, fetches)
+    assert_runs_like_tensorflow(write(artifact, tmp_path / "m"), feeds, expected)
+
+
+@pytest.mark.parametrize(("shape", "axis"), [((7, 2, 1), 0), ((3, 5), 1), ((2, 3, 4), 2)])
+def test_lowered_bool_reverse_matches_tensorflow(
+    shape: tuple[int, ...], axis: int, tmp_path: Path
+) -> None:
+    graph_def, feeds, fetches = bool_reverse_graph(shape, axis)
+    artifact, counts = lowered_artifact(graph_def, feeds, fetches)
+    assert counts == {"ReverseV2": 1}
     expected = run_in_tensorflow(graph_def, feeds, fetches)
     assert_runs_like_tensorflow(write(artifact, tmp_path / "m"), feeds, expected)
 

@@ -26,6 +26,10 @@ def _batched(node: Any) -> bool:
     return "batch_dims" in node.attr and node.attr["batch_dims"].i != 0
 
 
+def _boolean(node: Any) -> bool:
+    return "T" in node.attr and node.attr["T"].type == 10  # DT_BOOL
+
+
 @dataclass(frozen=True)
 class WrongKernel:
     """One op TF.js computes wrong (see the module docstring)."""
@@ -49,31 +53,53 @@ class WrongKernel:
         )
 
 
+TFJS_4_22 = frozenset({"4.22.0"})
+PROOF = "tests/graph/test_wrong_kernels.py::test_tfjs_computes_the_wrong_numbers"
+"""The test that runs each entry's node, unlowered, on each of its backends."""
+
 WRONG_KERNELS: tuple[WrongKernel, ...] = (
     WrongKernel(
         op="MatrixBandPart",
         form="MatrixBandPart",
-        tfjs_versions=frozenset({"4.22.0"}),
+        tfjs_versions=TFJS_4_22,
         backends=None,
         wrong=(
             "the converter's op table reads num_upper from input 1, so both bounds are "
             "num_lower: band_part(ones, -1, 0), a causal mask, comes out all ones"
         ),
         instead="a mask from Range, Sub and comparisons, applied with SelectV2",
-        proof="tests/graph/test_wrong_kernels.py::test_tfjs_computes_the_wrong_numbers",
+        proof=PROOF,
     ),
     WrongKernel(
         op="GatherV2",
         form="GatherV2 with batch_dims",
-        tfjs_versions=frozenset({"4.22.0"}),
+        tfjs_versions=TFJS_4_22,
         backends=frozenset({"wasm"}),
-        wrong="the wasm kernel returns the first batch's rows right and garbage for the others",
+        wrong=(
+            "the wasm kernel reads the first batch's rows right and the others' from the wrong "
+            "memory: garbage, or an abort (memory access out of bounds), as in DeBERTa's "
+            "disentangled attention (take_along_axis)"
+        ),
         instead=(
             "batch_dims=1 along axis 1: a plain GatherV2 on params reshaped to (batch * steps, "
             "...) with each batch's indices offset; other forms are refused for wasm"
         ),
-        proof="tests/graph/test_wrong_kernels.py::test_tfjs_computes_the_wrong_numbers",
+        proof=PROOF,
         applies=_batched,
+    ),
+    WrongKernel(
+        op="ReverseV2",
+        form="ReverseV2 of bool",
+        tfjs_versions=TFJS_4_22,
+        backends=frozenset({"wasm"}),
+        wrong=(
+            "the wasm kernel is given no dtype and copies 4-byte elements, so it reads past a "
+            "boolean tensor's bytes and aborts (memory access out of bounds); the backward "
+            "direction of an RNN over a masked sequence reverses its mask"
+        ),
+        instead="the booleans cast to int32, reversed, and cast back",
+        proof=PROOF,
+        applies=_boolean,
     ),
 )
 

@@ -1,4 +1,4 @@
-"""Index arithmetic TF.js gets wrong in some forms (see ``wrong_kernels``), from ops it gets right.
+"""Ops TF.js computes wrong in some forms (the ``wrong_kernels`` table), from ops it gets right.
 
 - ``MatrixBandPart(x, lower, upper)`` keeps ``x[..., m, n]`` where ``lower < 0 or m - n <=
   lower`` and ``upper < 0 or n - m <= upper``: the mask is built from two ``Range``s, their
@@ -6,6 +6,7 @@
 - ``GatherV2`` with ``batch_dims=1`` along axis 1: params ``(B, T, ...)`` become ``(B * T, ...)``,
   each batch's indices are offset by ``b * T``, a plain gather along axis 0 picks the rows, and a
   reshape restores the indices' shape. Other forms are declined (the op check then names them).
+- ``ReverseV2`` of booleans: reversed as int32 (0 and 1) and cast back.
 
 Sizes are read at run time, so unknown batch and sequence sizes work.
 """
@@ -16,6 +17,7 @@ from tfjs_build.graph.graph_edit import DType, const_value
 from tfjs_build.graph.scope import Builder
 from tfjs_build.graph.shape_builder import DT_INT32, ShapeBuilder
 
+DT_BOOL = 10
 _INT32 = DType(DT_INT32)
 
 
@@ -88,4 +90,21 @@ def lower_batched_gather(r: Builder) -> str | None:
     )
 
 
-INDEX_LOWERINGS = {"MatrixBandPart": lower_band_part, "GatherV2": lower_batched_gather}
+def lower_bool_reverse(r: Builder) -> str | None:
+    """``ReverseV2`` of booleans as a reverse of their int32 casts."""
+    if r.node.attr["T"].type != DT_BOOL:
+        return None
+    b = ShapeBuilder(r.scope, r.node)
+    x, axes = b.data[:2]
+    as_ints = b.int_op("Cast", [x], {"SrcT": DType(DT_BOOL), "DstT": _INT32, "Truncate": False})
+    attrs = {"T": _INT32, "Tidx": DType(r.node.attr["Tidx"].type)}
+    reversed_ints = b.int_op("ReverseV2", [as_ints, axes], attrs)
+    cast = {"SrcT": _INT32, "DstT": DType(DT_BOOL), "Truncate": False}
+    return b.int_op("Cast", [reversed_ints], cast)
+
+
+WORKAROUNDS = {
+    "MatrixBandPart": lower_band_part,
+    "GatherV2": lower_batched_gather,
+    "ReverseV2": lower_bool_reverse,
+}
