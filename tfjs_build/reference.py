@@ -137,8 +137,9 @@ below it computes other numbers than TensorFlow. When a model's `target_backends
 affected backend of the pinned TF.js version, the graph converter replaces each such node by ops
 that compute the right numbers ("instead"); a form it cannot replace is refused like an op TF.js
 lacks, naming the op and the backend. Each entry's proof is a test that runs the node as it is in
-real TF.js and shows the wrong numbers; when a new TF.js fixes one, its proof fails and the entry
-goes.
+real TF.js (cpu and wasm in Node, webgl in headless Chromium) and shows the wrong numbers (or the
+abort) on the backends named and the right numbers on the others; when a new TF.js fixes one, its
+proof fails and the entry goes.
 """
 
 

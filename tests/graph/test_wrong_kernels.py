@@ -79,10 +79,18 @@ GRAPHS: dict[str, Callable[[], Case]] = {
     "GatherV2": batched_gather_graph,
     "ReverseV2": bool_reverse_graph,
 }
+CHECKED_BACKENDS = ("cpu", "wasm", "webgl")
 PROVEN = [
     (entry.op, backend)
     for entry in WRONG_KERNELS
-    for backend in sorted(entry.backends or {"cpu", "wasm"})
+    for backend in CHECKED_BACKENDS
+    if entry.backends is None or backend in entry.backends
+]
+RIGHT = [
+    (entry.op, backend)
+    for entry in WRONG_KERNELS
+    for backend in CHECKED_BACKENDS
+    if entry.backends is not None and backend not in entry.backends
 ]
 
 
@@ -101,39 +109,44 @@ def _unlowered(case: Case, directory: Path) -> Path:
     )
 
 
-@pytest.mark.parametrize(("op", "backend"), PROVEN, ids=[f"{o}-{b}" for o, b in PROVEN])
-def test_tfjs_computes_the_wrong_numbers(op: str, backend: str, tmp_path: Path) -> None:
-    """The proof of each entry: TF.js, as pinned, computes the unlowered node wrong there, or
-    aborts."""
-    from tfjs_build.runtime.tfjs import run_in_tfjs
-
+def _run_unlowered(op: str, backend: str, runtimes: Any, directory: Path) -> Any:
+    """TensorFlow's output of the entry's graph and TF.js's on ``backend`` (or its failure)."""
     case = GRAPHS[op]()
     graph_def, feeds, fetches = case
     expected = run_in_tensorflow(graph_def, feeds, fetches)[fetches[0]]
     try:
-        got = run_in_tfjs(_unlowered(case, tmp_path / "m"), feeds, backend=backend)[fetches[0]]
+        return expected, runtimes.get(backend).run(_unlowered(case, directory), feeds)[fetches[0]]
     except RuntimeFailure as failure:
-        assert "memory access out of bounds" in str(failure)
+        return expected, failure
+
+
+@pytest.mark.parametrize(("op", "backend"), PROVEN, ids=[f"{o}-{b}" for o, b in PROVEN])
+def test_tfjs_computes_the_wrong_numbers(
+    op: str, backend: str, runtimes: Any, tmp_path: Path
+) -> None:
+    """The proof of each entry: TF.js, as pinned, computes the unlowered node wrong on each
+    backend the entry names, or aborts."""
+    expected, got = _run_unlowered(op, backend, runtimes, tmp_path / "m")
+    if isinstance(got, RuntimeFailure):
+        assert "memory access out of bounds" in str(got)
         return
     assert got.shape == expected.shape
     assert not np.allclose(got, expected)
+
+
+@pytest.mark.parametrize(("op", "backend"), RIGHT, ids=[f"{o}-{b}" for o, b in RIGHT])
+def test_tfjs_computes_the_right_numbers_elsewhere(
+    op: str, backend: str, runtimes: Any, tmp_path: Path
+) -> None:
+    """Why an entry names the backends it does: the others compute the node right."""
+    expected, got = _run_unlowered(op, backend, runtimes, tmp_path / "m")
+    np.testing.assert_allclose(got, expected, rtol=0, atol=1e-6)
 
 
 def test_the_table_is_for_the_pinned_tfjs() -> None:
     version = load_op_table().version
     assert all(version in entry.tfjs_versions for entry in WRONG_KERNELS)
     assert {entry.op for entry in WRONG_KERNELS} <= set(GRAPHS)
-
-
-def test_batched_gather_is_right_on_cpu(tmp_path: Path) -> None:
-    """Why the GatherV2 entry names wasm only."""
-    from tfjs_build.runtime.tfjs import run_in_tfjs
-
-    case = batched_gather_graph()
-    graph_def, feeds, fetches = case
-    expected = run_in_tensorflow(graph_def, feeds, fetches)["gathered"]
-    got = run_in_tfjs(_unlowered(case, tmp_path / "m"), feeds, backend="cpu")["gathered"]
-    np.testing.assert_array_equal(got, expected)
 
 
 BANDS = [(-1, 0), (0, -1), (1, 2), (0, 0), (-1, -1), (2, 0)]
