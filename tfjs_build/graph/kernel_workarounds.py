@@ -7,6 +7,10 @@
   each batch's indices are offset by ``b * T``, a plain gather along axis 0 picks the rows, and a
   reshape restores the indices' shape. Other forms are declined (the op check then names them).
 - ``ReverseV2`` of booleans: reversed as int32 (0 and 1) and cast back.
+- ``BitwiseAnd`` of int32 with a constant mask of the sign bit (``x < 0`` picks ``-2^31`` or 0),
+  of all bits but the sign (``x - -2^31`` for a negative ``x``) or of the ``k`` low bits
+  (``FloorMod(x, 2^k)``, which two's complement makes right for negative ``x`` too). Other masks
+  are declined.
 
 Sizes are read at run time, so unknown batch and sequence sizes work.
 """
@@ -103,8 +107,43 @@ def lower_bool_reverse(r: Builder) -> str | None:
     return b.int_op("Cast", [reversed_ints], cast)
 
 
+_SIGN_BIT = -(2**31)
+
+
+def lower_masking_and(r: Builder) -> str | None:
+    """``BitwiseAnd`` of int32 with a constant sign, magnitude or low-bits mask, by arithmetic."""
+    if r.node.attr["T"].type != DT_INT32:
+        return None
+    b = ShapeBuilder(r.scope, r.node)
+    for value_ref, mask_ref in (b.data[:2], b.data[1::-1]):
+        mask_node = r.scope.find(mask_ref)
+        if mask_node is None or mask_node.op != "Const":
+            continue
+        mask = const_value(mask_node)
+        if mask.size != 1:
+            continue
+        last = _masked(b, value_ref, int(mask.reshape(-1)[0]))
+        if last is not None:
+            return last
+    return None
+
+
+def _masked(b: ShapeBuilder, x: str, mask: int) -> str | None:
+    typed = {"T": _INT32}
+    negative = b.int_op("Less", [x, b.ints(0)], typed)
+    if mask == _SIGN_BIT:
+        return b.int_op("SelectV2", [negative, b.ints(_SIGN_BIT), b.ints(0)], typed)
+    if mask == 2**31 - 1:
+        dropped = b.int_op("Sub", [x, b.ints(_SIGN_BIT)], typed)
+        return b.int_op("SelectV2", [negative, dropped, x], typed)
+    if mask > 0 and mask & (mask + 1) == 0:  # 2^k - 1
+        return b.int_op("FloorMod", [x, b.ints(mask + 1)], typed)
+    return None
+
+
 WORKAROUNDS = {
     "MatrixBandPart": lower_band_part,
     "GatherV2": lower_batched_gather,
     "ReverseV2": lower_bool_reverse,
+    "BitwiseAnd": lower_masking_and,
 }

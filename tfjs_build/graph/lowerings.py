@@ -17,6 +17,7 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from tfjs_build.graph.batch_norm import BATCH_NORM_OPS, lower_batch_norm
+from tfjs_build.graph.bitcast import lower_bitcast
 from tfjs_build.graph.einsum import lower_einsum
 from tfjs_build.graph.graph_edit import replace_nodes
 from tfjs_build.graph.kernel_workarounds import WORKAROUNDS
@@ -37,6 +38,7 @@ LOWERINGS: dict[str, Lowering] = {
     **dict.fromkeys(CHANNELS_FIRST_OPS, channels_last),
     "Einsum": lower_einsum,
     **WORKAROUNDS,
+    "Bitcast": lower_bitcast,
 }
 MAX_PASSES = 8
 
@@ -51,7 +53,7 @@ def _lower_pass(
             lowering = LOWERINGS.get(node.op)
             if lowering is None or not node_problems(node, backends, table):
                 continue
-            op, builder = node.op, Builder(scope, node)
+            op, builder = node.op, Builder(scope, node, backends)
             last = lowering(builder)
             if last is None:
                 continue

@@ -101,6 +101,23 @@ WRONG_KERNELS: tuple[WrongKernel, ...] = (
         proof=PROOF,
         applies=_boolean,
     ),
+    WrongKernel(
+        op="BitwiseAnd",
+        form="BitwiseAnd",
+        tfjs_versions=TFJS_4_22,
+        backends=None,
+        wrong=(
+            "the converter's op table names the inputs x and y and its executor reads a and b, "
+            "so every BitwiseAnd fails (Argument 'x' passed to 'bitwiseAnd' must be a Tensor "
+            "... got 'null')"
+        ),
+        instead=(
+            "int32 with a constant mask of the sign bit, of all bits but the sign, or of the k "
+            "low bits: a comparison and a select, a subtraction, or FloorMod by 2^k; other "
+            "masks are refused"
+        ),
+        proof=PROOF,
+    ),
 )
 
 
