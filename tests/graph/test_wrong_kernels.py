@@ -81,7 +81,9 @@ def bitwise_and_graph(mask: int = 2**31 - 1, mask_first: bool = False) -> Case:
     b.const("mask", np.array(mask, np.int32))
     inputs = ["mask", x] if mask_first else [x, "mask"]
     b.node("masked", "BitwiseAnd", inputs, T=DType(DT_INT32))
-    values = np.array([0, 1, -1, 255, -256, 2**31 - 1, -(2**31), 123456789, -987654321], np.int32)
+    edges = [0, 1, -1, 255, -256, 2**31 - 1, -(2**31), 123456789, -987654321]
+    spread = np.random.default_rng(2).integers(-(2**31), 2**31, 200)
+    values = np.concatenate([edges, spread]).astype(np.int32)
     return b.graph_def, {"x": values}, ["masked"]
 
 
@@ -212,7 +214,14 @@ def test_lowered_bool_reverse_matches_tensorflow(
     _assert_lowered_once_and_right((graph_def, feeds, fetches), "ReverseV2", tmp_path)
 
 
-MASKS = [(2**31 - 1, False), (-(2**31), False), (255, False), (1, True), (2**30 - 1, True)]
+MASKS = [
+    (2**31 - 1, False),
+    (-(2**31), False),
+    (255, False),
+    (1, True),
+    (2**20 - 1, False),
+    (2**30 - 1, True),
+]
 
 
 @pytest.mark.parametrize(("mask", "mask_first"), MASKS)
