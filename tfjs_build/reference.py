@@ -14,6 +14,7 @@ from tfjs_build.options import MODEL_OPTIONS, PROJECT_OPTIONS, Flag, Option, Str
 
 CONFIGURATION_PAGE = Path("docs/reference/configuration.md")
 CLI_PAGE = Path("docs/reference/cli.md")
+WRONG_KERNELS_PAGE = Path("docs/reference/wrong-kernels.md")
 
 _INTRO = """\
 # Configuration reference
@@ -126,9 +127,46 @@ def cli_reference() -> str:
     return "\n".join(lines).rstrip() + "\n"
 
 
+_WRONG_KERNELS_INTRO = """\
+# TF.js kernels known to compute wrong numbers
+
+<!-- Generated from tfjs_build/graph/wrong_kernels.py by `doit docs`; do not edit. -->
+
+TF.js has these ops, so the op check alone would pass them, but in the forms and on the backends
+below it computes other numbers than TensorFlow. When a model's `target_backends` include an
+affected backend of the pinned TF.js version, the graph converter replaces each such node by ops
+that compute the right numbers ("instead"); a form it cannot replace is refused like an op TF.js
+lacks, naming the op and the backend. Each entry's proof is a test that runs the node as it is in
+real TF.js (cpu and wasm in Node, webgl in headless Chromium) and shows the wrong numbers (or the
+abort) on the backends named and the right numbers on the others; when a new TF.js fixes one, its
+proof fails and the entry goes.
+"""
+
+
+def wrong_kernels_reference() -> str:
+    """The known-wrong-kernel page (Markdown), from the table."""
+    from tfjs_build.graph.wrong_kernels import WRONG_KERNELS
+
+    lines = [_WRONG_KERNELS_INTRO]
+    for entry in WRONG_KERNELS:
+        backends = ", ".join(sorted(entry.backends)) if entry.backends else "every backend"
+        lines += [
+            f"## `{entry.form}`\n",
+            f"- TF.js: {', '.join(sorted(entry.tfjs_versions))}; backends: {backends}",
+            f"- wrong: {entry.wrong}",
+            f"- instead: {entry.instead}",
+            f"- proof: `{entry.proof}`\n",
+        ]
+    return "\n".join(lines).rstrip() + "\n"
+
+
 def pages() -> dict[Path, str]:
     """Every generated page by its path in the repository."""
-    return {CONFIGURATION_PAGE: configuration_reference(), CLI_PAGE: cli_reference()}
+    return {
+        CONFIGURATION_PAGE: configuration_reference(),
+        CLI_PAGE: cli_reference(),
+        WRONG_KERNELS_PAGE: wrong_kernels_reference(),
+    }
 
 
 def write_pages(root: Path) -> list[Path]:

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from tests.graph import models, product_models, table_models, tf1_models
+from tests.graph import models, product_models, table_models, tf1_models, wasm_models
 
 
 @pytest.fixture(scope="session")
@@ -28,6 +28,11 @@ def _saved_once(build: Callable[[Path], Any], name: str) -> Any:
 
 mlp_case = _saved_once(models.mlp_module, "mlp")
 control_flow_case = _saved_once(models.control_flow_module, "control_flow")
+text_tower_case = _saved_once(models.text_tower_module, "text_tower")
+masked_bigru_case = _saved_once(wasm_models.masked_bigru_model, "masked_bigru.keras")
+disentangled_case = _saved_once(wasm_models.disentangled_attention_export, "disentangled")
+nested_loops_case = _saved_once(models.nested_loops_module, "nested_loops")
+bitcast_case = _saved_once(models.bitcast_module, "bitcast")
 two_inputs_case = _saved_once(models.two_inputs_module, "two_inputs")
 two_signatures_cases = _saved_once(models.two_signatures_module, "two_signatures")
 keras3_export_case = _saved_once(models.keras3_conv_export, "keras3_export")
@@ -37,6 +42,7 @@ tf_keras_conv_bn_case = _saved_once(models.tf_keras_conv_batch_norm, "tf_keras_c
 keras3_lambda_case = _saved_once(models.keras3_lambda_model, "lambda.keras")
 keras3_custom_case = _saved_once(models.keras3_custom_layer_model, "custom.keras")
 tf_keras_lambda_case = _saved_once(models.tf_keras_lambda_h5, "lambda.h5")
+tf_keras_op_lambda_case = _saved_once(models.tf_keras_op_lambda_h5, "op_lambda.h5")
 keras3_attention_case = _saved_once(models.keras3_attention_model, "attention.keras")
 keras3_recurrent_case = _saved_once(models.keras3_recurrent_model, "recurrent.keras")
 keras3_grouped_conv_case = _saved_once(models.keras3_grouped_conv_model, "grouped.keras")

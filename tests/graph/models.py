@@ -109,6 +109,99 @@ def control_flow_module(directory: Path) -> Case:
     return Case(directory, inputs, run_signature(directory, inputs))
 
 
+def text_tower_module(directory: Path) -> Case:
+    """A causal self-attention over token embeddings (the mask from ``tf.linalg.band_part``) and
+    the end-of-sequence token's vector pooled with ``tf.gather(..., batch_dims=1)``."""
+    import tensorflow as tf
+
+    rng = _rng()
+
+    class TextTower(tf.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.table = tf.Variable(rng.normal(size=(11, 4)).astype("float32"))
+
+        @tf.function(
+            input_signature=[
+                tf.TensorSpec([None, None], tf.int32, name="tokens"),
+                tf.TensorSpec([None], tf.int32, name="ends"),
+            ]
+        )
+        def __call__(self, tokens: Any, ends: Any) -> Any:
+            x = tf.gather(self.table, tokens)
+            scores = tf.matmul(x, x, transpose_b=True)
+            causal = tf.linalg.band_part(tf.ones_like(scores), -1, 0)
+            weights = tf.nn.softmax(scores + (1.0 - causal) * -1e9, axis=-1)
+            attended = tf.matmul(weights, x)
+            pooled = tf.gather(attended, ends, axis=1, batch_dims=1)
+            return {"pooled": pooled, "attended": attended}
+
+    module = TextTower()
+    tf.saved_model.save(module, str(directory))
+    inputs = {
+        "tokens": rng.integers(0, 11, size=(3, 6)).astype("int32"),
+        "ends": np.array([5, 2, 0], dtype="int32"),
+    }
+    return Case(directory, inputs, run_signature(directory, inputs))
+
+
+def nested_loops_module(directory: Path) -> Case:
+    """A detector's decoding in miniature: a while loop inside a while loop, ``tf.linspace`` and
+    a ``tf.cond`` in the inner body, non-max suppression of the scores the loops made."""
+    import tensorflow as tf
+
+    rng = _rng()
+
+    class Decoder(tf.Module):
+        @tf.function(
+            input_signature=[
+                tf.TensorSpec([None, 4], tf.float32, name="boxes"),
+                tf.TensorSpec([None], tf.float32, name="scores"),
+                tf.TensorSpec([], tf.int32, name="rounds"),
+            ]
+        )
+        def __call__(self, boxes: Any, scores: Any, rounds: Any) -> Any:
+            def outer(i: Any, acc: Any) -> Any:
+                def inner(j: Any, a: Any) -> Any:
+                    grid = tf.linspace(0.0, 1.0, 5)
+                    bump = tf.cond(
+                        j % 2 == 0, lambda: tf.reduce_sum(grid), lambda: -tf.reduce_max(grid)
+                    )
+                    return j + 1, a * 0.5 + bump * tf.cast(j, tf.float32)
+
+                _, acc = tf.while_loop(lambda j, _: j < i + 1, inner, [tf.constant(0), acc])
+                return i + 1, acc
+
+            _, shifted = tf.while_loop(lambda i, _: i < rounds, outer, [tf.constant(0), scores])
+            chosen = tf.image.non_max_suppression(boxes, shifted, 3, iou_threshold=0.5)
+            return {"scores": shifted, "chosen": chosen}
+
+    tf.saved_model.save(Decoder(), str(directory))
+    corners = rng.uniform(0.0, 0.6, size=(8, 2)).astype("float32")
+    sizes = rng.uniform(0.2, 0.4, size=(8, 2)).astype("float32")
+    inputs = {
+        "boxes": np.concatenate([corners, corners + sizes], axis=1),
+        "scores": rng.uniform(0.0, 1.0, size=(8,)).astype("float32"),
+        "rounds": np.array(3, dtype="int32"),
+    }
+    return Case(directory, inputs, run_signature(directory, inputs))
+
+
+def bitcast_module(directory: Path) -> Case:
+    """A float's sign bit read through ``tf.bitcast`` and ``tf.bitwise.bitwise_and``."""
+    import tensorflow as tf
+
+    class SignBits(tf.Module):
+        @tf.function(input_signature=[tf.TensorSpec([None], tf.float32, name="x")])
+        def __call__(self, x: Any) -> Any:
+            bits = tf.bitcast(x, tf.int32)
+            return {"negative": tf.bitwise.bitwise_and(bits, tf.constant(-(2**31))) != 0}
+
+    tf.saved_model.save(SignBits(), str(directory))
+    inputs = {"x": np.array([1.5, -2.0, 0.0, -0.0], dtype="float32")}
+    return Case(directory, inputs, run_signature(directory, inputs))
+
+
 def two_inputs_module(directory: Path) -> Case:
     """Two named inputs of different dtypes (float32 features, int32 ids) and a dict of outputs."""
     import tensorflow as tf
@@ -305,6 +398,22 @@ def tf_keras_lambda_h5(path: Path) -> Case:
     x = tf_keras.layers.Lambda(lambda t: t * t, name="square")(x)
     outputs = tf_keras.layers.Dense(2, name="out")(x)
     model = tf_keras.Model(inputs, outputs)
+    randomize(model.weights, rng, -1.0, 1.0)
+    return keras_case(model, path, {"numbers": rng.normal(size=(3, 4)).astype("float32")})
+
+
+def tf_keras_op_lambda_h5(path: Path) -> Case:
+    """A tf_keras HDF5 model with a TensorFlow op called on a Keras tensor (a ``TFOpLambda``)."""
+    import tensorflow as tf
+    import tf_keras
+
+    rng = _rng()
+    inputs = tf_keras.Input((4,), name="numbers")
+    x = tf_keras.layers.Dense(3, activation="tanh")(inputs)
+    x = tf.math.multiply(x, 2.0)
+    outputs = tf_keras.layers.Dense(2, name="out")(x)
+    model = tf_keras.Model(inputs, outputs)
+    assert [layer.__class__.__name__ for layer in model.layers][2] == "TFOpLambda"
     randomize(model.weights, rng, -1.0, 1.0)
     return keras_case(model, path, {"numbers": rng.normal(size=(3, 4)).astype("float32")})
 

@@ -39,6 +39,28 @@ def test_auto_lambda_model_becomes_a_graph_model(keras3_lambda_case: Case, tmp_p
     )
 
 
+def test_auto_op_lambda_h5_becomes_a_graph_model_naming_the_layer(
+    tf_keras_op_lambda_case: Case, tmp_path: Path
+) -> None:
+    """tf_keras records a TFOpLambda's call as one tensor ref, not a list of them: a valid file."""
+    conversion = convert_source(tf_keras_op_lambda_case.path, ConvertOptions(format="auto"))
+    assert conversion.format == "graph"
+    assert conversion.reason == "TF.js layers cannot express tf.math.multiply (TFOpLambda)"
+    assert_runs_like_tensorflow(
+        write(conversion.artifact, tmp_path / "m"),
+        tf_keras_op_lambda_case.inputs,
+        tf_keras_op_lambda_case.expected,
+    )
+
+
+def test_layers_format_refuses_the_op_lambda_saying_why(tf_keras_op_lambda_case: Case) -> None:
+    with pytest.raises(
+        UnsupportedModelError,
+        match=r"tf\.math\.multiply \(TFOpLambda\): a TensorFlow function called on a tensor",
+    ):
+        convert_source(tf_keras_op_lambda_case.path, ConvertOptions(format="layers"))
+
+
 @pytest.mark.parametrize("case_name", ["keras3_custom_case", "keras3_attention_case"])
 def test_auto_custom_and_attention_models(
     case_name: str, request: pytest.FixtureRequest, tmp_path: Path

@@ -161,12 +161,34 @@ def convolutions(keras: ModuleType) -> Built:
     return model, {"sequence": _normal(9, 4), "image": _normal(5, 6, 3, seed=5)}
 
 
+def sequence_padding(keras: ModuleType) -> Built:
+    """ZeroPadding1D and Cropping1D (TF.js has neither) on a model input, whose shape both Keras
+    versions record, and, in Keras 3, after other layers and first in a Sequential model."""
+    layers = keras.layers
+    sequence = keras.Input((9, 4), name="sequence")
+    padded = [
+        layers.ZeroPadding1D((1, 2))(sequence),
+        layers.ZeroPadding1D(3)(sequence),
+        layers.Cropping1D((2, 1))(sequence),
+        layers.Cropping1D(4)(sequence),
+    ]
+    if keras.__name__ != "tf_keras":
+        convolved = layers.Conv1D(3, 2)(sequence)
+        padded.append(layers.Cropping1D((0, 3))(layers.ZeroPadding1D((2, 0))(convolved)))
+        stack = keras.Sequential([keras.Input((9, 4)), layers.Cropping1D(1), layers.Conv1D(2, 3)])
+        padded.append(stack(sequence))
+    outputs = [layers.Flatten()(t) for t in padded]
+    model = keras.Model(sequence, layers.Concatenate(name="padded")(outputs))
+    return model, {"sequence": _normal(9, 4)}
+
+
 BUILDERS: dict[str, Callable[[ModuleType], Built]] = {
     "batch_norm_variants": batch_norm_variants,
     "arithmetic": arithmetic,
     "hard_sequential": hard_sequential,
     "channels": channels,
     "convolutions": convolutions,
+    "sequence_padding": sequence_padding,
 }
 FLAVORS = {
     "batch_norm_variants": ("keras3", "tf_keras"),
@@ -174,4 +196,5 @@ FLAVORS = {
     "hard_sequential": ("keras3",),
     "channels": ("keras3",),
     "convolutions": ("keras3", "tf_keras"),
+    "sequence_padding": ("keras3", "tf_keras"),
 }

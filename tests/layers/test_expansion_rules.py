@@ -103,3 +103,28 @@ def test_a_users_class_named_like_a_keras_applications_one_is_not_taken_for_it()
     assert _classes(LayerCall("LayerScale", convnext, 3, [(None, 3)])) == ["BatchNormalization"]
     mine = {"name": "s", "trainable": True, "factor": 2.0}
     assert plan_expansion(LayerCall("LayerScale", mine, 3, [(None, 3)])) is None
+
+
+def test_sequence_padding_and_cropping_are_their_2d_layers_on_one_column() -> None:
+    padding = plan_expansion(LayerCall("ZeroPadding1D", {"padding": [1, 2]}, 3, [(None, 9, 4)]))
+    assert padding is not None
+    column, pad, sequence = padding.steps
+    assert column.config == {"target_shape": [9, 1, 4]}
+    assert pad.class_name == "ZeroPadding2D"
+    assert pad.config["padding"] == [[1, 2], [0, 0]]
+    assert sequence.config == {"target_shape": [12, 4]}
+    cropping = plan_expansion(LayerCall("Cropping1D", {"cropping": 3}, 2, [(None, 9, 4)]))
+    assert cropping is not None
+    assert cropping.steps[1].config["cropping"] == [[3, 3], [0, 0]]
+    assert cropping.steps[2].config == {"target_shape": [3, 4]}
+
+
+def test_sequence_padding_needs_the_recorded_steps_and_channels() -> None:
+    _refused(
+        LayerCall("Cropping1D", {"cropping": 1}, 2, [(None, None, None)]),
+        r"does not record its input's steps and channels \(TF.js has no Cropping1D",
+    )
+    _refused(
+        LayerCall("ZeroPadding1D", {"padding": 1, "data_format": "channels_first"}, 3, None),
+        "data_format='channels_first'",
+    )

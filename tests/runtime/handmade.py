@@ -149,3 +149,34 @@ def string_echo_graph_model() -> Artifact:
         [],
         signature=signature,
     )
+
+
+def positive_as_float_graph_model() -> Artifact:
+    """A graph model returning ``cast(x > 0, float32)``: TF.js's cpu backend relabels the booleans
+    as float32 and keeps their one-byte storage."""
+    float_t, bool_t = {"type": "DT_FLOAT"}, {"type": "DT_BOOL"}
+    nodes = [
+        {
+            "name": "x",
+            "op": "Placeholder",
+            "attr": {"dtype": float_t, "shape": {"shape": _shape(-1)}},
+        },
+        _const("zero", "DT_FLOAT"),
+        {"name": "positive", "op": "Greater", "input": ["x", "zero"], "attr": {"T": float_t}},
+        {
+            "name": "out",
+            "op": "Cast",
+            "input": ["positive"],
+            "attr": {"SrcT": bool_t, "DstT": float_t, "Truncate": {"b": False}},
+        },
+    ]
+    signature = {
+        "inputs": {"x": {"name": "x:0", "dtype": "DT_FLOAT", "tensorShape": _shape(-1)}},
+        "outputs": {"positive": {"name": "out:0", "dtype": "DT_FLOAT", "tensorShape": _shape(-1)}},
+    }
+    return Artifact(
+        "graph-model",
+        {"node": nodes, "library": {}, "versions": {"producer": 1}},
+        [("zero", np.zeros((), np.float32))],
+        signature=signature,
+    )

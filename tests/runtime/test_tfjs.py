@@ -13,6 +13,7 @@ import pytest
 
 from tests.runtime.handmade import (
     dense_layers_model,
+    positive_as_float_graph_model,
     relu_graph_model,
     string_echo_graph_model,
     string_graph_model,
@@ -67,6 +68,15 @@ def test_string_weights_decode_in_tfjs(tmp_path, node_packages):
     write_artifact(string_graph_model(words), tmp_path / "s", shard_size=5)
     out = run_in_tfjs(tmp_path / "s", {"x": np.zeros(1, np.float32)})
     assert out["words"].tolist() == [[w.encode() for w in row] for row in words.tolist()]
+
+
+@pytest.mark.parametrize("backend", ["cpu", "wasm"])
+def test_an_output_cast_from_bool_is_read_in_the_dtype_it_reports(tmp_path, node_packages, backend):
+    write_artifact(positive_as_float_graph_model(), tmp_path / "p")
+    x = np.array([1.5, -2.0, 0.0, 3.0, -0.5], np.float32)
+    out = run_in_tfjs(tmp_path / "p", {"x": x}, backend=backend)["positive"]
+    assert out.dtype == np.float32
+    assert out.tolist() == [1.0, 0.0, 0.0, 1.0, 0.0]
 
 
 @pytest.mark.parametrize("backend", ["cpu", "wasm"])

@@ -11,14 +11,11 @@ target backend lacks Einsum (see ``lowerings``).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
 
 from tfjs_build.graph.graph_edit import DType
 from tfjs_build.graph.scope import Builder
-
-DT_INT32 = 3
+from tfjs_build.graph.shape_builder import DT_INT32, ShapeBuilder
 
 
 @dataclass(frozen=True)
@@ -62,54 +59,8 @@ def parse_equation(equation: str) -> EinsumPlan | None:
     return EinsumPlan(left, right, output)
 
 
-class _EinsumBuilder(Builder):
-    """Builder with the int32 shape arithmetic the rewrite needs."""
-
-    def int_op(self, op: str, inputs: Sequence[str], attrs: dict[str, Any]) -> str:
-        return self.scope.ref(self.emit(op, inputs, attrs, typed=False))
-
-    def transpose(self, x: str, perm: list[int]) -> str:
-        if perm == sorted(perm):
-            return x
-        return self.op("Transpose", x, self.ints(perm), attrs={"Tperm": DType(DT_INT32)})
-
-    def shape(self, x: str) -> str:
-        return self.int_op("Shape", [x], {"T": DType(self.dtype), "out_type": DType(DT_INT32)})
-
-    def dims(self, shape: str, indices: Sequence[int]) -> str:
-        """The sizes at ``indices`` of a shape vector, or '' for none."""
-        int32 = DType(DT_INT32)
-        attrs = {"Tparams": int32, "Tindices": int32, "Taxis": int32, "batch_dims": 0}
-        return (
-            self.int_op("GatherV2", [shape, self.ints(list(indices)), self.ints(0)], attrs)
-            if indices
-            else ""
-        )
-
-    def product(self, shape: str, indices: Sequence[int]) -> str:
-        if not indices:
-            return self.ints([1])
-        gathered = self.dims(shape, indices)
-        return self.int_op(
-            "Prod",
-            [gathered, self.ints([0])],
-            {"T": DType(DT_INT32), "Tidx": DType(DT_INT32), "keep_dims": True},
-        )
-
-    def concat(self, parts: Sequence[str]) -> str:
-        parts = [p for p in parts if p]
-        if not parts:
-            return self.ints([])
-        if len(parts) == 1:
-            return parts[0]
-        return self.int_op(
-            "ConcatV2",
-            [*parts, self.ints(0)],
-            {"T": DType(DT_INT32), "N": len(parts), "Tidx": DType(DT_INT32)},
-        )
-
-    def reshape(self, x: str, shape: str) -> str:
-        return self.op("Reshape", x, shape, attrs={"Tshape": DType(DT_INT32)})
+class _EinsumBuilder(ShapeBuilder):
+    """Builder with the reductions the rewrite needs."""
 
     def sum_out(self, x: str, labels: str, keep: str) -> tuple[str, str]:
         """Sum away the labels of ``labels`` not in ``keep``; return the new tensor and labels."""

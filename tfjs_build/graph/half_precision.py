@@ -82,6 +82,8 @@ def widen_half_precision(graph_def: Any) -> int:
             widened = _widen_attrs(node.attr, half, single)
             if node.op == "Cast" and node.attr["SrcT"].type == node.attr["DstT"].type:
                 _cast_to_identity(node)
+                # a function body reads a Cast as ``name:y:0``, an Identity as ``name:output:0``
+                scope.retarget_first_output(node.name, "Cast", "Identity")
                 widened = True
             changed += widened
         if scope.function is not None:

@@ -4,7 +4,8 @@ Every node the op check would refuse (``op_check.node_problems``: an op TF.js la
 target backend lacks, an attribute TF.js ignores or a backend refuses) is replaced by the
 decomposition registered for its op, if there is one: Grappler's and oneDNN's products
 (``products``), exact rewrites (``rewrites``), batch norms (``batch_norm``), Einsum (``einsum``)
-and channels-first layouts (``layout``). A decomposition may emit nodes that need lowering in
+channels-first layouts (``layout``) and the forms TF.js computes wrong (``kernel_workarounds``, for
+the ``wrong_kernels`` table). A decomposition may emit nodes that need lowering in
 turn (a ``_UnaryOpsComposition`` holding ``Softsign``), so passes repeat until none changes
 anything. A node without a lowering, or whose lowering declines its form, is left for the op
 check to name.
@@ -16,8 +17,10 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from tfjs_build.graph.batch_norm import BATCH_NORM_OPS, lower_batch_norm
+from tfjs_build.graph.bitcast import lower_bitcast
 from tfjs_build.graph.einsum import lower_einsum
 from tfjs_build.graph.graph_edit import replace_nodes
+from tfjs_build.graph.kernel_workarounds import WORKAROUNDS
 from tfjs_build.graph.layout import CHANNELS_FIRST_OPS, channels_last
 from tfjs_build.graph.op_check import OpTable, load_op_table, node_problems
 from tfjs_build.graph.products import PRODUCTS
@@ -34,6 +37,8 @@ LOWERINGS: dict[str, Lowering] = {
     **dict.fromkeys(BATCH_NORM_OPS, lower_batch_norm),
     **dict.fromkeys(CHANNELS_FIRST_OPS, channels_last),
     "Einsum": lower_einsum,
+    **WORKAROUNDS,
+    "Bitcast": lower_bitcast,
 }
 MAX_PASSES = 8
 
@@ -48,7 +53,7 @@ def _lower_pass(
             lowering = LOWERINGS.get(node.op)
             if lowering is None or not node_problems(node, backends, table):
                 continue
-            op, builder = node.op, Builder(scope, node)
+            op, builder = node.op, Builder(scope, node, backends)
             last = lowering(builder)
             if last is None:
                 continue

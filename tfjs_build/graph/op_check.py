@@ -6,7 +6,8 @@ registers, the kernels each op may reach through tfjs-core (RFFT reaches Complex
 wasm lacks), the kernels a backend runs channels-last only, and the attributes the converter
 ignores. A node fails when TF.js lacks its op, when a target backend lacks a kernel it needs, or
 when one of its attributes asks for something TF.js would silently do otherwise (a channels-first
-``BiasAdd``) or a backend refuses (a channels-first ``Conv2D`` on wasm).
+``BiasAdd``) or a backend refuses (a channels-first ``Conv2D`` on wasm), or when TF.js has it but
+computes its form wrong on a target backend (``wrong_kernels``).
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from typing import Any
 from tfjs_build.errors import UnsupportedModelError
 from tfjs_build.graph.fusion import FUSED_ACTIVATIONS
 from tfjs_build.graph.scope import all_scopes
+from tfjs_build.graph.wrong_kernels import wrong_kernel_problems
 from tfjs_build.options import Origin, spell
 
 OP_TABLE = "tfjs_ops.json"
@@ -172,7 +174,11 @@ def node_problems(node: Any, backends: Sequence[str], table: OpTable | None = No
         for backend in backends
         if table.missing_kernel(node.op, backend) or table.lacking_kernels(node, backend)
     ]
-    return problems + _attribute_problems(node, backends, table)
+    return (
+        problems
+        + _attribute_problems(node, backends, table)
+        + wrong_kernel_problems(node, backends, table.version)
+    )
 
 
 def unsupported_ops(

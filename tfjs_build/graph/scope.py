@@ -119,8 +119,10 @@ class Builder:
     the node need no change.
     """
 
-    def __init__(self, scope: Scope, node: Any) -> None:
+    def __init__(self, scope: Scope, node: Any, backends: Sequence[str] = ()) -> None:
         self.scope, self.node = scope, node
+        self.backends = tuple(backends)
+        """The target backends, for a lowering right on some of them only."""
         self.dtype = node.attr["T"].type if "T" in node.attr else 1  # DT_FLOAT
         self.count = 0
 

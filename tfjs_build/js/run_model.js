@@ -90,7 +90,11 @@
     const result = [];
     for (const name of order) {
       const tensor = named[name];
-      const values = tensor.dtype === 'string' ? await tensor.bytes() : await tensor.data();
+      let values = tensor.dtype === 'string' ? await tensor.bytes() : await tensor.data();
+      // A cast that loses nothing (bool to float32 on cpu) relabels the tensor and keeps its
+      // storage: its data come back in the old dtype's array. Read them in the dtype it reports.
+      const Typed = TYPED[tensor.dtype];
+      if (Typed && !(values instanceof Typed)) values = Typed.from(values);
       result.push({name, dtype: tensor.dtype, shape: tensor.shape, values});
     }
     for (const tensor of new Set(Object.values(named))) tensor.dispose();

@@ -33,6 +33,20 @@ def _shifted(ref: list[Any], nested_models: frozenset[str]) -> list[Any]:
     return [name, node_index, tensor_index]
 
 
+def with_listed_calls(entry: Config) -> Config:
+    """``entry`` with every Keras 2 call node a list of tensor refs: tf_keras records the call of
+    a layer that took one tensor positionally (a ``TFOpLambda``'s, ``tf.math.multiply(x, 2.0)``)
+    as that tensor's ``[layer, node, tensor, kwargs]`` itself."""
+    nodes = entry.get("inbound_nodes")
+    if not isinstance(nodes, list) or not any(_is_ref(node) for node in nodes):
+        return entry
+    return {**entry, "inbound_nodes": [[node] if _is_ref(node) else node for node in nodes]}
+
+
+def _is_ref(node: Any) -> bool:
+    return isinstance(node, list) and bool(node) and isinstance(node[0], str)
+
+
 def call_node(
     node: Any, nested_models: frozenset[str], *, constants: bool = False
 ) -> list[list[Any]]:

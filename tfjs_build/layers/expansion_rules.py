@@ -28,6 +28,7 @@ from tfjs_build.layers.convolutions import (
 )
 from tfjs_build.layers.expansions import Expansion, Step
 from tfjs_build.layers.layer_call import LayerCall
+from tfjs_build.layers.sequence_padding import cropping1d_expansion, zero_padding1d_expansion
 
 Config = dict[str, Any]
 Rule = Callable[[LayerCall], "Expansion | None"]
@@ -63,6 +64,8 @@ RULES: dict[str, Rule] = {
     "StochasticDepth": stochastic_depth_expansion,
     "CustomScaleLayer": custom_scale_expansion,
     "Subtract": subtract_expansion,
+    "ZeroPadding1D": zero_padding1d_expansion,
+    "Cropping1D": cropping1d_expansion,
     **dict.fromkeys(
         (
             "GlobalAveragePooling1D",

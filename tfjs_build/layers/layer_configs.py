@@ -200,6 +200,13 @@ _NOT_CONVERTED = {
 }
 
 
+_TENSORFLOW_CALLS = {
+    "TFOpLambda": "a TensorFlow function called on a tensor (TF.js layers runs no TensorFlow ops)",
+    "SlicingOpLambda": "a tensor sliced with [] (TF.js layers runs no TensorFlow ops)",
+}
+"""tf_keras layers that record a TensorFlow call made on a Keras tensor."""
+
+
 def leaf_layer_classes() -> frozenset[str]:
     """Layer classes (other than models and wrappers) this module converts."""
     return frozenset(_REWRITES)
@@ -229,6 +236,8 @@ def rewrite_leaf_config(class_name: str, config: Config, keras_major: int) -> Co
             raise UnsupportedConfig(_NOT_CONVERTED[class_name])
         if class_name in tfjs_class_names("layers"):
             raise UnsupportedConfig("not converted by tfjs-build")
+        if class_name in _TENSORFLOW_CALLS:
+            raise UnsupportedConfig(_TENSORFLOW_CALLS[class_name])
         raise UnsupportedConfig("TF.js layers has no such class")
     if not isinstance(config, dict):
         raise UnsupportedConfig("config is not an object")

@@ -13,7 +13,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
-from tfjs_build.layers.call_nodes import call_node, tensor_refs, without_mask_ops
+from tfjs_build.layers.call_nodes import (
+    call_node,
+    tensor_refs,
+    with_listed_calls,
+    without_mask_ops,
+)
 from tfjs_build.layers.config_values import (
     UnsupportedConfig,
     input_dtype,
@@ -89,7 +94,7 @@ class _Rewriter:
         }
 
     def _functional(self, config: Config, path: str) -> Config:
-        entries = without_mask_ops(config["layers"])
+        entries = [with_listed_calls(entry) for entry in without_mask_ops(config["layers"])]
         classes = {
             entry.get("name") or entry.get("config", {}).get("name"): entry.get("class_name")
             for entry in entries
