@@ -232,3 +232,23 @@ def _bindings(bindings: Any) -> list[TensorDescription]:
         )
         for b in bindings
     ]
+
+
+# --- TF.js models (no TensorFlow) --------------------------------------------------------------
+
+
+def summarize_tfjs_model(model_json: Path, label: str) -> SourceSummary:
+    """A TF.js model as a source: what ``inspect`` shows for the artifact, and that ``auto``
+    keeps its format."""
+    from tfjs_build.artifact.summary import summarize_artifact
+
+    artifact = summarize_artifact(model_json.parent)
+    made_by = artifact.generated_by or artifact.converted_by or "TF.js"
+    summary = SourceSummary(model_json, label, made_by)
+    summary.inputs, summary.outputs = artifact.inputs, artifact.outputs
+    summary.layers = artifact.layers or artifact.ops
+    summary.auto_format = "layers" if artifact.format == "layers-model" else "graph"
+    summary.auto_reason = f"a TF.js {summary.auto_format} model stays a {summary.auto_format} model"
+    summary.cannot_express = artifact.problems
+    summary.weight_list = artifact.weight_list
+    return summary

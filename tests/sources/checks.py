@@ -13,15 +13,18 @@ from tfjs_build.pipeline import BuildResult, build
 from tfjs_build.verification import parity_verifier
 
 
-def build_checked(source: Path, output: Path, options: ConvertOptions) -> BuildResult:
-    """Convert and publish ``source``; the parity check (cpu and wasm) must pass."""
+def build_checked(
+    source: Path, output: Path, options: ConvertOptions, max_error: float = 1e-4
+) -> BuildResult:
+    """Convert and publish ``source``; the parity check (cpu and wasm) must pass, no output off
+    by more than ``max_error``."""
     result = build(source, output, options, verify=parity_verifier(ParityOptions(), options))
     record = result.parity
     assert record is not None and not record["skipped"]
     assert record["passed"] is True, record
     assert [b["backend"] for b in record["backends"]] == ["cpu", "wasm"]
     errors = [float(o["max_abs_error"]) for b in record["backends"] for o in b["outputs"]]
-    assert errors and max(errors) < 1e-4
+    assert errors and max(errors) < max_error
     return result
 
 

@@ -111,3 +111,69 @@ def tf2_frozen_cnn(path: Path) -> Source:
     path.write_bytes(frozen.graph.as_graph_def().SerializeToString())
     feed = {"pixels": _rng().normal(size=(2, 9, 9, 2)).astype("float32")}
     return Source(path, feed, np.asarray(model(feed["pixels"], training=False)))
+
+
+_SAVE_IN_TFJS = r"""
+const fs = require("fs");
+const path = require("path");
+const tf = require("@tensorflow/tfjs-core");
+require("@tensorflow/tfjs-backend-cpu");
+const tfl = require("@tensorflow/tfjs-layers");
+
+async function main() {
+  const out = process.argv[process.argv.length - 1];
+  await tf.setBackend("cpu");
+  const features = tfl.input({shape: [6], name: "features"});
+  let x = tfl.layers.dense({units: 8, activation: "relu", name: "hidden"}).apply(features);
+  x = tfl.layers.batchNormalization({name: "bn"}).apply(x);
+  const probs = tfl.layers.dense({units: 3, activation: "softmax", name: "probs"}).apply(x);
+  const model = tfl.model({inputs: features, outputs: probs});
+  model.setWeights(model.weights.map((w, i) =>
+    w.name.includes("variance")
+      ? tf.randomUniform(w.shape, 0.5, 1.5, "float32", i + 1)
+      : tf.randomNormal(w.shape, 0, 0.5, "float32", i + 1)));
+  // the layout TF.js's file saver (tf.io file://) writes: model.json beside weights.bin
+  await model.save(tf.io.withSaveHandler(async (artifacts) => {
+    const data = Array.isArray(artifacts.weightData)
+      ? tf.io.CompositeArrayBuffer.join(artifacts.weightData) : artifacts.weightData;
+    fs.writeFileSync(path.join(out, "weights.bin"), Buffer.from(data));
+    fs.writeFileSync(path.join(out, "model.json"), JSON.stringify({
+      modelTopology: artifacts.modelTopology,
+      format: artifacts.format,
+      generatedBy: artifacts.generatedBy,
+      convertedBy: artifacts.convertedBy,
+      weightsManifest: [{paths: ["weights.bin"], weights: artifacts.weightSpecs}],
+    }));
+    return {modelArtifactsInfo: {dateSaved: new Date(), modelTopologyType: "JSON"}};
+  }));
+  const input = tf.randomNormal([4, 6], 0, 1, "float32", 99);
+  const output = model.predict(input);
+  fs.writeFileSync(path.join(out, "expected.json"), JSON.stringify({
+    input: Array.from(await input.data()), output: Array.from(await output.data()),
+  }));
+}
+main().catch((error) => { console.error(error); process.exit(1); });
+"""
+
+
+def tfjs_saved_layers_model(directory: Path) -> Source:
+    """A functional layers model (Dense, BatchNormalization, softmax) built and saved by TF.js in
+    Node through ``tf.io.withSaveHandler``, as ``model.json`` + ``weights.bin``."""
+    import json
+    import os
+    import subprocess
+
+    from tfjs_build.runtime.node_packages import ensure_node_packages, node_executable
+
+    directory.mkdir(parents=True)
+    modules = ensure_node_packages() / "node_modules"
+    subprocess.run(
+        [node_executable(), "-e", _SAVE_IN_TFJS, "--", str(directory)],
+        check=True,
+        env={**os.environ, "NODE_PATH": str(modules)},
+        capture_output=True,
+    )
+    saved = json.loads((directory / "expected.json").read_text())
+    (directory / "expected.json").unlink()
+    feed = {"features": np.asarray(saved["input"], "float32").reshape(4, 6)}
+    return Source(directory, feed, np.asarray(saved["output"], "float32").reshape(4, 3))

@@ -12,6 +12,7 @@ TensorFlow and Keras are imported inside the functions that need them.
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -120,6 +121,29 @@ def keras_saved_model_reference(request: ReferenceRequest) -> ReferenceResult:
             request.source, request.allow_unsafe_deserialization, request.origin
         )
     return _call_keras(request, model, "tf_keras")
+
+
+def tfjs_reference(request: ReferenceRequest, directory: Path, backend: str) -> ReferenceResult:
+    """A TF.js artifact (the source itself) run in TF.js on ``backend``, in the build's runtimes
+    when it has them."""
+    from tfjs_build.artifact.checks import check_shard_files
+    from tfjs_build.artifact.files import read_model_json
+    from tfjs_build.errors import RuntimeFailure
+    from tfjs_build.runtime.pool import RuntimePool
+
+    check_shard_files(directory, read_model_json(directory))
+    with contextlib.ExitStack() as stack:
+        runtimes = request.runtimes or stack.enter_context(RuntimePool())
+        try:
+            outputs = runtimes.get(backend).run(directory, request.inputs)
+        except RuntimeFailure as exc:
+            detail = " ".join(str(exc).split())[:300]
+            raise SourceError(
+                f"{request.source}: TF.js cannot run the source model ({detail})"
+            ) from None
+    return ReferenceResult(
+        _match_outputs(request.source, outputs, request.output_names), f"tfjs:{backend}"
+    )
 
 
 def _call_keras(request: ReferenceRequest, model: Any, description: str) -> ReferenceResult:

@@ -15,6 +15,7 @@ from tfjs_build.sources.keras_file import KERAS_ARCHIVE, KERAS_HDF5
 from tfjs_build.sources.keras_saved_model import KERAS_SAVED_MODEL
 from tfjs_build.sources.kind import SourceKind
 from tfjs_build.sources.saved_model import SAVED_MODEL
+from tfjs_build.sources.tfjs_model import TFJS_GRAPH, TFJS_LAYERS
 
 KINDS: tuple[SourceKind, ...] = (
     KERAS_ARCHIVE,
@@ -22,11 +23,13 @@ KINDS: tuple[SourceKind, ...] = (
     KERAS_SAVED_MODEL,
     SAVED_MODEL,
     FROZEN_GRAPH,
+    TFJS_LAYERS,
+    TFJS_GRAPH,
 )
 
 EXPECTED = (
     "expected a Keras .keras or .h5/.hdf5 file or a SavedModel directory "
-    "(or a frozen graph .pb/.pbtxt)"
+    "(or a frozen graph .pb/.pbtxt, or a TF.js model.json)"
 )
 
 
@@ -40,7 +43,8 @@ def source_kind(path: Path) -> SourceKind:
             return kind
     if path.is_dir():
         raise SourceError(
-            f"{path} is a directory without saved_model.pb, so it is not a TensorFlow SavedModel"
+            f"{path} is a directory without saved_model.pb, so it is not a TensorFlow SavedModel "
+            "(nor a TF.js model: no model.json)"
         )
     raise SourceError(f"{path}: unknown model kind; {EXPECTED}")
 
