@@ -4,6 +4,7 @@ the JSON topology; TF.js layers hold no Python code) with its weights, then trac
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -21,23 +22,35 @@ def keras_model_of(artifact: Artifact, source: Path) -> Any:
             f"{source}: rebuilding a TF.js layers model in Keras needs tf_keras; pip install tf_keras"
         ) from None
     topology = artifact.topology.get("model_config", artifact.topology)
+    model = rebuilt(
+        lambda: tf_keras.models.model_from_json(json.dumps(topology)), source, "tf_keras"
+    )
+    return with_weights(model, artifact, source, lambda weight: weight.name.split(":")[0])
+
+
+def rebuilt(build: Callable[[], Any], source: Path, keras: str) -> Any:
+    """``build()``'s model; its failure (a config ``keras`` cannot build) as one error."""
     try:
-        model = tf_keras.models.model_from_json(json.dumps(topology))
+        return build()
     except Exception as exc:  # Keras raises ValueError, TypeError... for configs it cannot build
         detail = " ".join(str(exc).split())[:300]
         raise UnsupportedModelError(
-            f"{source}: tf_keras cannot rebuild this TF.js layers model ({detail})"
+            f"{source}: {keras} cannot rebuild this TF.js layers model ({detail})"
         ) from None
+
+
+def with_weights(
+    model: Any, artifact: Artifact, source: Path, name_of: Callable[[Any], str]
+) -> Any:
+    """``model`` with the artifact's weights set, each found by its TF.js name (``name_of``)."""
     stored = dict(artifact.weights)
-    values = []
-    for weight in model.weights:
-        name = weight.name.split(":")[0]
-        if name not in stored:
-            raise SourceError(
-                f"{source}: the model needs weight {name!r}, which its weights manifest lacks"
-            )
-        values.append(stored[name].reshape(tuple(weight.shape)))
-    model.set_weights(values)
+    lacking = [name_of(w) for w in model.weights if name_of(w) not in stored]
+    if lacking:
+        raise SourceError(
+            f"{source}: the model needs weight(s) {', '.join(map(repr, lacking))}, which its "
+            "weights manifest lacks"
+        )
+    model.set_weights([stored[name_of(w)].reshape(tuple(w.shape)) for w in model.weights])
     return model
 
 
