@@ -82,3 +82,51 @@ def test_damaged_metadata_is_one_line_naming_the_file(
     message = str(caught.value)
     assert message.startswith(f"{copy / 'keras_metadata.pb'}: damaged Keras metadata (")
     assert "\n" not in message and message.endswith("save the model again")
+
+
+def test_lambda_layers_make_a_graph_model_and_run_no_code(tmp_path: Path) -> None:
+    import numpy as np
+    import tf_keras
+
+    from tfjs_build.errors import UnsupportedModelError
+    from tfjs_build.parity.reference import run_reference
+
+    inputs = tf_keras.Input((3,), name="x")
+    doubled = tf_keras.layers.Lambda(lambda t: t * 2.0, name="double")(inputs)
+    tf_keras.Model(inputs, tf_keras.layers.Dense(2, name="y")(doubled)).save(
+        str(tmp_path / "lam"), save_format="tf"
+    )
+    conversion = convert_source(tmp_path / "lam")
+    assert conversion.format == "graph"
+    assert conversion.reason == "TF.js layers cannot express double (Lambda)"
+    feed = {"x": np.ones((1, 3), "float32")}
+    with pytest.raises(UnsupportedModelError, match="'double' hold Python code that loading"):
+        run_reference(tmp_path / "lam", feed, ["y"], graph=False)
+    assert run_reference(tmp_path / "lam", feed, ["y"], graph=True).description == (
+        "saved_model:serving_default"
+    )
+
+
+def test_recurrent_layers_and_a_nested_model_take_their_weights_in_order(tmp_path: Path) -> None:
+    import tf_keras
+
+    from tests.layers.expansion_models import randomize
+
+    sequence = tf_keras.Input((5, 3), name="seq")
+    x = tf_keras.layers.LSTM(4, return_sequences=True)(sequence)
+    inner_in = tf_keras.Input((5, 4))
+    gru = tf_keras.layers.GRU(2, reset_after=False)(tf_keras.layers.Dense(3)(inner_in))
+    inner = tf_keras.Model(inner_in, gru, name="inner")
+    model = tf_keras.Model(sequence, tf_keras.layers.Dense(2, name="out")(inner(x)))
+    randomize(model)
+    model.save(str(tmp_path / "rnn"), save_format="tf")
+    result = build_checked(tmp_path / "rnn", tmp_path / "web", ConvertOptions(), 1e-5)
+    assert result.format == "layers"
+    artifact = convert_source(tmp_path / "rnn").artifact
+    assert [name for name, _ in artifact.weights][:5] == [
+        "lstm/kernel",
+        "lstm/recurrent_kernel",
+        "lstm/bias",
+        "dense/kernel",
+        "dense/bias",
+    ]
