@@ -77,6 +77,11 @@ def build(
     """
     options = options or ConvertOptions()
     source, output = Path(source), Path(output)
+    if source.resolve().is_relative_to(output.resolve()):
+        raise TfjsBuildError(
+            f"{output} holds the source {source}; publishing there would replace the source, so "
+            "write the artifact to another directory"
+        )
     if is_keras_output(output):
         from tfjs_build.keras_output import build_keras_file
 

@@ -73,3 +73,15 @@ def test_missing_weights_are_one_line(tfjs_layers: Source, tmp_path: Path) -> No
         f"{tmp_path / 'copy' / MODEL_JSON}: its weights 'weights.bin' are missing; copy the "
         f"weight files model.json lists into {tmp_path / 'copy'}"
     )
+
+
+def test_a_source_is_never_its_own_output(tfjs_layers: Source, tmp_path: Path) -> None:
+    from tfjs_build.errors import TfjsBuildError
+    from tfjs_build.pipeline import build
+
+    copy = tmp_path / "copy"
+    shutil.copytree(tfjs_layers.path, copy)
+    before = {p.name: p.read_bytes() for p in copy.iterdir()}
+    with pytest.raises(TfjsBuildError, match="holds the source .*; publishing there would replace"):
+        build(copy / MODEL_JSON, copy, ConvertOptions(quantization="float16"))
+    assert {p.name: p.read_bytes() for p in copy.iterdir()} == before
