@@ -1,15 +1,16 @@
-"""Pick the converter for a source and format: the one entry point every front door uses."""
+"""Convert a source: the one entry point every front door uses; its kind (the registry's) picks
+the converter."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
 from tfjs_build.errors import TfjsBuildError
 from tfjs_build.options import FORMAT_CHOICES, ConvertOptions, spell
-from tfjs_build.sources import identify_source
+from tfjs_build.sources.registry import source_kind
 
 if TYPE_CHECKING:
     from tfjs_build.artifact.model import Artifact
@@ -28,29 +29,39 @@ class Conversion:
 
 
 def convert_source(source: Path, options: ConvertOptions | None = None) -> Conversion:
-    """Convert ``source`` (Keras file or SavedModel directory) into an in-memory artifact."""
+    """Convert ``source`` (any kind the registry knows) into an in-memory artifact."""
     options = options or ConvertOptions()
-    kind = identify_source(source)
+    source = Path(source)
+    kind = source_kind(source)
     if options.format not in FORMAT_CHOICES:
         raise TfjsBuildError(
             f"unknown format {options.format!r}; choose one of {', '.join(FORMAT_CHOICES)}"
         )
-    if kind == "saved_model":
-        if options.format == "layers":
-            raise TfjsBuildError(
-                f"{source} is a SavedModel, which converts to a graph model only; use "
-                f"{spell('format', 'graph', options.origin)} or {spell('format', 'auto', options.origin)}"
-            )
-        return Conversion(_saved_model_to_graph(source, options), "graph", SAVED_MODEL_REASON)
+    if options.format != "auto" and options.format not in kind.formats:
+        only = " or ".join(kind.formats)
+        raise TfjsBuildError(
+            f"{source} is a {kind.label}, which converts to a {only} model only; use "
+            f"{spell('format', kind.formats[0], options.origin)} or "
+            f"{spell('format', 'auto', options.origin)}"
+        )
+    return kind.convert(source, options)
+
+
+def keras_conversion(
+    source: Path, options: ConvertOptions, to_graph: Callable[[Path, ConvertOptions], Artifact]
+) -> Conversion:
+    """A Keras model (file or SavedModel) as the layers model or, through ``to_graph``, the graph
+    model ``options.format`` asks for; ``auto`` picks layers when TF.js layers express it."""
     if options.format == "layers":
-        return Conversion(_keras_to_layers(source, options), "layers", "layers format requested")
+        return Conversion(keras_to_layers(source, options), "layers", "layers format requested")
     if options.format == "graph":
-        return Conversion(_keras_to_graph(source, options), "graph", "graph format requested")
+        return Conversion(to_graph(source, options), "graph", "graph format requested")
     from tfjs_build.layers.convert import find_unsupported_layers
 
     chosen, reason = auto_choice(find_unsupported_layers(source))
-    build = _keras_to_layers if chosen == "layers" else _keras_to_graph
-    return Conversion(build(source, options), chosen, reason)
+    if chosen == "layers":
+        return Conversion(keras_to_layers(source, options), chosen, reason)
+    return Conversion(to_graph(source, options), chosen, reason)
 
 
 def auto_choice(
@@ -64,13 +75,15 @@ def auto_choice(
     return "graph", f"TF.js layers cannot express {names}"
 
 
-def _keras_to_layers(source: Path, options: ConvertOptions) -> Artifact:
+def keras_to_layers(source: Path, options: ConvertOptions) -> Artifact:
+    """The layers model of a Keras file or Keras SavedModel (no TensorFlow for a file)."""
     from tfjs_build.layers.convert import convert_keras_to_layers
 
     return convert_keras_to_layers(source, origin=options.origin)
 
 
-def _keras_to_graph(source: Path, options: ConvertOptions) -> Artifact:
+def keras_to_graph(source: Path, options: ConvertOptions) -> Artifact:
+    """The graph model of a Keras file, loaded and traced in its own Keras."""
     from tfjs_build.graph.convert import convert_keras_to_graph
 
     return convert_keras_to_graph(
@@ -84,7 +97,8 @@ def _keras_to_graph(source: Path, options: ConvertOptions) -> Artifact:
     )
 
 
-def _saved_model_to_graph(source: Path, options: ConvertOptions) -> Artifact:
+def saved_model_to_graph(source: Path, options: ConvertOptions) -> Artifact:
+    """The graph model of one SavedModel signature."""
     from tfjs_build.graph.convert import convert_saved_model
 
     return convert_saved_model(

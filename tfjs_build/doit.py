@@ -36,12 +36,12 @@ from tfjs_build.interrupts import EXIT_TERMINATED, Terminated, terminate_as_exce
 from tfjs_build.project.config import ModelSpec, ProjectConfig, load_config, parse_config
 from tfjs_build.project.fingerprint import source_files
 from tfjs_build.project.session import BuildSession
-from tfjs_build.sources import H5_SUFFIXES
+from tfjs_build.sources.sniff import H5_SUFFIXES
 from tfjs_build.text_reporter import TextReporter
 
 __all__ = ["convert_tasks", "parse_config", "task_convert"]
 
-_FILE_SUFFIXES = (*H5_SUFFIXES, ".keras")
+_FILE_SUFFIXES = (*H5_SUFFIXES, ".keras", ".pb", ".pbtxt")
 
 
 def _file_deps(spec: ModelSpec, root: Path) -> list[str]:

@@ -385,6 +385,20 @@ class ConvertOptions:
         "the SavedModel tags of the MetaGraph to load",
         metavar="TAGS",
     )
+    output_nodes: tuple[str, ...] = option(
+        Strings("a list of node names", repeatable=True),
+        (),
+        "a frozen graph's output nodes, by name, commas between names (its inputs are its "
+        "Placeholders; part of its source fingerprint)",
+        metavar="NODES",
+        fingerprinted=False,  # the frozen graph's source fingerprint covers them
+    )
+
+    @property
+    def output_node_names(self) -> tuple[str, ...]:
+        """``output_nodes`` with comma-separated names split (node names hold no commas)."""
+        return tuple(n.strip() for item in self.output_nodes for n in item.split(",") if n.strip())
+
     target_backends: tuple[str, ...] = option(
         Strings(
             f"a non-empty list drawn from {', '.join(map(repr, TARGET_BACKENDS))}",

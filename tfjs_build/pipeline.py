@@ -15,6 +15,7 @@ from tfjs_build.artifact.publish import publish_directory
 from tfjs_build.convert import Conversion, convert_source
 from tfjs_build.display import shown_path
 from tfjs_build.errors import RejectedBuildError, TfjsBuildError
+from tfjs_build.keras_output import is_keras_output
 from tfjs_build.options import ConvertOptions, spell
 
 if TYPE_CHECKING:
@@ -69,7 +70,8 @@ def build(
     verify: Verifier | None = None,
     rejected: Path | None = None,
 ) -> BuildResult:
-    """Convert ``source`` and publish it to ``output`` atomically once ``verify`` accepts it.
+    """Convert ``source`` and publish it to ``output`` atomically once ``verify`` accepts it
+    (``output`` ending in ``.keras``/``.h5``: a TF.js layers model written as a Keras 3 file).
 
     A build larger than ``options.max_size``, or one ``verify`` rejects, is kept in ``rejected``
     (when given) for inspection, and the error says so; the next published build of ``output``
@@ -77,6 +79,15 @@ def build(
     """
     options = options or ConvertOptions()
     source, output = Path(source), Path(output)
+    if source.resolve().is_relative_to(output.resolve()):
+        raise TfjsBuildError(
+            f"{output} holds the source {source}; publishing there would replace the source, so "
+            "write the artifact to another directory"
+        )
+    if is_keras_output(output):
+        from tfjs_build.keras_output import build_keras_file
+
+        return build_keras_file(source, output, options, verify)
     started = time.perf_counter()
     conversion: Conversion = convert_source(source, options)
     records: list[ParityRecord | SkippedRecord | None] = [None]

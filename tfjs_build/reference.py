@@ -64,9 +64,29 @@ def _row(option: Option) -> str:
     )
 
 
+def _source_kinds() -> str:
+    from tfjs_build.sources.registry import KINDS
+
+    rows = [
+        f"| `{kind.name}` | {kind.label} | {kind.recognised_by} | {', '.join(kind.formats)} |"
+        for kind in KINDS
+    ]
+    return "\n".join(
+        [
+            "## Source kinds\n",
+            "A model's `source` is recognised as the first of these kinds that claims it; "
+            '`format = "auto"` builds the first format listed that can express the model.\n',
+            "| kind | `inspect` calls it | recognised by | converts to |",
+            "|---|---|---|---|",
+            *rows,
+            "",
+        ]
+    )
+
+
 def configuration_reference() -> str:
     """The configuration reference page (Markdown)."""
-    parts = [_INTRO, "## Per-model keys\n"]
+    parts = [_INTRO, _source_kinds(), "## Per-model keys\n"]
     parts += [_row(o) for o in MODEL_OPTIONS]
     parts.append("## Project keys\n")
     parts += [_row(o) for o in PROJECT_OPTIONS]

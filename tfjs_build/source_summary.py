@@ -28,7 +28,7 @@ from tfjs_build.convert import SAVED_MODEL_REASON, auto_choice
 from tfjs_build.errors import SourceError, TfjsBuildError, UnsupportedModelError
 from tfjs_build.malformed import MALFORMED_JSON_ERRORS, malformed_json
 from tfjs_build.options import Origin
-from tfjs_build.sources import identify_source
+from tfjs_build.sources.registry import source_kind
 
 SERVING_TAGS = frozenset({"serve"})
 SERVING_SIGNATURE = "serving_default"
@@ -82,26 +82,23 @@ class SourceSummary:
 
 
 def summarize_source(path: Path, *, origin: Origin = "python") -> SourceSummary:
-    """Describe the Keras file or SavedModel directory at ``path`` (hints in ``origin``'s syntax)."""
+    """Describe the source at ``path`` as its kind does (hints in ``origin``'s syntax)."""
     path = Path(path)
-    if identify_source(path) == "saved_model":
-        return _saved_model(path, origin)
-    return _keras(path)
+    return source_kind(path).summarize(path, origin)
 
 
 # --- Keras files (no TensorFlow) ---------------------------------------------------------------
 
 
-def _keras(path: Path) -> SourceSummary:
+def summarize_keras(path: Path, label: str) -> SourceSummary:
+    """A Keras model (``label`` says which kind) read like the layers converter reads it."""
     from tfjs_build.layers.shapes import output_shapes
     from tfjs_build.layers.source import open_keras_model
     from tfjs_build.layers.topology import rewrite_model_config
 
-    with open_keras_model(path) as model:
+    with open_keras_model(path, with_weights=False) as model:
         summary = SourceSummary(
-            path,
-            "Keras .keras archive" if model.layout == "keras3" else "Keras HDF5 file",
-            f"Keras {model.keras_version} ({model.backend} backend)",
+            path, label, f"Keras {model.keras_version} ({model.backend} backend)"
         )
         with malformed_json(SourceError, f"{path}: the model config", "re-save it with Keras"):
             config = model.model_config
@@ -147,10 +144,11 @@ def _layers_weights(path: Path) -> list[WeightDescription]:
 # --- SavedModels (TensorFlow) ------------------------------------------------------------------
 
 
-def _saved_model(path: Path, origin: Origin) -> SourceSummary:
+def summarize_saved_model(path: Path, label: str, origin: Origin) -> SourceSummary:
+    """A SavedModel's signatures, then its serving signature converted in memory."""
     from tfjs_build.graph.saved_model import signature_defs
 
-    summary = SourceSummary(path, "TensorFlow SavedModel", "TensorFlow")
+    summary = SourceSummary(path, label, "TensorFlow")
     summary.cannot_express_label = "graph model"
     signatures = signature_defs(path)
     summary.signatures = [f"{key} [{', '.join(sorted(tags))}]" for tags, key, _ in signatures]
@@ -205,3 +203,52 @@ def _convert_in_memory(path: Path, summary: SourceSummary, origin: Origin) -> No
         WeightDescription(name, tuple(int(d) for d in array.shape), tfjs_dtype(name, array))
         for name, array in artifact.weights
     ]
+
+
+# --- frozen graphs (TensorFlow) ----------------------------------------------------------------
+
+
+def summarize_frozen_graph(path: Path, label: str, reason: str) -> SourceSummary:
+    """A GraphDef's Placeholders (its inputs) and the nodes no other node consumes (the outputs
+    ``output_nodes`` may name)."""
+    from tfjs_build.graph.frozen_graph import read_graph_file
+
+    graph_file = read_graph_file(path)
+    summary = SourceSummary(path, label, "TensorFlow")
+    summary.inputs = _bindings(graph_file.inputs())
+    candidates = graph_file.candidates()
+    summary.outputs = _bindings(graph_file.outputs(candidates, "python")) if candidates else []
+    summary.auto_format, summary.auto_reason = "graph", reason
+    summary.weights_note = "convert it with its output nodes named, then inspect the artifact"
+    return summary
+
+
+def _bindings(bindings: Any) -> list[TensorDescription]:
+    return [
+        TensorDescription(
+            b.key,
+            None if b.shape is None else tuple(None if d < 0 else d for d in b.shape),
+            b.dtype,
+        )
+        for b in bindings
+    ]
+
+
+# --- TF.js models (no TensorFlow) --------------------------------------------------------------
+
+
+def summarize_tfjs_model(model_json: Path, label: str) -> SourceSummary:
+    """A TF.js model as a source: what ``inspect`` shows for the artifact, and that ``auto``
+    keeps its format."""
+    from tfjs_build.artifact.summary import summarize_artifact
+
+    artifact = summarize_artifact(model_json.parent)
+    made_by = artifact.generated_by or artifact.converted_by or "TF.js"
+    summary = SourceSummary(model_json, label, made_by)
+    summary.inputs, summary.outputs = artifact.inputs, artifact.outputs
+    summary.layers = artifact.layers or artifact.ops
+    summary.auto_format = "layers" if artifact.format == "layers-model" else "graph"
+    summary.auto_reason = f"a TF.js {summary.auto_format} model stays a {summary.auto_format} model"
+    summary.cannot_express = artifact.problems
+    summary.weight_list = artifact.weight_list
+    return summary

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 from tfjs_build.artifact.format import PARITY_JSON
 from tfjs_build.backends import kernels_of
 from tfjs_build.display import shown_path
+from tfjs_build.keras_output import is_keras_output
 from tfjs_build.options import ConvertOptions, ParityOptions
 from tfjs_build.parity.record import ParityRecord, SkippedRecord, dumps_record, skipped_record
 from tfjs_build.pipeline import Verifier
@@ -30,9 +31,12 @@ def parity_verifier(
         from tfjs_build.parity.check import check_parity
         from tfjs_build.parity.probe_file import write_probe_file
 
+        artifact, reference = staged, source
+        if is_keras_output(output):  # the other way round: the new Keras file is the reference
+            artifact, reference = _tfjs_directory(source), staged
         report = check_parity(
-            staged,
-            source,
+            artifact,
+            reference,
             backends=checked_backends(settings, options),
             seed=settings.parity_seed,
             samples=settings.parity_samples,
@@ -46,13 +50,21 @@ def parity_verifier(
             origin=settings.origin,
             runtimes=runtimes,
         )
-        write_parity_record(staged, report.record)
-        if report.probe is not None:
-            write_probe_file(staged, report.probe.inputs, report.probe.reference)
+        if staged.is_dir():
+            write_parity_record(staged, report.record)
+            if report.probe is not None:
+                write_probe_file(staged, report.probe.inputs, report.probe.reference)
         report.raise_for_failure()
         return report.record
 
     return verify
+
+
+def _tfjs_directory(source: Path) -> Path:
+    from tfjs_build.sources.tfjs_model import model_json_of
+
+    model_json = model_json_of(source)
+    return model_json.parent if model_json is not None else source
 
 
 def checked_backends(settings: ParityOptions, options: ConvertOptions) -> tuple[str, ...]:
@@ -80,7 +92,8 @@ def skipped_verifier(reason: str) -> Verifier:
 
     def verify(staged: Path, source: Path, output: Path) -> ParityRecord | SkippedRecord:
         record = skipped_record(reason)
-        write_parity_record(staged, record)
+        if staged.is_dir():
+            write_parity_record(staged, record)
         return record
 
     return verify

@@ -24,8 +24,10 @@ def add_parser(commands: Any, name: str) -> None:
     parser = commands.add_parser(
         name,
         help="convert one model, or every stale model of the project",
-        description="Convert SOURCE (.keras, .h5, or a SavedModel directory) into a TF.js artifact "
-        "in OUTPUT_DIR, replacing any previous artifact there atomically. Without SOURCE and "
+        description="Convert SOURCE (.keras, .h5, a SavedModel directory, a frozen graph .pb or a "
+        "TF.js model.json) into a TF.js artifact in OUTPUT_DIR, replacing any previous artifact "
+        "there atomically (an OUTPUT_DIR ending in .keras or .h5 writes a TF.js layers model back "
+        "to a Keras 3 file). Without SOURCE and "
         "OUTPUT_DIR, bring every model configured in pyproject.toml [tool.tfjs-build] up to date.",
         epilog=project_convert.EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
@@ -35,14 +37,16 @@ def add_parser(commands: Any, name: str) -> None:
         type=Path,
         nargs="?",
         metavar="SOURCE",
-        help="a Keras .keras/.h5 file or a SavedModel directory (omit it for a project build)",
+        help="a Keras .keras/.h5 file, a SavedModel directory, a frozen graph .pb/.pbtxt or a "
+        "TF.js model.json (omit it for a project build)",
     )
     parser.add_argument(
         "output",
         type=Path,
         nargs="?",
         metavar="OUTPUT_DIR",
-        help="the artifact directory to write (model.json, shards, parity.json)",
+        help="the artifact directory to write (model.json, shards, parity.json), or a .keras/.h5 "
+        "file for a TF.js layers model",
     )
     add_model_flags(parser, "convert")
     project_convert.add_arguments(parser)

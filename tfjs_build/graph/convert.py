@@ -10,7 +10,7 @@ from typing import Any
 from tfjs_build.artifact.model import Artifact
 from tfjs_build.backends import TARGET_BACKENDS
 from tfjs_build.graph.freeze import freeze_function
-from tfjs_build.graph.keras_model import load_keras_model, trace_keras_model
+from tfjs_build.graph.keras_model import KerasFlavor, load_keras_model, trace_keras_model
 from tfjs_build.graph.pipeline import ConversionReport, frozen_to_artifact
 from tfjs_build.graph.saved_model import load_signature
 from tfjs_build.options import Origin
@@ -94,8 +94,32 @@ def convert_keras_to_graph(
             imports=imports,
             project_root=project_root,
         )
+    return keras_model_to_graph(
+        model,
+        flavor,
+        str(path),
+        backends=backends,
+        check_ops=check_ops,
+        report=report,
+        origin=origin,
+    )
+
+
+def keras_model_to_graph(
+    model: Any,
+    flavor: KerasFlavor,
+    source: str,
+    *,
+    backends: Sequence[str] = TARGET_BACKENDS,
+    check_ops: bool = True,
+    report: ConversionReport | None = None,
+    origin: Origin = "python",
+) -> Artifact:
+    """A Keras model in memory (``flavor``: which Keras built it; ``source`` names it in
+    messages), traced in inference mode, frozen and converted to a TF.js graph model."""
+    report = report if report is not None else ConversionReport()
     with report.timed("freeze"):
-        frozen = freeze_function(trace_keras_model(model, flavor, str(path)), str(path))
+        frozen = freeze_function(trace_keras_model(model, flavor, source), source)
         del model  # its variables are constants now
         release_memory()
     generated_by = f"{'Keras' if flavor == 'keras3' else 'tf_keras'} {_keras_version(flavor)}"

@@ -17,7 +17,7 @@ from tfjs_build.errors import UnsupportedModelError
 from tfjs_build.graph.keras_load_errors import keras_load_error
 from tfjs_build.graph.keras_repair import load_repaired_h5, repair_config
 from tfjs_build.options import Origin, spell
-from tfjs_build.sources import keras_file_kind
+from tfjs_build.sources.sniff import keras_file_kind
 
 KerasFlavor = Literal["keras3", "tf_keras"]
 
@@ -26,7 +26,7 @@ def read_keras_config(path: Path) -> tuple[KerasFlavor, dict[str, Any]]:
     """Which Keras wrote ``path`` and its model configuration, read without importing Keras."""
     from tfjs_build.layers.source import open_keras_model
 
-    with open_keras_model(path) as model:
+    with open_keras_model(path, with_weights=False) as model:
         flavor: KerasFlavor = "keras3" if model.keras_major >= 3 else "tf_keras"
         return flavor, model.model_config
 

@@ -37,7 +37,7 @@ def _topology(model: KerasModelFile) -> RewrittenModel:
 
 def find_unsupported_layers(path: Path) -> list[UnsupportedLayer]:
     """Every layer of the model at ``path`` that a TF.js layers model cannot express."""
-    with open_keras_model(Path(path)) as model:
+    with open_keras_model(Path(path), with_weights=False) as model:
         return _topology(model).problems
 
 

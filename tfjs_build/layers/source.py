@@ -24,7 +24,7 @@ import numpy as np
 from tfjs_build.errors import SourceError
 from tfjs_build.layers.file_window import FileWindow, stored_member_offset
 from tfjs_build.layers.hdf5_safety import refuse_outside_references
-from tfjs_build.sources import keras_file_kind
+from tfjs_build.sources.sniff import keras_file_kind
 
 KERAS_CONFIG = "config.json"
 KERAS_METADATA = "metadata.json"
@@ -108,9 +108,14 @@ def _open_h5(source: Any, what: str) -> h5py.File:
 
 
 @contextmanager
-def open_keras_model(path: Path) -> Iterator[KerasModelFile]:
-    """Open ``path`` (``.keras``, ``.h5`` or ``.hdf5``; recognized by content) for conversion."""
-    if keras_file_kind(path) == "keras":
+def open_keras_model(path: Path, *, with_weights: bool = True) -> Iterator[KerasModelFile]:
+    """Open ``path`` (``.keras``, ``.h5`` or ``.hdf5``, recognized by content, or a Keras
+    SavedModel directory) for conversion. ``with_weights=False``: the config is all the caller
+    reads (a SavedModel's variables then stay unread, and TensorFlow unimported)."""
+    if Path(path).is_dir():
+        with _open_keras_saved_model(Path(path), with_weights) as model:
+            yield model
+    elif keras_file_kind(path) == "keras":
         with _open_keras_archive(path) as model:
             yield model
     else:
@@ -140,6 +145,21 @@ def _open_legacy_h5(path: Path) -> Iterator[KerasModelFile]:
         if weights is not None and not isinstance(weights, h5py.Group):
             raise SourceError(f"{path}: model_weights is not an HDF5 group")
         yield KerasModelFile(path, config, version, backend, "legacy_h5", weights, (path, 0))
+
+
+@contextmanager
+def _open_keras_saved_model(path: Path, with_weights: bool) -> Iterator[KerasModelFile]:
+    from tfjs_build.layers.keras_metadata import read_keras_metadata
+
+    metadata = read_keras_metadata(path)
+    config, version, backend = metadata.model_config, metadata.keras_version, metadata.backend
+    if not with_weights:
+        yield KerasModelFile(path, config, version, backend, "legacy_h5", None, None)
+        return
+    from tfjs_build.layers.saved_model_weights import checkpoint_weights
+
+    with checkpoint_weights(path, metadata) as weights:
+        yield KerasModelFile(path, config, version, backend, "legacy_h5", weights, None)
 
 
 def _safe_member_name(path: Path, name: str) -> None:

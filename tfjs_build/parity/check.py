@@ -139,6 +139,7 @@ def check_parity(
             imports=imports,
             project_root=project_root,
             origin=origin,
+            runtimes=runtimes,
         )
         seconds = {"reference": time.perf_counter() - started}
         for backend in backends:

@@ -48,7 +48,8 @@ def keras_compute_dtype(config: dict[str, Any]) -> ComputeDtype | None:
     return _coarsest({_POLICIES[n] for n in _policy_names(config) if n in _POLICIES})
 
 
-def _saved_model_compute_dtype(directory: Path) -> ComputeDtype | None:
+def saved_model_compute_dtype(directory: Path) -> ComputeDtype | None:
+    """16-bit when a node of the SavedModel's graphs or functions has a float16/bfloat16 type."""
     from tensorflow.core.framework import types_pb2
     from tensorflow.core.protobuf import saved_model_pb2
 
@@ -68,11 +69,8 @@ def _saved_model_compute_dtype(directory: Path) -> ComputeDtype | None:
 
 
 def source_compute_dtype(source: Path) -> ComputeDtype | None:
-    """The 16-bit float dtype ``source`` (Keras file or SavedModel) computes in, if any."""
-    from tfjs_build.sources import identify_source
+    """The 16-bit float dtype ``source`` computes in, if any (its kind reads it)."""
+    from tfjs_build.sources.registry import source_kind
 
-    if identify_source(source) == "saved_model":
-        return _saved_model_compute_dtype(Path(source))
-    from tfjs_build.graph.keras_model import read_keras_config
-
-    return keras_compute_dtype(read_keras_config(Path(source))[1])
+    dtype = source_kind(source).compute_dtype(Path(source))
+    return _POLICIES.get(dtype) if dtype is not None else None

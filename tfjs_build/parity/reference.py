@@ -12,20 +12,25 @@ TensorFlow and Keras are imported inside the functions that need them.
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 
 from tfjs_build._optional import import_tensorflow
 from tfjs_build.artifact.format import output_keys
 from tfjs_build.custom_code import imported_modules
-from tfjs_build.errors import MissingDependencyError, SourceError
+from tfjs_build.errors import MissingDependencyError, SourceError, UnsupportedModelError
 from tfjs_build.graph.keras_model import load_keras_model, read_keras_config
-from tfjs_build.options import Origin
-from tfjs_build.sources import identify_source
+from tfjs_build.options import Origin, spell
+from tfjs_build.sources import registry
+from tfjs_build.sources.kind import ReferenceRequest
+
+if TYPE_CHECKING:
+    from tfjs_build.runtime.pool import RuntimePool
 
 SourceKind = Literal["keras3", "tf_keras", "saved_model"]
 
@@ -40,7 +45,8 @@ class ReferenceResult:
 
 def source_kind(source: Path) -> SourceKind:
     """Which runtime the source needs: Keras 3, Keras 2 (``tf_keras``) or a plain SavedModel."""
-    if identify_source(source) == "saved_model":
+    registry.identify_source(source)  # a source no kind claims is named here
+    if Path(source).is_dir():
         return "saved_model"
     flavor, _ = read_keras_config(source)
     return flavor
@@ -57,33 +63,96 @@ def run_reference(
     imports: Sequence[str] = (),
     project_root: Path | None = None,
     origin: Origin = "python",
+    runtimes: RuntimePool | None = None,
 ) -> ReferenceResult:
-    """Run ``source`` on ``inputs`` (keyed and ordered like the artifact's inputs).
+    """Run ``source`` on ``inputs`` (keyed and ordered like the artifact's inputs), the way its
+    kind says (see :class:`~tfjs_build.sources.kind.SourceKind`).
 
     ``graph`` says the artifact is a graph model: a SavedModel source then runs through
     ``signature``; a Keras source through the model itself. Outputs are matched to
     ``output_names`` by name when the source names them the same way, otherwise by position.
     ``imports`` (with ``project_root`` on ``sys.path``) are imported before a Keras source loads.
     """
-    source = Path(source)
-    kind = source_kind(source)
-    tf = import_tensorflow()
-    if kind == "saved_model" and (graph or not (source / "keras_metadata.pb").is_file()):
-        outputs = _run_signature(tf, source, signature, inputs)
-        return ReferenceResult(
-            _match_outputs(source, outputs, output_names), f"saved_model:{signature}"
-        )
-    with imported_modules(imports, project_root, origin):
-        model = _load_keras(source, kind, allow_unsafe_deserialization, origin)
-    try:
-        raw = model(_keras_inputs(model, inputs), training=False)
-    except Exception as exc:  # TensorFlow raises many kinds for inputs a model rejects
-        raise _failed_on_inputs(source, exc) from None
-    named = _keras_outputs(model, raw)
-    return ReferenceResult(
-        _match_outputs(source, named, output_names),
-        "keras" if kind == "keras3" else "tf_keras",
+    request = ReferenceRequest(
+        Path(source),
+        inputs,
+        output_names,
+        graph,
+        signature,
+        allow_unsafe_deserialization,
+        imports,
+        project_root,
+        origin,
+        runtimes,
     )
+    return registry.source_kind(request.source).reference(request)
+
+
+def signature_reference(request: ReferenceRequest) -> ReferenceResult:
+    """A SavedModel's signature run in TensorFlow."""
+    tf = import_tensorflow()
+    outputs = _run_signature(tf, request.source, request.signature, request.inputs)
+    return ReferenceResult(
+        _match_outputs(request.source, outputs, request.output_names),
+        f"saved_model:{request.signature}",
+    )
+
+
+def keras_reference(request: ReferenceRequest) -> ReferenceResult:
+    """A Keras file loaded in the Keras that wrote it and called in inference mode."""
+    import_tensorflow()
+    with imported_modules(request.imports, request.project_root, request.origin):
+        model, flavor = load_keras_model(
+            request.source,
+            allow_unsafe_deserialization=request.allow_unsafe_deserialization,
+            origin=request.origin,
+        )
+    return _call_keras(request, model, "keras" if flavor == "keras3" else "tf_keras")
+
+
+def keras_saved_model_reference(request: ReferenceRequest) -> ReferenceResult:
+    """A Keras SavedModel: a graph artifact against its signature (what it was made from), a
+    layers artifact against the model tf_keras loads back (Lambda code only with the opt-in)."""
+    if request.graph:
+        return signature_reference(request)
+    import_tensorflow()
+    with imported_modules(request.imports, request.project_root, request.origin):
+        model = _load_tf_keras_saved_model(
+            request.source, request.allow_unsafe_deserialization, request.origin
+        )
+    return _call_keras(request, model, "tf_keras")
+
+
+def tfjs_reference(request: ReferenceRequest, directory: Path, backend: str) -> ReferenceResult:
+    """A TF.js artifact (the source itself) run in TF.js on ``backend``, in the build's runtimes
+    when it has them."""
+    from tfjs_build.artifact.checks import check_shard_files
+    from tfjs_build.artifact.files import read_model_json
+    from tfjs_build.errors import RuntimeFailure
+    from tfjs_build.runtime.pool import RuntimePool
+
+    check_shard_files(directory, read_model_json(directory))
+    with contextlib.ExitStack() as stack:
+        runtimes = request.runtimes or stack.enter_context(RuntimePool())
+        try:
+            outputs = runtimes.get(backend).run(directory, request.inputs)
+        except RuntimeFailure as exc:
+            detail = " ".join(str(exc).split())[:300]
+            raise SourceError(
+                f"{request.source}: TF.js cannot run the source model ({detail})"
+            ) from None
+    return ReferenceResult(
+        _match_outputs(request.source, outputs, request.output_names), f"tfjs:{backend}"
+    )
+
+
+def _call_keras(request: ReferenceRequest, model: Any, description: str) -> ReferenceResult:
+    try:
+        raw = model(_keras_inputs(model, request.inputs), training=False)
+    except Exception as exc:  # TensorFlow raises many kinds for inputs a model rejects
+        raise _failed_on_inputs(request.source, exc) from None
+    named = _keras_outputs(model, raw)
+    return ReferenceResult(_match_outputs(request.source, named, request.output_names), description)
 
 
 def _run_signature(
@@ -119,13 +188,20 @@ def _run_signature(
     return {name: np.asarray(tensor) for name, tensor in result.items()}
 
 
-def _load_keras(source: Path, kind: SourceKind, allow_unsafe: bool, origin: Origin) -> Any:
-    if kind != "saved_model":
-        model, _ = load_keras_model(
-            source, allow_unsafe_deserialization=allow_unsafe, origin=origin
+def _load_tf_keras_saved_model(source: Path, allow_unsafe: bool, origin: Origin) -> Any:
+    """A Keras 2 SavedModel (``keras_metadata.pb``) loaded by tf_keras; its Lambda layers (code
+    that loading would run) refused unless the user opted in."""
+    from tfjs_build.graph.keras_model import lambda_layers
+    from tfjs_build.layers.keras_metadata import read_keras_metadata
+
+    lambdas = lambda_layers(read_keras_metadata(source).model_config)
+    if lambdas and not allow_unsafe:
+        raise UnsupportedModelError(
+            f"{source}: Lambda layer(s) {', '.join(repr(n) for n in lambdas)} hold Python code "
+            "that loading would run; if you trust this model, check it with "
+            f"{spell('allow_unsafe_deserialization', True, origin)}"
         )
-        return model
-    try:  # a Keras 2 SavedModel (keras_metadata.pb) behind a layers artifact
+    try:
         import tf_keras
     except ImportError:
         raise MissingDependencyError(

@@ -180,6 +180,12 @@ def _check_unique(models: list[ModelSpec]) -> None:
                 "give each its own output"
             )
         writers[spec.output] = spec.name
+        if spec.output.suffix.lower() in (".keras", ".h5"):
+            raise ConfigError(
+                f"model {spec.name!r} writes to {spec.output.as_posix()}, a Keras file; the "
+                "project builds TF.js artifact directories: write Keras files with "
+                "`tfjs-build convert SOURCE OUTPUT.keras`"
+            )
 
 
 def _check_inside(root: Path, models: list[ModelSpec]) -> None:

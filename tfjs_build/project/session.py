@@ -44,7 +44,7 @@ from tfjs_build.project.events import (
     Started,
     Warned,
 )
-from tfjs_build.project.fingerprint import HashCache, json_fingerprint, tree_fingerprint
+from tfjs_build.project.fingerprint import HashCache, json_fingerprint
 from tfjs_build.project.lockfile import LockEntry, PendingLockfile
 from tfjs_build.project.remote_cache import RemoteCache
 from tfjs_build.project.status import (
@@ -57,6 +57,7 @@ from tfjs_build.project.status import (
     tool_versions,
 )
 from tfjs_build.runtime.pool import RuntimePool
+from tfjs_build.sources.registry import source_fingerprint
 from tfjs_build.tool_dir import HASH_CACHE, rejected_build_path
 
 BuiltFrom = tuple[str, "CodeRecord | None"]
@@ -190,7 +191,7 @@ class BuildSession:
         source = self.config.root / spec.source
         if self.freshness(spec).fresh or not source.exists():
             return None
-        fingerprint = tree_fingerprint(source, self.hashes)
+        fingerprint = source_fingerprint(source, self.hashes, spec.options)
         return cache_key(fingerprint, spec.settings(), self.versions)
 
     def _remote_notes(self) -> None:
@@ -293,7 +294,7 @@ class BuildSession:
         if not source.exists():
             error = f"source {spec.source} does not exist"
             return ModelResult(spec.name, "failed", reasons, error=error)
-        fingerprint = tree_fingerprint(source, self.hashes)
+        fingerprint = source_fingerprint(source, self.hashes, spec.options)
         code = code_record(spec.options.imports, self.config.root, self.hashes)
         key = cache_key(fingerprint, spec.settings(), self.versions, code)
         if self.use_cache and not force:
@@ -321,10 +322,10 @@ class BuildSession:
         files: dict[str, str],
         parity: ParitySummary,
     ) -> None:
-        source_fingerprint, code = built_from
+        fingerprint, code = built_from
         entry: LockEntry = {
             "source": spec.source.as_posix(),
-            "source_fingerprint": source_fingerprint,
+            "source_fingerprint": fingerprint,
             "options": spec.settings(),
             "options_fingerprint": json_fingerprint(spec.settings()),
             "versions": self.versions,

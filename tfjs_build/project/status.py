@@ -14,8 +14,9 @@ from tfjs_build import __version__
 from tfjs_build.artifact.format import MODEL_JSON
 from tfjs_build.project.code import CodeRecord, code_changes, code_record
 from tfjs_build.project.config import ModelSpec
-from tfjs_build.project.fingerprint import HashCache, json_fingerprint, tree_fingerprint
+from tfjs_build.project.fingerprint import HashCache, json_fingerprint
 from tfjs_build.project.lockfile import LockEntry
+from tfjs_build.sources.registry import source_fingerprint
 
 
 def tool_versions() -> dict[str, str]:
@@ -121,7 +122,7 @@ def model_freshness(
     reasons = []
     if entry.get("source") != spec.source.as_posix():
         reasons.append(f"source path changed ({entry.get('source')} -> {spec.source.as_posix()})")
-    elif entry.get("source_fingerprint") != tree_fingerprint(source, hashes):
+    elif entry.get("source_fingerprint") != source_fingerprint(source, hashes, spec.options):
         reasons.append(f"source {spec.source} changed")
     if entry.get("options_fingerprint") != json_fingerprint(spec.settings()):
         reasons.append("options changed")
