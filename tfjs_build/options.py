@@ -32,6 +32,8 @@ T = TypeVar("T")
 
 FormatChoice = Literal["auto", "layers", "graph"]
 FORMAT_CHOICES: tuple[FormatChoice, ...] = ("auto", "layers", "graph")
+AutoBool = Literal["auto"] | bool
+"""An option that decides by itself (``"auto"``) unless forced on or off."""
 Origin = Literal["cli", "toml", "python"]
 """Where options were set, so that hints speak its syntax: a flag, a TOML key, a keyword."""
 
@@ -127,6 +129,23 @@ class Choice(Kind):
 
     def to_toml(self, value: object) -> str:
         return super().to_toml(self.to_text(value))
+
+
+@dataclass(frozen=True)
+class AutoFlag(Kind):
+    """``"auto"``, ``true`` or ``false`` (on the command line ``auto``, ``true`` or ``false``)."""
+
+    name: str = "'auto', true or false"
+
+    def check(self, value: object) -> AutoBool:
+        if isinstance(value, bool) or value == "auto":
+            return value
+        if value in ("true", "false"):
+            return value == "true"
+        raise BadValue(f"expected {self.name}")
+
+    def to_text(self, value: object) -> str:
+        return value if isinstance(value, str) else str(value).lower()
 
 
 @dataclass(frozen=True)
@@ -376,6 +395,14 @@ class ConvertOptions:
         "TF.js backends a graph model must run on: conversion fails on an op one of them lacks; "
         "parity checks the parity backends among them",
         metavar="LIST",
+    )
+    structured_outputs: AutoBool = option(
+        AutoFlag(),
+        "auto",
+        "graph models: predict() returns a map of named outputs (true), a Tensor or an array of "
+        "them as tensorflowjs_converter's (false), or auto: a Tensor for one output, the named "
+        "map for several",
+        metavar="auto|true|false",
     )
     check_ops: bool = option(
         Flag(),

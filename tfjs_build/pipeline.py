@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Protocol
 from tfjs_build.artifact.files import write_artifact
 from tfjs_build.artifact.format import MODEL_JSON
 from tfjs_build.artifact.publish import publish_directory
+from tfjs_build.artifact.user_metadata import set_structured_outputs
 from tfjs_build.convert import Conversion, convert_source
 from tfjs_build.display import shown_path
 from tfjs_build.errors import RejectedBuildError, TfjsBuildError
@@ -77,6 +78,7 @@ def build(
     source, output = Path(source), Path(output)
     started = time.perf_counter()
     conversion: Conversion = convert_source(source, options)
+    set_structured_outputs(conversion.artifact, options.structured_outputs)
     records: list[ParityRecord | SkippedRecord | None] = [None]
 
     def fill(staging: Path) -> None:

@@ -1,0 +1,45 @@
+"""Session fixtures for the features that ease a switch from tensorflowjs_converter (structured
+outputs, mixed quantization, metadata, the Python API, the compatibility command): each real model
+is built once."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+
+MAKE_MODELS = textwrap.dedent(
+    """
+    import sys
+    from pathlib import Path
+    import numpy as np, tensorflow as tf
+    out = Path(sys.argv[1]); out.mkdir(parents=True)
+    rng = np.random.default_rng(3)
+    class TwoHeads(tf.Module):
+        def __init__(self):
+            self.w = tf.Variable(rng.normal(size=(3, 4)).astype("float32"))
+        @tf.function(input_signature=[tf.TensorSpec([None, 3], tf.float32, name="x")])
+        def serve(self, x):
+            h = tf.matmul(x, self.w)
+            return {"scores": tf.nn.softmax(h), "total": tf.reduce_sum(h, axis=-1)}
+        @tf.function(input_signature=[tf.TensorSpec([None, 3], tf.float32, name="x")])
+        def half(self, x):
+            return {"half": tf.matmul(x, self.w) * 0.5}
+    m = TwoHeads()
+    tf.saved_model.save(
+        m, str(out / "two_heads"), signatures={"serving_default": m.serve, "half": m.half}
+    )
+    """
+)
+
+
+@pytest.fixture(scope="session")
+def compat_models(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """``two_heads``: a SavedModel whose default signature has two outputs (``scores``,
+    ``total``) and whose ``half`` signature has one."""
+    out = tmp_path_factory.mktemp("compat") / "models"
+    subprocess.run([sys.executable, "-c", MAKE_MODELS, str(out)], check=True, capture_output=True)
+    return out
