@@ -26,7 +26,7 @@ from tfjs_build.display import human_bytes, parse_size
 from tfjs_build.errors import ConfigError
 
 if TYPE_CHECKING:
-    from tfjs_build.artifact.quantize import QuantizationPlan
+    from tfjs_build.artifact.quantization_rules import WeightQuantizer
 
 T = TypeVar("T")
 
@@ -72,6 +72,14 @@ class Kind:
     def error(self, where: str, value: object, problem: BadValue) -> str:
         """The message for a bad ``value`` of the option at ``where``."""
         return f"{where} = {value!r}: {problem}"
+
+    def to_json(self, value: object) -> object:
+        """``value`` as plain JSON (the lockfile's record and the fingerprint)."""
+        return _jsonable(value)
+
+    def spell_flags(self, flag: str, value: object) -> str:
+        """The command-line flags that set the option of ``flag`` to ``value``."""
+        return f"{flag} {shlex.quote(self.to_text(value))}"
 
     def to_toml(self, value: object) -> str:
         """``value`` as TOML."""
@@ -146,6 +154,86 @@ class AutoFlag(Kind):
 
     def to_text(self, value: object) -> str:
         return value if isinstance(value, str) else str(value).lower()
+
+
+QuantizationTable = tuple[tuple[QuantizationDtype, tuple[str, ...]], ...]
+"""Shell patterns by quantization dtype, in the order of ``QUANTIZATION_DTYPES``."""
+QuantizationSetting = QuantizationDtype | QuantizationTable | None
+
+
+@dataclass(frozen=True)
+class QuantizationKind(Kind):
+    """One dtype for every float weight (``"uint8"``), ``"none"``, or a table of shell patterns
+    by dtype (``{uint8 = ["*/kernel"], float16 = ["*"]}``: each weight takes the dtype of its most
+    specific pattern; see :mod:`tfjs_build.artifact.quantization_rules`). On the command line the
+    table is ``--quantize-uint8 PATTERN`` (``table_flag_prefix`` and the dtype), repeatable."""
+
+    name: str = (
+        "'none', 'float16', 'uint8', 'uint16', or a table of patterns by dtype such as "
+        '{uint8 = ["*/kernel"], float16 = ["*"]}'
+    )
+    table_flag_prefix: str = "--quantize-"
+
+    def check(self, value: object) -> QuantizationSetting:
+        if value is None or value == "none":
+            return None
+        if isinstance(value, str) and value in QUANTIZATION_DTYPES:
+            return value
+        if isinstance(value, tuple):
+            value = dict(value)
+        if not isinstance(value, Mapping):
+            raise BadValue(f"expected {self.name}")
+        unknown = [k for k in value if k not in QUANTIZATION_DTYPES]
+        if unknown or not value:
+            raise BadValue(
+                f"a quantization table maps {', '.join(QUANTIZATION_DTYPES)} to lists of weight "
+                f"name patterns{'; not ' + repr(unknown[0]) if unknown else ''}"
+            )
+        table = []
+        for dtype in QUANTIZATION_DTYPES:
+            if dtype in value:
+                try:
+                    patterns = Strings("a list of shell patterns", non_empty=True).check(
+                        value[dtype] if not isinstance(value[dtype], str) else [value[dtype]]
+                    )
+                except BadValue:
+                    raise BadValue(
+                        f"{dtype} takes a non-empty list of weight name patterns such as "
+                        '["*/kernel"]'
+                    ) from None
+                table.append((dtype, patterns))
+        return tuple(table)
+
+    def to_text(self, value: object) -> str:
+        if isinstance(value, tuple):
+            return " ".join(self.table_flags(value))
+        return "none" if value is None else str(value)
+
+    def table_flags(self, table: QuantizationTable) -> list[str]:
+        """``--quantize-DTYPE PATTERN`` for each pattern of ``table``."""
+        return [
+            f"{self.table_flag_prefix}{dtype} {shlex.quote(pattern)}"
+            for dtype, patterns in table
+            for pattern in patterns
+        ]
+
+    def spell_flags(self, flag: str, value: object) -> str:
+        if isinstance(value, tuple):
+            return self.to_text(value)
+        return f"{flag} {self.to_text(value)}"
+
+    def to_toml(self, value: object) -> str:
+        if isinstance(value, tuple):
+            entries = (
+                f"{dtype} = {Strings('patterns').to_toml(patterns)}" for dtype, patterns in value
+            )
+            return "{" + ", ".join(entries) + "}"
+        return super().to_toml("none" if value is None else value)
+
+    def to_json(self, value: object) -> object:
+        if isinstance(value, tuple):
+            return {dtype: list(patterns) for dtype, patterns in value}
+        return value
 
 
 @dataclass(frozen=True)
@@ -344,15 +432,15 @@ class ConvertOptions:
         "layers model, graph model, or auto: layers when TF.js layers can express every layer, "
         "else graph",
     )
-    quantization: QuantizationDtype | None = option(
-        Choice(
-            "one of 'none', 'float16', 'uint8', 'uint16'",
-            choices=("none", *QUANTIZATION_DTYPES),
-            none_word="none",
-        ),
+    quantization: QuantizationSetting = option(
+        QuantizationKind(),
         None,
-        "store float weights as float16, or affine uint8/uint16 (none: float32)",
+        "store float weights as float16, or affine uint8/uint16 (none: float32); or a table of "
+        "weight name patterns by dtype, each weight taking the dtype of its most specific "
+        "pattern (--quantize-uint8 PATTERN, --quantize-uint16 PATTERN, --quantize-float16 "
+        "PATTERN, repeatable)",
         aliases=("--quantize",),
+        metavar="DTYPE",
     )
     quantize_only: tuple[str, ...] = option(
         Strings("a list of shell patterns", repeatable=True),
@@ -433,8 +521,18 @@ class ConvertOptions:
     """The directory ``imports`` are found in (not an option: the project's root, else the
     working directory)."""
 
-    def quantization_plan(self) -> QuantizationPlan | None:
+    def quantization_plan(self) -> WeightQuantizer | None:
         """The weight quantization these options ask for, if any."""
+        if isinstance(self.quantization, tuple):
+            from tfjs_build.artifact.quantization_rules import MixedQuantizationPlan
+
+            if self.quantize_only != OPTIONS["quantize_only"].default:
+                raise ConfigError(
+                    f"{spell('quantize_only', self.quantize_only, self.origin)} applies to one "
+                    "quantization dtype; with a table of patterns by dtype, the table's patterns "
+                    "say which weights are quantized"
+                )
+            return MixedQuantizationPlan(self.quantization, self.quantize_skip)
         from tfjs_build.artifact.quantize import quantization_plan
 
         return quantization_plan(self.quantization, self.quantize_only, self.quantize_skip)
@@ -619,7 +717,7 @@ def fingerprint_settings(convert: ConvertOptions, parity: ParityOptions) -> dict
     """Every option that shapes the artifact, as plain JSON (recorded and fingerprinted in the
     lockfile; part of the cache key)."""
     return {
-        o.key: _jsonable(getattr(convert if o.key in _CONVERT_KEYS else parity, o.key))
+        o.key: o.kind.to_json(getattr(convert if o.key in _CONVERT_KEYS else parity, o.key))
         for o in MODEL_OPTIONS
         if o.fingerprinted
     }
@@ -635,7 +733,7 @@ def spell(key: str, value: object, origin: Origin) -> str:
         return f"`{key} = {entry.kind.to_toml(value)}` in [tool.tfjs-build]"
     if isinstance(entry.kind, Flag):
         return entry.flag if value else "--no-" + entry.flag[2:]
-    return f"{entry.flag} {shlex.quote(entry.kind.to_text(value))}"
+    return entry.kind.spell_flags(entry.flag, value)
 
 
 def suggest(key: str, known: Sequence[str]) -> str:

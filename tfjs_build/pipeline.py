@@ -50,15 +50,22 @@ def unmatched_quantization_patterns(options: ConvertOptions, names: list[str]) -
     if options.quantization is None:
         return []
     known = ", ".join(repr(n) for n in names[:3]) + (", ..." if len(names) > 3 else "")
-    warnings = []
-    for key in ("quantize_only", "quantize_skip"):
-        for pattern in getattr(options, key):
-            if not any(fnmatch.fnmatchcase(name, pattern) for name in names):
-                warnings.append(
-                    f"{spell(key, (pattern,), options.origin)} matches no weight; the weights are "
-                    f"named like {known or '(none)'} (`tfjs-build inspect --weights` lists them)"
-                )
-    return warnings
+    settings: list[tuple[str, object, str]] = []
+    if isinstance(options.quantization, tuple):
+        settings += [
+            ("quantization", ((dtype, (pattern,)),), pattern)
+            for dtype, patterns in options.quantization
+            for pattern in patterns
+        ]
+    else:
+        settings += [("quantize_only", (pattern,), pattern) for pattern in options.quantize_only]
+    settings += [("quantize_skip", (pattern,), pattern) for pattern in options.quantize_skip]
+    return [
+        f"{spell(key, value, options.origin)} matches no weight; the weights are "
+        f"named like {known or '(none)'} (`tfjs-build inspect --weights` lists them)"
+        for key, value, pattern in settings
+        if not any(fnmatch.fnmatchcase(name, pattern) for name in names)
+    ]
 
 
 def build(

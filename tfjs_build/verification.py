@@ -37,7 +37,8 @@ def parity_verifier(
             seed=settings.parity_seed,
             samples=settings.parity_samples,
             overrides=tolerance_overrides(settings),
-            quantization=options.quantization,
+            # a table of dtypes: the coarsest dtype the artifact's manifest uses
+            quantization=options.quantization if isinstance(options.quantization, str) else None,
             signature=options.signature,
             allow_unsafe_deserialization=options.allow_unsafe_deserialization,
             imports=options.imports,

@@ -19,7 +19,7 @@ from tfjs_build.artifact.format import (
 )
 from tfjs_build.artifact.model import Artifact
 from tfjs_build.artifact.publish import publish_directory
-from tfjs_build.artifact.quantize import QuantizationPlan
+from tfjs_build.artifact.quantization_rules import WeightQuantizer
 from tfjs_build.artifact.weights import read_weights, write_weights
 from tfjs_build.errors import ArtifactError
 
@@ -60,7 +60,7 @@ def write_artifact(
     directory: Path,
     *,
     shard_size: int = DEFAULT_SHARD_SIZE,
-    quantization: QuantizationPlan | None = None,
+    quantization: WeightQuantizer | None = None,
 ) -> ModelJson:
     """Write ``artifact`` into ``directory`` (missing or empty) and return its ``model.json``.
 
@@ -138,7 +138,7 @@ def publish_artifact(
     output: Path,
     *,
     shard_size: int = DEFAULT_SHARD_SIZE,
-    quantization: QuantizationPlan | None = None,
+    quantization: WeightQuantizer | None = None,
     verify: Callable[[Path], None] | None = None,
     rejected: Path | None = None,
 ) -> ModelJson:

@@ -29,7 +29,8 @@ from tfjs_build.artifact.format import (
     shard_name,
 )
 from tfjs_build.artifact.manifest import STORED_ITEM_BYTES
-from tfjs_build.artifact.quantize import QuantizationPlan, dequantize, quantize
+from tfjs_build.artifact.quantization_rules import WeightQuantizer
+from tfjs_build.artifact.quantize import dequantize, quantize
 from tfjs_build.errors import ArtifactError
 
 _NUMPY_DTYPES = {
@@ -117,9 +118,12 @@ def write_weights(
     directory: Path,
     *,
     shard_size: int = DEFAULT_SHARD_SIZE,
-    quantization: QuantizationPlan | None = None,
+    quantization: WeightQuantizer | None = None,
 ) -> list[WeightGroup]:
-    """Write ``weights`` as one group of shards into ``directory``; return the manifest."""
+    """Write ``weights`` as one group of shards into ``directory``; return the manifest.
+
+    ``quantization`` decides each weight's dtype (a ``QuantizationPlan`` or a
+    ``MixedQuantizationPlan``); every decision is made before anything is written."""
     if shard_size < 1:
         raise ArtifactError(f"shard size must be at least 1 byte, got {shard_size}")
     _check_names(weights)
@@ -129,8 +133,10 @@ def write_weights(
         array = np.asarray(array)
         dtype = tfjs_dtype(name, array)
         entry: WeightEntry = {"name": name, "shape": [int(d) for d in array.shape], "dtype": dtype}
-        if quantization is not None and quantization.applies_to(name, array):
-            entry["quantization"] = {"dtype": quantization.dtype}
+        if quantization is not None:
+            chosen = quantization.decide(name, array.dtype.kind == "f").dtype
+            if chosen is not None:
+                entry["quantization"] = {"dtype": chosen}
         entries.append(entry)
         strings.append(encode_strings(name, array) if dtype == "string" else None)
     total = sum(_stored_bytes(e, s) for e, s in zip(entries, strings, strict=True))

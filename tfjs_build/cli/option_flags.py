@@ -14,6 +14,8 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from tfjs_build.artifact.format import QUANTIZATION_DTYPES
+from tfjs_build.errors import UsageError
 from tfjs_build.options import (
     MODEL_OPTIONS,
     PROJECT_OPTIONS,
@@ -22,6 +24,7 @@ from tfjs_build.options import (
     Flag,
     Option,
     ParityOptions,
+    QuantizationKind,
     Strings,
     model_options,
 )
@@ -65,7 +68,44 @@ class _ExtendTuple(argparse.Action):
         setattr(namespace, self.dest, (*getattr(namespace, self.dest, ()), *values))
 
 
+class _AddToTable(argparse.Action):
+    """``--quantize-uint8 PATTERN``: one more pattern in the table's ``uint8`` entry."""
+
+    def __call__(
+        self,
+        parser: argparse.ArgumentParser,
+        namespace: argparse.Namespace,
+        values: Any,
+        option_string: str | None = None,
+    ) -> None:
+        table = dict(getattr(namespace, self.dest, None) or {})
+        table[self.metavar_key] = (*table.get(self.metavar_key, ()), values)
+        setattr(namespace, self.dest, table)
+
+    metavar_key = ""
+
+
+def _table_dest(option: Option) -> str:
+    return f"{option.key}__table"
+
+
+def _add_quantization_table(group: Any, option: Option, kind: QuantizationKind) -> None:
+    for dtype in QUANTIZATION_DTYPES:
+        action = type(f"_Add_{dtype}", (_AddToTable,), {"metavar_key": dtype})
+        group.add_argument(
+            f"{kind.table_flag_prefix}{dtype}",
+            dest=_table_dest(option),
+            action=action,
+            default=argparse.SUPPRESS,
+            metavar="PATTERN",
+            help=f"quantize float weights matching PATTERN to {dtype}, unless a more specific "
+            "pattern of another --quantize-DTYPE matches them; repeatable",
+        )
+
+
 def _add(group: Any, option: Option) -> None:
+    if isinstance(option.kind, QuantizationKind):
+        _add_quantization_table(group, option, option.kind)
     help_text = _help(option)
     if isinstance(option.kind, Flag):
         name = option.key.replace("_", "-")
@@ -129,7 +169,18 @@ def add_project_flags(group: Any, command: Command) -> None:
 
 def given(args: argparse.Namespace, options: Sequence[Option]) -> dict[str, Any]:
     """The values of ``options`` that the command line set, by key."""
-    return {o.key: getattr(args, o.key) for o in options if hasattr(args, o.key)}
+    values = {o.key: getattr(args, o.key) for o in options if hasattr(args, o.key)}
+    for option in options:
+        table = getattr(args, _table_dest(option), None)
+        if table is None:
+            continue
+        if option.key in values:
+            raise UsageError(
+                f"give {option.flag} DTYPE (every float weight) or --quantize-DTYPE PATTERN flags "
+                "(weights by name), not both"
+            )
+        values[option.key] = option.kind.check(table)
+    return values
 
 
 def model_options_from_args(args: argparse.Namespace) -> tuple[ConvertOptions, ParityOptions]:
