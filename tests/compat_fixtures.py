@@ -9,6 +9,7 @@ import sys
 import textwrap
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 MAKE_MODELS = textwrap.dedent(
@@ -43,3 +44,11 @@ def compat_models(tmp_path_factory: pytest.TempPathFactory) -> Path:
     out = tmp_path_factory.mktemp("compat") / "models"
     subprocess.run([sys.executable, "-c", MAKE_MODELS, str(out)], check=True, capture_output=True)
     return out
+
+
+def dense_forward(weights: dict[str, np.ndarray], x: np.ndarray) -> np.ndarray:
+    """What the ``dense`` model of ``model_files`` computes (Dense-relu then Dense) with
+    ``weights`` (read back from an artifact, so dequantized as TF.js does)."""
+    kernels = sorted(n for n in weights if n.endswith("/kernel"))
+    hidden = np.maximum(x @ weights[kernels[0]] + weights[kernels[0][:-6] + "bias"], 0)
+    return np.asarray(hidden @ weights[kernels[1]] + weights[kernels[1][:-6] + "bias"])

@@ -107,6 +107,8 @@ def test_the_fingerprinted_settings_of_the_defaults_are_stable() -> None:
         "quantize_only": ["*"],
         "quantize_skip": [],
         "shard_size": 4194304,
+        "split_weights_by_layer": False,
+        "metadata": {},
         "signature": "serving_default",
         "tags": ["serve"],
         "target_backends": ["cpu", "wasm", "webgl"],

@@ -35,7 +35,8 @@ const {loadTfjs, diskHandler} = require(nodeTfjs);
     error = err.message;
   }
   console.log(JSON.stringify({predicted: describe(model.predict(x)), dataSync, error,
-    metadata: modelJson.userDefinedMetadata || null}));
+    metadata: modelJson.userDefinedMetadata || null,
+    loadedMetadata: (graph ? model.metadata : model.getUserDefinedMetadata()) || null}));
 })().catch((err) => { console.error(err.stack || err); process.exit(1); });
 """
 
@@ -44,7 +45,9 @@ def predict_in_tfjs(model_dir: Path, inputs: dict[str, np.ndarray]) -> dict[str,
     """``model.predict(x)`` (x the one input's Tensor, or a map of them) in TF.js on cpu:
     ``predicted`` describes what came back (``{"tensor": values}``, ``{"array": [...]}`` or
     ``{"map": {...}}``), ``dataSync`` is ``model.predict(x).dataSync()`` or ``None`` with
-    ``error`` saying why, and ``metadata`` is ``userDefinedMetadata``."""
+    ``error`` saying why, ``metadata`` is model.json's ``userDefinedMetadata`` and
+    ``loadedMetadata`` what the loaded model gives (``model.metadata`` of a graph model,
+    ``model.getUserDefinedMetadata()`` of a layers model)."""
     request = {
         "inputs": {
             name: {"values": a.reshape(-1).tolist(), "shape": list(a.shape), "dtype": str(a.dtype)}

@@ -20,7 +20,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, TypeVar
 
-from tfjs_build.artifact.format import DEFAULT_SHARD_SIZE, QUANTIZATION_DTYPES, QuantizationDtype
+from tfjs_build.artifact.format import (
+    DEFAULT_SHARD_SIZE,
+    QUANTIZATION_DTYPES,
+    RESERVED_METADATA_KEYS,
+    QuantizationDtype,
+)
 from tfjs_build.backends import DEFAULT_PARITY_BACKENDS, PARITY_BACKENDS, TARGET_BACKENDS
 from tfjs_build.display import human_bytes, parse_size
 from tfjs_build.errors import ConfigError
@@ -80,6 +85,10 @@ class Kind:
     def spell_flags(self, flag: str, value: object) -> str:
         """The command-line flags that set the option of ``flag`` to ``value``."""
         return f"{flag} {shlex.quote(self.to_text(value))}"
+
+    def fingerprint(self, value: object, root: Path | None) -> object:
+        """What of ``value`` shapes the artifact, as JSON (files it names are read from ``root``)."""
+        return self.to_json(value)
 
     def to_toml(self, value: object) -> str:
         """``value`` as TOML."""
@@ -234,6 +243,75 @@ class QuantizationKind(Kind):
         if isinstance(value, tuple):
             return {dtype: list(patterns) for dtype, patterns in value}
         return value
+
+
+NamedFiles = tuple[tuple[str, Path], ...]
+
+
+@dataclass(frozen=True)
+class NamedFileTable(Kind):
+    """Files by name: a TOML table ``{labels = "labels.json"}`` (paths relative to the project
+    root), on the command line ``--flag NAME=FILE`` (relative to the working directory),
+    repeatable. Names in ``reserved`` are refused. The files' contents are fingerprinted."""
+
+    name: str = 'a table of names and JSON files such as {labels = "labels.json"}'
+    repeatable: bool = True
+    reserved: tuple[str, ...] = ()
+
+    def check(self, value: object) -> NamedFiles:
+        if isinstance(value, tuple):
+            value = dict(value)
+        if not isinstance(value, Mapping):
+            raise BadValue(f"expected {self.name}")
+        items = []
+        for key, path in value.items():
+            if not isinstance(key, str) or not key:
+                raise BadValue(f"expected {self.name}")
+            if key in self.reserved:
+                raise BadValue(f"{key!r} is a key tfjs-build writes itself; choose another name")
+            if not isinstance(path, (str, Path)) or not str(path):
+                raise BadValue(f'{key!r} needs a file path, such as "{key}.json"')
+            items.append((key, Path(path)))
+        return tuple(items)
+
+    def from_text(self, text: str) -> NamedFiles:
+        key, equals, path = text.partition("=")
+        if not equals or not key or not path:
+            raise BadValue(f"expected NAME=FILE such as labels=labels.json, not {text!r}")
+        return self.check({key: path})
+
+    def to_text(self, value: object) -> str:
+        pairs = value if isinstance(value, tuple) else ()
+        return ",".join(f"{k}={Path(p).as_posix()}" for k, p in pairs) or "none"
+
+    def spell_flags(self, flag: str, value: object) -> str:
+        pairs = value if isinstance(value, tuple) else ()
+        return " ".join(f"{flag} {shlex.quote(f'{k}={Path(p).as_posix()}')}" for k, p in pairs)
+
+    def to_toml(self, value: object) -> str:
+        pairs = value if isinstance(value, tuple) else ()
+        entries = (
+            f"{k} = {super(NamedFileTable, self).to_toml(Path(p).as_posix())}" for k, p in pairs
+        )
+        return "{" + ", ".join(entries) + "}"
+
+    def to_json(self, value: object) -> object:
+        pairs = value if isinstance(value, tuple) else ()
+        return {k: Path(p).as_posix() for k, p in pairs}
+
+    def fingerprint(self, value: object, root: Path | None) -> object:
+        import hashlib
+
+        pairs = value if isinstance(value, tuple) else ()
+        recorded = {}
+        for key, path in pairs:
+            file = (root or Path.cwd()) / path
+            try:
+                digest: str | None = "sha256:" + hashlib.sha256(file.read_bytes()).hexdigest()
+            except OSError:
+                digest = None  # the build says why it cannot read it
+            recorded[key] = {"file": Path(path).as_posix(), "sha256": digest}
+        return recorded
 
 
 @dataclass(frozen=True)
@@ -459,6 +537,20 @@ class ConvertOptions:
         DEFAULT_SHARD_SIZE,
         "weight shard size in bytes",
         metavar="BYTES",
+    )
+    split_weights_by_layer: bool = option(
+        Flag(),
+        False,
+        "layers models: each layer's weights in a weight group of its own (its own shard files, "
+        "group2-shard1of1.bin, ...), as tensorflowjs_converter --split_weights_by_layer",
+    )
+    metadata: NamedFiles = option(
+        NamedFileTable(reserved=RESERVED_METADATA_KEYS),
+        (),
+        "JSON files whose content goes into model.json's userDefinedMetadata under their names "
+        '(labels=labels.json puts the file\'s content under "labels"); the files are part of the '
+        "fingerprint",
+        metavar="NAME=FILE",
     )
     signature: str = option(
         Text(),
@@ -717,7 +809,9 @@ def fingerprint_settings(convert: ConvertOptions, parity: ParityOptions) -> dict
     """Every option that shapes the artifact, as plain JSON (recorded and fingerprinted in the
     lockfile; part of the cache key)."""
     return {
-        o.key: o.kind.to_json(getattr(convert if o.key in _CONVERT_KEYS else parity, o.key))
+        o.key: o.kind.fingerprint(
+            getattr(convert if o.key in _CONVERT_KEYS else parity, o.key), convert.project_root
+        )
         for o in MODEL_OPTIONS
         if o.fingerprinted
     }

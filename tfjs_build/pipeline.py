@@ -9,9 +9,14 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
 from tfjs_build.artifact.files import write_artifact
-from tfjs_build.artifact.format import MODEL_JSON
+from tfjs_build.artifact.format import LAYERS_FORMAT, MODEL_JSON
 from tfjs_build.artifact.publish import publish_directory
-from tfjs_build.artifact.user_metadata import set_structured_outputs
+from tfjs_build.artifact.user_metadata import (
+    add_metadata,
+    read_metadata_files,
+    set_structured_outputs,
+)
+from tfjs_build.artifact.weights import layer_of
 from tfjs_build.convert import Conversion, convert_source
 from tfjs_build.display import shown_path
 from tfjs_build.errors import RejectedBuildError, TfjsBuildError
@@ -84,8 +89,13 @@ def build(
     options = options or ConvertOptions()
     source, output = Path(source), Path(output)
     started = time.perf_counter()
+    metadata = read_metadata_files(
+        options.metadata, options.project_root or Path.cwd(), options.origin
+    )
     conversion: Conversion = convert_source(source, options)
     set_structured_outputs(conversion.artifact, options.structured_outputs)
+    add_metadata(conversion.artifact, metadata)
+    split = options.split_weights_by_layer and conversion.artifact.format == LAYERS_FORMAT
     records: list[ParityRecord | SkippedRecord | None] = [None]
 
     def fill(staging: Path) -> None:
@@ -94,6 +104,7 @@ def build(
             staging,
             shard_size=options.shard_size,
             quantization=options.quantization_plan(),
+            group_of=layer_of if split else None,
         )
 
     verification_failed: list[bool] = []

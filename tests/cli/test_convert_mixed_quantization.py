@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 import tomllib
 
+from tests.compat_fixtures import dense_forward
 from tfjs_build.artifact import read_artifact
 from tfjs_build.cli import main
 from tfjs_build.errors import ArtifactError, ConfigError, UsageError
@@ -24,12 +25,6 @@ def _stored_dtypes(directory: Path) -> dict[str, str | None]:
     return {
         e["name"]: e.get("quantization", {}).get("dtype") for g in manifest for e in g["weights"]
     }
-
-
-def _dense_forward(weights: dict[str, np.ndarray], x: np.ndarray) -> np.ndarray:
-    kernels = sorted(n for n in weights if n.endswith("/kernel"))
-    hidden = np.maximum(x @ weights[kernels[0]] + weights[kernels[0][:-6] + "bias"], 0)
-    return hidden @ weights[kernels[1]] + weights[kernels[1][:-6] + "bias"]
 
 
 def test_flags_mix_uint8_kernels_with_float16_elsewhere_checked_in_tfjs(
@@ -52,7 +47,7 @@ def test_flags_mix_uint8_kernels_with_float16_elsewhere_checked_in_tfjs(
     # TF.js computes with exactly the weights the manifest describes, dequantized
     got = run_in_tfjs(out, {"input": X}, backend="cpu")
     (values,) = got.values()
-    expected = _dense_forward(read_artifact(out).weight_dict(), X)
+    expected = dense_forward(read_artifact(out).weight_dict(), X)
     np.testing.assert_allclose(values, expected, rtol=1e-5, atol=1e-6)
 
 

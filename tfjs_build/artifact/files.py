@@ -61,8 +61,10 @@ def write_artifact(
     *,
     shard_size: int = DEFAULT_SHARD_SIZE,
     quantization: WeightQuantizer | None = None,
+    group_of: Callable[[str], str] | None = None,
 ) -> ModelJson:
-    """Write ``artifact`` into ``directory`` (missing or empty) and return its ``model.json``.
+    """Write ``artifact`` into ``directory`` (missing or empty) and return its ``model.json``;
+    ``group_of`` names each weight's weight group (default: one group).
 
     To replace an existing artifact, use ``publish_artifact``, which writes beside it and swaps.
     """
@@ -75,7 +77,11 @@ def write_artifact(
     if artifact.format not in (LAYERS_FORMAT, GRAPH_FORMAT):
         raise ArtifactError(f"unknown artifact format {artifact.format!r}")
     manifest = write_weights(
-        artifact.weights, directory, shard_size=shard_size, quantization=quantization
+        artifact.weights,
+        directory,
+        shard_size=shard_size,
+        quantization=quantization,
+        group_of=group_of,
     )
     document: dict[str, Any] = {"format": artifact.format}
     optional = {

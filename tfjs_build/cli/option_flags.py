@@ -25,7 +25,6 @@ from tfjs_build.options import (
     Option,
     ParityOptions,
     QuantizationKind,
-    Strings,
     model_options,
 )
 
@@ -40,7 +39,7 @@ def _help(option: Option) -> str:
         if option.default:
             return f"{option.help} (default: on; --no-{name} turns it off)"
         return f"{option.help} (default: off)"
-    repeat = "; repeatable" if isinstance(option.kind, Strings) and option.kind.repeatable else ""
+    repeat = "; repeatable" if option.kind.repeatable else ""
     return f"{option.help}{repeat} (default: {option.kind.to_text(option.default)})"
 
 
@@ -141,7 +140,7 @@ def _add(group: Any, option: Option) -> None:
         "default": argparse.SUPPRESS,
         "metavar": option.metavar or option.key.upper(),
     }
-    if isinstance(option.kind, Strings) and option.kind.repeatable:
+    if option.kind.repeatable:
         common["action"] = _ExtendTuple
     group.add_argument(option.flag, help=help_text, **common)
     for alias in option.aliases:
