@@ -30,6 +30,16 @@ class Conversion:
 def convert_source(source: Path, options: ConvertOptions | None = None) -> Conversion:
     """Convert ``source`` (Keras file or SavedModel directory) into an in-memory artifact."""
     options = options or ConvertOptions()
+    chosen, reason = planned_format(source, options)
+    if identify_source(source) == "saved_model":
+        return Conversion(_saved_model_to_graph(source, options), "graph", reason)
+    build = _keras_to_layers if chosen == "layers" else _keras_to_graph
+    return Conversion(build(source, options), chosen, reason)
+
+
+def planned_format(source: Path, options: ConvertOptions) -> tuple[Literal["layers", "graph"], str]:
+    """The format ``convert_source`` builds from ``source``, and why, decided without converting
+    (``auto`` reads a Keras model's config, not its weights)."""
     kind = identify_source(source)
     if options.format not in FORMAT_CHOICES:
         raise TfjsBuildError(
@@ -41,16 +51,14 @@ def convert_source(source: Path, options: ConvertOptions | None = None) -> Conve
                 f"{source} is a SavedModel, which converts to a graph model only; use "
                 f"{spell('format', 'graph', options.origin)} or {spell('format', 'auto', options.origin)}"
             )
-        return Conversion(_saved_model_to_graph(source, options), "graph", SAVED_MODEL_REASON)
+        return "graph", SAVED_MODEL_REASON
     if options.format == "layers":
-        return Conversion(_keras_to_layers(source, options), "layers", "layers format requested")
+        return "layers", "layers format requested"
     if options.format == "graph":
-        return Conversion(_keras_to_graph(source, options), "graph", "graph format requested")
+        return "graph", "graph format requested"
     from tfjs_build.layers.convert import find_unsupported_layers
 
-    chosen, reason = auto_choice(find_unsupported_layers(source))
-    build = _keras_to_layers if chosen == "layers" else _keras_to_graph
-    return Conversion(build(source, options), chosen, reason)
+    return auto_choice(find_unsupported_layers(source))
 
 
 def auto_choice(

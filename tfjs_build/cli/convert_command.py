@@ -46,6 +46,12 @@ def add_parser(commands: Any, name: str) -> None:
     )
     add_model_flags(parser, "convert")
     project_convert.add_arguments(parser)
+    parser.add_argument(
+        "--dry-run",
+        action="store_true",
+        help="say what would be built, from what, why and where, and write nothing (no "
+        "artifact, lockfile or cache)",
+    )
 
 
 def run(args: argparse.Namespace) -> int:
@@ -57,7 +63,7 @@ def run(args: argparse.Namespace) -> int:
                 f"{', '.join(model_flags)} applies to converting one SOURCE; for the project's "
                 "models set it in [tool.tfjs-build] in pyproject.toml"
             )
-        return project_convert.run(args)
+        return project_convert.dry_run(args) if args.dry_run else project_convert.run(args)
     if args.output is None:
         raise UsageError("give OUTPUT_DIR after SOURCE (or neither, to build the project's models)")
     project_flags = project_convert.given_project_flags(args)
@@ -65,7 +71,25 @@ def run(args: argparse.Namespace) -> int:
         raise UsageError(
             f"{', '.join(project_flags)} applies to building the project's models, not one SOURCE"
         )
-    return _convert_one(args)
+    return _dry_run_one(args) if args.dry_run else _convert_one(args)
+
+
+def _dry_run_one(args: argparse.Namespace) -> int:
+    """Say what converting SOURCE to OUTPUT_DIR would build, reading the source's config only."""
+    from tfjs_build.artifact.user_metadata import read_metadata_files
+    from tfjs_build.convert import planned_format
+    from tfjs_build.text_reporter import planned_conversion_line
+
+    options, parity = model_options_from_args(args)
+    options.quantization_plan()  # a contradiction in the options fails here, as in a build
+    read_metadata_files(options.metadata, Path.cwd(), options.origin)
+    chosen, reason = planned_format(args.source, options)
+    quantization = OPTIONS["quantization"].kind.to_text(options.quantization)
+    checked = "+".join(parity.parity_backends) if parity.parity else "off"
+    settings = f"quantization {quantization}, shard size {options.shard_size}, parity {checked}"
+    print(planned_conversion_line(args.source, args.output, chosen, reason, settings))
+    print("tfjs-build: dry run: nothing was written")
+    return 0
 
 
 def _convert_one(args: argparse.Namespace) -> int:
