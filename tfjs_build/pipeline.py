@@ -28,7 +28,21 @@ if TYPE_CHECKING:
 
 @dataclass(frozen=True)
 class BuildResult:
-    """What a build published."""
+    """What a build published.
+
+    Attributes:
+        output: the artifact directory.
+        format: ``"layers"`` or ``"graph"``.
+        reason: why it got that format.
+        files: the artifact's file names (``model.json``, shards, ``parity.json``, ...).
+        total_bytes: their size in all.
+        shards: how many weight shard files.
+        seconds: how long the build took.
+        parity: the parity record written as ``parity.json`` (``passed``, per backend errors),
+            or a skipped record saying why.
+        warnings: problems that did not stop the build (a quantization pattern matching no
+            weight).
+    """
 
     output: Path
     format: str

@@ -100,7 +100,7 @@ class MixedQuantizationPlan:
         for dtype, _ in self.rules:
             if dtype not in QUANTIZATION_DTYPES:
                 raise ArtifactError(
-                    f"unknown quantization {dtype!r}; choose among {', '.join(QUANTIZATION_DTYPES)}"
+                    f"unknown quantization {dtype!r}; choose one of {', '.join(QUANTIZATION_DTYPES)}"
                 )
 
     @classmethod
