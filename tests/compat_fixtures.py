@@ -33,6 +33,12 @@ MAKE_MODELS = textwrap.dedent(
     tf.saved_model.save(
         m, str(out / "two_heads"), signatures={"serving_default": m.serve, "half": m.half}
     )
+    import tf_keras
+    tf_keras.utils.set_random_seed(2)
+    legacy = tf_keras.Sequential([tf_keras.Input((4,)), tf_keras.layers.Dense(3, activation="relu"),
+                                  tf_keras.layers.Dense(2)])
+    legacy.save(out / "legacy.h5")
+    legacy.save(out / "legacy_saved_model", save_format="tf")
     """
 )
 
@@ -40,7 +46,8 @@ MAKE_MODELS = textwrap.dedent(
 @pytest.fixture(scope="session")
 def compat_models(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """``two_heads``: a SavedModel whose default signature has two outputs (``scores``,
-    ``total``) and whose ``half`` signature has one."""
+    ``total``) and whose ``half`` signature has one; ``legacy.h5`` and ``legacy_saved_model``:
+    a tf_keras Dense(3, relu), Dense(2) model on 4 inputs, as HDF5 and as a Keras SavedModel."""
     out = tmp_path_factory.mktemp("compat") / "models"
     subprocess.run([sys.executable, "-c", MAKE_MODELS, str(out)], check=True, capture_output=True)
     return out

@@ -14,12 +14,12 @@ import contextlib
 import os
 import sys
 import tempfile
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from tfjs_build.errors import ConfigError, SourceError
-from tfjs_build.options import MODEL_OPTIONS, ConvertOptions, ParityOptions, model_options, suggest
+from tfjs_build.errors import SourceError
+from tfjs_build.options import checked_model_options
 
 if TYPE_CHECKING:
     from tfjs_build.artifact.summary import ArtifactSummary
@@ -29,20 +29,6 @@ if TYPE_CHECKING:
 
 PathLike = str | os.PathLike[str]
 """A file system path."""
-
-
-def options_from_keywords(
-    values: Mapping[str, Any], function: str
-) -> tuple[ConvertOptions, ParityOptions]:
-    """Per-model options from keywords named like the configuration keys, checked as in
-    ``pyproject.toml``; an unknown name is a ``ConfigError`` with "did you mean"."""
-    known = {o.key: o for o in MODEL_OPTIONS}
-    checked = {}
-    for key, value in values.items():
-        if key not in known:
-            raise ConfigError(f"{function}() got unknown option {key!r}{suggest(key, list(known))}")
-        checked[key] = known[key].check(value, key)
-    return model_options(checked, origin="python")
 
 
 def convert(model_or_path: PathLike | Any, output_dir: PathLike, **options: Any) -> BuildResult:
@@ -72,7 +58,7 @@ def convert(model_or_path: PathLike | Any, output_dir: PathLike, **options: Any)
     from tfjs_build.pipeline import build
     from tfjs_build.verification import parity_verifier, skipped_verifier
 
-    convert_options, parity = options_from_keywords(options, "convert")
+    convert_options, parity = checked_model_options(options, "python", "convert()")
     with saved_model_source(model_or_path) as source:
         verify = (
             parity_verifier(parity, convert_options)
@@ -99,7 +85,7 @@ def verify(artifact_dir: PathLike, model_or_path: PathLike | Any, **options: Any
     """
     from tfjs_build.verification import verify_artifact
 
-    convert_options, parity = options_from_keywords(options, "verify")
+    convert_options, parity = checked_model_options(options, "python", "verify()")
     with saved_model_source(model_or_path) as source:
         return verify_artifact(Path(artifact_dir), source, convert_options, parity)
 

@@ -797,6 +797,20 @@ def model_options(
     return ConvertOptions(**convert, origin=origin), ParityOptions(**parity, origin=origin)
 
 
+def checked_model_options(
+    values: Mapping[str, Any], origin: Origin, caller: str
+) -> tuple[ConvertOptions, ParityOptions]:
+    """Per-model options from raw values by key (as Python or TOML gives them), each checked as in
+    pyproject.toml; an unknown key is a ``ConfigError`` naming ``caller``, with "did you mean"."""
+    known = {o.key: o for o in MODEL_OPTIONS}
+    checked = {}
+    for key, value in values.items():
+        if key not in known:
+            raise ConfigError(f"{caller} got unknown option {key!r}{suggest(key, list(known))}")
+        checked[key] = known[key].check(value, key)
+    return model_options(checked, origin=origin)
+
+
 def _jsonable(value: object) -> object:
     if isinstance(value, tuple):
         return list(value)

@@ -15,7 +15,7 @@ from typing import Any
 from tfjs_build.cli import project_convert
 from tfjs_build.cli.option_flags import add_model_flags, given, model_options_from_args
 from tfjs_build.errors import UsageError
-from tfjs_build.options import MODEL_OPTIONS, OPTIONS
+from tfjs_build.options import MODEL_OPTIONS, OPTIONS, ConvertOptions, ParityOptions
 from tfjs_build.tool_dir import rejected_build_path
 
 
@@ -94,19 +94,31 @@ def _dry_run_one(args: argparse.Namespace) -> int:
 
 def _convert_one(args: argparse.Namespace) -> int:
     """Convert, check parity and publish SOURCE to OUTPUT_DIR."""
+    options, parity = model_options_from_args(args)
+    return convert_and_report(
+        args.source, args.output, options, parity, "--no-parity on the command line"
+    )
+
+
+def convert_and_report(
+    source: Path,
+    output: Path,
+    options: ConvertOptions,
+    parity: ParityOptions,
+    skipped_because: str,
+) -> int:
+    """Convert ``source``, check parity (unless it is off: ``skipped_because``), publish it to
+    ``output`` and print the line that says so, warnings first."""
     from tfjs_build.parity.record import parity_summary
     from tfjs_build.pipeline import build
     from tfjs_build.text_reporter import conversion_line
     from tfjs_build.verification import parity_verifier, skipped_verifier
 
-    options, parity = model_options_from_args(args)
-    if parity.parity:
-        verify = parity_verifier(parity, options)
-    else:
-        verify = skipped_verifier("--no-parity on the command line")
-    rejected = rejected_build_path(Path.cwd(), Path(args.output).resolve().name)
-    result = build(args.source, args.output, options, verify=verify, rejected=rejected)
-    summary = parity_summary(result.parity)
+    verify = (
+        parity_verifier(parity, options) if parity.parity else skipped_verifier(skipped_because)
+    )
+    rejected = rejected_build_path(Path.cwd(), Path(output).resolve().name)
+    result = build(source, output, options, verify=verify, rejected=rejected)
     for warning in result.warnings:
         print(f"tfjs-build: warning: {warning}", file=sys.stderr)
     print(
@@ -116,7 +128,7 @@ def _convert_one(args: argparse.Namespace) -> int:
             result.reason,
             result.total_bytes,
             result.shards,
-            summary,
+            parity_summary(result.parity),
             result.seconds,
         )
     )
