@@ -218,3 +218,14 @@ def test_what_tfjs_build_does_not_reproduce_is_refused_in_one_line(
 def test_version(capsys: pytest.CaptureFixture[str]) -> None:
     code, said = _converter(capsys, "-v")
     assert code == 0 and said.startswith("tfjs-build ") and "tensorflowjs_converter 4.22" in said
+
+
+def test_the_migration_guide_maps_every_incumbent_flag() -> None:
+    guide = (
+        Path(__file__).resolve().parents[2] / "docs/how-to/migrate-from-tensorflowjs-converter.md"
+    )
+    rows = [line for line in guide.read_text().splitlines() if line.startswith("| `")]
+    for flag in (*incumbent_flags.FLAGS, *incumbent_flags.POSITIONALS):
+        assert any(f"`{flag}" in row.split("|")[1] for row in rows), flag
+    for value in incumbent_flags.INPUT_FORMATS:
+        assert any(f"--input_format={value}" in row for row in rows), value
