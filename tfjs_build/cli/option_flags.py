@@ -68,7 +68,7 @@ class _ExtendTuple(argparse.Action):
 
 
 class _AddToTable(argparse.Action):
-    """``--quantize-uint8 PATTERN``: one more pattern in the table's ``uint8`` entry."""
+    """``--quantize-uint8 PATTERN``: one more pattern in the table's entry ``const`` (``uint8``)."""
 
     def __call__(
         self,
@@ -78,10 +78,8 @@ class _AddToTable(argparse.Action):
         option_string: str | None = None,
     ) -> None:
         table = dict(getattr(namespace, self.dest, None) or {})
-        table[self.metavar_key] = (*table.get(self.metavar_key, ()), values)
+        table[self.const] = (*table.get(self.const, ()), values)
         setattr(namespace, self.dest, table)
-
-    metavar_key = ""
 
 
 def _table_dest(option: Option) -> str:
@@ -90,11 +88,11 @@ def _table_dest(option: Option) -> str:
 
 def _add_quantization_table(group: Any, option: Option, kind: QuantizationKind) -> None:
     for dtype in QUANTIZATION_DTYPES:
-        action = type(f"_Add_{dtype}", (_AddToTable,), {"metavar_key": dtype})
         group.add_argument(
             f"{kind.table_flag_prefix}{dtype}",
             dest=_table_dest(option),
-            action=action,
+            action=_AddToTable,
+            const=dtype,
             default=argparse.SUPPRESS,
             metavar="PATTERN",
             help=f"quantize float weights matching PATTERN to {dtype}, unless a more specific "
