@@ -154,7 +154,15 @@ def test_each_quantization_flag_with_and_without_patterns(
     assert code == 0, said
     assert set(_stored(whole).values()) == {"uint8"}
     assert json.loads((whole / "parity.json").read_text())["tolerance"]["quantization"] == "uint8"
-    for directory in (mixed, only, whole):
+    half = tmp_path / "float16"
+    args = ["--input_format=keras_keras", "--quantize_float16=*/bias", "--skip_parity"]
+    assert _converter(capsys, *args, keras, half)[0] == 0
+    assert _stored(half) == {n: ("float16" if n.endswith("/bias") else None) for n in stored}
+    wide = tmp_path / "all-uint16"
+    args = ["--quantize_uint16", "--input_format=keras_keras", "--skip_parity"]
+    assert _converter(capsys, *args, keras, wide)[0] == 0
+    assert set(_stored(wide).values()) == {"uint16"}
+    for directory in (mixed, only, whole, half, wide):
         got = predict_in_tfjs(directory, {"x": X4})["dataSync"]
         expected = dense_forward(read_artifact(directory).weight_dict(), X4)
         np.testing.assert_allclose(got, expected.reshape(-1), rtol=1e-5, atol=1e-6)
