@@ -217,3 +217,6 @@ def remote_objects(url: str) -> dict[str, bytes]:
     if not fs.exists(root):
         return {}
     return {path[len(root) :].lstrip("/"): fs.cat_file(path) for path in sorted(fs.find(root))}
+
+
+pytest_plugins = ["tests.compat_fixtures"]

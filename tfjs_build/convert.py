@@ -15,6 +15,7 @@ from tfjs_build.sources.registry import source_kind
 if TYPE_CHECKING:
     from tfjs_build.artifact.model import Artifact
     from tfjs_build.layers.unsupported import UnsupportedLayer
+    from tfjs_build.sources.kind import SourceKind
 
 SAVED_MODEL_REASON = "SavedModel sources become graph models"
 
@@ -32,6 +33,19 @@ def convert_source(source: Path, options: ConvertOptions | None = None) -> Conve
     """Convert ``source`` (any kind the registry knows) into an in-memory artifact."""
     options = options or ConvertOptions()
     source = Path(source)
+    kind = _checked_kind(source, options)
+    return kind.convert(source, options)
+
+
+def planned_format(source: Path, options: ConvertOptions) -> tuple[Literal["layers", "graph"], str]:
+    """The format ``convert_source`` builds from ``source``, and why, decided without converting
+    (``auto`` reads a Keras model's config, not its weights)."""
+    source = Path(source)
+    return _checked_kind(source, options).plan(source, options)
+
+
+def _checked_kind(source: Path, options: ConvertOptions) -> SourceKind:
+    """``source``'s kind, once ``options.format`` is known to be one it converts to."""
     kind = source_kind(source)
     if options.format not in FORMAT_CHOICES:
         raise TfjsBuildError(
@@ -44,21 +58,27 @@ def convert_source(source: Path, options: ConvertOptions | None = None) -> Conve
             f"{spell('format', kind.formats[0], options.origin)} or "
             f"{spell('format', 'auto', options.origin)}"
         )
-    return kind.convert(source, options)
+    return kind
+
+
+def keras_plan(source: Path, options: ConvertOptions) -> tuple[Literal["layers", "graph"], str]:
+    """What a Keras model (file or SavedModel) becomes: the format asked for, or under ``auto``
+    layers when TF.js layers express every layer (its config is read, not its weights)."""
+    if options.format == "layers":
+        return "layers", "layers format requested"
+    if options.format == "graph":
+        return "graph", "graph format requested"
+    from tfjs_build.layers.convert import find_unsupported_layers
+
+    return auto_choice(find_unsupported_layers(source))
 
 
 def keras_conversion(
     source: Path, options: ConvertOptions, to_graph: Callable[[Path, ConvertOptions], Artifact]
 ) -> Conversion:
     """A Keras model (file or SavedModel) as the layers model or, through ``to_graph``, the graph
-    model ``options.format`` asks for; ``auto`` picks layers when TF.js layers express it."""
-    if options.format == "layers":
-        return Conversion(keras_to_layers(source, options), "layers", "layers format requested")
-    if options.format == "graph":
-        return Conversion(to_graph(source, options), "graph", "graph format requested")
-    from tfjs_build.layers.convert import find_unsupported_layers
-
-    chosen, reason = auto_choice(find_unsupported_layers(source))
+    model :func:`keras_plan` picks."""
+    chosen, reason = keras_plan(source, options)
     if chosen == "layers":
         return Conversion(keras_to_layers(source, options), chosen, reason)
     return Conversion(to_graph(source, options), chosen, reason)

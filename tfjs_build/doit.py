@@ -33,6 +33,7 @@ from doit.exceptions import TaskFailed
 from tfjs_build.display import shown_path
 from tfjs_build.errors import EXIT_INTERRUPTED, TfjsBuildError
 from tfjs_build.interrupts import EXIT_TERMINATED, Terminated, terminate_as_exception
+from tfjs_build.options import OPTIONS
 from tfjs_build.project.config import ModelSpec, ProjectConfig, load_config, parse_config
 from tfjs_build.project.fingerprint import source_files
 from tfjs_build.project.session import BuildSession
@@ -53,6 +54,10 @@ def _file_deps(spec: ModelSpec, root: Path) -> list[str]:
     else:
         files = [source / "saved_model.pb"]
     return [shown_path(p) for p in files]
+
+
+def _quantization_text(spec: ModelSpec) -> str:
+    return OPTIONS["quantization"].kind.to_text(spec.options.quantization)
 
 
 def _convert(spec: ModelSpec, session: BuildSession) -> TaskFailed | None:
@@ -128,7 +133,7 @@ def convert_tasks(
             "basename": "convert",
             "name": spec.name,
             "doc": f"{spec.source.as_posix()} -> {spec.output.as_posix()} "
-            f"(format {spec.options.format}, quantization {spec.options.quantization or 'none'}, "
+            f"(format {spec.options.format}, quantization {_quantization_text(spec)}, "
             f"parity {'+'.join(spec.parity.parity_backends) if spec.parity.parity else 'OFF'})",
             "actions": [(_convert, [spec, session])],
             "file_dep": _file_deps(spec, config.root),

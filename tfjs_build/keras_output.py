@@ -86,7 +86,17 @@ def keras_model_of(artifact: Artifact, source: Path) -> Any:
             f"{source}: Keras 3 has no layer {', '.join(missing)}; keep this model in TF.js"
         )
     model = rebuilt(lambda: saving_utils.model_from_config(topology), source, "Keras 3")
-    return with_weights(model, artifact, source, lambda weight: str(weight.path))
+    stored = {name for name, _ in artifact.weights}
+    return with_weights(model, artifact, source, lambda weight: _tfjs_name(weight.path, stored))
+
+
+def _tfjs_name(path: str, stored: set[str]) -> str:
+    """The TF.js name of the Keras 3 weight at ``path``: the path itself, or its longest tail in
+    ``stored`` (Keras 3 puts a Sequential model's own name in front: ``sequential/dense/kernel``
+    is TF.js's ``dense/kernel``)."""
+    parts = path.split("/")
+    tails = ("/".join(parts[start:]) for start in range(len(parts)))
+    return next((tail for tail in tails if tail in stored), path)
 
 
 def _layer_classes(config: Any) -> list[tuple[str, str]]:

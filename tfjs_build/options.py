@@ -20,18 +20,25 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, TypeVar
 
-from tfjs_build.artifact.format import DEFAULT_SHARD_SIZE, QUANTIZATION_DTYPES, QuantizationDtype
+from tfjs_build.artifact.format import (
+    DEFAULT_SHARD_SIZE,
+    QUANTIZATION_DTYPES,
+    RESERVED_METADATA_KEYS,
+    QuantizationDtype,
+)
 from tfjs_build.backends import DEFAULT_PARITY_BACKENDS, PARITY_BACKENDS, TARGET_BACKENDS
 from tfjs_build.display import human_bytes, parse_size
 from tfjs_build.errors import ConfigError
 
 if TYPE_CHECKING:
-    from tfjs_build.artifact.quantize import QuantizationPlan
+    from tfjs_build.artifact.quantization_rules import WeightQuantizer
 
 T = TypeVar("T")
 
 FormatChoice = Literal["auto", "layers", "graph"]
 FORMAT_CHOICES: tuple[FormatChoice, ...] = ("auto", "layers", "graph")
+AutoBool = Literal["auto"] | bool
+"""An option that decides by itself (``"auto"``) unless forced on or off."""
 Origin = Literal["cli", "toml", "python"]
 """Where options were set, so that hints speak its syntax: a flag, a TOML key, a keyword."""
 
@@ -70,6 +77,18 @@ class Kind:
     def error(self, where: str, value: object, problem: BadValue) -> str:
         """The message for a bad ``value`` of the option at ``where``."""
         return f"{where} = {value!r}: {problem}"
+
+    def to_json(self, value: object) -> object:
+        """``value`` as plain JSON (the lockfile's record and the fingerprint)."""
+        return _jsonable(value)
+
+    def spell_flags(self, flag: str, value: object) -> str:
+        """The command-line flags that set the option of ``flag`` to ``value``."""
+        return f"{flag} {shlex.quote(self.to_text(value))}"
+
+    def fingerprint(self, value: object, root: Path | None) -> object:
+        """What of ``value`` shapes the artifact, as JSON (files it names are read from ``root``)."""
+        return self.to_json(value)
 
     def to_toml(self, value: object) -> str:
         """``value`` as TOML."""
@@ -127,6 +146,172 @@ class Choice(Kind):
 
     def to_toml(self, value: object) -> str:
         return super().to_toml(self.to_text(value))
+
+
+@dataclass(frozen=True)
+class AutoFlag(Kind):
+    """``"auto"``, ``true`` or ``false`` (on the command line ``auto``, ``true`` or ``false``)."""
+
+    name: str = "'auto', true or false"
+
+    def check(self, value: object) -> AutoBool:
+        if isinstance(value, bool) or value == "auto":
+            return value
+        if value in ("true", "false"):
+            return value == "true"
+        raise BadValue(f"expected {self.name}")
+
+    def to_text(self, value: object) -> str:
+        return value if isinstance(value, str) else str(value).lower()
+
+
+QuantizationTable = tuple[tuple[QuantizationDtype, tuple[str, ...]], ...]
+"""Shell patterns by quantization dtype, in the order of ``QUANTIZATION_DTYPES``."""
+QuantizationSetting = QuantizationDtype | QuantizationTable | None
+
+
+@dataclass(frozen=True)
+class QuantizationKind(Kind):
+    """One dtype for every float weight (``"uint8"``), ``"none"``, or a table of shell patterns
+    by dtype (``{uint8 = ["*/kernel"], float16 = ["*"]}``: each weight takes the dtype of its most
+    specific pattern; see :mod:`tfjs_build.artifact.quantization_rules`). On the command line the
+    table is ``--quantize-uint8 PATTERN`` (``table_flag_prefix`` and the dtype), repeatable."""
+
+    name: str = (
+        "'none', 'float16', 'uint8', 'uint16', or a table of patterns by dtype such as "
+        '{uint8 = ["*/kernel"], float16 = ["*"]}'
+    )
+    table_flag_prefix: str = "--quantize-"
+
+    def check(self, value: object) -> QuantizationSetting:
+        if value is None or value == "none":
+            return None
+        if isinstance(value, str) and value in QUANTIZATION_DTYPES:
+            return value
+        if isinstance(value, tuple):
+            value = dict(value)
+        if not isinstance(value, Mapping):
+            raise BadValue(f"expected {self.name}")
+        unknown = [k for k in value if k not in QUANTIZATION_DTYPES]
+        if unknown or not value:
+            raise BadValue(
+                f"a quantization table maps {', '.join(QUANTIZATION_DTYPES)} to lists of weight "
+                f"name patterns{'; not ' + repr(unknown[0]) if unknown else ''}"
+            )
+        table = []
+        for dtype in QUANTIZATION_DTYPES:
+            if dtype in value:
+                try:
+                    patterns = Strings("a list of shell patterns", non_empty=True).check(
+                        value[dtype] if not isinstance(value[dtype], str) else [value[dtype]]
+                    )
+                except BadValue:
+                    raise BadValue(
+                        f"{dtype} takes a non-empty list of weight name patterns such as "
+                        '["*/kernel"]'
+                    ) from None
+                table.append((dtype, patterns))
+        return tuple(table)
+
+    def to_text(self, value: object) -> str:
+        if isinstance(value, tuple):
+            return " ".join(self.table_flags(value))
+        return "none" if value is None else str(value)
+
+    def table_flags(self, table: QuantizationTable) -> list[str]:
+        """``--quantize-DTYPE PATTERN`` for each pattern of ``table``."""
+        return [
+            f"{self.table_flag_prefix}{dtype} {shlex.quote(pattern)}"
+            for dtype, patterns in table
+            for pattern in patterns
+        ]
+
+    def spell_flags(self, flag: str, value: object) -> str:
+        if isinstance(value, tuple):
+            return self.to_text(value)
+        return f"{flag} {self.to_text(value)}"
+
+    def to_toml(self, value: object) -> str:
+        if isinstance(value, tuple):
+            entries = (
+                f"{dtype} = {Strings('patterns').to_toml(patterns)}" for dtype, patterns in value
+            )
+            return "{" + ", ".join(entries) + "}"
+        return super().to_toml("none" if value is None else value)
+
+    def to_json(self, value: object) -> object:
+        if isinstance(value, tuple):
+            return {dtype: list(patterns) for dtype, patterns in value}
+        return value
+
+
+NamedFiles = tuple[tuple[str, Path], ...]
+
+
+@dataclass(frozen=True)
+class NamedFileTable(Kind):
+    """Files by name: a TOML table ``{labels = "labels.json"}`` (paths relative to the project
+    root), on the command line ``--flag NAME=FILE`` (relative to the working directory),
+    repeatable. Names in ``reserved`` are refused. The files' contents are fingerprinted."""
+
+    name: str = 'a table of names and JSON files such as {labels = "labels.json"}'
+    repeatable: bool = True
+    reserved: tuple[str, ...] = ()
+
+    def check(self, value: object) -> NamedFiles:
+        if isinstance(value, tuple):
+            value = dict(value)
+        if not isinstance(value, Mapping):
+            raise BadValue(f"expected {self.name}")
+        items = []
+        for key, path in value.items():
+            if not isinstance(key, str) or not key:
+                raise BadValue(f"expected {self.name}")
+            if key in self.reserved:
+                raise BadValue(f"{key!r} is a key tfjs-build writes itself; choose another name")
+            if not isinstance(path, (str, Path)) or not str(path):
+                raise BadValue(f'{key!r} needs a file path, such as "{key}.json"')
+            items.append((key, Path(path)))
+        return tuple(items)
+
+    def from_text(self, text: str) -> NamedFiles:
+        key, equals, path = text.partition("=")
+        if not equals or not key or not path:
+            raise BadValue(f"expected NAME=FILE such as labels=labels.json, not {text!r}")
+        return self.check({key: path})
+
+    def to_text(self, value: object) -> str:
+        pairs = value if isinstance(value, tuple) else ()
+        return ",".join(f"{k}={Path(p).as_posix()}" for k, p in pairs) or "none"
+
+    def spell_flags(self, flag: str, value: object) -> str:
+        pairs = value if isinstance(value, tuple) else ()
+        return " ".join(f"{flag} {shlex.quote(f'{k}={Path(p).as_posix()}')}" for k, p in pairs)
+
+    def to_toml(self, value: object) -> str:
+        pairs = value if isinstance(value, tuple) else ()
+        entries = (
+            f"{k} = {super(NamedFileTable, self).to_toml(Path(p).as_posix())}" for k, p in pairs
+        )
+        return "{" + ", ".join(entries) + "}"
+
+    def to_json(self, value: object) -> object:
+        pairs = value if isinstance(value, tuple) else ()
+        return {k: Path(p).as_posix() for k, p in pairs}
+
+    def fingerprint(self, value: object, root: Path | None) -> object:
+        import hashlib
+
+        pairs = value if isinstance(value, tuple) else ()
+        recorded = {}
+        for key, path in pairs:
+            file = (root or Path.cwd()) / path
+            try:
+                digest: str | None = "sha256:" + hashlib.sha256(file.read_bytes()).hexdigest()
+            except OSError:
+                digest = None  # the build says why it cannot read it
+            recorded[key] = {"file": Path(path).as_posix(), "sha256": digest}
+        return recorded
 
 
 @dataclass(frozen=True)
@@ -344,15 +529,15 @@ class ConvertOptions:
         "layers model, graph model, or auto: layers when TF.js layers can express every layer, "
         "else graph",
     )
-    quantization: QuantizationDtype | None = option(
-        Choice(
-            "one of 'none', 'float16', 'uint8', 'uint16'",
-            choices=("none", *QUANTIZATION_DTYPES),
-            none_word="none",
-        ),
+    quantization: QuantizationSetting = option(
+        QuantizationKind(),
         None,
-        "store float weights as float16, or affine uint8/uint16 (none: float32)",
+        "store float weights as float16, or affine uint8/uint16 (none: float32); or a table of "
+        "weight name patterns by dtype, each weight taking the dtype of its most specific "
+        "pattern (--quantize-uint8 PATTERN, --quantize-uint16 PATTERN, --quantize-float16 "
+        "PATTERN, repeatable)",
         aliases=("--quantize",),
+        metavar="DTYPE",
     )
     quantize_only: tuple[str, ...] = option(
         Strings("a list of shell patterns", repeatable=True),
@@ -371,6 +556,20 @@ class ConvertOptions:
         DEFAULT_SHARD_SIZE,
         "weight shard size in bytes",
         metavar="BYTES",
+    )
+    split_weights_by_layer: bool = option(
+        Flag(),
+        False,
+        "layers models: each layer's weights in a weight group of its own (its own shard files, "
+        "group2-shard1of1.bin, ...), as tensorflowjs_converter --split_weights_by_layer",
+    )
+    metadata: NamedFiles = option(
+        NamedFileTable(reserved=RESERVED_METADATA_KEYS),
+        (),
+        "JSON files whose content goes into model.json's userDefinedMetadata under their names "
+        '(labels=labels.json puts the file\'s content under "labels"); the files are part of the '
+        "fingerprint",
+        metavar="NAME=FILE",
     )
     signature: str = option(
         Text(),
@@ -419,6 +618,14 @@ class ConvertOptions:
         fingerprinted=False,  # a budget judges an artifact, it does not shape it
         metavar="SIZE",
     )
+    structured_outputs: AutoBool = option(
+        AutoFlag(),
+        "auto",
+        "graph models: predict() returns a map of named outputs (true), a Tensor or an array of "
+        "them as tensorflowjs_converter's (false), or auto: a Tensor for one output, the named "
+        "map for several",
+        metavar="auto|true|false",
+    )
     check_ops: bool = option(
         Flag(),
         True,
@@ -448,8 +655,18 @@ class ConvertOptions:
     """The directory ``imports`` are found in (not an option: the project's root, else the
     working directory)."""
 
-    def quantization_plan(self) -> QuantizationPlan | None:
+    def quantization_plan(self) -> WeightQuantizer | None:
         """The weight quantization these options ask for, if any."""
+        if isinstance(self.quantization, tuple):
+            from tfjs_build.artifact.quantization_rules import MixedQuantizationPlan
+
+            if self.quantize_only != OPTIONS["quantize_only"].default:
+                raise ConfigError(
+                    f"{spell('quantize_only', self.quantize_only, self.origin)} applies to one "
+                    "quantization dtype; with a table of patterns by dtype, the table's patterns "
+                    "say which weights are quantized"
+                )
+            return MixedQuantizationPlan(self.quantization, self.quantize_skip)
         from tfjs_build.artifact.quantize import quantization_plan
 
         return quantization_plan(self.quantization, self.quantize_only, self.quantize_skip)
@@ -641,6 +858,20 @@ def model_options(
     return ConvertOptions(**convert, origin=origin), ParityOptions(**parity, origin=origin)
 
 
+def checked_model_options(
+    values: Mapping[str, Any], origin: Origin, caller: str
+) -> tuple[ConvertOptions, ParityOptions]:
+    """Per-model options from raw values by key (as Python or TOML gives them), each checked as in
+    pyproject.toml; an unknown key is a ``ConfigError`` naming ``caller``, with "did you mean"."""
+    known = {o.key: o for o in MODEL_OPTIONS}
+    checked = {}
+    for key, value in values.items():
+        if key not in known:
+            raise ConfigError(f"{caller} got unknown option {key!r}{suggest(key, list(known))}")
+        checked[key] = known[key].check(value, key)
+    return model_options(checked, origin=origin)
+
+
 def _jsonable(value: object) -> object:
     if isinstance(value, tuple):
         return list(value)
@@ -653,7 +884,9 @@ def fingerprint_settings(convert: ConvertOptions, parity: ParityOptions) -> dict
     """Every option that shapes the artifact, as plain JSON (recorded and fingerprinted in the
     lockfile; part of the cache key)."""
     return {
-        o.key: _jsonable(getattr(convert if o.key in _CONVERT_KEYS else parity, o.key))
+        o.key: o.kind.fingerprint(
+            getattr(convert if o.key in _CONVERT_KEYS else parity, o.key), convert.project_root
+        )
         for o in MODEL_OPTIONS
         if o.fingerprinted
     }
@@ -669,7 +902,7 @@ def spell(key: str, value: object, origin: Origin) -> str:
         return f"`{key} = {entry.kind.to_toml(value)}` in [tool.tfjs-build]"
     if isinstance(entry.kind, Flag):
         return entry.flag if value else "--no-" + entry.flag[2:]
-    return f"{entry.flag} {shlex.quote(entry.kind.to_text(value))}"
+    return entry.kind.spell_flags(entry.flag, value)
 
 
 def suggest(key: str, known: Sequence[str]) -> str:

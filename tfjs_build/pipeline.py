@@ -10,8 +10,14 @@ from typing import TYPE_CHECKING, Protocol
 
 from tfjs_build.artifact.budget import check_budget
 from tfjs_build.artifact.files import write_artifact
-from tfjs_build.artifact.format import MODEL_JSON
+from tfjs_build.artifact.format import LAYERS_FORMAT, MODEL_JSON
 from tfjs_build.artifact.publish import publish_directory
+from tfjs_build.artifact.user_metadata import (
+    add_metadata,
+    read_metadata_files,
+    set_structured_outputs,
+)
+from tfjs_build.artifact.weights import layer_of
 from tfjs_build.convert import Conversion, convert_source
 from tfjs_build.display import shown_path
 from tfjs_build.errors import RejectedBuildError, TfjsBuildError
@@ -24,7 +30,21 @@ if TYPE_CHECKING:
 
 @dataclass(frozen=True)
 class BuildResult:
-    """What a build published."""
+    """What a build published.
+
+    Attributes:
+        output: the artifact directory.
+        format: ``"layers"`` or ``"graph"``.
+        reason: why it got that format.
+        files: the artifact's file names (``model.json``, shards, ``parity.json``, ...).
+        total_bytes: their size in all.
+        shards: how many weight shard files.
+        seconds: how long the build took.
+        parity: the parity record written as ``parity.json`` (``passed``, per backend errors),
+            or a skipped record saying why.
+        warnings: problems that did not stop the build (a quantization pattern matching no
+            weight).
+    """
 
     output: Path
     format: str
@@ -51,15 +71,22 @@ def unmatched_quantization_patterns(options: ConvertOptions, names: list[str]) -
     if options.quantization is None:
         return []
     known = ", ".join(repr(n) for n in names[:3]) + (", ..." if len(names) > 3 else "")
-    warnings = []
-    for key in ("quantize_only", "quantize_skip"):
-        for pattern in getattr(options, key):
-            if not any(fnmatch.fnmatchcase(name, pattern) for name in names):
-                warnings.append(
-                    f"{spell(key, (pattern,), options.origin)} matches no weight; the weights are "
-                    f"named like {known or '(none)'} (`tfjs-build inspect --weights` lists them)"
-                )
-    return warnings
+    settings: list[tuple[str, object, str]] = []
+    if isinstance(options.quantization, tuple):
+        settings += [
+            ("quantization", ((dtype, (pattern,)),), pattern)
+            for dtype, patterns in options.quantization
+            for pattern in patterns
+        ]
+    else:
+        settings += [("quantize_only", (pattern,), pattern) for pattern in options.quantize_only]
+    settings += [("quantize_skip", (pattern,), pattern) for pattern in options.quantize_skip]
+    return [
+        f"{spell(key, value, options.origin)} matches no weight; the weights are "
+        f"named like {known or '(none)'} (`tfjs-build inspect --weights` lists them)"
+        for key, value, pattern in settings
+        if not any(fnmatch.fnmatchcase(name, pattern) for name in names)
+    ]
 
 
 def build(
@@ -89,7 +116,13 @@ def build(
 
         return build_keras_file(source, output, options, verify)
     started = time.perf_counter()
+    metadata = read_metadata_files(
+        options.metadata, options.project_root or Path.cwd(), options.origin
+    )
     conversion: Conversion = convert_source(source, options)
+    set_structured_outputs(conversion.artifact, options.structured_outputs)
+    add_metadata(conversion.artifact, metadata)
+    split = options.split_weights_by_layer and conversion.artifact.format == LAYERS_FORMAT
     records: list[ParityRecord | SkippedRecord | None] = [None]
 
     def fill(staging: Path) -> None:
@@ -98,6 +131,7 @@ def build(
             staging,
             shard_size=options.shard_size,
             quantization=options.quantization_plan(),
+            group_of=layer_of if split else None,
         )
 
     verification_failed: list[bool] = []

@@ -22,6 +22,7 @@ from tfjs_build.project.events import (
     Started,
     Warned,
 )
+from tfjs_build.project.plan import PlannedBuild
 
 
 def parity_words(summary: ParitySummary | None) -> str:
@@ -69,6 +70,31 @@ def conversion_line(
     """The line for one SOURCE converted to OUTPUT_DIR on the command line."""
     size = size_words(artifact_format, total_bytes, shards)
     return f"converted {output} ({size}, {parity_words(parity)}, {seconds:.1f}s): {reason}"
+
+
+def planned_line(plan: PlannedBuild) -> str:
+    """The line that says what a dry run would do for one configured model, and why."""
+    reasons = "; ".join(plan.reasons)
+    where = f"{plan.source.as_posix()} -> {plan.output.as_posix()}"
+    note = f" {plan.note}" if plan.note else ""
+    if plan.action == "up to date":
+        return f"{plan.name}: up to date ({plan.output.as_posix()})"
+    if plan.action == "fail":
+        return f"{plan.name}: would fail: {reasons}"
+    key = (plan.cache_key or "")[:12]
+    verb = "restore" if plan.action == "restore" else "convert"
+    return f"{plan.name}: would {verb} {where}{note} (key {key}): {reasons}"
+
+
+def planned_conversion_line(
+    source: Path, output: Path, artifact_format: str, reason: str, settings: str
+) -> str:
+    """The line that says what converting one SOURCE on the command line would do."""
+    replaces = "replacing the artifact there" if (output / "model.json").exists() else "a new one"
+    return (
+        f"would convert {source} -> {output} ({replaces}) as a {artifact_format} model: {reason}; "
+        f"{settings}"
+    )
 
 
 class TextReporter:

@@ -14,6 +14,7 @@ from tfjs_build.parity.record import ParityRecord, SkippedRecord, dumps_record, 
 from tfjs_build.pipeline import Verifier
 
 if TYPE_CHECKING:
+    from tfjs_build.parity.report import ParityReport
     from tfjs_build.parity.tolerances import ToleranceOverrides
     from tfjs_build.runtime.pool import RuntimePool
 
@@ -41,7 +42,8 @@ def parity_verifier(
             seed=settings.parity_seed,
             samples=settings.parity_samples,
             overrides=tolerance_overrides(settings),
-            quantization=options.quantization,
+            # a table of dtypes: the coarsest dtype the artifact's manifest uses
+            quantization=options.quantization if isinstance(options.quantization, str) else None,
             signature=options.signature,
             allow_unsafe_deserialization=options.allow_unsafe_deserialization,
             imports=options.imports,
@@ -65,6 +67,27 @@ def _tfjs_directory(source: Path) -> Path:
 
     model_json = model_json_of(source)
     return model_json.parent if model_json is not None else source
+
+
+def verify_artifact(
+    artifact: Path, source: Path, options: ConvertOptions, settings: ParityOptions
+) -> ParityReport:
+    """Check any converter's ``artifact`` against ``source`` on ``settings.parity_backends``
+    (``tfjs-build verify`` and ``tfjs_build.verify``); a mismatch is in the report, not raised."""
+    from tfjs_build.parity.check import check_parity
+
+    return check_parity(
+        artifact,
+        source,
+        backends=settings.parity_backends,
+        seed=settings.parity_seed,
+        samples=settings.parity_samples,
+        overrides=tolerance_overrides(settings),
+        signature=options.signature,
+        allow_unsafe_deserialization=options.allow_unsafe_deserialization,
+        imports=options.imports,
+        origin=settings.origin,
+    )
 
 
 def checked_backends(settings: ParityOptions, options: ConvertOptions) -> tuple[str, ...]:

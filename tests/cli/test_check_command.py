@@ -82,7 +82,7 @@ def test_an_option_change_and_a_deleted_artifact(repo_copy):
     assert document["fresh"] is False
     assert {m["name"]: m["reasons"] for m in document["models"]} == {
         "dense": ["web_model/dense/model.json is missing"],
-        "conv": ["options changed"],
+        "conv": ["options changed (quantization)"],
         "scorer": [],
     }
     assert document["models"][0] == {

@@ -19,7 +19,7 @@ from tfjs_build.artifact.format import (
 )
 from tfjs_build.artifact.model import Artifact
 from tfjs_build.artifact.publish import publish_directory
-from tfjs_build.artifact.quantize import QuantizationPlan
+from tfjs_build.artifact.quantization_rules import WeightQuantizer
 from tfjs_build.artifact.weights import read_weights, write_weights
 from tfjs_build.errors import ArtifactError
 
@@ -60,9 +60,11 @@ def write_artifact(
     directory: Path,
     *,
     shard_size: int = DEFAULT_SHARD_SIZE,
-    quantization: QuantizationPlan | None = None,
+    quantization: WeightQuantizer | None = None,
+    group_of: Callable[[str], str] | None = None,
 ) -> ModelJson:
-    """Write ``artifact`` into ``directory`` (missing or empty) and return its ``model.json``.
+    """Write ``artifact`` into ``directory`` (missing or empty) and return its ``model.json``;
+    ``group_of`` names each weight's weight group (default: one group).
 
     To replace an existing artifact, use ``publish_artifact``, which writes beside it and swaps.
     """
@@ -75,7 +77,11 @@ def write_artifact(
     if artifact.format not in (LAYERS_FORMAT, GRAPH_FORMAT):
         raise ArtifactError(f"unknown artifact format {artifact.format!r}")
     manifest = write_weights(
-        artifact.weights, directory, shard_size=shard_size, quantization=quantization
+        artifact.weights,
+        directory,
+        shard_size=shard_size,
+        quantization=quantization,
+        group_of=group_of,
     )
     document: dict[str, Any] = {"format": artifact.format}
     optional = {
@@ -138,7 +144,7 @@ def publish_artifact(
     output: Path,
     *,
     shard_size: int = DEFAULT_SHARD_SIZE,
-    quantization: QuantizationPlan | None = None,
+    quantization: WeightQuantizer | None = None,
     verify: Callable[[Path], None] | None = None,
     rejected: Path | None = None,
 ) -> ModelJson:

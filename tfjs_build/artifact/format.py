@@ -20,6 +20,11 @@ DEFAULT_SHARD_SIZE = 4 * 1024 * 1024
 LAYERS_FORMAT: Final = "layers-model"
 GRAPH_FORMAT: Final = "graph-model"
 
+STRUCTURED_OUTPUT_KEYS = "structuredOutputKeys"
+"""The ``userDefinedMetadata`` key that makes a graph model's predict() return named outputs."""
+RESERVED_METADATA_KEYS: tuple[str, ...] = (STRUCTURED_OUTPUT_KEYS,)
+"""``userDefinedMetadata`` keys tfjs-build writes itself (user metadata may not take them)."""
+
 ModelFormat = Literal["layers-model", "graph-model"]
 WeightDtype = Literal["float32", "int32", "bool", "string"]
 QuantizationDtype = Literal["float16", "uint8", "uint16"]

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from tfjs_build.artifact.format import QUANTIZATION_DTYPES, Quantization, QuantizationDtype
+from tfjs_build.artifact.quantization_rules import WeightQuantization
 from tfjs_build.errors import ArtifactError
 
 _FLOAT16_MAX = float(np.finfo(np.float16).max)
@@ -36,11 +37,16 @@ class QuantizationPlan:
 
     def applies_to(self, name: str, array: np.ndarray) -> bool:
         """Whether weight ``name`` (with data ``array``) is quantized under this plan."""
-        if array.dtype.kind != "f":
-            return False
-        if not any(fnmatch.fnmatchcase(name, pattern) for pattern in self.include):
-            return False
-        return not any(fnmatch.fnmatchcase(name, pattern) for pattern in self.exclude)
+        return self.decide(name, array.dtype.kind == "f").dtype is not None
+
+    def decide(self, name: str, is_float: bool) -> WeightQuantization:
+        """This plan's dtype for weight ``name`` if it is float and included and not excluded."""
+        included = next((p for p in self.include if fnmatch.fnmatchcase(name, p)), None)
+        if not is_float or included is None:
+            return WeightQuantization(name, None)
+        if any(fnmatch.fnmatchcase(name, pattern) for pattern in self.exclude):
+            return WeightQuantization(name, None)
+        return WeightQuantization(name, self.dtype, included)
 
 
 def quantization_plan(

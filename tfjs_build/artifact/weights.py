@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import math
 import os
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import BinaryIO
 
@@ -29,7 +29,8 @@ from tfjs_build.artifact.format import (
     shard_name,
 )
 from tfjs_build.artifact.manifest import STORED_ITEM_BYTES
-from tfjs_build.artifact.quantize import QuantizationPlan, dequantize, quantize
+from tfjs_build.artifact.quantization_rules import WeightQuantizer
+from tfjs_build.artifact.quantize import dequantize, quantize
 from tfjs_build.errors import ArtifactError
 
 _NUMPY_DTYPES = {
@@ -47,11 +48,11 @@ NamedArrays = Sequence[tuple[str, np.ndarray]]
 class _ShardWriter:
     """Writes a byte stream into ``count`` files of ``shard_size`` bytes (the last may be shorter)."""
 
-    def __init__(self, directory: Path, total: int, shard_size: int) -> None:
+    def __init__(self, directory: Path, total: int, shard_size: int, group: int = 1) -> None:
         self.directory = directory
         self.shard_size = shard_size
         self.count = math.ceil(total / shard_size) if total else 0
-        self.paths = [shard_name(i + 1, self.count) for i in range(self.count)]
+        self.paths = [shard_name(i + 1, self.count, group) for i in range(self.count)]
         self._index = -1
         self._room = 0
         self._file: BinaryIO | None = None
@@ -112,14 +113,35 @@ def _check_names(weights: Iterable[tuple[str, np.ndarray]]) -> None:
         seen.add(name)
 
 
+def layer_of(name: str) -> str:
+    """The layer a layers model's weight belongs to: its name up to the first ``/``."""
+    return name.split("/", 1)[0]
+
+
+def _grouped(names: Sequence[str], group_of: Callable[[str], str] | None) -> list[list[int]]:
+    """Weight positions by group, groups in the order of their first weight (one group when
+    ``group_of`` is ``None``)."""
+    if group_of is None:
+        return [list(range(len(names)))]
+    groups: dict[str, list[int]] = {}
+    for index, name in enumerate(names):
+        groups.setdefault(group_of(name), []).append(index)
+    return list(groups.values()) or [[]]
+
+
 def write_weights(
     weights: NamedArrays,
     directory: Path,
     *,
     shard_size: int = DEFAULT_SHARD_SIZE,
-    quantization: QuantizationPlan | None = None,
+    quantization: WeightQuantizer | None = None,
+    group_of: Callable[[str], str] | None = None,
 ) -> list[WeightGroup]:
-    """Write ``weights`` as one group of shards into ``directory``; return the manifest."""
+    """Write ``weights`` into ``directory`` as shards of weight groups; return the manifest.
+
+    ``quantization`` decides each weight's dtype (a ``QuantizationPlan`` or a
+    ``MixedQuantizationPlan``); every decision is made before anything is written. ``group_of``
+    names each weight's group (such as :func:`layer_of`); by default all are in one group."""
     if shard_size < 1:
         raise ArtifactError(f"shard size must be at least 1 byte, got {shard_size}")
     _check_names(weights)
@@ -129,28 +151,44 @@ def write_weights(
         array = np.asarray(array)
         dtype = tfjs_dtype(name, array)
         entry: WeightEntry = {"name": name, "shape": [int(d) for d in array.shape], "dtype": dtype}
-        if quantization is not None and quantization.applies_to(name, array):
-            entry["quantization"] = {"dtype": quantization.dtype}
+        if quantization is not None:
+            chosen = quantization.decide(name, array.dtype.kind == "f").dtype
+            if chosen is not None:
+                entry["quantization"] = {"dtype": chosen}
         entries.append(entry)
         strings.append(encode_strings(name, array) if dtype == "string" else None)
-    total = sum(_stored_bytes(e, s) for e, s in zip(entries, strings, strict=True))
-    writer = _ShardWriter(directory, total, shard_size)
+    manifest: list[WeightGroup] = []
+    writers: list[_ShardWriter] = []
     try:
-        for entry, encoded, (name, array) in zip(entries, strings, weights, strict=True):
-            if encoded is not None:
-                writer.write(memoryview(encoded))
-                continue
-            stored = narrow(name, np.asarray(array))
-            if "quantization" in entry:
-                stored, entry["quantization"] = quantize(
-                    name, stored, entry["quantization"]["dtype"]
-                )
-            writer.write(stored.reshape(-1).view(np.uint8).data)
+        for number, indices in enumerate(_grouped([n for n, _ in weights], group_of), 1):
+            total = sum(_stored_bytes(entries[i], strings[i]) for i in indices)
+            writer = _ShardWriter(directory, total, shard_size, number)
+            writers.append(writer)
+            for i in indices:
+                _write_entry(writer, entries[i], strings[i], weights[i])
+            writer.close()
+            manifest.append({"paths": writer.paths, "weights": [entries[i] for i in indices]})
     except BaseException:
-        writer.abort()
+        for writer in writers:
+            writer.abort()
         raise
-    writer.close()
-    return [{"paths": writer.paths, "weights": entries}]
+    return manifest
+
+
+def _write_entry(
+    writer: _ShardWriter,
+    entry: WeightEntry,
+    encoded: bytes | None,
+    weight: tuple[str, np.ndarray],
+) -> None:
+    if encoded is not None:
+        writer.write(memoryview(encoded))
+        return
+    name, array = weight
+    stored = narrow(name, np.asarray(array))
+    if "quantization" in entry:
+        stored, entry["quantization"] = quantize(name, stored, entry["quantization"]["dtype"])
+    writer.write(stored.reshape(-1).view(np.uint8).data)
 
 
 def _shard_paths(directory: Path, group: WeightGroup) -> list[Path]:

@@ -22,6 +22,7 @@ from tfjs_build.cli import (
     diff_command,
     inspect_command,
     report_command,
+    tensorflowjs_converter_command,
     verify_command,
 )
 from tfjs_build.errors import (
@@ -43,6 +44,7 @@ _COMMANDS = {
     "inspect": inspect_command,
     "report": report_command,
     "verify": verify_command,
+    "tensorflowjs-converter": tensorflowjs_converter_command,
 }
 
 

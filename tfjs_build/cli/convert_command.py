@@ -15,7 +15,7 @@ from typing import Any
 from tfjs_build.cli import project_convert
 from tfjs_build.cli.option_flags import add_model_flags, given, model_options_from_args
 from tfjs_build.errors import UsageError
-from tfjs_build.options import MODEL_OPTIONS, OPTIONS
+from tfjs_build.options import MODEL_OPTIONS, OPTIONS, ConvertOptions, ParityOptions
 from tfjs_build.tool_dir import rejected_build_path
 
 
@@ -57,6 +57,12 @@ def add_parser(commands: Any, name: str) -> None:
         help="also write a Make/Ninja depfile: OUTPUT_DIR/model.json depends on every file of "
         "SOURCE and of the --import modules (for a project build, set depfile_dir)",
     )
+    parser.add_argument(
+        "--dry-run",
+        action="store_true",
+        help="say what would be built, from what, why and where, and write nothing (no "
+        "artifact, lockfile or cache)",
+    )
 
 
 def run(args: argparse.Namespace) -> int:
@@ -73,7 +79,7 @@ def run(args: argparse.Namespace) -> int:
                 f"{', '.join(model_flags)} applies to converting one SOURCE; for the project's "
                 "models set it in [tool.tfjs-build] in pyproject.toml"
             )
-        return project_convert.run(args)
+        return project_convert.dry_run(args) if args.dry_run else project_convert.run(args)
     if args.output is None:
         raise UsageError("give OUTPUT_DIR after SOURCE (or neither, to build the project's models)")
     project_flags = project_convert.given_project_flags(args)
@@ -81,26 +87,57 @@ def run(args: argparse.Namespace) -> int:
         raise UsageError(
             f"{', '.join(project_flags)} applies to building the project's models, not one SOURCE"
         )
-    return _convert_one(args)
+    return _dry_run_one(args) if args.dry_run else _convert_one(args)
+
+
+def _dry_run_one(args: argparse.Namespace) -> int:
+    """Say what converting SOURCE to OUTPUT_DIR would build, reading the source's config only."""
+    from tfjs_build.artifact.user_metadata import read_metadata_files
+    from tfjs_build.convert import planned_format
+    from tfjs_build.text_reporter import planned_conversion_line
+
+    options, parity = model_options_from_args(args)
+    options.quantization_plan()  # a contradiction in the options fails here, as in a build
+    read_metadata_files(options.metadata, Path.cwd(), options.origin)
+    chosen, reason = planned_format(args.source, options)
+    quantization = OPTIONS["quantization"].kind.to_text(options.quantization)
+    checked = "+".join(parity.parity_backends) if parity.parity else "off"
+    settings = f"quantization {quantization}, shard size {options.shard_size}, parity {checked}"
+    print(planned_conversion_line(args.source, args.output, chosen, reason, settings))
+    print("tfjs-build: dry run: nothing was written")
+    return 0
 
 
 def _convert_one(args: argparse.Namespace) -> int:
     """Convert, check parity and publish SOURCE to OUTPUT_DIR."""
+    options, parity = model_options_from_args(args)
+    code = convert_and_report(
+        args.source, args.output, options, parity, "--no-parity on the command line"
+    )
+    if args.depfile is not None:
+        _write_depfile(args, options.imports, parity.parity_samples)
+    return code
+
+
+def convert_and_report(
+    source: Path,
+    output: Path,
+    options: ConvertOptions,
+    parity: ParityOptions,
+    skipped_because: str,
+) -> int:
+    """Convert ``source``, check parity (unless it is off: ``skipped_because``), publish it to
+    ``output`` and print the line that says so, warnings first."""
     from tfjs_build.parity.record import parity_summary
     from tfjs_build.pipeline import build
     from tfjs_build.text_reporter import conversion_line
     from tfjs_build.verification import parity_verifier, skipped_verifier
 
-    options, parity = model_options_from_args(args)
-    if parity.parity:
-        verify = parity_verifier(parity, options)
-    else:
-        verify = skipped_verifier("--no-parity on the command line")
-    rejected = rejected_build_path(Path.cwd(), Path(args.output).resolve().name)
-    result = build(args.source, args.output, options, verify=verify, rejected=rejected)
-    if args.depfile is not None:
-        _write_depfile(args, options.imports, parity.parity_samples)
-    summary = parity_summary(result.parity)
+    verify = (
+        parity_verifier(parity, options) if parity.parity else skipped_verifier(skipped_because)
+    )
+    rejected = rejected_build_path(Path.cwd(), Path(output).resolve().name)
+    result = build(source, output, options, verify=verify, rejected=rejected)
     for warning in result.warnings:
         print(f"tfjs-build: warning: {warning}", file=sys.stderr)
     print(
@@ -110,7 +147,7 @@ def _convert_one(args: argparse.Namespace) -> int:
             result.reason,
             result.total_bytes,
             result.shards,
-            summary,
+            parity_summary(result.parity),
             result.seconds,
         )
     )

@@ -14,6 +14,8 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from tfjs_build.artifact.format import QUANTIZATION_DTYPES
+from tfjs_build.errors import UsageError
 from tfjs_build.options import (
     MODEL_OPTIONS,
     PROJECT_OPTIONS,
@@ -22,7 +24,7 @@ from tfjs_build.options import (
     Flag,
     Option,
     ParityOptions,
-    Strings,
+    QuantizationKind,
     model_options,
 )
 
@@ -37,7 +39,7 @@ def _help(option: Option) -> str:
         if option.default:
             return f"{option.help} (default: on; --no-{name} turns it off)"
         return f"{option.help} (default: off)"
-    repeat = "; repeatable" if isinstance(option.kind, Strings) and option.kind.repeatable else ""
+    repeat = "; repeatable" if option.kind.repeatable else ""
     return f"{option.help}{repeat} (default: {option.kind.to_text(option.default)})"
 
 
@@ -65,7 +67,42 @@ class _ExtendTuple(argparse.Action):
         setattr(namespace, self.dest, (*getattr(namespace, self.dest, ()), *values))
 
 
+class _AddToTable(argparse.Action):
+    """``--quantize-uint8 PATTERN``: one more pattern in the table's entry ``const`` (``uint8``)."""
+
+    def __call__(
+        self,
+        parser: argparse.ArgumentParser,
+        namespace: argparse.Namespace,
+        values: Any,
+        option_string: str | None = None,
+    ) -> None:
+        table = dict(getattr(namespace, self.dest, None) or {})
+        table[self.const] = (*table.get(self.const, ()), values)
+        setattr(namespace, self.dest, table)
+
+
+def _table_dest(option: Option) -> str:
+    return f"{option.key}__table"
+
+
+def _add_quantization_table(group: Any, option: Option, kind: QuantizationKind) -> None:
+    for dtype in QUANTIZATION_DTYPES:
+        group.add_argument(
+            f"{kind.table_flag_prefix}{dtype}",
+            dest=_table_dest(option),
+            action=_AddToTable,
+            const=dtype,
+            default=argparse.SUPPRESS,
+            metavar="PATTERN",
+            help=f"quantize float weights matching PATTERN to {dtype}, unless a more specific "
+            "pattern of another --quantize-DTYPE matches them; repeatable",
+        )
+
+
 def _add(group: Any, option: Option) -> None:
+    if isinstance(option.kind, QuantizationKind):
+        _add_quantization_table(group, option, option.kind)
     help_text = _help(option)
     if isinstance(option.kind, Flag):
         name = option.key.replace("_", "-")
@@ -101,7 +138,7 @@ def _add(group: Any, option: Option) -> None:
         "default": argparse.SUPPRESS,
         "metavar": option.metavar or option.key.upper(),
     }
-    if isinstance(option.kind, Strings) and option.kind.repeatable:
+    if option.kind.repeatable:
         common["action"] = _ExtendTuple
     group.add_argument(option.flag, help=help_text, **common)
     for alias in option.aliases:
@@ -129,7 +166,18 @@ def add_project_flags(group: Any, command: Command) -> None:
 
 def given(args: argparse.Namespace, options: Sequence[Option]) -> dict[str, Any]:
     """The values of ``options`` that the command line set, by key."""
-    return {o.key: getattr(args, o.key) for o in options if hasattr(args, o.key)}
+    values = {o.key: getattr(args, o.key) for o in options if hasattr(args, o.key)}
+    for option in options:
+        table = getattr(args, _table_dest(option), None)
+        if table is None:
+            continue
+        if option.key in values:
+            raise UsageError(
+                f"give {option.flag} DTYPE (every float weight) or --quantize-DTYPE PATTERN flags "
+                "(weights by name), not both"
+            )
+        values[option.key] = option.kind.check(table)
+    return values
 
 
 def model_options_from_args(args: argparse.Namespace) -> tuple[ConvertOptions, ParityOptions]:

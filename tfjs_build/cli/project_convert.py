@@ -93,6 +93,44 @@ def _records(args: argparse.Namespace, results: list[ModelResult]) -> str:
     return json.dumps({"shard": shard, "models": records}, indent=2)
 
 
+def dry_run(args: argparse.Namespace) -> int:
+    """Say what building the selected models would do, and why; write nothing."""
+    from tfjs_build.project.plan import plan_builds
+    from tfjs_build.text_reporter import planned_line
+
+    config = project_config(args)
+    if not config.models and not config.problems:
+        raise UsageError(f"{shown_path(config.root / 'pyproject.toml')} configures no models")
+    specs = select_models(config.models, args.models, args.shard)
+    plans = plan_builds(config, specs, force=args.force, use_cache=not args.no_cache)
+    if args.json:
+        records = [
+            {
+                "name": p.name,
+                "action": p.action,
+                "source": p.source.as_posix(),
+                "output": p.output.as_posix(),
+                "reasons": list(p.reasons),
+                "cache_key": p.cache_key,
+            }
+            for p in plans
+        ]
+        print(json.dumps({"dry_run": True, "models": records}, indent=2))
+    else:
+        for plan in plans:
+            print(planned_line(plan))
+    counts = Counter(p.action for p in plans)
+    print(
+        f"tfjs-build: dry run: {len(plans)} model{'s' if len(plans) != 1 else ''}: "
+        f"{counts['convert']} to convert, {counts['restore']} to restore from the cache, "
+        f"{counts['up to date']} up to date, {counts['fail']} failing; nothing was written",
+        file=sys.stderr if args.json else sys.stdout,
+    )
+    for problem in config.problems:
+        print(f"tfjs-build: error: {problem}", file=sys.stderr)
+    return 1 if counts["fail"] or config.problems else 0
+
+
 def run(args: argparse.Namespace) -> int:
     """Build the selected models; print one line (or JSON record) each and a summary."""
     from tfjs_build.project.session import BuildSession

@@ -32,22 +32,10 @@ def add_parser(commands: Any, name: str) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Print the comparison; exit 0 when every output matches, 1 otherwise."""
-    from tfjs_build.parity.check import check_parity
-    from tfjs_build.verification import tolerance_overrides
+    from tfjs_build.verification import verify_artifact
 
     options, parity = model_options_from_args(args)
-    report = check_parity(
-        args.artifact,
-        args.source,
-        backends=parity.parity_backends,
-        seed=parity.parity_seed,
-        samples=parity.parity_samples,
-        overrides=tolerance_overrides(parity),
-        signature=options.signature,
-        allow_unsafe_deserialization=options.allow_unsafe_deserialization,
-        imports=options.imports,
-        origin=parity.origin,
-    )
+    report = verify_artifact(args.artifact, args.source, options, parity)
     if args.json:
         print(json.dumps(report.record, indent=2, sort_keys=True))
     else:

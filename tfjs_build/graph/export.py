@@ -134,8 +134,6 @@ def build_artifact(
         topology=graph_topology(graph_def),
         weights=weights,
         signature=signature,
-        # GraphModel.predict() then returns a map keyed like the signature's outputs
-        user_metadata={"structuredOutputKeys": list(signature["outputs"])},
         generated_by=generated_by,
         converted_by=f"tfjs-build {tfjs_build.__version__}",
         extra=extra,

@@ -191,6 +191,11 @@ class BuildCache:
         self._temp.mkdir(parents=True, exist_ok=True)
         return Path(tempfile.mkdtemp(prefix=prefix, dir=self._temp))
 
+    def has(self, key: str) -> bool:
+        """Whether a complete entry for ``key`` seems to be there (reads nothing but its name;
+        :meth:`lookup` checks it)."""
+        return (self.entry_path(key) / _ENTRY).is_file()
+
     def lookup(self, key: str, *, discard: bool = True) -> CachedArtifact | None:
         """The recorded description of ``key``'s entry, or None if there is no complete entry.
 

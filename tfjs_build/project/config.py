@@ -21,7 +21,7 @@ from __future__ import annotations
 import glob
 import sys
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -112,9 +112,10 @@ def _model_values(table: Mapping[str, Any], where: str) -> dict[str, Any]:
     }
 
 
-def _spec(name: str, source: Path, output: Path, values: dict[str, Any]) -> ModelSpec:
+def _spec(root: Path, name: str, source: Path, output: Path, values: dict[str, Any]) -> ModelSpec:
     options, parity = model_options(values, origin="toml")
-    return ModelSpec(name, source, output, options, parity)
+    # the root finds the files options name (metadata), to fingerprint them
+    return ModelSpec(name, source, output, replace(options, project_root=root), parity)
 
 
 def _expand(
@@ -137,7 +138,7 @@ def _expand(
     if not _GLOB_CHARS & set(source):
         model_name = name or Path(source).stem
         target = Path(output) if output else output_root / model_name
-        return [_spec(model_name, Path(source), target, values)]
+        return [_spec(root, model_name, Path(source), target, values)]
     matches = sorted(glob.glob(source, root_dir=root))
     if not matches:
         problems.append(
@@ -156,7 +157,7 @@ def _expand(
             )
             continue
         target = Path(output) / stem if output else output_root / model_name
-        specs.append(_spec(model_name, Path(match), target, values))
+        specs.append(_spec(root, model_name, Path(match), target, values))
     return specs
 
 

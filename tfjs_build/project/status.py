@@ -106,6 +106,15 @@ def _output_reasons(
     return reasons
 
 
+def _options_changed(recorded: object, settings: Mapping[str, object]) -> str:
+    """``options changed (quantization, metadata)``: the keys whose recorded value differs (a
+    metadata file's content is part of its value)."""
+    if not isinstance(recorded, Mapping):
+        return "options changed"
+    keys = [k for k in settings if k not in recorded or recorded[k] != settings[k]]
+    return f"options changed ({', '.join(keys)})" if keys else "options changed"
+
+
 def model_freshness(
     spec: ModelSpec,
     root: Path,
@@ -124,8 +133,9 @@ def model_freshness(
         reasons.append(f"source path changed ({entry.get('source')} -> {spec.source.as_posix()})")
     elif entry.get("source_fingerprint") != source_fingerprint(source, hashes, spec.options):
         reasons.append(f"source {spec.source} changed")
-    if entry.get("options_fingerprint") != json_fingerprint(spec.settings()):
-        reasons.append("options changed")
+    settings = spec.settings()
+    if entry.get("options_fingerprint") != json_fingerprint(settings):
+        reasons.append(_options_changed(entry.get("options"), settings))
     reasons += code_changes(entry.get("code"), code_record(spec.options.imports, root, hashes))
     if entry.get("versions") != versions:
         reasons.append(

@@ -73,6 +73,10 @@ class FrozenGraphKind(FileKind):
             }
         )
 
+    def plan(self, path: Path, options: ConvertOptions) -> tuple[ModelFormat, str]:
+        """Always a graph model."""
+        return "graph", FROZEN_GRAPH_REASON
+
     def convert(self, path: Path, options: ConvertOptions) -> Conversion:
         """The graph cut at ``output_nodes``, through the SavedModel's passes and op check."""
         from tfjs_build.convert import Conversion

@@ -45,6 +45,12 @@ class KerasFile(FileKind):
             raise SourceError(f"{path} is not an HDF5 file (corrupt or truncated?)")
         return True
 
+    def plan(self, path: Path, options: ConvertOptions) -> tuple[ModelFormat, str]:
+        """The format asked for, or under ``auto`` layers when TF.js layers express it."""
+        from tfjs_build.convert import keras_plan
+
+        return keras_plan(path, options)
+
     def convert(self, path: Path, options: ConvertOptions) -> Conversion:
         """Layers (read without TensorFlow) or a graph traced in the Keras that wrote it."""
         from tfjs_build.convert import keras_conversion, keras_to_graph

@@ -34,6 +34,12 @@ class KerasSavedModelKind(FileKind):
         """A SavedModel directory that also holds ``keras_metadata.pb``."""
         return is_saved_model_directory(path) and (path / KERAS_METADATA_PB).is_file()
 
+    def plan(self, path: Path, options: ConvertOptions) -> tuple[ModelFormat, str]:
+        """The format asked for, or under ``auto`` layers when TF.js layers express it."""
+        from tfjs_build.convert import keras_plan
+
+        return keras_plan(path, options)
+
     def convert(self, path: Path, options: ConvertOptions) -> Conversion:
         """The Keras model as a layers model, or the serving signature as a graph model."""
         from tfjs_build.convert import keras_conversion, saved_model_to_graph

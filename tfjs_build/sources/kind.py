@@ -58,6 +58,10 @@ class SourceKind(Protocol):
     def fingerprint(self, path: Path, hashes: HashCache, options: ConvertOptions) -> str:
         """``sha256:`` of everything of the source that shapes its artifact."""
 
+    def plan(self, path: Path, options: ConvertOptions) -> tuple[ModelFormat, str]:
+        """The format :meth:`convert` makes for ``options.format`` and why, without converting
+        (``tfjs-build convert --dry-run``)."""
+
     def convert(self, path: Path, options: ConvertOptions) -> Conversion:
         """The artifact in ``options.format`` (``auto``: the kind's choice, with its reason)."""
 

@@ -33,6 +33,12 @@ class SavedModelKind(FileKind):
         """A directory with ``saved_model.pb``."""
         return is_saved_model_directory(path)
 
+    def plan(self, path: Path, options: ConvertOptions) -> tuple[ModelFormat, str]:
+        """Always a graph model."""
+        from tfjs_build.convert import SAVED_MODEL_REASON
+
+        return "graph", SAVED_MODEL_REASON
+
     def convert(self, path: Path, options: ConvertOptions) -> Conversion:
         """Its signature frozen and optimized for TF.js."""
         from tfjs_build.convert import SAVED_MODEL_REASON, Conversion, saved_model_to_graph

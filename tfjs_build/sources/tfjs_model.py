@@ -97,14 +97,20 @@ class TfjsModelKind(FileKind):
         model_json = model_json_of(path)
         assert model_json is not None
         artifact = read_source_artifact(model_json)
-        if options.format == "graph" and self.artifact == LAYERS_FORMAT:
+        fmt, reason = self.plan(path, options)
+        if fmt == "graph" and self.artifact == LAYERS_FORMAT:
             from tfjs_build.graph.tfjs_layers import layers_artifact_to_graph
 
-            graph = layers_artifact_to_graph(artifact, model_json, options)
-            return Conversion(graph, "graph", "graph format requested")
+            return Conversion(layers_artifact_to_graph(artifact, model_json, options), fmt, reason)
         artifact.converted_by = f"tfjs-build {__version__}"
+        return Conversion(artifact, fmt, reason)
+
+    def plan(self, path: Path, options: ConvertOptions) -> tuple[ModelFormat, str]:
+        """Its own format, unless a layers model is asked to become a graph model."""
+        if options.format == "graph" and self.artifact == LAYERS_FORMAT:
+            return "graph", "graph format requested"
         fmt: ModelFormat = "layers" if self.artifact == LAYERS_FORMAT else "graph"
-        return Conversion(artifact, fmt, f"a TF.js {fmt} model stays a {fmt} model")
+        return fmt, f"a TF.js {fmt} model stays a {fmt} model"
 
     def reference(self, request: ReferenceRequest) -> ReferenceResult:
         """The source artifact itself, run in TF.js (cpu)."""
