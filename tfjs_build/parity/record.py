@@ -53,6 +53,57 @@ class ToleranceRecord(TypedDict):
     source_compute: str | None
 
 
+CauseKind = Literal[
+    "weight_differs",
+    "quantization",
+    "float16_overflow",
+    "float16_underflow",
+    "non_finite",
+    "kernel",
+]
+"""Why a layer or node computes wrongly on its own: a weight differing from the source's, a
+weight's quantization, float16's range on ``webgl-f16``, NaN or infinity appearing, or (none of
+those) TF.js's kernel computing differently from TensorFlow's."""
+
+
+class CauseRecord(TypedDict):
+    """One named cause; ``weight`` is the artifact's name of the weight it is about, if any."""
+
+    kind: CauseKind
+    weight: str | None
+    detail: str
+
+
+class StepRecord(TypedDict):
+    """The errors of one layer's (or node's) output, in topological order."""
+
+    name: str
+    op: str
+    max_abs_error: float | str
+    max_rel_error: float | str
+    passed: bool
+
+
+class DivergenceRecord(TypedDict):
+    """Where one backend's outputs first go wrong. ``name`` is the first layer (``kind``
+    ``layer``, ``outer/inner`` inside a nested model) or node whose output exceeds the tolerance
+    while its inputs are within it (``None`` when none does, or it could not be told: then
+    ``note`` says why); ``own_error`` whether it is wrong on the reference's own inputs (``None``
+    when that could not be run); ``steps`` every layer or node compared."""
+
+    kind: Literal["layer", "node"]
+    name: str | None
+    op: str | None
+    max_abs_error: float | str | None
+    max_rel_error: float | str | None
+    inputs_max_abs_error: float | str | None
+    own_error: bool | None
+    own_max_abs_error: float | str | None
+    causes: list[CauseRecord]
+    steps: list[StepRecord]
+    note: str | None
+
+
 class _BackendRecordRequired(TypedDict):
     backend: str
     passed: bool
@@ -61,11 +112,13 @@ class _BackendRecordRequired(TypedDict):
 
 class BackendRecord(_BackendRecordRequired, total=False):
     """Every output of one TF.js backend; ``error`` when TF.js could not run the artifact;
-    ``tolerance`` when the backend's differs from the record's; ``runtime`` for a browser."""
+    ``tolerance`` when the backend's differs from the record's; ``runtime`` for a browser;
+    ``divergence`` when it failed (or explaining was asked for)."""
 
     error: str
     tolerance: ToleranceRecord
     runtime: RuntimeRecord
+    divergence: DivergenceRecord
 
 
 class _ProbeInputsRequired(TypedDict):

@@ -13,7 +13,7 @@ TensorFlow and Keras are imported inside the functions that need them.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
@@ -32,10 +32,12 @@ SourceKind = Literal["keras3", "tf_keras", "saved_model"]
 
 @dataclass(frozen=True)
 class ReferenceResult:
-    """Reference outputs keyed by artifact output name, and what produced them."""
+    """Reference outputs keyed by artifact output name, and what produced them (``model``: the
+    loaded Keras model or SavedModel signature, kept for localizing a divergence)."""
 
     outputs: dict[str, np.ndarray]
     description: str
+    model: Any = field(default=None, compare=False, repr=False)
 
 
 def source_kind(source: Path) -> SourceKind:
@@ -69,9 +71,9 @@ def run_reference(
     kind = source_kind(source)
     tf = import_tensorflow()
     if kind == "saved_model" and (graph or not (source / "keras_metadata.pb").is_file()):
-        outputs = _run_signature(tf, source, signature, inputs)
+        function, outputs = _run_signature(tf, source, signature, inputs)
         return ReferenceResult(
-            _match_outputs(source, outputs, output_names), f"saved_model:{signature}"
+            _match_outputs(source, outputs, output_names), f"saved_model:{signature}", function
         )
     with imported_modules(imports, project_root, origin):
         model = _load_keras(source, kind, allow_unsafe_deserialization, origin)
@@ -83,12 +85,13 @@ def run_reference(
     return ReferenceResult(
         _match_outputs(source, named, output_names),
         "keras" if kind == "keras3" else "tf_keras",
+        model,
     )
 
 
 def _run_signature(
     tf: Any, source: Path, signature: str, inputs: Mapping[str, np.ndarray]
-) -> dict[str, np.ndarray]:
+) -> tuple[Any, dict[str, np.ndarray]]:
     try:
         loaded = tf.saved_model.load(str(source))
     except Exception as exc:
@@ -116,7 +119,7 @@ def _run_signature(
         result = function(**feeds)
     except Exception as exc:  # e.g. InvalidArgumentError for an index out of range
         raise _failed_on_inputs(source, exc) from None
-    return {name: np.asarray(tensor) for name, tensor in result.items()}
+    return function, {name: np.asarray(tensor) for name, tensor in result.items()}
 
 
 def _load_keras(source: Path, kind: SourceKind, allow_unsafe: bool, origin: Origin) -> Any:
@@ -141,15 +144,22 @@ def _load_keras(source: Path, kind: SourceKind, allow_unsafe: bool, origin: Orig
         raise SourceError(f"{source}: tf_keras cannot load this SavedModel ({message})") from None
 
 
-def _keras_inputs(model: Any, inputs: Mapping[str, np.ndarray]) -> Any:
-    """Inputs in the model's own order (by name when the names match, else by position), packed
-    into the model's input structure when Keras 3 recorded one (dict inputs)."""
+def keras_input_arrays(model: Any, inputs: Mapping[str, np.ndarray]) -> list[np.ndarray]:
+    """Inputs in the model's own order: by name when the names match, else by position."""
     arrays = list(inputs.values())
     names = [_tensor_name(t) for t in getattr(model, "inputs", None) or []]
     if len(arrays) > 1 and sorted(names) == sorted(inputs):
         arrays = [inputs[name] for name in names]
+    return arrays
+
+
+def _keras_inputs(model: Any, inputs: Mapping[str, np.ndarray]) -> Any:
+    """:func:`keras_input_arrays` packed into the input structure Keras 3 recorded (a list of
+    one for a functional model made with ``inputs=[x]``, a dict, ...): Keras warns about any
+    other structure."""
+    arrays = keras_input_arrays(model, inputs)
     structure = getattr(model, "_inputs_struct", None)
-    if structure is not None and not isinstance(structure, (list, tuple)):
+    if structure is not None:
         import keras
 
         return keras.tree.pack_sequence_as(structure, arrays)

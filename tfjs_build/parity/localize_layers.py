@@ -1,0 +1,223 @@
+"""Localize a layers model's divergence: every layer's output in Keras and in TF.js on the same
+inputs, the first that goes wrong, that layer re-run in TF.js on Keras's inputs, and its causes."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, replace
+from functools import cached_property
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from tfjs_build.artifact.files import read_artifact, read_model_json
+from tfjs_build.artifact.format import Quantization
+from tfjs_build.parity.compare import OutputComparison, compare_output
+from tfjs_build.parity.divergence import Cause, Divergence, Step, value_causes
+from tfjs_build.parity.layer_trace import LayerCall, layer_key, nested_model, trace_layers
+from tfjs_build.parity.reference import keras_input_arrays
+from tfjs_build.parity.tolerances import Tolerance
+from tfjs_build.runtime.protocol import TfjsRuntime
+
+WEIGHT_RTOL = 1e-6
+"""How far a float32 weight may stray from the source's (relative to its largest value)."""
+
+
+@dataclass
+class LayersProbe:
+    """One backend's view of a layers artifact and its Keras source on the probe inputs."""
+
+    runtime: TfjsRuntime
+    artifact_dir: Path
+    model: Any
+    tolerance: Tolerance
+
+    @property
+    def backend(self) -> str:
+        return self.runtime.backend
+
+    @cached_property
+    def weights(self) -> dict[str, np.ndarray]:
+        """The artifact's weights by name, dequantized as TF.js sees them."""
+        return read_artifact(self.artifact_dir).weight_dict()
+
+    @cached_property
+    def quantization(self) -> dict[str, Quantization]:
+        """The quantization of each quantized weight, by name."""
+        manifest = read_model_json(self.artifact_dir).get("weightsManifest") or []
+        return {
+            entry["name"]: entry["quantization"]
+            for group in manifest
+            for entry in group["weights"]
+            if "quantization" in entry
+        }
+
+    def rerun(
+        self,
+        within: Sequence[str],
+        call: LayerCall,
+        inputs: Sequence[np.ndarray],
+        weights: Mapping[str, np.ndarray] | None = None,
+    ) -> list[np.ndarray]:
+        """One call of a layer in TF.js on ``inputs``, with ``weights`` replaced first."""
+        feeds = {str(i): value for i, value in enumerate(inputs)}
+        feeds.update({f"weight:{name}": value for name, value in (weights or {}).items()})
+        request = {"kind": "layer", "within": list(within), "layer": call.layer, "node": call.call}
+        return list(self.runtime.explain(self.artifact_dir, feeds, request).values())  # type: ignore[arg-type]
+
+
+def localize(
+    runtime: TfjsRuntime,
+    artifact_dir: Path,
+    model: Any,
+    inputs: Mapping[str, np.ndarray],
+    tolerance: Tolerance,
+) -> Divergence:
+    """Where the layers artifact in ``artifact_dir`` first diverges from the Keras ``model`` on
+    ``inputs`` (keyed like the artifact's) on ``runtime``'s backend."""
+    probe = LayersProbe(runtime, Path(artifact_dir), model, tolerance)
+    reference = trace_layers(model, keras_input_arrays(model, inputs))
+    candidate = runtime.explain(artifact_dir, inputs, {"kind": "trace", "within": []})
+    return _localize(probe, [], reference, candidate)
+
+
+def _localize(
+    probe: LayersProbe,
+    within: list[str],
+    reference: dict[str, LayerCall],
+    candidate: Mapping[str, np.ndarray],
+) -> Divergence:
+    values = {key: value for call in reference.values() for key, value in _tensors(call)}
+    owners = {key: call for call in reference.values() for key, _ in _tensors(call)}
+    prefix = "".join(f"{name}/" for name in within)
+    compared: dict[str, list[OutputComparison]] = {}
+    for key, value in candidate.items():  # TF.js's order is topological
+        if key in values:
+            comparison = compare_output(key, values[key], value, probe.tolerance)
+            compared.setdefault(owners[key].key, []).append(comparison)
+    steps = {
+        key: Step.of(prefix + key, reference[key].class_name, found)
+        for key, found in compared.items()
+    }
+    divergence = Divergence(probe.backend, "layer", tuple(steps.values()))
+    suspect = next((reference[key] for key, step in steps.items() if not step.passed), None)
+    if suspect is None:
+        return divergence
+    ref_inputs = [values[key] for key in suspect.inputs]
+    inputs_error = max(
+        (c.max_abs_error for key in suspect.inputs for c in compared.get(owners[key].key, [])),
+        default=0.0,
+    )
+    own = probe.rerun(within, suspect, ref_inputs)
+    own_found = [
+        compare_output(key, ref, out, probe.tolerance)
+        for (key, ref), out in zip(_tensors(suspect), own, strict=False)
+    ]
+    own_error = not all(c.passed for c in own_found)
+    divergence = replace(
+        divergence,
+        first=steps[suspect.key],
+        inputs_max_abs_error=inputs_error,
+        own_error=own_error,
+        own_max_abs_error=max((c.max_abs_error for c in own_found), default=0.0),
+    )
+    if not own_error:
+        return divergence
+    if suspect.nested:
+        inner = _localize_nested(probe, within, suspect, ref_inputs)
+        if inner.first is not None:
+            return replace(inner, steps=divergence.steps)
+    causes = value_causes(probe.backend, [*ref_inputs, *suspect.values], own)
+    causes += _weight_causes(probe, within, suspect, ref_inputs)
+    if not causes:
+        causes = [
+            Cause(
+                "kernel",
+                f"TF.js computes {suspect.class_name} differently from the source on the same "
+                "inputs and weights",
+            )
+        ]
+    return replace(divergence, causes=tuple(causes))
+
+
+def _localize_nested(
+    probe: LayersProbe, within: list[str], call: LayerCall, inputs: list[np.ndarray]
+) -> Divergence:
+    inner = [*within, call.layer]
+    reference = trace_layers(nested_model(probe.model, inner), inputs)
+    feeds = {str(i): value for i, value in enumerate(inputs)}
+    candidate = probe.runtime.explain(probe.artifact_dir, feeds, {"kind": "trace", "within": inner})
+    return _localize(probe, inner, reference, candidate)
+
+
+def _weight_causes(
+    probe: LayersProbe, within: list[str], call: LayerCall, inputs: list[np.ndarray]
+) -> list[Cause]:
+    """Weights that differ from the source's, and quantized weights whose float32 values (the
+    source's) make the layer right again."""
+    source = _source_weights(nested_model(probe.model, within).get_layer(call.layer))
+    causes: list[Cause] = []
+    quantized: dict[str, np.ndarray] = {}
+    for name, value in probe.weights.items():
+        parts = name.split("/")
+        original = source.get(parts[-1])
+        if len(parts) < 2 or parts[-2] != call.layer or original is None:
+            continue
+        if original.shape != value.shape:
+            continue
+        quantization = probe.quantization.get(name)
+        slack = _quantization_step(quantization, original) / 2
+        difference = float(np.abs(value.astype(np.float64) - original).max(initial=0.0))
+        if difference > slack + WEIGHT_RTOL * float(np.abs(original).max(initial=0.0)):
+            causes.append(
+                Cause(
+                    "weight_differs",
+                    f"the {parts[-1]} differs from the source's (by up to {difference:.2g})",
+                    name,
+                )
+            )
+        elif quantization is not None:
+            quantized[name] = original.astype(np.float32)
+    if quantized and _fixed_by(probe, within, call, inputs, quantized):
+        alone = [n for n in quantized if _fixed_by(probe, within, call, inputs, {n: quantized[n]})]
+        for name in alone or list(quantized):
+            dtype = probe.quantization[name]["dtype"]
+            causes.append(Cause("quantization", f"{dtype} quantization of {name}", name))
+    return causes
+
+
+def _fixed_by(
+    probe: LayersProbe,
+    within: list[str],
+    call: LayerCall,
+    inputs: list[np.ndarray],
+    weights: Mapping[str, np.ndarray],
+) -> bool:
+    outputs = probe.rerun(within, call, inputs, weights)
+    return all(
+        compare_output(key, ref, out, probe.tolerance).passed
+        for (key, ref), out in zip(_tensors(call), outputs, strict=False)
+    )
+
+
+def _quantization_step(quantization: Quantization | None, original: np.ndarray) -> float:
+    """The largest rounding error ``quantization`` allows in a weight like ``original``."""
+    if quantization is None:
+        return 0.0
+    if quantization["dtype"] == "float16":
+        return float(np.abs(original).max(initial=0.0)) * 2.0**-10
+    return float(quantization.get("scale", 0.0)) * 1.01
+
+
+def _source_weights(layer: Any) -> dict[str, np.ndarray]:
+    """A Keras layer's own weights by their last name part (``kernel``, ``moving_variance``)."""
+    found = {}
+    for weight in layer.weights:
+        name = str(getattr(weight, "path", None) or weight.name).split("/")[-1].split(":")[0]
+        found[name] = np.asarray(weight.numpy() if hasattr(weight, "numpy") else weight)
+    return found
+
+
+def _tensors(call: LayerCall) -> list[tuple[str, np.ndarray]]:
+    return [(layer_key(call.layer, call.call, i), value) for i, value in enumerate(call.values)]
