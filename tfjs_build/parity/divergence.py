@@ -26,6 +26,8 @@ from tfjs_build.parity.record import (
 
 FLOAT16_MAX = 65504.0
 """The largest finite float16."""
+WEIGHT_RTOL = 1e-6
+"""How far a float32 weight may stray from the source's (relative to its largest value)."""
 FLOAT16_MIN_NORMAL = 2.0**-14
 """The smallest normal float16: GPUs flush smaller values to zero."""
 

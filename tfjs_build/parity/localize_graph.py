@@ -1,24 +1,187 @@
-"""Localize a graph model's divergence (not yet: see localize_layers for layers models)."""
+"""Localize a graph model's divergence: every node of the converted graph that TensorFlow computes
+under the same name (fused and rewritten nodes keep the name of the node they replace), in
+TensorFlow and in TF.js on the same inputs; the first that goes wrong, re-run in TF.js on
+TensorFlow's values of its inputs; and its causes."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from tfjs_build.parity.divergence import Divergence
+from tfjs_build._optional import import_tensorflow
+from tfjs_build.artifact.files import read_artifact, read_model_json
+from tfjs_build.errors import RuntimeFailure
+from tfjs_build.parity.compare import compare_output
+from tfjs_build.parity.divergence import WEIGHT_RTOL, Cause, Divergence, Step, value_causes
+from tfjs_build.parity.reference import LoadedSignature
 from tfjs_build.parity.tolerances import Tolerance
 from tfjs_build.runtime.protocol import TfjsRuntime
+
+_NOT_COMPARED = frozenset({"Const", "Placeholder", "NoOp", "PlaceholderWithDefault"})
 
 
 def localize(
     runtime: TfjsRuntime,
     artifact_dir: Path,
-    function: Any,
+    model: Any,
     inputs: Mapping[str, np.ndarray],
     tolerance: Tolerance,
 ) -> Divergence:
-    """Where the graph artifact first diverges from ``function`` (the source's graph)."""
-    return Divergence(runtime.backend, "node", note="graph models are not localized yet")
+    """Where the graph artifact in ``artifact_dir`` first diverges from ``model`` (the source's
+    SavedModel signature, or its Keras model) on ``inputs`` on ``runtime``'s backend."""
+    nodes = _artifact_nodes(artifact_dir)
+    graph, feeds, constants = _source_graph(model, inputs)
+    names = [name for name, node in nodes.items() if _comparable(name, node, graph)]
+    reference = _run_source(graph, feeds, [f"{name}:0" for name in names])
+    candidate = runtime.run(artifact_dir, inputs, names)
+    steps = []
+    for name in names:
+        comparison = compare_output(name, reference[f"{name}:0"], candidate[name], tolerance)
+        steps.append(Step.of(name, str(nodes[name]["op"]), [comparison]))
+    divergence = Divergence(runtime.backend, "node", tuple(steps))
+    suspect = next((step for step in steps if not step.passed), None)
+    if suspect is None:
+        return divergence
+    compared = {step.name: step for step in steps}
+    data_inputs = [i for i in _data_inputs(nodes[suspect.name]) if i.split(":")[0] not in constants]
+    inputs_error = max(
+        (
+            compared[i.split(":")[0]].max_abs_error
+            for i in data_inputs
+            if i.split(":")[0] in compared
+        ),
+        default=0.0,
+    )
+    divergence = replace(divergence, first=suspect, inputs_max_abs_error=inputs_error)
+    known = [_tensor(i) for i in data_inputs]
+    if not all(graph_has(graph, t) for t in known):
+        return divergence  # a rewritten input TensorFlow does not compute: not re-run
+    given = _run_source(graph, feeds, known)
+    try:
+        own = runtime.run(
+            artifact_dir, {name: given[_tensor(name)] for name in data_inputs}, [suspect.name]
+        )[suspect.name]
+    except RuntimeFailure:
+        return divergence
+    expected = reference[f"{suspect.name}:0"]
+    own_comparison = compare_output(suspect.name, expected, own, tolerance)
+    divergence = replace(
+        divergence,
+        own_error=not own_comparison.passed,
+        own_max_abs_error=own_comparison.max_abs_error,
+    )
+    if own_comparison.passed:
+        return divergence
+    causes = value_causes(runtime.backend, [*given.values(), expected], [own])
+    causes += _constant_causes(artifact_dir, nodes[suspect.name], constants)
+    if not causes:
+        causes = [Cause("kernel", f"TF.js computes {suspect.op} differently from TensorFlow here")]
+    return replace(divergence, causes=tuple(causes))
+
+
+def graph_has(graph: Any, tensor: str) -> bool:
+    """Whether ``graph`` has the tensor named ``tensor`` (``node:index``)."""
+    try:
+        graph.get_tensor_by_name(tensor)
+    except (KeyError, ValueError):
+        return False
+    return True
+
+
+def _artifact_nodes(artifact_dir: Path) -> dict[str, dict[str, Any]]:
+    """The artifact's nodes by name, inputs before the nodes that take them."""
+    listed = read_model_json(artifact_dir)["modelTopology"].get("node", [])
+    by_name = {str(node["name"]): node for node in listed}
+    ordered: dict[str, dict[str, Any]] = {}
+
+    def visit(name: str, path: frozenset[str]) -> None:
+        if name in ordered or name not in by_name or name in path:
+            return
+        for parent in by_name[name].get("input", []):
+            visit(str(parent).lstrip("^").split(":")[0], path | {name})
+        ordered[name] = by_name[name]
+
+    for name in by_name:
+        visit(name, frozenset())
+    return ordered
+
+
+def _comparable(name: str, node: Mapping[str, Any], graph: Any) -> bool:
+    return node.get("op") not in _NOT_COMPARED and graph_has(graph, f"{name}:0")
+
+
+def _data_inputs(node: Mapping[str, Any]) -> list[str]:
+    return [str(i) for i in node.get("input", []) if not str(i).startswith("^")]
+
+
+def _tensor(name: str) -> str:
+    return name if ":" in name else f"{name}:0"
+
+
+def _source_graph(
+    model: Any, inputs: Mapping[str, np.ndarray]
+) -> tuple[Any, dict[Any, Any], dict[str, np.ndarray]]:
+    """The source's frozen graph as the converter froze it, its feeds for ``inputs`` and the
+    names of its constants."""
+    from tfjs_build.graph.freeze import freeze_function
+
+    tf = import_tensorflow()
+    function = model.function if isinstance(model, LoadedSignature) else _traced(model)
+    frozen = freeze_function(function, "the source")
+    graph = tf.Graph()
+    with graph.as_default():
+        tf.import_graph_def(frozen.graph_def, name="")
+    values = list(inputs.values())
+    feeds = {
+        graph.get_tensor_by_name(binding.tensor): inputs.get(binding.key, values[i])
+        for i, binding in enumerate(frozen.inputs)
+    }
+    constants = {
+        node.name: tf.make_ndarray(node.attr["value"].tensor)
+        for node in frozen.graph_def.node
+        if node.op == "Const"
+    }
+    return graph, feeds, constants
+
+
+def _traced(model: Any) -> Any:
+    from tfjs_build.graph.keras_model import trace_keras_model
+
+    if type(model).__module__.startswith("tf_keras"):
+        return trace_keras_model(model, "tf_keras", "the source")
+    return trace_keras_model(model, "keras3", "the source")
+
+
+def _run_source(graph: Any, feeds: Mapping[Any, Any], tensors: list[str]) -> dict[str, np.ndarray]:
+    tf = import_tensorflow()
+    with tf.compat.v1.Session(graph=graph) as session:
+        values = session.run(tensors, feed_dict=dict(feeds))
+    return {name: np.asarray(value) for name, value in zip(tensors, values, strict=True)}
+
+
+def _constant_causes(
+    artifact_dir: Path, node: Mapping[str, Any], constants: Mapping[str, np.ndarray]
+) -> list[Cause]:
+    """The node's weights that differ from the source graph's constants of the same name."""
+    weights = read_artifact(artifact_dir).weight_dict()
+    causes = []
+    for name in (i.split(":")[0] for i in _data_inputs(node)):
+        ours, theirs = weights.get(name), constants.get(name)
+        if ours is None or theirs is None or ours.shape != theirs.shape:
+            continue
+        if theirs.dtype.kind != "f":
+            continue
+        difference = float(np.abs(ours.astype(np.float64) - theirs).max(initial=0.0))
+        if difference > WEIGHT_RTOL * float(np.abs(theirs).max(initial=0.0)):
+            causes.append(
+                Cause(
+                    "weight_differs",
+                    f"the constant {name} differs from the source's (by up to {difference:.2g})",
+                    name,
+                )
+            )
+    return causes

@@ -14,14 +14,11 @@ import numpy as np
 from tfjs_build.artifact.files import read_artifact, read_model_json
 from tfjs_build.artifact.format import Quantization
 from tfjs_build.parity.compare import OutputComparison, compare_output
-from tfjs_build.parity.divergence import Cause, Divergence, Step, value_causes
+from tfjs_build.parity.divergence import WEIGHT_RTOL, Cause, Divergence, Step, value_causes
 from tfjs_build.parity.layer_trace import LayerCall, layer_key, nested_model, trace_layers
 from tfjs_build.parity.reference import keras_input_arrays
 from tfjs_build.parity.tolerances import Tolerance
 from tfjs_build.runtime.protocol import TfjsRuntime
-
-WEIGHT_RTOL = 1e-6
-"""How far a float32 weight may stray from the source's (relative to its largest value)."""
 
 
 @dataclass

@@ -40,6 +40,14 @@ class ReferenceResult:
     model: Any = field(default=None, compare=False, repr=False)
 
 
+@dataclass(frozen=True)
+class LoadedSignature:
+    """A SavedModel signature's function and the loaded SavedModel that keeps its variables."""
+
+    owner: Any
+    function: Any
+
+
 def source_kind(source: Path) -> SourceKind:
     """Which runtime the source needs: Keras 3, Keras 2 (``tf_keras``) or a plain SavedModel."""
     if identify_source(source) == "saved_model":
@@ -119,7 +127,8 @@ def _run_signature(
         result = function(**feeds)
     except Exception as exc:  # e.g. InvalidArgumentError for an index out of range
         raise _failed_on_inputs(source, exc) from None
-    return function, {name: np.asarray(tensor) for name, tensor in result.items()}
+    outputs = {name: np.asarray(tensor) for name, tensor in result.items()}
+    return LoadedSignature(loaded, function), outputs
 
 
 def _load_keras(source: Path, kind: SourceKind, allow_unsafe: bool, origin: Origin) -> Any:
