@@ -86,14 +86,22 @@ def test_uint8_quantization_of_a_batch_norm_names_the_layer_and_the_weight(
     assert divergence.differing_weights == ()
 
 
+def _jobs(runtimes) -> int:
+    runtimes.get("cpu").start()
+    return int(runtimes.get("cpu").worker.jobs)
+
+
 def test_a_passing_model_reports_nothing_unless_asked(cnn: Path, runtimes) -> None:
+    before = _jobs(runtimes)
     quiet = check_parity(cnn / "good", cnn / "cnn.keras", backends=("cpu",), runtimes=runtimes)
+    assert _jobs(runtimes) == before + 1  # no TF.js pass beyond the check's own
     assert quiet.passed and quiet.results[0].divergence is None
     assert "divergence" not in quiet.record["backends"][0]
     assert "diverge" not in quiet.summary() and "within the tolerance" not in quiet.summary()
     asked = check_parity(
         cnn / "good", cnn / "cnn.keras", backends=("cpu",), runtimes=runtimes, explain="always"
     )
+    assert _jobs(runtimes) == before + 3  # one more pass: every layer's output at once
     divergence = asked.record["backends"][0]["divergence"]
     assert asked.passed and divergence["name"] is None and divergence["causes"] == []
     assert len(divergence["steps"]) == 5 and all(s["passed"] for s in divergence["steps"])
@@ -172,3 +180,66 @@ def test_a_layer_tfjs_computes_differently_is_its_own_error(bilinear: Path, runt
     divergence = report.record["backends"][0]["divergence"]
     assert [c["kind"] for c in divergence["causes"]] == ["kernel"]
     assert divergence["own_error"] is True and divergence["own_max_abs_error"] > 1e-3
+
+
+@pytest.fixture(scope="module")
+def nested(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A Keras 3 model with a nested Sequential ``block`` (layers ``a``, ``b``) and a layer
+    ``shared`` called twice, converted to ``good/``; ``bad_b/`` and ``bad_head/`` have b's or
+    head's kernel negated."""
+    import keras
+
+    keras.utils.set_random_seed(5)
+    features = keras.Input((5,), name="features")
+    h = keras.layers.Dense(6, activation="tanh", name="pre")(features)
+    block = keras.Sequential(
+        [
+            keras.Input((6,)),
+            keras.layers.Dense(6, activation="tanh", name="a"),
+            keras.layers.Dense(6, activation="tanh", name="b"),
+        ],
+        name="block",
+    )
+    shared = keras.layers.Dense(6, activation="tanh", name="shared")
+    h = shared(shared(block(h)))
+    model = keras.Model(features, keras.layers.Dense(2, name="head")(h))
+    root = tmp_path_factory.mktemp("nested")
+    model.save(root / "nested.keras")
+    write_artifact(convert_source(root / "nested.keras").artifact, root / "good")
+    _with_weight(root / "good", root / "bad_b", "b/kernel", -1.0)
+    _with_weight(root / "good", root / "bad_head", "head/kernel", -1.0)
+    return root
+
+
+def test_a_layer_inside_a_nested_model_is_named_by_its_path(nested: Path, runtimes) -> None:
+    report = check_parity(
+        nested / "bad_b", nested / "nested.keras", backends=("cpu",), runtimes=runtimes
+    )
+    message = report.failure_message() or ""
+    assert "first diverges at layer 'block/b' (Dense)" in message, message
+    assert "the kernel differs from the source's" in message
+    steps = report.record["backends"][0]["divergence"]["steps"]
+    assert [(s["name"], s["passed"]) for s in steps] == [
+        ("pre", True),
+        ("block", False),
+        ("block/a", True),
+        ("block/b", False),
+        ("shared", False),
+        ("shared@1", False),
+        ("head", False),
+    ]
+
+
+def test_a_shared_layers_calls_are_compared_each(nested: Path, runtimes) -> None:
+    report = check_parity(
+        nested / "bad_head", nested / "nested.keras", backends=("cpu",), runtimes=runtimes
+    )
+    assert "first diverges at layer 'head' (Dense)" in (report.failure_message() or "")
+    steps = report.record["backends"][0]["divergence"]["steps"]
+    assert [(s["name"], s["passed"]) for s in steps] == [
+        ("pre", True),
+        ("block", True),
+        ("shared", True),
+        ("shared@1", True),
+        ("head", False),
+    ]

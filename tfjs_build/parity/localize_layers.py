@@ -123,8 +123,10 @@ def _localize(
         return divergence
     if suspect.nested:
         inner = _localize_nested(probe, within, suspect, ref_inputs)
-        if inner.first is not None:
-            return replace(inner, steps=divergence.steps)
+        if inner.first is not None:  # its steps follow the nested model's own
+            at = list(steps).index(suspect.key) + 1
+            outer = divergence.steps
+            return replace(inner, steps=(*outer[:at], *inner.steps, *outer[at:]))
     causes = value_causes(probe.backend, [*ref_inputs, *suspect.values], own)
     causes += _weight_causes(probe, within, suspect, ref_inputs)
     if not causes:
