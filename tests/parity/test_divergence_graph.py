@@ -80,3 +80,47 @@ def test_a_passing_graph_model_reports_every_node_when_asked(two_convs: Path, ru
     divergence = asked.record["backends"][0]["divergence"]
     assert divergence["kind"] == "node" and divergence["name"] is None
     assert len(divergence["steps"]) == 4 and all(s["passed"] for s in divergence["steps"])
+
+
+@pytest.fixture(scope="module")
+def keras_graph(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
+    """A Keras 3 CNN converted to a graph model (``good/``) and a copy whose second
+    convolution's fused kernel is scaled (``bad/``); with that node's name."""
+    import keras
+
+    from tfjs_build.convert import convert_source
+    from tfjs_build.options import ConvertOptions
+
+    keras.utils.set_random_seed(0)
+    image = keras.Input((8, 8, 3), name="image")
+    h = keras.layers.Conv2D(4, 3, activation="relu", name="first")(image)
+    h = keras.layers.Conv2D(6, 3, activation="relu", name="second")(h)
+    model = keras.Model(image, keras.layers.Dense(3, name="logits")(keras.layers.Flatten()(h)))
+    root = tmp_path_factory.mktemp("keras_graph")
+    model.save(root / "cnn.keras")
+    artifact = convert_source(root / "cnn.keras", ConvertOptions(format="graph")).artifact
+    write_artifact(artifact, root / "good")
+    (second,) = (
+        node
+        for node in artifact.topology["node"]
+        if node["op"] == "_FusedConv2D" and node["input"][0] != "image"
+    )
+    kernel = second["input"][1]
+    artifact.weights = [(n, w * 1.5 if n == kernel else w) for n, w in artifact.weights]
+    write_artifact(artifact, root / "bad")
+    return root, second["name"]
+
+
+def test_a_keras_source_of_a_graph_model_names_the_fused_node(keras_graph, runtimes) -> None:
+    root, second = keras_graph
+    report = check_parity(root / "bad", root / "cnn.keras", backends=("cpu",), runtimes=runtimes)
+    message = report.failure_message() or ""
+    assert "/second" in second  # the fused node keeps the name of the layer's last op
+    assert f"first diverges at node '{second}' (_FusedConv2D)" in message, message
+    assert (
+        "its own error: TF.js computes _FusedConv2D differently from TensorFlow here, or its "
+        in message
+    )
+    assert "constants made by the conversion" in message
+    steps = report.record["backends"][0]["divergence"]["steps"]
+    assert [s["passed"] for s in steps][:2] == [True, False]

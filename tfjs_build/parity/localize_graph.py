@@ -47,7 +47,9 @@ def localize(
     if suspect is None:
         return divergence
     compared = {step.name: step for step in steps}
-    data_inputs = [i for i in _data_inputs(nodes[suspect.name]) if i.split(":")[0] not in constants]
+    node = nodes[suspect.name]
+    weights = [i.split(":")[0] for i in _data_inputs(node) if _is_constant(nodes, i)]
+    data_inputs = [i for i in _data_inputs(node) if not _is_constant(nodes, i)]
     inputs_error = max(
         (
             compared[i.split(":")[0]].max_abs_error
@@ -77,10 +79,27 @@ def localize(
     if own_comparison.passed:
         return divergence
     causes = value_causes(runtime.backend, [*given.values(), expected], [own])
-    causes += _constant_causes(artifact_dir, nodes[suspect.name], constants)
+    causes += _constant_causes(artifact_dir, weights, constants)
     if not causes:
-        causes = [Cause("kernel", f"TF.js computes {suspect.op} differently from TensorFlow here")]
+        causes = [_kernel_cause(suspect.op, [name for name in weights if name not in constants])]
     return replace(divergence, causes=tuple(causes))
+
+
+def _kernel_cause(op: str, unmatched: list[str]) -> Cause:
+    """TF.js computing ``op`` differently, or (when the converter made some of its constants,
+    fusing or folding, so that the source has none of their names) those constants."""
+    detail = f"TF.js computes {op} differently from TensorFlow here"
+    if unmatched:
+        detail += (
+            f", or its constants made by the conversion ({', '.join(unmatched)}) are wrong: the "
+            "source has none of those names to compare them with"
+        )
+    return Cause("kernel", detail)
+
+
+def _is_constant(nodes: Mapping[str, Mapping[str, Any]], tensor: str) -> bool:
+    node = nodes.get(tensor.split(":")[0])
+    return node is not None and node.get("op") == "Const"
 
 
 def graph_has(graph: Any, tensor: str) -> bool:
@@ -164,12 +183,12 @@ def _run_source(graph: Any, feeds: Mapping[Any, Any], tensors: list[str]) -> dic
 
 
 def _constant_causes(
-    artifact_dir: Path, node: Mapping[str, Any], constants: Mapping[str, np.ndarray]
+    artifact_dir: Path, names: list[str], constants: Mapping[str, np.ndarray]
 ) -> list[Cause]:
-    """The node's weights that differ from the source graph's constants of the same name."""
+    """The weights ``names`` that differ from the source graph's constants of the same name."""
     weights = read_artifact(artifact_dir).weight_dict()
     causes = []
-    for name in (i.split(":")[0] for i in _data_inputs(node)):
+    for name in names:
         ours, theirs = weights.get(name), constants.get(name)
         if ours is None or theirs is None or ours.shape != theirs.shape:
             continue
