@@ -20,12 +20,19 @@ def test_a_rejected_build_names_the_layer_and_the_report_charts_it(
     tmp_path, model_files, node_packages
 ) -> None:
     root = make_user_repo(tmp_path / "repo", model_files, pyproject("dense", top=QUANTIZED))
-    built = tfjs_build(root, "convert", "--no-cache")
+    built = tfjs_build(root, "convert", "--no-cache", "--json")
     assert built.returncode == 1
-    line = next(x for x in built.stdout.splitlines() if x.startswith("dense: FAILED"))
+    line = next(x for x in messages(built) if x.startswith("dense: FAILED"))
     assert "first diverges at layer 'dense' (Dense)" in line
     assert "its own error: uint8 quantization of dense/kernel" in line
     assert not any("structure of `inputs`" in x for x in messages(built))
+    (record,) = json.loads(built.stdout)["models"]
+    assert record["outcome"] == "failed" and "first diverges" in record["error"]
+    divergence = record["divergence"]["cpu"]
+    assert (divergence["name"], divergence["own_error"]) == ("dense", True)
+    assert [(c["kind"], c["weight"]) for c in divergence["causes"]] == [
+        ("quantization", "dense/kernel")
+    ]
     made = tfjs_build(root, "report")
     assert made.returncode == 0, made.stderr
     html = (root / ".tfjs-build/report/index.html").read_text()

@@ -249,6 +249,12 @@ def _explained(
     divergence = localize_divergence(
         runtimes.get(result.backend), artifact_dir, fmt, reference, inputs, result.tolerance
     )
+    if not result.passed and divergence.first is None and divergence.note is None:
+        unseen = (
+            f"no {divergence.kind} that both TF.js and the source compute under one name is "
+            "beyond the tolerance"
+        )
+        divergence = dataclasses.replace(divergence, note=unseen)
     return dataclasses.replace(result, divergence=divergence)
 
 

@@ -85,7 +85,8 @@ class Divergence:
 
     ``first`` is the first layer or node in topological order whose output exceeds the
     tolerance while its inputs are within it (``None`` when none does; ``note`` then says why it
-    could not be told, if it could not); ``inputs_max_abs_error`` is its inputs' worst error;
+    could not be told, if it could not); ``inputs_max_abs_error`` is its inputs' worst error
+    (``None`` when they were not compared);
     ``own_error`` says whether it is wrong on the reference's own inputs too (``None``: not
     run), ``own_max_abs_error`` by how much; ``causes`` what can be named; ``steps`` every layer
     or node compared, in order.
@@ -118,10 +119,14 @@ class Divergence:
             if self.note:
                 return f"cannot tell where it diverges: {self.note}"
             return f"every {self.kind}'s output is within the tolerance"
+        inputs = (
+            "its inputs are not compared (TF.js computes them under other names)"
+            if self.inputs_max_abs_error is None
+            else f"its inputs match to {_num(self.inputs_max_abs_error)}"
+        )
         clause = (
             f"first diverges at {self.kind} {first.name!r} ({first.op}): max abs error "
-            f"{_num(first.max_abs_error)} while its inputs match to "
-            f"{_num(self.inputs_max_abs_error or 0.0)}"
+            f"{_num(first.max_abs_error)} while {inputs}"
         )
         if self.own_error is None:
             return clause

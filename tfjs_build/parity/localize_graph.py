@@ -50,13 +50,12 @@ def localize(
     node = nodes[suspect.name]
     weights = [i.split(":")[0] for i in _data_inputs(node) if _is_constant(nodes, i)]
     data_inputs = [i for i in _data_inputs(node) if not _is_constant(nodes, i)]
-    inputs_error = max(
-        (
-            compared[i.split(":")[0]].max_abs_error
-            for i in data_inputs
-            if i.split(":")[0] in compared
-        ),
-        default=0.0,
+    parents = [i.split(":")[0] for i in data_inputs]
+    unseen = [p for p in parents if p not in compared and nodes[p].get("op") != "Placeholder"]
+    inputs_error = (
+        None
+        if unseen
+        else max((compared[p].max_abs_error for p in parents if p in compared), default=0.0)
     )
     divergence = replace(divergence, first=suspect, inputs_max_abs_error=inputs_error)
     known = [_tensor(i) for i in data_inputs]

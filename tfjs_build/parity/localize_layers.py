@@ -102,9 +102,18 @@ def _localize(
     if suspect is None:
         return divergence
     ref_inputs = [values[key] for key in suspect.inputs]
-    inputs_error = max(
-        (c.max_abs_error for key in suspect.inputs for c in compared.get(owners[key].key, [])),
-        default=0.0,
+    unseen = [
+        key
+        for key in suspect.inputs
+        if owners[key].class_name != "InputLayer" and owners[key].key not in compared
+    ]
+    inputs_error = (
+        None
+        if unseen
+        else max(
+            (c.max_abs_error for key in suspect.inputs for c in compared.get(owners[key].key, [])),
+            default=0.0,
+        )
     )
     own = probe.rerun(within, suspect, ref_inputs)
     own_found = [

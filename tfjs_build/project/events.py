@@ -7,11 +7,11 @@ into the lines people read.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal, Protocol
 
-from tfjs_build.parity.record import ParitySummary
+from tfjs_build.parity.record import DivergenceRecord, ParitySummary
 
 Outcome = Literal["converted", "restored", "up to date", "failed"]
 CHANGED: tuple[Outcome, ...] = ("converted", "restored")
@@ -36,6 +36,8 @@ class ModelResult:
     """Restored from the remote cache (``cache_remote``) rather than the local one."""
     error: str | None = None
     """Why a failed build failed (one line)."""
+    divergences: dict[str, DivergenceRecord] = field(default_factory=dict)
+    """Where a build parity rejected first diverges, per failing backend."""
 
     @property
     def changed_files(self) -> bool:

@@ -24,8 +24,8 @@ from types import TracebackType
 from typing import TYPE_CHECKING
 
 from tfjs_build.artifact.publish import artifact_files
-from tfjs_build.errors import TfjsBuildError
-from tfjs_build.parity.record import ParitySummary, parity_summary
+from tfjs_build.errors import ParityError, TfjsBuildError
+from tfjs_build.parity.record import DivergenceRecord, ParitySummary, parity_summary
 from tfjs_build.project.cache import BuildCache, CachedArtifact, cache_key
 from tfjs_build.project.code import CodeRecord, code_record
 from tfjs_build.project.config import ModelSpec, ProjectConfig
@@ -302,7 +302,8 @@ class BuildSession:
                 rejected=self.rejected_path(spec),
             )
         except TfjsBuildError as exc:
-            return ModelResult(spec.name, "failed", reasons, key, error=str(exc))
+            found = _divergences(exc)
+            return ModelResult(spec.name, "failed", reasons, key, error=str(exc), divergences=found)
         except OSError as exc:  # a full or read-only disk, a name too long for it, ...
             where = exc.filename or output
             error = f"cannot write {where}: {exc.strerror}; the previous artifact is unchanged"
@@ -385,3 +386,17 @@ def open_session(
     from tfjs_build.project.config import load_config
 
     return BuildSession(load_config(root), reporter, use_cache=use_cache)
+
+
+def _divergences(error: BaseException) -> dict[str, DivergenceRecord]:
+    """Where each failing backend first diverges, when ``error`` is (or was raised from) a
+    parity failure."""
+    cause = error if isinstance(error, ParityError) else error.__cause__
+    report = cause.report if isinstance(cause, ParityError) else None
+    if report is None:
+        return {}
+    return {
+        result.backend: result.divergence.to_record()
+        for result in report.results
+        if result.divergence is not None
+    }

@@ -71,7 +71,11 @@ def divergence_words(divergence: DivergenceRecord) -> str:
     text = (
         f"First diverges at {escape(divergence['kind'])} <code>{escape(name)}</code> "
         f"({escape(str(divergence['op']))}): max abs error {_num(divergence['max_abs_error'])} "
-        f"while its inputs match to {_num(divergence['inputs_max_abs_error'])}"
+        + (
+            "while its inputs are not compared"
+            if divergence["inputs_max_abs_error"] is None
+            else f"while its inputs match to {_num(divergence['inputs_max_abs_error'])}"
+        )
     )
     if divergence["own_error"] is True:
         causes = "; ".join(escape(cause["detail"]) for cause in divergence["causes"])
