@@ -8,8 +8,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from tfjs_build.artifact import read_artifact, write_artifact
+from tfjs_build.artifact import quantization_plan, read_artifact, write_artifact
 from tfjs_build.parity import check_parity
+from tfjs_build.parity.tolerances import ToleranceOverrides
 
 MIDDLE_KERNEL = "StatefulPartitionedCall/middle/ReadVariableOp"
 
@@ -44,7 +45,25 @@ def two_convs(tmp_path_factory: pytest.TempPathFactory) -> Path:
     artifact = read_artifact(root / "good")
     artifact.weights = [(n, w * 1.5 if n == MIDDLE_KERNEL else w) for n, w in artifact.weights]
     write_artifact(artifact, root / "bad")
+    plan = quantization_plan("uint8", include=(MIDDLE_KERNEL,))
+    write_artifact(read_artifact(root / "good"), root / "uint8", quantization=plan)
     return root
+
+
+def test_a_quantized_constant_that_breaks_parity_is_named(two_convs: Path, runtimes) -> None:
+    strict = ToleranceOverrides(atol=1e-5, rtol=0.0, scale_tol=0.0)
+    report = check_parity(
+        two_convs / "uint8",
+        two_convs / "model",
+        backends=("wasm",),
+        overrides=strict,
+        runtimes=runtimes,
+    )
+    message = report.failure_message() or ""
+    assert "first diverges at node 'StatefulPartitionedCall/Relu_1' (_FusedConv2D)" in message
+    assert f"its own error: uint8 quantization of {MIDDLE_KERNEL}" in message, message
+    divergence = report.results[0].divergence
+    assert divergence is not None and divergence.quantized_weights == (MIDDLE_KERNEL,)
 
 
 def test_a_corrupted_weight_of_a_graph_model_names_its_node(two_convs: Path, runtimes) -> None:

@@ -16,9 +16,10 @@ from tfjs_build._optional import import_tensorflow
 from tfjs_build.artifact.files import read_artifact, read_model_json
 from tfjs_build.errors import RuntimeFailure
 from tfjs_build.parity.compare import compare_output
-from tfjs_build.parity.divergence import WEIGHT_RTOL, Cause, Divergence, Step, value_causes
+from tfjs_build.parity.divergence import Cause, Divergence, Step, value_causes
 from tfjs_build.parity.reference import LoadedSignature
 from tfjs_build.parity.tolerances import Tolerance
+from tfjs_build.parity.weight_causes import quantized_weights, weight_causes
 from tfjs_build.runtime.protocol import TfjsRuntime
 
 _NOT_COMPARED = frozenset({"Const", "Placeholder", "NoOp", "PlaceholderWithDefault"})
@@ -78,7 +79,19 @@ def localize(
     if own_comparison.passed:
         return divergence
     causes = value_causes(runtime.backend, [*given.values(), expected], [own])
-    causes += _constant_causes(artifact_dir, weights, constants)
+    fed = {name: given[_tensor(name)] for name in data_inputs}
+
+    def fixed_by(floats: Mapping[str, np.ndarray]) -> bool:  # constants fed like inputs
+        try:
+            again = runtime.run(artifact_dir, {**fed, **floats}, [suspect.name])[suspect.name]
+        except RuntimeFailure:
+            return False
+        return compare_output(suspect.name, expected, again, tolerance).passed
+
+    stored = read_artifact(artifact_dir).weight_dict()
+    pairs = {n: (stored[n], constants[n]) for n in weights if n in stored and n in constants}
+    quantization = quantized_weights(artifact_dir)
+    causes += weight_causes(pairs, quantization, fixed_by, lambda n: f"the constant {n}")
     if not causes:
         causes = [_kernel_cause(suspect.op, [name for name in weights if name not in constants])]
     return replace(divergence, causes=tuple(causes))
@@ -179,27 +192,3 @@ def _run_source(graph: Any, feeds: Mapping[Any, Any], tensors: list[str]) -> dic
     with tf.compat.v1.Session(graph=graph) as session:
         values = session.run(tensors, feed_dict=dict(feeds))
     return {name: np.asarray(value) for name, value in zip(tensors, values, strict=True)}
-
-
-def _constant_causes(
-    artifact_dir: Path, names: list[str], constants: Mapping[str, np.ndarray]
-) -> list[Cause]:
-    """The weights ``names`` that differ from the source graph's constants of the same name."""
-    weights = read_artifact(artifact_dir).weight_dict()
-    causes = []
-    for name in names:
-        ours, theirs = weights.get(name), constants.get(name)
-        if ours is None or theirs is None or ours.shape != theirs.shape:
-            continue
-        if theirs.dtype.kind != "f":
-            continue
-        difference = float(np.abs(ours.astype(np.float64) - theirs).max(initial=0.0))
-        if difference > WEIGHT_RTOL * float(np.abs(theirs).max(initial=0.0)):
-            causes.append(
-                Cause(
-                    "weight_differs",
-                    f"the constant {name} differs from the source's (by up to {difference:.2g})",
-                    name,
-                )
-            )
-    return causes

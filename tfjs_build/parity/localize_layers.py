@@ -11,13 +11,14 @@ from typing import Any
 
 import numpy as np
 
-from tfjs_build.artifact.files import read_artifact, read_model_json
+from tfjs_build.artifact.files import read_artifact
 from tfjs_build.artifact.format import Quantization
 from tfjs_build.parity.compare import OutputComparison, compare_output
-from tfjs_build.parity.divergence import WEIGHT_RTOL, Cause, Divergence, Step, value_causes
+from tfjs_build.parity.divergence import Cause, Divergence, Step, value_causes
 from tfjs_build.parity.layer_trace import LayerCall, layer_key, nested_model, trace_layers
 from tfjs_build.parity.reference import keras_input_arrays
 from tfjs_build.parity.tolerances import Tolerance
+from tfjs_build.parity.weight_causes import quantized_weights, weight_causes
 from tfjs_build.runtime.protocol import TfjsRuntime
 
 
@@ -42,13 +43,7 @@ class LayersProbe:
     @cached_property
     def quantization(self) -> dict[str, Quantization]:
         """The quantization of each quantized weight, by name."""
-        manifest = read_model_json(self.artifact_dir).get("weightsManifest") or []
-        return {
-            entry["name"]: entry["quantization"]
-            for group in manifest
-            for entry in group["weights"]
-            if "quantization" in entry
-        }
+        return quantized_weights(self.artifact_dir)
 
     def rerun(
         self,
@@ -162,60 +157,22 @@ def _localize_nested(
 def _weight_causes(
     probe: LayersProbe, within: list[str], call: LayerCall, inputs: list[np.ndarray]
 ) -> list[Cause]:
-    """Weights that differ from the source's, and quantized weights whose float32 values (the
-    source's) make the layer right again."""
+    """The layer's weights that differ from the source's, or whose quantization breaks it."""
     source = _source_weights(nested_model(probe.model, within).get_layer(call.layer))
-    causes: list[Cause] = []
-    quantized: dict[str, np.ndarray] = {}
-    for name, value in probe.weights.items():
-        parts = name.split("/")
-        original = source.get(parts[-1])
-        if len(parts) < 2 or parts[-2] != call.layer or original is None:
-            continue
-        if original.shape != value.shape:
-            continue
-        quantization = probe.quantization.get(name)
-        slack = _quantization_step(quantization, original) / 2
-        difference = float(np.abs(value.astype(np.float64) - original).max(initial=0.0))
-        if difference > slack + WEIGHT_RTOL * float(np.abs(original).max(initial=0.0)):
-            causes.append(
-                Cause(
-                    "weight_differs",
-                    f"the {parts[-1]} differs from the source's (by up to {difference:.2g})",
-                    name,
-                )
-            )
-        elif quantization is not None:
-            quantized[name] = original.astype(np.float32)
-    if quantized and _fixed_by(probe, within, call, inputs, quantized):
-        alone = [n for n in quantized if _fixed_by(probe, within, call, inputs, {n: quantized[n]})]
-        for name in alone or list(quantized):
-            dtype = probe.quantization[name]["dtype"]
-            causes.append(Cause("quantization", f"{dtype} quantization of {name}", name))
-    return causes
+    pairs = {
+        name: (value, source[name.split("/")[-1]])
+        for name, value in probe.weights.items()
+        if name.split("/")[-2:-1] == [call.layer] and name.split("/")[-1] in source
+    }
 
+    def fixed_by(weights: Mapping[str, np.ndarray]) -> bool:
+        outputs = probe.rerun(within, call, inputs, weights)
+        return all(
+            compare_output(key, ref, out, probe.tolerance).passed
+            for (key, ref), out in zip(_tensors(call), outputs, strict=False)
+        )
 
-def _fixed_by(
-    probe: LayersProbe,
-    within: list[str],
-    call: LayerCall,
-    inputs: list[np.ndarray],
-    weights: Mapping[str, np.ndarray],
-) -> bool:
-    outputs = probe.rerun(within, call, inputs, weights)
-    return all(
-        compare_output(key, ref, out, probe.tolerance).passed
-        for (key, ref), out in zip(_tensors(call), outputs, strict=False)
-    )
-
-
-def _quantization_step(quantization: Quantization | None, original: np.ndarray) -> float:
-    """The largest rounding error ``quantization`` allows in a weight like ``original``."""
-    if quantization is None:
-        return 0.0
-    if quantization["dtype"] == "float16":
-        return float(np.abs(original).max(initial=0.0)) * 2.0**-10
-    return float(quantization.get("scale", 0.0)) * 1.01
+    return weight_causes(pairs, probe.quantization, fixed_by, lambda n: f"the {n.split('/')[-1]}")
 
 
 def _source_weights(layer: Any) -> dict[str, np.ndarray]:
