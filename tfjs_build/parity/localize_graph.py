@@ -6,7 +6,7 @@ TensorFlow's values of its inputs; and its causes."""
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +25,33 @@ from tfjs_build.runtime.protocol import TfjsRuntime
 _NOT_COMPARED = frozenset({"Const", "Placeholder", "NoOp", "PlaceholderWithDefault"})
 
 
+@dataclass(frozen=True)
+class _Source:
+    """The source's frozen graph (as the converter froze it), the feeds of the probe inputs and
+    its constants by name."""
+
+    graph: Any
+    feeds: dict[Any, Any]
+    constants: dict[str, np.ndarray]
+
+    def run(self, tensors: list[str]) -> dict[str, np.ndarray]:
+        """The values of ``tensors`` (``node:index``) on the probe inputs."""
+        tf = import_tensorflow()
+        with tf.compat.v1.Session(graph=self.graph) as session:
+            values = session.run(tensors, feed_dict=dict(self.feeds))
+        return {name: np.asarray(value) for name, value in zip(tensors, values, strict=True)}
+
+
+@dataclass(frozen=True)
+class _Suspect:
+    """The first node beyond the tolerance, its inputs, constants and expected value."""
+
+    step: Step
+    inputs: list[str]
+    constants: list[str]
+    expected: np.ndarray
+
+
 def localize(
     runtime: TfjsRuntime,
     artifact_dir: Path,
@@ -35,66 +62,85 @@ def localize(
     """Where the graph artifact in ``artifact_dir`` first diverges from ``model`` (the source's
     SavedModel signature, or its Keras model) on ``inputs`` on ``runtime``'s backend."""
     nodes = _artifact_nodes(artifact_dir)
-    graph, feeds, constants = _source_graph(model, inputs)
-    names = [name for name, node in nodes.items() if _comparable(name, node, graph)]
-    reference = _run_source(graph, feeds, [f"{name}:0" for name in names])
+    source = _source_graph(model, inputs)
+    names = [name for name, node in nodes.items() if _comparable(name, node, source.graph)]
+    reference = source.run([f"{name}:0" for name in names])
     candidate = runtime.run(artifact_dir, inputs, names)
-    steps = []
-    for name in names:
-        comparison = compare_output(name, reference[f"{name}:0"], candidate[name], tolerance)
-        steps.append(Step.of(name, str(nodes[name]["op"]), [comparison]))
-    divergence = Divergence(runtime.backend, "node", tuple(steps))
-    suspect = next((step for step in steps if not step.passed), None)
-    if suspect is None:
+    steps = {
+        name: Step.of(
+            name,
+            str(nodes[name]["op"]),
+            [compare_output(name, reference[f"{name}:0"], candidate[name], tolerance)],
+        )
+        for name in names
+    }
+    divergence = Divergence(runtime.backend, "node", tuple(steps.values()))
+    first = next((step for step in steps.values() if not step.passed), None)
+    if first is None:
         return divergence
-    compared = {step.name: step for step in steps}
-    node = nodes[suspect.name]
-    weights = [i.split(":")[0] for i in _data_inputs(node) if _is_constant(nodes, i)]
-    data_inputs = [i for i in _data_inputs(node) if not _is_constant(nodes, i)]
-    parents = [i.split(":")[0] for i in data_inputs]
-    unseen = [p for p in parents if p not in compared and nodes[p].get("op") != "Placeholder"]
-    inputs_error = (
-        None
-        if unseen
-        else max((compared[p].max_abs_error for p in parents if p in compared), default=0.0)
+    node = nodes[first.name]
+    suspect = _Suspect(
+        first,
+        [i for i in _data_inputs(node) if not _is_constant(nodes, i)],
+        [i.split(":")[0] for i in _data_inputs(node) if _is_constant(nodes, i)],
+        reference[f"{first.name}:0"],
     )
-    divergence = replace(divergence, first=suspect, inputs_max_abs_error=inputs_error)
-    known = [_tensor(i) for i in data_inputs]
-    if not all(graph_has(graph, t) for t in known):
-        return divergence  # a rewritten input TensorFlow does not compute: not re-run
-    given = _run_source(graph, feeds, known)
-    try:
-        own = runtime.run(
-            artifact_dir, {name: given[_tensor(name)] for name in data_inputs}, [suspect.name]
-        )[suspect.name]
-    except RuntimeFailure:
-        return divergence
-    expected = reference[f"{suspect.name}:0"]
-    own_comparison = compare_output(suspect.name, expected, own, tolerance)
-    divergence = replace(
-        divergence,
-        own_error=not own_comparison.passed,
-        own_max_abs_error=own_comparison.max_abs_error,
-    )
-    if own_comparison.passed:
-        return divergence
-    causes = value_causes(runtime.backend, [*given.values(), expected], [own])
-    fed = {name: given[_tensor(name)] for name in data_inputs}
+    parents = [i.split(":")[0] for i in suspect.inputs]
+    unseen = [p for p in parents if p not in steps and nodes[p].get("op") != "Placeholder"]
+    worst = max((steps[p].max_abs_error for p in parents if p in steps), default=0.0)
+    divergence = replace(divergence, first=first, inputs_max_abs_error=None if unseen else worst)
+    return _examine(runtime, artifact_dir, source, suspect, tolerance, divergence)
 
-    def fixed_by(floats: Mapping[str, np.ndarray]) -> bool:  # constants fed like inputs
+
+def _examine(
+    runtime: TfjsRuntime,
+    artifact_dir: Path,
+    source: _Source,
+    suspect: _Suspect,
+    tolerance: Tolerance,
+    divergence: Divergence,
+) -> Divergence:
+    """``divergence`` with whether ``suspect``'s error is its own (re-run on TensorFlow's values
+    of its inputs, fed to TF.js by node name) and its causes."""
+    known = [_tensor(i) for i in suspect.inputs]
+    if not all(graph_has(source.graph, t) for t in known):
+        return divergence  # a rewritten input TensorFlow does not compute: not re-run
+    given = source.run(known)
+    fed = {name: given[_tensor(name)] for name in suspect.inputs}
+    name = suspect.step.name
+
+    def rerun(constants: Mapping[str, np.ndarray]) -> np.ndarray | None:  # fed like inputs
         try:
-            again = runtime.run(artifact_dir, {**fed, **floats}, [suspect.name])[suspect.name]
+            return runtime.run(artifact_dir, {**fed, **constants}, [name])[name]
         except RuntimeFailure:
-            return False
-        return compare_output(suspect.name, expected, again, tolerance).passed
+            return None
+
+    own = rerun({})
+    if own is None:
+        return divergence
+    found = compare_output(name, suspect.expected, own, tolerance)
+    divergence = replace(
+        divergence, own_error=not found.passed, own_max_abs_error=found.max_abs_error
+    )
+    if found.passed:
+        return divergence
+
+    def fixed_by(constants: Mapping[str, np.ndarray]) -> bool:
+        again = rerun(constants)
+        return again is not None and compare_output(name, suspect.expected, again, tolerance).passed
 
     stored = read_artifact(artifact_dir).weight_dict()
-    pairs = {n: (stored[n], constants[n]) for n in weights if n in stored and n in constants}
-    quantization = quantized_weights(artifact_dir)
-    causes += weight_causes(pairs, quantization, fixed_by, lambda n: f"the constant {n}")
-    if not causes:
-        causes = [_kernel_cause(suspect.op, [name for name in weights if name not in constants])]
-    return replace(divergence, causes=tuple(causes))
+    pairs = {
+        n: (stored[n], source.constants[n])
+        for n in suspect.constants
+        if n in stored and n in source.constants
+    }
+    causes = value_causes(runtime.backend, [*given.values(), suspect.expected], [own])
+    causes += weight_causes(
+        pairs, quantized_weights(artifact_dir), fixed_by, lambda n: f"the constant {n}"
+    )
+    unmatched = [n for n in suspect.constants if n not in source.constants]
+    return replace(divergence, causes=tuple(causes or [_kernel_cause(suspect.step.op, unmatched)]))
 
 
 def _kernel_cause(op: str, unmatched: list[str]) -> Cause:
@@ -153,11 +199,8 @@ def _tensor(name: str) -> str:
     return name if ":" in name else f"{name}:0"
 
 
-def _source_graph(
-    model: Any, inputs: Mapping[str, np.ndarray]
-) -> tuple[Any, dict[Any, Any], dict[str, np.ndarray]]:
-    """The source's frozen graph as the converter froze it, its feeds for ``inputs`` and the
-    names of its constants."""
+def _source_graph(model: Any, inputs: Mapping[str, np.ndarray]) -> _Source:
+    """The source's frozen graph as the converter froze it, fed ``inputs``."""
     from tfjs_build.graph.freeze import freeze_function
 
     tf = import_tensorflow()
@@ -176,7 +219,7 @@ def _source_graph(
         for node in frozen.graph_def.node
         if node.op == "Const"
     }
-    return graph, feeds, constants
+    return _Source(graph, feeds, constants)
 
 
 def _traced(model: Any) -> Any:
@@ -185,10 +228,3 @@ def _traced(model: Any) -> Any:
     if type(model).__module__.startswith("tf_keras"):
         return trace_keras_model(model, "tf_keras", "the source")
     return trace_keras_model(model, "keras3", "the source")
-
-
-def _run_source(graph: Any, feeds: Mapping[Any, Any], tensors: list[str]) -> dict[str, np.ndarray]:
-    tf = import_tensorflow()
-    with tf.compat.v1.Session(graph=graph) as session:
-        values = session.run(tensors, feed_dict=dict(feeds))
-    return {name: np.asarray(value) for name, value in zip(tensors, values, strict=True)}

@@ -19,7 +19,7 @@ from tfjs_build.parity.layer_trace import LayerCall, layer_key, nested_model, tr
 from tfjs_build.parity.reference import keras_input_arrays
 from tfjs_build.parity.tolerances import Tolerance
 from tfjs_build.parity.weight_causes import quantized_weights, weight_causes
-from tfjs_build.runtime.protocol import TfjsRuntime
+from tfjs_build.runtime.protocol import ExplainRequest, TfjsRuntime
 
 
 @dataclass
@@ -55,8 +55,13 @@ class LayersProbe:
         """One call of a layer in TF.js on ``inputs``, with ``weights`` replaced first."""
         feeds = {str(i): value for i, value in enumerate(inputs)}
         feeds.update({f"weight:{name}": value for name, value in (weights or {}).items()})
-        request = {"kind": "layer", "within": list(within), "layer": call.layer, "node": call.call}
-        return list(self.runtime.explain(self.artifact_dir, feeds, request).values())  # type: ignore[arg-type]
+        request: ExplainRequest = {
+            "kind": "layer",
+            "within": list(within),
+            "layer": call.layer,
+            "node": call.call,
+        }
+        return list(self.runtime.explain(self.artifact_dir, feeds, request).values())
 
 
 def localize(
@@ -74,42 +79,58 @@ def localize(
     return _localize(probe, [], reference, candidate)
 
 
+@dataclass(frozen=True)
+class _Compared:
+    """Both sides' layer outputs compared: the reference's tensors by key and the call making
+    each, and per compared call its comparisons and step, in TF.js's (topological) order."""
+
+    values: dict[str, np.ndarray]
+    owners: dict[str, LayerCall]
+    comparisons: dict[str, list[OutputComparison]]
+    steps: dict[str, Step]
+
+    def inputs_error(self, call: LayerCall) -> float | None:
+        """The worst error of ``call``'s inputs (``None`` if one of them was not compared)."""
+        owners = [self.owners[key] for key in call.inputs]
+        if any(o.class_name != "InputLayer" and o.key not in self.comparisons for o in owners):
+            return None
+        found = [c.max_abs_error for o in owners for c in self.comparisons.get(o.key, [])]
+        return max(found, default=0.0)
+
+
+def _compare(
+    probe: LayersProbe,
+    prefix: str,
+    reference: dict[str, LayerCall],
+    candidate: Mapping[str, np.ndarray],
+) -> _Compared:
+    values = {key: value for call in reference.values() for key, value in _tensors(call)}
+    owners = {key: call for call in reference.values() for key, _ in _tensors(call)}
+    comparisons: dict[str, list[OutputComparison]] = {}
+    for key, value in candidate.items():
+        if key in values:
+            comparison = compare_output(key, values[key], value, probe.tolerance)
+            comparisons.setdefault(owners[key].key, []).append(comparison)
+    steps = {
+        key: Step.of(prefix + key, reference[key].class_name, found)
+        for key, found in comparisons.items()
+    }
+    return _Compared(values, owners, comparisons, steps)
+
+
 def _localize(
     probe: LayersProbe,
     within: list[str],
     reference: dict[str, LayerCall],
     candidate: Mapping[str, np.ndarray],
 ) -> Divergence:
-    values = {key: value for call in reference.values() for key, value in _tensors(call)}
-    owners = {key: call for call in reference.values() for key, _ in _tensors(call)}
-    prefix = "".join(f"{name}/" for name in within)
-    compared: dict[str, list[OutputComparison]] = {}
-    for key, value in candidate.items():  # TF.js's order is topological
-        if key in values:
-            comparison = compare_output(key, values[key], value, probe.tolerance)
-            compared.setdefault(owners[key].key, []).append(comparison)
-    steps = {
-        key: Step.of(prefix + key, reference[key].class_name, found)
-        for key, found in compared.items()
-    }
+    compared = _compare(probe, "".join(f"{name}/" for name in within), reference, candidate)
+    steps = compared.steps
     divergence = Divergence(probe.backend, "layer", tuple(steps.values()))
     suspect = next((reference[key] for key, step in steps.items() if not step.passed), None)
     if suspect is None:
         return divergence
-    ref_inputs = [values[key] for key in suspect.inputs]
-    unseen = [
-        key
-        for key in suspect.inputs
-        if owners[key].class_name != "InputLayer" and owners[key].key not in compared
-    ]
-    inputs_error = (
-        None
-        if unseen
-        else max(
-            (c.max_abs_error for key in suspect.inputs for c in compared.get(owners[key].key, [])),
-            default=0.0,
-        )
-    )
+    ref_inputs = [compared.values[key] for key in suspect.inputs]
     own = probe.rerun(within, suspect, ref_inputs)
     own_found = [
         compare_output(key, ref, out, probe.tolerance)
@@ -119,7 +140,7 @@ def _localize(
     divergence = replace(
         divergence,
         first=steps[suspect.key],
-        inputs_max_abs_error=inputs_error,
+        inputs_max_abs_error=compared.inputs_error(suspect),
         own_error=own_error,
         own_max_abs_error=max((c.max_abs_error for c in own_found), default=0.0),
     )
@@ -133,15 +154,12 @@ def _localize(
             return replace(inner, steps=(*outer[:at], *inner.steps, *outer[at:]))
     causes = value_causes(probe.backend, [*ref_inputs, *suspect.values], own)
     causes += _weight_causes(probe, within, suspect, ref_inputs)
-    if not causes:
-        causes = [
-            Cause(
-                "kernel",
-                f"TF.js computes {suspect.class_name} differently from the source on the same "
-                "inputs and weights",
-            )
-        ]
-    return replace(divergence, causes=tuple(causes))
+    return replace(divergence, causes=tuple(causes or [_kernel_cause(suspect)]))
+
+
+def _kernel_cause(call: LayerCall) -> Cause:
+    detail = f"TF.js computes {call.class_name} differently from the source on the same inputs"
+    return Cause("kernel", detail + " and weights")
 
 
 def _localize_nested(
