@@ -15,7 +15,7 @@ from typing import Literal
 
 import numpy as np
 
-from tfjs_build.parity.compare import OutputComparison
+from tfjs_build.parity.compare import compare_output
 from tfjs_build.parity.record import (
     CauseKind,
     CauseRecord,
@@ -23,6 +23,7 @@ from tfjs_build.parity.record import (
     StepRecord,
     json_float,
 )
+from tfjs_build.parity.tolerances import Tolerance
 
 FLOAT16_MAX = 65504.0
 """The largest finite float16."""
@@ -47,6 +48,39 @@ class Cause:
 
 
 @dataclass(frozen=True)
+class Errors:
+    """How far one intermediate tensor is from the reference's, and whether within tolerance."""
+
+    max_abs_error: float
+    max_rel_error: float
+    passed: bool
+
+
+def measure(reference: np.ndarray, candidate: np.ndarray, tolerance: Tolerance) -> Errors:
+    """:func:`~tfjs_build.parity.compare.compare_output`'s verdict and worst errors, without its
+    other statistics: every layer's output of a large model is compared, so this is lean."""
+    reference, candidate = np.asarray(reference), np.asarray(candidate)
+    if reference.shape != candidate.shape or reference.dtype.kind not in "f":
+        found = compare_output("", reference, candidate, tolerance)
+        return Errors(found.max_abs_error, found.max_rel_error, found.passed)
+    ref = reference.astype(np.float32, copy=False)
+    with np.errstate(invalid="ignore", over="ignore"):
+        diff = np.abs(candidate.astype(np.float32, copy=False) - ref)
+        settled = np.isnan(ref) & np.isnan(candidate) | np.isinf(ref) & (ref == candidate)
+        diff = np.where(settled, 0.0, np.where(np.isnan(diff), np.inf, diff))
+        magnitude = np.where(np.isfinite(ref), np.abs(ref), 0.0)
+        scale = float(magnitude.max(initial=0.0))
+        allowed = tolerance.atol + tolerance.rtol * magnitude + tolerance.scale_tol * scale
+        nonzero = magnitude > 0
+        rel = diff[nonzero] / magnitude[nonzero]
+    return Errors(
+        float(diff.max(initial=0.0)),
+        float(rel.max(initial=0.0)),
+        not bool((diff > allowed).any()),
+    )
+
+
+@dataclass(frozen=True)
 class Step:
     """The errors of one layer's (or node's) output on one backend."""
 
@@ -57,8 +91,8 @@ class Step:
     passed: bool
 
     @classmethod
-    def of(cls, name: str, op: str, comparisons: Iterable[OutputComparison]) -> Step:
-        """The step of ``name`` from the comparisons of its outputs (the worst counts)."""
+    def of(cls, name: str, op: str, comparisons: Iterable[Errors]) -> Step:
+        """The step of ``name`` from the errors of its outputs (the worst counts)."""
         found = list(comparisons)
         return cls(
             name,

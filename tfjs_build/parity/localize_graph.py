@@ -15,8 +15,7 @@ import numpy as np
 from tfjs_build._optional import import_tensorflow
 from tfjs_build.artifact.files import read_artifact, read_model_json
 from tfjs_build.errors import RuntimeFailure
-from tfjs_build.parity.compare import compare_output
-from tfjs_build.parity.divergence import Cause, Divergence, Step, value_causes
+from tfjs_build.parity.divergence import Cause, Divergence, Step, measure, value_causes
 from tfjs_build.parity.reference import LoadedSignature
 from tfjs_build.parity.tolerances import Tolerance
 from tfjs_build.parity.weight_causes import quantized_weights, weight_causes
@@ -70,7 +69,7 @@ def localize(
         name: Step.of(
             name,
             str(nodes[name]["op"]),
-            [compare_output(name, reference[f"{name}:0"], candidate[name], tolerance)],
+            [measure(reference[f"{name}:0"], candidate[name], tolerance)],
         )
         for name in names
     }
@@ -118,7 +117,7 @@ def _examine(
     own = rerun({})
     if own is None:
         return divergence
-    found = compare_output(name, suspect.expected, own, tolerance)
+    found = measure(suspect.expected, own, tolerance)
     divergence = replace(
         divergence, own_error=not found.passed, own_max_abs_error=found.max_abs_error
     )
@@ -127,7 +126,7 @@ def _examine(
 
     def fixed_by(constants: Mapping[str, np.ndarray]) -> bool:
         again = rerun(constants)
-        return again is not None and compare_output(name, suspect.expected, again, tolerance).passed
+        return again is not None and measure(suspect.expected, again, tolerance).passed
 
     stored = read_artifact(artifact_dir).weight_dict()
     pairs = {

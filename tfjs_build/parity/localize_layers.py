@@ -13,8 +13,7 @@ import numpy as np
 
 from tfjs_build.artifact.files import read_artifact
 from tfjs_build.artifact.format import Quantization
-from tfjs_build.parity.compare import OutputComparison, compare_output
-from tfjs_build.parity.divergence import Cause, Divergence, Step, value_causes
+from tfjs_build.parity.divergence import Cause, Divergence, Errors, Step, measure, value_causes
 from tfjs_build.parity.layer_trace import LayerCall, layer_key, nested_model, trace_layers
 from tfjs_build.parity.reference import keras_input_arrays
 from tfjs_build.parity.tolerances import Tolerance
@@ -86,7 +85,7 @@ class _Compared:
 
     values: dict[str, np.ndarray]
     owners: dict[str, LayerCall]
-    comparisons: dict[str, list[OutputComparison]]
+    comparisons: dict[str, list[Errors]]
     steps: dict[str, Step]
 
     def inputs_error(self, call: LayerCall) -> float | None:
@@ -106,11 +105,11 @@ def _compare(
 ) -> _Compared:
     values = {key: value for call in reference.values() for key, value in _tensors(call)}
     owners = {key: call for call in reference.values() for key, _ in _tensors(call)}
-    comparisons: dict[str, list[OutputComparison]] = {}
+    comparisons: dict[str, list[Errors]] = {}
     for key, value in candidate.items():
         if key in values:
-            comparison = compare_output(key, values[key], value, probe.tolerance)
-            comparisons.setdefault(owners[key].key, []).append(comparison)
+            errors = measure(values[key], value, probe.tolerance)
+            comparisons.setdefault(owners[key].key, []).append(errors)
     steps = {
         key: Step.of(prefix + key, reference[key].class_name, found)
         for key, found in comparisons.items()
@@ -133,8 +132,8 @@ def _localize(
     ref_inputs = [compared.values[key] for key in suspect.inputs]
     own = probe.rerun(within, suspect, ref_inputs)
     own_found = [
-        compare_output(key, ref, out, probe.tolerance)
-        for (key, ref), out in zip(_tensors(suspect), own, strict=False)
+        measure(ref, out, probe.tolerance)
+        for (_, ref), out in zip(_tensors(suspect), own, strict=False)
     ]
     own_error = not all(c.passed for c in own_found)
     divergence = replace(
@@ -186,8 +185,8 @@ def _weight_causes(
     def fixed_by(weights: Mapping[str, np.ndarray]) -> bool:
         outputs = probe.rerun(within, call, inputs, weights)
         return all(
-            compare_output(key, ref, out, probe.tolerance).passed
-            for (key, ref), out in zip(_tensors(call), outputs, strict=False)
+            measure(ref, out, probe.tolerance).passed
+            for (_, ref), out in zip(_tensors(call), outputs, strict=False)
         )
 
     return weight_causes(pairs, probe.quantization, fixed_by, lambda n: f"the {n.split('/')[-1]}")
