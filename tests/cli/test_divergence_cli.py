@@ -37,7 +37,7 @@ def test_a_rejected_build_names_the_layer_and_the_report_charts_it(
     assert made.returncode == 0, made.stderr
     html = (root / ".tfjs-build/report/index.html").read_text()
     assert "rejected by parity</span>" in html
-    assert "First diverges at layer <code>dense</code> (Dense)" in html
+    assert "First diverges at layer &#x27;dense&#x27; (Dense)" in html
     chart = re.search(r'<svg [^>]*aria-label="cpu: error per layer">.*?</svg>', html)
     assert chart is not None
     bars = re.findall(r'<rect [^>]*fill="(#\w+)"><title>([^<]*)</title>', chart.group(0))
@@ -69,3 +69,18 @@ def test_verify_explain_json_records_every_layer_of_a_passing_model(
     assert divergence["name"] is None and divergence["kind"] == "layer"
     assert [s["op"] for s in divergence["steps"]] == ["Conv1D", "Flatten", "Dense"]
     assert all(s["passed"] and s["max_abs_error"] < 1e-5 for s in divergence["steps"])
+
+
+def test_parity_explain_always_logs_a_passing_builds_finding(
+    tmp_path, model_files, node_packages
+) -> None:
+    top = 'parity_backends = ["cpu", "wasm"]\nparity_explain = "always"'
+    root = make_user_repo(tmp_path / "repo", model_files, pyproject("dense", top=top))
+    built = tfjs_build(root, "convert", "--no-cache")
+    assert built.returncode == 0, built.stderr
+    assert [x for x in messages(built) if "[" in x] == [
+        "dense: [cpu] every layer's output is within the tolerance",
+        "dense: [wasm] every layer's output is within the tolerance",
+    ]
+    record = json.loads((root / "web_model/dense/parity.json").read_text())
+    assert [len(b["divergence"]["steps"]) for b in record["backends"]] == [2, 2]

@@ -10,8 +10,8 @@ from tfjs_build.report.layer_chart import (
     FAIL_COLOR,
     FIRST_COLOR,
     PASS_COLOR,
+    divergence_sentence,
     divergence_svg,
-    divergence_words,
 )
 
 
@@ -56,15 +56,18 @@ def test_a_bar_per_layer_sized_by_its_error_and_coloured_by_its_verdict() -> Non
     assert "3 layers in topological order" in svg
 
 
-def test_the_finding_in_words() -> None:
-    assert divergence_words(_record()) == (
-        "First diverges at layer <code>b</code> (Dense): max abs error 3 while its inputs match "
+def test_the_finding_in_words_as_on_the_failure_line() -> None:
+    assert divergence_sentence(_record()) == (
+        "First diverges at layer &#x27;b&#x27; (Dense): max abs error 3 while its inputs match "
         "to 1e-07; its own error: TF.js computes Dense differently."
     )
-    inherited = divergence_words(_record(own_error=False, own_max_abs_error=1e-6))
+    inherited = divergence_sentence(_record(own_error=False, own_max_abs_error=1e-6))
     assert inherited.endswith(
-        "on the reference's inputs it matches to 1e-06 (earlier errors, amplified)."
+        "on the reference&#x27;s inputs it matches to 1e-06, so it amplifies earlier small errors."
     )
-    assert divergence_words(_record(name=None)) == "Every layer's output is within the tolerance."
-    noted = divergence_words(_record(name=None, note="localizing failed (x)"))
-    assert noted == "Cannot tell where it diverges: localizing failed (x)"
+    assert (
+        divergence_sentence(_record(name=None))
+        == "Every layer&#x27;s output is within the tolerance."
+    )
+    noted = divergence_sentence(_record(name=None, note="localizing failed (x)"))
+    assert noted == "Cannot tell where it diverges: localizing failed (x)."

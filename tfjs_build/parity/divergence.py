@@ -21,6 +21,7 @@ from tfjs_build.parity.record import (
     CauseRecord,
     DivergenceRecord,
     StepRecord,
+    divergence_words,
     json_float,
 )
 from tfjs_build.parity.tolerances import Tolerance
@@ -148,29 +149,7 @@ class Divergence:
 
     def describe(self) -> str:
         """The clause for the failure line."""
-        first = self.first
-        if first is None:
-            if self.note:
-                return f"cannot tell where it diverges: {self.note}"
-            return f"every {self.kind}'s output is within the tolerance"
-        inputs = (
-            "its inputs are not compared (TF.js computes them under other names)"
-            if self.inputs_max_abs_error is None
-            else f"its inputs match to {_num(self.inputs_max_abs_error)}"
-        )
-        clause = (
-            f"first diverges at {self.kind} {first.name!r} ({first.op}): max abs error "
-            f"{_num(first.max_abs_error)} while {inputs}"
-        )
-        if self.own_error is None:
-            return clause
-        if not self.own_error:
-            return (
-                f"{clause}; on the reference's inputs it matches to "
-                f"{_num(self.own_max_abs_error or 0.0)}, so it amplifies earlier small errors"
-            )
-        reasons = "; ".join(cause.detail for cause in self.causes) or "unknown"
-        return f"{clause}; its own error: {reasons}"
+        return divergence_words(self.to_record())
 
     def to_record(self) -> DivergenceRecord:
         """The JSON form (``parity.json``'s ``divergence`` of a backend)."""

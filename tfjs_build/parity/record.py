@@ -104,6 +104,37 @@ class DivergenceRecord(TypedDict):
     note: str | None
 
 
+def divergence_words(record: DivergenceRecord) -> str:
+    """The finding of ``record`` as the clause of a failure line (the one wording everywhere)."""
+    name, kind = record["name"], record["kind"]
+    if name is None:
+        if record["note"]:
+            return f"cannot tell where it diverges: {record['note']}"
+        return f"every {kind}'s output is within the tolerance"
+    inputs = (
+        "its inputs are not compared (TF.js computes them under other names)"
+        if record["inputs_max_abs_error"] is None
+        else f"its inputs match to {_short(record['inputs_max_abs_error'])}"
+    )
+    clause = (
+        f"first diverges at {kind} {name!r} ({record['op']}): max abs error "
+        f"{_short(record['max_abs_error'])} while {inputs}"
+    )
+    if record["own_error"] is None:
+        return clause
+    if not record["own_error"]:
+        return (
+            f"{clause}; on the reference's inputs it matches to "
+            f"{_short(record['own_max_abs_error'])}, so it amplifies earlier small errors"
+        )
+    reasons = "; ".join(cause["detail"] for cause in record["causes"]) or "unknown"
+    return f"{clause}; its own error: {reasons}"
+
+
+def _short(value: float | str | None) -> str:
+    return f"{value:.2g}" if isinstance(value, float) else str(value)
+
+
 class _BackendRecordRequired(TypedDict):
     backend: str
     passed: bool

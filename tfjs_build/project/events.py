@@ -71,6 +71,17 @@ class Warned:
 
 
 @dataclass(frozen=True)
+class Explained:
+    """Where a passing build's outputs first diverge on ``backend``, as asked for
+    (``parity_explain = "always"``): ``words`` is the finding (every layer within tolerance, or
+    a layer beyond it that the final outputs hid)."""
+
+    name: str
+    backend: str
+    words: str
+
+
+@dataclass(frozen=True)
 class RemoteWarned:
     """The remote cache cannot be used as configured (unreachable, refusing access, its backend
     not installed): said once per run, and the build goes on without it."""
@@ -87,7 +98,7 @@ class Pushed:
     entries: int
 
 
-BuildEvent = Started | Finished | Warned | RemoteWarned | Pushed
+BuildEvent = Started | Finished | Warned | Explained | RemoteWarned | Pushed
 
 
 class Reporter(Protocol):

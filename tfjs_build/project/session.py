@@ -25,11 +25,19 @@ from typing import TYPE_CHECKING
 
 from tfjs_build.artifact.publish import artifact_files
 from tfjs_build.errors import ParityError, TfjsBuildError
-from tfjs_build.parity.record import DivergenceRecord, ParitySummary, parity_summary
+from tfjs_build.parity.record import (
+    DivergenceRecord,
+    ParityRecord,
+    ParitySummary,
+    SkippedRecord,
+    divergence_words,
+    parity_summary,
+)
 from tfjs_build.project.cache import BuildCache, CachedArtifact, cache_key
 from tfjs_build.project.code import CodeRecord, code_record
 from tfjs_build.project.config import ModelSpec, ProjectConfig
 from tfjs_build.project.events import (
+    Explained,
     Finished,
     ModelResult,
     Pushed,
@@ -312,6 +320,8 @@ class BuildSession:
         summary = parity_summary(built.parity)
         for warning in built.warnings:
             self.reporter.report(Warned(spec.name, warning))
+        for backend, divergence in _explained(built.parity):
+            self.reporter.report(Explained(spec.name, backend, divergence_words(divergence)))
         self._record(spec, built_from, built.format, files, summary)
         added = False
         if self.use_cache:
@@ -400,3 +410,12 @@ def _divergences(error: BaseException) -> dict[str, DivergenceRecord]:
         for result in report.results
         if result.divergence is not None
     }
+
+
+def _explained(
+    record: ParityRecord | SkippedRecord | None,
+) -> list[tuple[str, DivergenceRecord]]:
+    """The backends of a passing check that localized (``parity_explain = "always"``)."""
+    if record is None or record["skipped"]:
+        return []
+    return [(b["backend"], b["divergence"]) for b in record["backends"] if "divergence" in b]

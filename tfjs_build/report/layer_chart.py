@@ -7,7 +7,7 @@ from __future__ import annotations
 import math
 from html import escape
 
-from tfjs_build.parity.record import DivergenceRecord, StepRecord
+from tfjs_build.parity.record import DivergenceRecord, StepRecord, divergence_words
 
 WIDTH, HEIGHT, LEFT, BOTTOM, TOP = 560, 200, 44, 30, 26
 FLOOR = 1e-9
@@ -61,29 +61,10 @@ def divergence_svg(title: str, divergence: DivergenceRecord) -> str:
     return "".join(parts)
 
 
-def divergence_words(divergence: DivergenceRecord) -> str:
-    """The record's finding as one HTML sentence."""
-    name = divergence["name"]
-    if name is None:
-        if divergence["note"]:
-            return f"Cannot tell where it diverges: {escape(divergence['note'])}"
-        return f"Every {escape(divergence['kind'])}'s output is within the tolerance."
-    text = (
-        f"First diverges at {escape(divergence['kind'])} <code>{escape(name)}</code> "
-        f"({escape(str(divergence['op']))}): max abs error {_num(divergence['max_abs_error'])} "
-        + (
-            "while its inputs are not compared"
-            if divergence["inputs_max_abs_error"] is None
-            else f"while its inputs match to {_num(divergence['inputs_max_abs_error'])}"
-        )
-    )
-    if divergence["own_error"] is True:
-        causes = "; ".join(escape(cause["detail"]) for cause in divergence["causes"])
-        return f"{text}; its own error: {causes or 'unknown'}."
-    if divergence["own_error"] is False:
-        own = _num(divergence["own_max_abs_error"])
-        return f"{text}; on the reference's inputs it matches to {own} (earlier errors, amplified)."
-    return f"{text}."
+def divergence_sentence(divergence: DivergenceRecord) -> str:
+    """The record's finding as one HTML sentence, worded as on the failure line."""
+    text = divergence_words(divergence)
+    return escape(text[:1].upper() + text[1:]) + "."
 
 
 def _error(step: StepRecord) -> float:

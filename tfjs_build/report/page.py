@@ -15,7 +15,7 @@ from tfjs_build import __version__
 from tfjs_build.display import human_bytes
 from tfjs_build.parity.record import DivergenceRecord
 from tfjs_build.report.collect import ModelEntry, live_tolerances
-from tfjs_build.report.layer_chart import divergence_svg, divergence_words
+from tfjs_build.report.layer_chart import divergence_sentence, divergence_svg
 from tfjs_build.report.svg import histogram_svg
 from tfjs_build.tool_dir import REJECTED_DIR
 
@@ -233,7 +233,9 @@ def _divergence(backend: str, divergence: DivergenceRecord) -> str:
     """Where ``backend`` first diverges, and every layer's (or node's) error as a chart."""
     title = f"{backend}: error per {divergence['kind']}"
     chart = f"<figure>{divergence_svg(title, divergence)}</figure>" if divergence["steps"] else ""
-    return f"<h4>Where {escape(backend)} diverges</h4><p>{divergence_words(divergence)}</p>{chart}"
+    return (
+        f"<h4>Where {escape(backend)} diverges</h4><p>{divergence_sentence(divergence)}</p>{chart}"
+    )
 
 
 def _worst(output: dict[str, Any]) -> str:
