@@ -6,6 +6,8 @@
                                                # defaults in tfjs_build/parity/tolerances.py
     python bench/bench_parity.py --mixed-precision  # errors of float32 TF.js against sources
                                                     # computing in mixed_float16/mixed_bfloat16
+    python bench/bench_parity.py --explain     # what localizing a divergence costs: a failing
+                                               # MobileNetV2 checked with and without it, in turns
 
 For the tolerance measurements, artifacts are written by hand from tf_keras models
 (tests/parity/handmade.py), so those numbers do not depend on a converter.
@@ -296,11 +298,77 @@ def bench_seconds(size: int, repeats: int, formats: list[str]) -> None:
                     )
 
 
+def _corrupt_middle_kernel(artifact_dir: Path, target: Path) -> str:
+    """Copy ``artifact_dir`` to ``target`` with its middle 4-D weight negated and tripled; return
+    its name."""
+    from tfjs_build.artifact import read_artifact, write_artifact
+
+    artifact = read_artifact(artifact_dir)
+    kernels = [name for name, value in artifact.weights if value.ndim == 4]
+    middle = kernels[len(kernels) // 2]
+    artifact.weights = [(n, w * -3.0 if n == middle else w) for n, w in artifact.weights]
+    write_artifact(artifact, target)
+    return middle
+
+
+def bench_explain(size: int, repeats: int, formats: list[str], backends: list[str]) -> None:
+    """Time check_parity on a MobileNetV2 whose middle kernel is corrupted, without localizing
+    (``never``) and with it (``always``: the same work as a failing check's), in turns; print
+    the seconds and what it named."""
+    import keras
+
+    from tfjs_build.artifact import write_artifact
+    from tfjs_build.graph import convert_keras_to_graph
+    from tfjs_build.layers import convert_keras_to_layers
+
+    converters = {"layers": convert_keras_to_layers, "graph": convert_keras_to_graph}
+    model = keras.applications.MobileNetV2(
+        weights=None, input_shape=(size, size, 3), classifier_activation=None
+    )
+    _randomize_batchnorm(model)  # logits of a model with statistics: a wrong kernel shows
+    with tempfile.TemporaryDirectory() as scratch, RuntimePool() as pool:
+        source = Path(scratch) / "mobilenet_v2.keras"
+        model.save(source)
+        print(f"MobileNetV2 {size}x{size}, middle kernel x-3, probes of batch 2", flush=True)
+        for fmt in formats:
+            good = Path(scratch) / fmt
+            write_artifact(converters[fmt](source), good)
+            weight = _corrupt_middle_kernel(good, Path(scratch) / f"{fmt}-bad")
+            for backend in backends:
+                times: dict[str, list[float]] = {"never": [], "always": []}
+                named = ""
+                for _ in range(repeats):
+                    for mode in ("never", "always"):
+                        started = time.perf_counter()
+                        report = check_parity(
+                            Path(scratch) / f"{fmt}-bad",
+                            source,
+                            backends=(backend,),
+                            runtimes=pool,
+                            explain=mode,  # type: ignore[arg-type]
+                        )
+                        times[mode].append(time.perf_counter() - started)
+                        found = report.results[0].divergence
+                        if found is not None:
+                            verdict = "passed" if report.passed else "FAILED"
+                            named = f"parity {verdict}; {found.describe()}"
+                plain, explained = min(times["never"]), min(times["always"])
+                print(
+                    f"{fmt} {backend}: check {plain:.2f} s, with localizing {explained:.2f} s "
+                    f"(+{explained - plain:.2f} s, x{explained / plain:.2f}); corrupted {weight}; "
+                    f"{named}",
+                    flush=True,
+                )
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--tolerances", action="store_true", help="measure errors per quantization")
     parser.add_argument(
         "--mixed-precision", action="store_true", help="measure errors of mixed precision sources"
+    )
+    parser.add_argument(
+        "--explain", action="store_true", help="time localizing a divergence (failing model)"
     )
     parser.add_argument("--policies", nargs="*", default=["mixed_float16", "mixed_bfloat16"])
     parser.add_argument("--seeds", type=int, default=3)
@@ -315,6 +383,8 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.tolerances:
         measure_tolerances(args.seeds, args.models, args.backends, args.quantizations)
+    elif args.explain:
+        bench_explain(args.size, args.repeats, args.formats, args.backends)
     elif args.mixed_precision:
         names = [m for m in args.models if m in MIXED_MODELS] or list(MIXED_MODELS)
         measure_mixed_precision(args.seeds, names, args.policies)

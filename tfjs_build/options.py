@@ -39,6 +39,9 @@ FormatChoice = Literal["auto", "layers", "graph"]
 FORMAT_CHOICES: tuple[FormatChoice, ...] = ("auto", "layers", "graph")
 AutoBool = Literal["auto"] | bool
 """An option that decides by itself (``"auto"``) unless forced on or off."""
+ExplainMode = Literal["always", "on_failure", "never"]
+"""When parity localizes a divergence: on every backend, on failing ones, or never."""
+EXPLAIN_CHOICES: tuple[ExplainMode, ...] = ("always", "on_failure", "never")
 Origin = Literal["cli", "toml", "python"]
 """Where options were set, so that hints speak its syntax: a flag, a TOML key, a keyword."""
 
@@ -731,6 +734,16 @@ class ParityOptions:
         commands=CONVERT_AND_VERIFY,
         aliases=("--scale-tol",),
         metavar="X",
+    )
+    parity_explain: ExplainMode = option(
+        Choice("one of 'always', 'on_failure', 'never'", choices=EXPLAIN_CHOICES),
+        "on_failure",
+        "when to find the first layer or node whose output diverges (one more TF.js pass per "
+        "backend): on a failing backend, always (also for passing builds, e.g. for CI logs) or "
+        "never",
+        fingerprinted=False,
+        commands=CONVERT_AND_VERIFY,
+        metavar="WHEN",
     )
     origin: Origin = field(default="python", compare=False)
     """Where these options were set (not an option: it picks the syntax of hints)."""

@@ -15,6 +15,7 @@ from tfjs_build.display import human_bytes
 from tfjs_build.parity.record import ParitySummary
 from tfjs_build.project.events import (
     BuildEvent,
+    Explained,
     Finished,
     ModelResult,
     Pushed,
@@ -121,6 +122,8 @@ class TextReporter:
                 line = f"{result.name}: stale ({'; '.join(result.reasons)})"
                 self._write(self._err, "stderr", line)
             self._write(self._out, "stdout", result_line(result))
+        elif isinstance(event, Explained):
+            self._write(self._err, "stderr", f"{event.name}: [{event.backend}] {event.words}")
         elif isinstance(event, Warned):
             self._write(self._err, "stderr", f"{event.name}: warning: {event.message}")
         elif isinstance(event, RemoteWarned):

@@ -9,7 +9,7 @@ from tfjs_build.artifact.format import PARITY_JSON
 from tfjs_build.backends import kernels_of
 from tfjs_build.display import shown_path
 from tfjs_build.keras_output import is_keras_output
-from tfjs_build.options import ConvertOptions, ParityOptions
+from tfjs_build.options import ConvertOptions, ExplainMode, ParityOptions
 from tfjs_build.parity.record import ParityRecord, SkippedRecord, dumps_record, skipped_record
 from tfjs_build.pipeline import Verifier
 
@@ -51,6 +51,7 @@ def parity_verifier(
             label=shown_path(output),
             origin=settings.origin,
             runtimes=runtimes,
+            explain=settings.parity_explain,
         )
         if staged.is_dir():
             write_parity_record(staged, report.record)
@@ -70,10 +71,16 @@ def _tfjs_directory(source: Path) -> Path:
 
 
 def verify_artifact(
-    artifact: Path, source: Path, options: ConvertOptions, settings: ParityOptions
+    artifact: Path,
+    source: Path,
+    options: ConvertOptions,
+    settings: ParityOptions,
+    *,
+    explain: ExplainMode | None = None,
 ) -> ParityReport:
     """Check any converter's ``artifact`` against ``source`` on ``settings.parity_backends``
-    (``tfjs-build verify`` and ``tfjs_build.verify``); a mismatch is in the report, not raised."""
+    (``tfjs-build verify`` and ``tfjs_build.verify``); a mismatch is in the report, not raised.
+    ``explain`` overrides ``settings.parity_explain`` (``verify --explain``)."""
     from tfjs_build.parity.check import check_parity
 
     return check_parity(
@@ -87,6 +94,7 @@ def verify_artifact(
         allow_unsafe_deserialization=options.allow_unsafe_deserialization,
         imports=options.imports,
         origin=settings.origin,
+        explain=explain or settings.parity_explain,
     )
 
 

@@ -87,6 +87,8 @@ def given_project_flags(args: argparse.Namespace) -> list[str]:
 def _records(args: argparse.Namespace, results: list[ModelResult]) -> str:
     records = [
         {"name": r.name, "outcome": r.outcome, "reasons": list(r.reasons), "cache_key": r.cache_key}
+        | ({"error": r.error} if r.error is not None else {})
+        | ({"divergence": r.divergences} if r.divergences else {})
         for r in results
     ]
     shard = str(args.shard) if args.shard else None

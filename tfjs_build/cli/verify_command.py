@@ -27,6 +27,12 @@ def add_parser(commands: Any, name: str) -> None:
         help="the .keras/.h5 file or SavedModel directory the artifact was made from",
     )
     parser.add_argument("--json", action="store_true", help="print the parity record as JSON")
+    parser.add_argument(
+        "--explain",
+        action="store_true",
+        help="find where the outputs first diverge on every backend, also when parity passes "
+        "(--parity-explain always)",
+    )
     add_model_flags(parser, "verify")
 
 
@@ -35,7 +41,13 @@ def run(args: argparse.Namespace) -> int:
     from tfjs_build.verification import verify_artifact
 
     options, parity = model_options_from_args(args)
-    report = verify_artifact(args.artifact, args.source, options, parity)
+    report = verify_artifact(
+        args.artifact,
+        args.source,
+        options,
+        parity,
+        explain="always" if args.explain else parity.parity_explain,
+    )
     if args.json:
         print(json.dumps(report.record, indent=2, sort_keys=True))
     else:

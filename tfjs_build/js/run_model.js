@@ -36,18 +36,23 @@
     return tf.tensor(new Typed(buffer), spec.shape, spec.dtype);
   }
 
-  function predictLayers(model, inputs) {
-    // A Sequential model leaves inputNames/outputNames empty; its symbolic tensors carry the names.
+  // A layers model's inputs in its own order: by name (by position for one input).
+  function orderedInputs(model, inputs) {
+    // A Sequential model leaves inputNames empty; its symbolic tensors carry the names.
     const inputNames = model.inputNames.length ? model.inputNames : model.inputs.map((t) => t.name);
-    const outputNames = model.outputNames.length ? model.outputNames : model.outputs.map((t) => t.sourceLayer.name);
     const given = Object.keys(inputs);
-    const ordered = inputNames.map((name) => {
+    return inputNames.map((name) => {
       if (inputNames.length === 1 && given.length === 1) return inputs[given[0]];
       if (!(name in inputs)) {
         throw new Error(`layers model needs input ${JSON.stringify(name)}; got ${JSON.stringify(given)}`);
       }
       return inputs[name];
     });
+  }
+
+  function predictLayers(model, inputs) {
+    const outputNames = model.outputNames.length ? model.outputNames : model.outputs.map((t) => t.sourceLayer.name);
+    const ordered = orderedInputs(model, inputs);
     let outputs = model.predict(ordered.length === 1 ? ordered[0] : ordered);
     if (!Array.isArray(outputs)) outputs = [outputs];
     const named = {};
@@ -71,6 +76,87 @@
     const named = {};
     names.forEach((name, i) => { named[name] = outputs[i]; });
     return named;
+  }
+
+  // The key of a layer's output: its name, `@node` for a shared layer's later calls, `#tensor`
+  // for a layer's later outputs (as layer_key in parity/layer_trace.py).
+  function layerKey(name, node, tensor) {
+    return name + (node ? `@${node}` : '') + (tensor ? `#${tensor}` : '');
+  }
+
+  // The model (or nested model) at `within`, a path of layer names from the top.
+  function nestedModel(model, within) {
+    let target = model;
+    for (const name of within || []) target = target.getLayer(name);
+    return target;
+  }
+
+  // Every call of a layer in `target`'s graph, inputs first (a depth-first walk back from its
+  // outputs): [{layer, node, call}], `call` numbering a shared layer's calls in node order (as
+  // _calls in parity/layer_trace.py).
+  function layerCalls(target) {
+    const seen = new Map();
+    const calls = [];
+    const visit = (tensor) => {
+      const layer = tensor.sourceLayer;
+      if (!seen.has(layer)) seen.set(layer, new Set());
+      if (seen.get(layer).has(tensor.nodeIndex)) return;
+      seen.get(layer).add(tensor.nodeIndex);
+      const node = layer.inboundNodes[tensor.nodeIndex];
+      for (const input of node.inputTensors) visit(input);
+      calls.push({layer, node, nodeIndex: tensor.nodeIndex});
+    };
+    for (const output of target.outputs) visit(output);
+    for (const entry of calls) {
+      const indices = [...seen.get(entry.layer)].sort((a, b) => a - b);
+      entry.call = indices.indexOf(entry.nodeIndex);
+    }
+    return calls;
+  }
+
+  // Explaining a divergence (parity/divergence.py asks): every layer's output of the model at
+  // `explain.within` on `inputs` ({kind: "trace"}), or one call of one layer on given inputs
+  // ({kind: "layer", layer, node}; inputs by position, `weight:NAME` ones replacing that weight
+  // of the layer first). Returns [name, tensor] pairs in topological order.
+  function explainLayers(tf, model, inputs, explain) {
+    const target = nestedModel(model, explain.within);
+    const positional = Object.keys(inputs).filter((name) => !name.startsWith('weight:')).map((name) => inputs[name]);
+    if (explain.kind === 'layer') {
+      const layer = target.getLayer(explain.layer);
+      for (const name of Object.keys(inputs).filter((key) => key.startsWith('weight:'))) {
+        const variable = layer.weights.find((w) => w.originalName === name.slice(7));
+        if (!variable) throw new Error(`layer ${explain.layer} has no weight ${name.slice(7)}`);
+        variable.write(inputs[name]);
+      }
+      const call = layerCalls(target).find((c) => c.layer === layer && c.call === (explain.node || 0));
+      let outputs = layer.apply(positional.length === 1 ? positional[0] : positional, call.node.callArgs || {});
+      if (!Array.isArray(outputs)) outputs = [outputs];
+      return outputs.map((tensor, i) => [layerKey(layer.name, call.call, i), tensor]);
+    }
+    const names = [];
+    const symbolic = [];
+    for (const {layer, node, call} of layerCalls(target)) {
+      if (layer.getClassName() === 'InputLayer') continue;
+      node.outputTensors.forEach((tensor, i) => {
+        names.push(layerKey(layer.name, call, i));
+        symbolic.push(tensor);
+      });
+    }
+    const traced = tf.model({inputs: target.inputs, outputs: symbolic});
+    const fed = explain.within && explain.within.length ? positional : orderedInputs(target, inputs);
+    let outputs = traced.predict(fed.length === 1 ? fed[0] : fed);
+    if (!Array.isArray(outputs)) outputs = [outputs];
+    return names.map((name, i) => [name, outputs[i]]);
+  }
+
+  async function explained(tf, model, inputs, explain) {
+    const pairs = explainLayers(tf, model, inputs, explain);
+    const result = [];
+    for (const [name, tensor] of pairs) {
+      result.push({name, dtype: tensor.dtype, shape: tensor.shape, values: await tensor.data()});
+    }
+    for (const [, tensor] of pairs) tensor.dispose();
+    return result;
   }
 
   async function loadModel(tf, modelJson, source) {
@@ -108,13 +194,18 @@
   // Load the model from `source` (a URL or an IO handler), predict `inputs` (name -> tensor),
   // and return {outputs: [{name, dtype, shape, values}], timings: {load_ms, predict_ms,
   // warm_predict_ms}}. `warmRuns` more predictions (after the first, which on webgl compiles
-  // shaders) give warm_predict_ms, their median; with none it is null.
-  async function runModel(tf, modelJson, source, inputs, wanted, warmRuns) {
+  // shaders) give warm_predict_ms, their median; with none it is null. With `explain` (layers
+  // models), the outputs are the layers' instead (see explainLayers).
+  async function runModel(tf, modelJson, source, inputs, wanted, warmRuns, explain) {
     let started = now();
     const model = await loadModel(tf, modelJson, source);
     const loadMs = now() - started;
     try {
       started = now();
+      if (explain) {
+        const outputs = await explained(tf, model, inputs, explain);
+        return {outputs, timings: {load_ms: loadMs, predict_ms: now() - started, warm_predict_ms: null}};
+      }
       const outputs = await predict(tf, model, modelJson, inputs, wanted);
       const predictMs = now() - started;
       const warm = [];

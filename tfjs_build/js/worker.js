@@ -6,7 +6,8 @@
 //   private directory its jobs' files live in (named here so that the process can be found).
 // Protocol: one JSON object per line. Once TF.js is ready it writes {"ready": true, "tfjs",
 // "backend", "memory"}; then for each line {"id", "model_dir", "inputs": [{"name", "dtype",
-// "shape", "file"}], "outputs": [names] | null, "result_dir", "warm_runs"} on stdin it writes
+// "shape", "file"}], "outputs": [names] | null, "result_dir", "warm_runs", "explain"?} on stdin
+// ("explain": run_model.js's explainLayers request) it writes
 // {"id", "ok": true, "outputs": [{"name", "dtype", "shape", "file"}], "timings", "memory"} or
 // {"id", "ok": false, "error", "memory"} on stdout, one job at a time. Tensors are raw
 // little-endian files (strings: a uint32 LE byte count before each element's bytes). "memory" is
@@ -62,7 +63,7 @@ async function runJob(job) {
     const {modelJson, handler} = diskHandler(tf, job.model_dir);
     const inputs = {};
     for (const spec of job.inputs) inputs[spec.name] = inputTensor(tf, spec, arrayBuffer(fs.readFileSync(spec.file)));
-    const {outputs, timings} = await runModel(tf, modelJson, handler, inputs, job.outputs, job.warm_runs);
+    const {outputs, timings} = await runModel(tf, modelJson, handler, inputs, job.outputs, job.warm_runs, job.explain);
     return {outputs: outputs.map((output, index) => writeOutput(job.result_dir, index, output)), timings};
   } finally {
     tf.engine().endScope();

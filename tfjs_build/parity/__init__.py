@@ -15,6 +15,9 @@ from tfjs_build._lazy import lazy_getattr
 
 _EXPORTS = {
     "check_parity": "tfjs_build.parity.check",
+    "Cause": "tfjs_build.parity.divergence",
+    "Divergence": "tfjs_build.parity.divergence",
+    "localize_divergence": "tfjs_build.parity.localize",
     "load_samples": "tfjs_build.parity.probes",
     "make_probes": "tfjs_build.parity.probes",
     "ParityRecord": "tfjs_build.parity.record",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import hashlib
 import time
 from collections.abc import Mapping, Sequence
@@ -18,6 +19,7 @@ from tfjs_build.backends import DEFAULT_PARITY_BACKENDS, PARITY_BACKENDS
 from tfjs_build.errors import RuntimeFailure, TfjsBuildError
 from tfjs_build.options import Origin
 from tfjs_build.parity.compare import compare_outputs
+from tfjs_build.parity.localize import ExplainMode, localize_divergence
 from tfjs_build.parity.model_io import input_specs, output_names
 from tfjs_build.parity.precision import source_compute_dtype
 from tfjs_build.parity.probes import (
@@ -34,7 +36,7 @@ from tfjs_build.parity.record import (
     ParityRecord,
     ToleranceRecord,
 )
-from tfjs_build.parity.reference import run_reference
+from tfjs_build.parity.reference import ReferenceResult, run_reference
 from tfjs_build.parity.report import BackendResult, ParityReport, Probe
 from tfjs_build.parity.tolerances import Tolerance, ToleranceOverrides, artifact_quantization
 from tfjs_build.parity.vocabulary import Vocabulary, generated_vocabulary, string_vocabulary
@@ -64,6 +66,7 @@ def check_parity(
     label: str | None = None,
     origin: Origin = "python",
     runtimes: RuntimePool | None = None,
+    explain: ExplainMode = "on_failure",
 ) -> ParityReport:
     """Check the artifact in ``artifact_dir`` against ``source`` on every backend in ``backends``.
 
@@ -79,7 +82,9 @@ def check_parity(
     build's pool, so a browser starts once per build), else in a pool closed before returning.
     TF.js failing to run the artifact is recorded as a failed backend; a bad source or artifact
     raises. Messages name the artifact ``label`` (default: ``artifact_dir``) and spell options as
-    set in ``origin``.
+    set in ``origin``. ``explain`` says when to localize a divergence (one more TF.js pass per
+    backend; see :func:`~tfjs_build.parity.localize.localize_divergence`): on a failing backend
+    (``on_failure``), on every backend (``always``) or ``never``.
     """
     _check_backends(backends)
     artifact_dir, started = Path(artifact_dir), time.perf_counter()
@@ -150,6 +155,10 @@ def check_parity(
                 )
             )
             seconds[backend] = time.perf_counter() - started
+        results = [
+            _explained(runtimes, artifact_dir, fmt, result, inputs, reference, explain)
+            for result in results
+        ]
 
     base = tolerances[backends[0]]
     record: ParityRecord = {
@@ -225,6 +234,31 @@ def _run_backend(
     return BackendResult(backend, comparisons, tolerance=tolerance, environment=environment)
 
 
+def _explained(
+    runtimes: RuntimePool,
+    artifact_dir: Path,
+    fmt: str,
+    result: BackendResult,
+    inputs: dict[str, np.ndarray],
+    reference: ReferenceResult,
+    explain: ExplainMode,
+) -> BackendResult:
+    """``result`` with its divergence localized when ``explain`` asks for it."""
+    wanted = explain == "always" or (explain == "on_failure" and not result.passed)
+    if not wanted or result.error is not None or result.tolerance is None:
+        return result
+    divergence = localize_divergence(
+        runtimes.get(result.backend), artifact_dir, fmt, reference, inputs, result.tolerance
+    )
+    if not result.passed and divergence.first is None and divergence.note is None:
+        unseen = (
+            f"no {divergence.kind} that both TF.js and the source compute under one name is "
+            "beyond the tolerance"
+        )
+        divergence = dataclasses.replace(divergence, note=unseen)
+    return dataclasses.replace(result, divergence=divergence)
+
+
 def _backend_record(
     result: BackendResult, base: Tolerance, quantization: str | None, source_compute: str | None
 ) -> BackendRecord:
@@ -239,6 +273,8 @@ def _backend_record(
         record["tolerance"] = _tolerance_record(result.tolerance, quantization, source_compute)
     if result.environment:
         record["runtime"] = result.environment
+    if result.divergence is not None:
+        record["divergence"] = result.divergence.to_record()
     return record
 
 

@@ -53,6 +53,88 @@ class ToleranceRecord(TypedDict):
     source_compute: str | None
 
 
+CauseKind = Literal[
+    "weight_differs",
+    "quantization",
+    "float16_overflow",
+    "float16_underflow",
+    "non_finite",
+    "kernel",
+]
+"""Why a layer or node computes wrongly on its own: a weight differing from the source's, a
+weight's quantization, float16's range on ``webgl-f16``, NaN or infinity appearing, or (none of
+those) TF.js's kernel computing differently from TensorFlow's."""
+
+
+class CauseRecord(TypedDict):
+    """One named cause; ``weight`` is the artifact's name of the weight it is about, if any."""
+
+    kind: CauseKind
+    weight: str | None
+    detail: str
+
+
+class StepRecord(TypedDict):
+    """The errors of one layer's (or node's) output, in topological order."""
+
+    name: str
+    op: str
+    max_abs_error: float | str
+    max_rel_error: float | str
+    passed: bool
+
+
+class DivergenceRecord(TypedDict):
+    """Where one backend's outputs first go wrong. ``name`` is the first layer (``kind``
+    ``layer``, ``outer/inner`` inside a nested model) or node whose output exceeds the tolerance
+    while its inputs are within it (``None`` when none does, or it could not be told: then
+    ``note`` says why); ``own_error`` whether it is wrong on the reference's own inputs (``None``
+    when that could not be run); ``steps`` every layer or node compared."""
+
+    kind: Literal["layer", "node"]
+    name: str | None
+    op: str | None
+    max_abs_error: float | str | None
+    max_rel_error: float | str | None
+    inputs_max_abs_error: float | str | None
+    own_error: bool | None
+    own_max_abs_error: float | str | None
+    causes: list[CauseRecord]
+    steps: list[StepRecord]
+    note: str | None
+
+
+def divergence_words(record: DivergenceRecord) -> str:
+    """The finding of ``record`` as the clause of a failure line (the one wording everywhere)."""
+    name, kind = record["name"], record["kind"]
+    if name is None:
+        if record["note"]:
+            return f"cannot tell where it diverges: {record['note']}"
+        return f"every {kind}'s output is within the tolerance"
+    inputs = (
+        "its inputs are not compared (TF.js computes them under other names)"
+        if record["inputs_max_abs_error"] is None
+        else f"its inputs match to {_short(record['inputs_max_abs_error'])}"
+    )
+    clause = (
+        f"first diverges at {kind} {name!r} ({record['op']}): max abs error "
+        f"{_short(record['max_abs_error'])} while {inputs}"
+    )
+    if record["own_error"] is None:
+        return clause
+    if not record["own_error"]:
+        return (
+            f"{clause}; on the reference's inputs it matches to "
+            f"{_short(record['own_max_abs_error'])}, so it amplifies earlier small errors"
+        )
+    reasons = "; ".join(cause["detail"] for cause in record["causes"]) or "unknown"
+    return f"{clause}; its own error: {reasons}"
+
+
+def _short(value: float | str | None) -> str:
+    return f"{value:.2g}" if isinstance(value, float) else str(value)
+
+
 class _BackendRecordRequired(TypedDict):
     backend: str
     passed: bool
@@ -61,11 +143,13 @@ class _BackendRecordRequired(TypedDict):
 
 class BackendRecord(_BackendRecordRequired, total=False):
     """Every output of one TF.js backend; ``error`` when TF.js could not run the artifact;
-    ``tolerance`` when the backend's differs from the record's; ``runtime`` for a browser."""
+    ``tolerance`` when the backend's differs from the record's; ``runtime`` for a browser;
+    ``divergence`` when it failed (or explaining was asked for)."""
 
     error: str
     tolerance: ToleranceRecord
     runtime: RuntimeRecord
+    divergence: DivergenceRecord
 
 
 class _ProbeInputsRequired(TypedDict):

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -37,10 +37,20 @@ SourceKind = Literal["keras3", "tf_keras", "saved_model"]
 
 @dataclass(frozen=True)
 class ReferenceResult:
-    """Reference outputs keyed by artifact output name, and what produced them."""
+    """Reference outputs keyed by artifact output name, and what produced them (``model``: the
+    loaded Keras model or SavedModel signature, kept for localizing a divergence)."""
 
     outputs: dict[str, np.ndarray]
     description: str
+    model: Any = field(default=None, compare=False, repr=False)
+
+
+@dataclass(frozen=True)
+class LoadedSignature:
+    """A SavedModel signature's function and the loaded SavedModel that keeps its variables."""
+
+    owner: Any
+    function: Any
 
 
 def source_kind(source: Path) -> SourceKind:
@@ -91,10 +101,11 @@ def run_reference(
 def signature_reference(request: ReferenceRequest) -> ReferenceResult:
     """A SavedModel's signature run in TensorFlow."""
     tf = import_tensorflow()
-    outputs = _run_signature(tf, request.source, request.signature, request.inputs)
+    function, outputs = _run_signature(tf, request.source, request.signature, request.inputs)
     return ReferenceResult(
         _match_outputs(request.source, outputs, request.output_names),
         f"saved_model:{request.signature}",
+        function,
     )
 
 
@@ -152,12 +163,14 @@ def _call_keras(request: ReferenceRequest, model: Any, description: str) -> Refe
     except Exception as exc:  # TensorFlow raises many kinds for inputs a model rejects
         raise _failed_on_inputs(request.source, exc) from None
     named = _keras_outputs(model, raw)
-    return ReferenceResult(_match_outputs(request.source, named, request.output_names), description)
+    return ReferenceResult(
+        _match_outputs(request.source, named, request.output_names), description, model
+    )
 
 
 def _run_signature(
     tf: Any, source: Path, signature: str, inputs: Mapping[str, np.ndarray]
-) -> dict[str, np.ndarray]:
+) -> tuple[Any, dict[str, np.ndarray]]:
     try:
         loaded = tf.saved_model.load(str(source))
     except Exception as exc:
@@ -185,7 +198,8 @@ def _run_signature(
         result = function(**feeds)
     except Exception as exc:  # e.g. InvalidArgumentError for an index out of range
         raise _failed_on_inputs(source, exc) from None
-    return {name: np.asarray(tensor) for name, tensor in result.items()}
+    outputs = {name: np.asarray(tensor) for name, tensor in result.items()}
+    return LoadedSignature(loaded, function), outputs
 
 
 def _load_tf_keras_saved_model(source: Path, allow_unsafe: bool, origin: Origin) -> Any:
@@ -217,15 +231,22 @@ def _load_tf_keras_saved_model(source: Path, allow_unsafe: bool, origin: Origin)
         raise SourceError(f"{source}: tf_keras cannot load this SavedModel ({message})") from None
 
 
-def _keras_inputs(model: Any, inputs: Mapping[str, np.ndarray]) -> Any:
-    """Inputs in the model's own order (by name when the names match, else by position), packed
-    into the model's input structure when Keras 3 recorded one (dict inputs)."""
+def keras_input_arrays(model: Any, inputs: Mapping[str, np.ndarray]) -> list[np.ndarray]:
+    """Inputs in the model's own order: by name when the names match, else by position."""
     arrays = list(inputs.values())
     names = [_tensor_name(t) for t in getattr(model, "inputs", None) or []]
     if len(arrays) > 1 and sorted(names) == sorted(inputs):
         arrays = [inputs[name] for name in names]
+    return arrays
+
+
+def _keras_inputs(model: Any, inputs: Mapping[str, np.ndarray]) -> Any:
+    """:func:`keras_input_arrays` packed into the input structure Keras 3 recorded (a list of
+    one for a functional model made with ``inputs=[x]``, a dict, ...): Keras warns about any
+    other structure."""
+    arrays = keras_input_arrays(model, inputs)
     structure = getattr(model, "_inputs_struct", None)
-    if structure is not None and not isinstance(structure, (list, tuple)):
+    if structure is not None:
         import keras
 
         return keras.tree.pack_sequence_as(structure, arrays)

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 from tfjs_build.errors import ParityError
 from tfjs_build.options import Origin, spell
 from tfjs_build.parity.compare import OutputComparison
+from tfjs_build.parity.divergence import Divergence
 from tfjs_build.parity.record import ParityRecord, SkippedRecord, skipped_record
 from tfjs_build.parity.tolerances import Tolerance
 from tfjs_build.runtime.protocol import RuntimeRecord
@@ -26,6 +27,8 @@ class BackendResult:
     error: str | None = None
     tolerance: Tolerance | None = None
     environment: RuntimeRecord = field(default_factory=dict)  # type: ignore[assignment]
+    divergence: Divergence | None = None
+    """Where its outputs first go wrong (when it failed, or explaining was asked for)."""
 
     @property
     def passed(self) -> bool:
@@ -84,6 +87,8 @@ class ParityReport:
             for comparison in result.comparisons:
                 tolerance = result.tolerance or self.tolerance
                 lines.append(f"[{result.backend}] {comparison.describe(tolerance)}")
+            if result.divergence is not None:
+                lines.append(f"[{result.backend}] {result.divergence.describe()}")
         return "\n".join(lines)
 
     def failure_message(self) -> str | None:
@@ -103,10 +108,11 @@ class ParityReport:
             failed, first = failures[0]
             more = f" (and {len(failures) - 1} more failing output(s))" if len(failures) > 1 else ""
             note = self.string_probes_note()
+            divergence = f"; {failed.divergence.describe()}" if failed.divergence else ""
             return (
                 f"{where}parity failed on TF.js {failed.backend} for output "
                 f"{first.describe(failed.tolerance or self.tolerance)}{more}"
-                f"{f' ({note})' if note else ''}"
+                f"{f' ({note})' if note else ''}{divergence}"
             )
         result = errors[0]
         return f"{where}parity failed: TF.js {result.backend} could not run it: {result.error}"

@@ -7,11 +7,11 @@ into the lines people read.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal, Protocol
 
-from tfjs_build.parity.record import ParitySummary
+from tfjs_build.parity.record import DivergenceRecord, ParitySummary
 
 Outcome = Literal["converted", "restored", "up to date", "failed"]
 CHANGED: tuple[Outcome, ...] = ("converted", "restored")
@@ -36,6 +36,8 @@ class ModelResult:
     """Restored from the remote cache (``cache_remote``) rather than the local one."""
     error: str | None = None
     """Why a failed build failed (one line)."""
+    divergences: dict[str, DivergenceRecord] = field(default_factory=dict)
+    """Where a build parity rejected first diverges, per failing backend."""
 
     @property
     def changed_files(self) -> bool:
@@ -69,6 +71,17 @@ class Warned:
 
 
 @dataclass(frozen=True)
+class Explained:
+    """Where a passing build's outputs first diverge on ``backend``, as asked for
+    (``parity_explain = "always"``): ``words`` is the finding (every layer within tolerance, or
+    a layer beyond it that the final outputs hid)."""
+
+    name: str
+    backend: str
+    words: str
+
+
+@dataclass(frozen=True)
 class RemoteWarned:
     """The remote cache cannot be used as configured (unreachable, refusing access, its backend
     not installed): said once per run, and the build goes on without it."""
@@ -85,7 +98,7 @@ class Pushed:
     entries: int
 
 
-BuildEvent = Started | Finished | Warned | RemoteWarned | Pushed
+BuildEvent = Started | Finished | Warned | Explained | RemoteWarned | Pushed
 
 
 class Reporter(Protocol):

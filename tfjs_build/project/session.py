@@ -28,13 +28,21 @@ from tfjs_build.artifact.format import MODEL_JSON
 from tfjs_build.artifact.publish import artifact_files
 from tfjs_build.depfile import model_inputs, relative_to, write_depfile
 from tfjs_build.display import shown_path
-from tfjs_build.errors import TfjsBuildError
-from tfjs_build.parity.record import ParitySummary, parity_summary
+from tfjs_build.errors import ParityError, TfjsBuildError
+from tfjs_build.parity.record import (
+    DivergenceRecord,
+    ParityRecord,
+    ParitySummary,
+    SkippedRecord,
+    divergence_words,
+    parity_summary,
+)
 from tfjs_build.project.cache import BuildCache, CachedArtifact, RefusedEntry, cache_key
 from tfjs_build.project.cache_signing import signing_key_from_env, trusted_keys
 from tfjs_build.project.code import CodeRecord, code_record
 from tfjs_build.project.config import PYPROJECT, ModelSpec, ProjectConfig
 from tfjs_build.project.events import (
+    Explained,
     Finished,
     ModelResult,
     Pushed,
@@ -392,7 +400,8 @@ class BuildSession:
                 rejected=self.rejected_path(spec),
             )
         except TfjsBuildError as exc:
-            return ModelResult(spec.name, "failed", reasons, key, error=str(exc))
+            found = _divergences(exc)
+            return ModelResult(spec.name, "failed", reasons, key, error=str(exc), divergences=found)
         except OSError as exc:  # a full or read-only disk, a name too long for it, ...
             where = exc.filename or output
             error = f"cannot write {where}: {exc.strerror}; the previous artifact is unchanged"
@@ -401,6 +410,8 @@ class BuildSession:
         summary = parity_summary(built.parity)
         for warning in built.warnings:
             self.reporter.report(Warned(spec.name, warning))
+        for backend, divergence in _explained(built.parity):
+            self.reporter.report(Explained(spec.name, backend, divergence_words(divergence)))
         self._record(spec, built_from, built.format, files, summary)
         added = False
         if self.use_cache:
@@ -475,3 +486,26 @@ def open_session(
     from tfjs_build.project.config import load_config
 
     return BuildSession(load_config(root), reporter, use_cache=use_cache)
+
+
+def _divergences(error: BaseException) -> dict[str, DivergenceRecord]:
+    """Where each failing backend first diverges, when ``error`` is (or was raised from) a
+    parity failure."""
+    cause = error if isinstance(error, ParityError) else error.__cause__
+    report = cause.report if isinstance(cause, ParityError) else None
+    if report is None:
+        return {}
+    return {
+        result.backend: result.divergence.to_record()
+        for result in report.results
+        if result.divergence is not None
+    }
+
+
+def _explained(
+    record: ParityRecord | SkippedRecord | None,
+) -> list[tuple[str, DivergenceRecord]]:
+    """The backends of a passing check that localized (``parity_explain = "always"``)."""
+    if record is None or record["skipped"]:
+        return []
+    return [(b["backend"], b["divergence"]) for b in record["backends"] if "divergence" in b]

@@ -17,6 +17,7 @@ from tfjs_build.parity.tolerances import BACKEND_TOLERANCES, Tolerance, loosest
 from tfjs_build.project.config import ModelSpec, ProjectConfig
 from tfjs_build.project.session import BuildSession
 from tfjs_build.runtime.protocol import Timings
+from tfjs_build.tool_dir import rejected_build_path
 
 
 @dataclass(frozen=True)
@@ -33,6 +34,8 @@ class ModelEntry:
     parity: dict[str, Any] | None
     stale: tuple[str, ...]
     timings: dict[str, Timings | str] = field(default_factory=dict)
+    rejected_parity: dict[str, Any] | None = None
+    """The parity record of the last build parity rejected (kept aside), if the last one was."""
 
     @property
     def probe(self) -> Path | None:
@@ -57,16 +60,19 @@ def collect_models(config: ProjectConfig) -> list[ModelEntry]:
 
 def _entry(spec: ModelSpec, config: ProjectConfig, stale: tuple[str, ...]) -> ModelEntry:
     artifact = config.root / spec.output
+    rejected = _parity_record(rejected_build_path(config.root, spec.name))
     if not (artifact / MODEL_JSON).is_file():
-        return ModelEntry(
-            spec, artifact, None, "not built yet (run tfjs-build convert)", None, stale
-        )
+        problem = "not built yet (run tfjs-build convert)"
+        if rejected is not None:
+            problem = "no build has passed parity yet"
+        return ModelEntry(spec, artifact, None, problem, None, stale, rejected_parity=rejected)
     try:
         summary = summarize_artifact(artifact)
     except TfjsBuildError as exc:
-        return ModelEntry(spec, artifact, None, str(exc), None, stale)
-    problem = "; ".join(summary.problems) or None
-    return ModelEntry(spec, artifact, summary, problem, _parity_record(artifact), stale)
+        return ModelEntry(spec, artifact, None, str(exc), None, stale, rejected_parity=rejected)
+    problems = "; ".join(summary.problems) or None
+    parity = _parity_record(artifact)
+    return ModelEntry(spec, artifact, summary, problems, parity, stale, rejected_parity=rejected)
 
 
 def _parity_record(artifact: Path) -> dict[str, Any] | None:

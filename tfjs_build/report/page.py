@@ -13,8 +13,11 @@ from typing import Any
 
 from tfjs_build import __version__
 from tfjs_build.display import human_bytes
+from tfjs_build.parity.record import DivergenceRecord
 from tfjs_build.report.collect import ModelEntry, live_tolerances
+from tfjs_build.report.layer_chart import divergence_sentence, divergence_svg
 from tfjs_build.report.svg import histogram_svg
+from tfjs_build.tool_dir import REJECTED_DIR
 
 TOP_KINDS = 14
 """Layer classes or ops listed per model; the rest are counted."""
@@ -87,6 +90,8 @@ def _section(entry: ModelEntry, report_dir: Path) -> str:
     if entry.summary is not None:
         parts.append(_kinds(entry))
     parts.append(_parity(entry))
+    if entry.rejected_parity is not None:
+        parts.append(_rejected(entry.rejected_parity))
     parts.append(_timings(entry))
     parts.append(f"<h3>Live check in this browser</h3><p>{_live(entry, report_dir)}</p>")
     return "\n".join(parts)
@@ -144,7 +149,10 @@ def _parity(entry: ModelEntry) -> str:
     rows: list[str] = []
     plots: dict[str, list[tuple[str, list[int]]]] = {}
     where: list[str] = []
+    findings: list[str] = []
     for backend in parity.get("backends", []):
+        if "divergence" in backend:
+            findings.append(_divergence(backend["backend"], backend["divergence"]))
         tolerance = backend.get("tolerance", parity["tolerance"])
         rule = f"atol {tolerance['atol']:g}, rtol {tolerance['rtol']:g}, scale {tolerance['scale_tol']:g}"
         if "error" in backend:
@@ -194,7 +202,39 @@ def _parity(entry: ModelEntry) -> str:
     browsers = f"<ul>{''.join(where)}</ul>" if where else ""
     return (
         f"<h3>Parity at build: {_parity_badge(entry)}</h3><p>Inputs: {probe}; reference: "
-        f"{escape(str(parity.get('reference')))}.</p>{table}{browsers}<div class=plots>{figures}</div>"
+        f"{escape(str(parity.get('reference')))}.</p>{table}{browsers}{''.join(findings)}"
+        f"<div class=plots>{figures}</div>"
+    )
+
+
+def _rejected(record: dict[str, Any]) -> str:
+    """The last build parity rejected: what failed, and where each failing backend diverges."""
+    failed = [
+        f"{escape(backend['backend'])} (<code>{escape(output['name'])}</code>: max abs error "
+        f"{_num(output['max_abs_error'])})"
+        for backend in record.get("backends", [])
+        for output in backend.get("outputs", [])
+        if not output["passed"]
+    ]
+    findings = "".join(
+        _divergence(backend["backend"], backend["divergence"])
+        for backend in record.get("backends", [])
+        if "divergence" in backend
+    )
+    return (
+        f'<h3>Last build: <span class="fail">rejected by parity</span></h3><p>It failed on '
+        f"{', '.join(failed) or 'a backend that could not run it'}; it is kept in "
+        f"<code>{REJECTED_DIR}/</code> and the artifact above is the last that passed (if "
+        f"any).</p>{findings}"
+    )
+
+
+def _divergence(backend: str, divergence: DivergenceRecord) -> str:
+    """Where ``backend`` first diverges, and every layer's (or node's) error as a chart."""
+    title = f"{backend}: error per {divergence['kind']}"
+    chart = f"<figure>{divergence_svg(title, divergence)}</figure>" if divergence["steps"] else ""
+    return (
+        f"<h4>Where {escape(backend)} diverges</h4><p>{divergence_sentence(divergence)}</p>{chart}"
     )
 
 

@@ -23,7 +23,7 @@ from tfjs_build.runtime.cdp import CdpError
 from tfjs_build.runtime.chrome import ChromeProcess
 from tfjs_build.runtime.local_server import LocalServer
 from tfjs_build.runtime.node_packages import js_dir, tfjs_bundle_dir
-from tfjs_build.runtime.protocol import RuntimeRecord, TimedRun
+from tfjs_build.runtime.protocol import ExplainRequest, RuntimeRecord, TimedRun
 from tfjs_build.runtime.tensors import decode_output, encode_input
 
 RUNNER_PAGE = "js/browser/runner.html"
@@ -126,6 +126,12 @@ class BrowserRuntime:
             self._page = page
         return self._page
 
+    def explain(
+        self, artifact_dir: Path, inputs: Mapping[str, np.ndarray], request: ExplainRequest
+    ) -> dict[str, np.ndarray]:
+        """The layers' outputs (or one layer's) that ``request`` asks for, by key."""
+        return self.timed_run(artifact_dir, inputs, explain=request).outputs
+
     def environment(self) -> RuntimeRecord:
         """Browser version, WebGL renderer and version, and whether textures hold float32."""
         self._ready_page()
@@ -147,8 +153,9 @@ class BrowserRuntime:
         outputs: Sequence[str] | None = None,
         *,
         warm_runs: int = 0,
+        explain: ExplainRequest | None = None,
     ) -> TimedRun:
-        """:meth:`run` with TF.js's timings."""
+        """:meth:`run` with TF.js's timings (what ``explain`` asks for instead of the outputs)."""
         page = self._ready_page()
         base = self._session.server.mount(Path(artifact_dir))
         try:
@@ -157,6 +164,7 @@ class BrowserRuntime:
                 "inputs": [_input_payload(name, value) for name, value in inputs.items()],
                 "outputs": list(outputs) if outputs is not None else None,
                 "warm_runs": warm_runs,
+                "explain": explain,
             }
             result = self._session.evaluate(
                 page, f"tfjsBuildRun({json.dumps(job)})", timeout=RUN_SECONDS

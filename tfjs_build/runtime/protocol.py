@@ -5,10 +5,23 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Protocol, TypedDict
+from typing import TYPE_CHECKING, Literal, Protocol, TypedDict
 
 if TYPE_CHECKING:
     import numpy as np
+
+
+class ExplainRequest(TypedDict, total=False):
+    """What a layers model's explaining run returns instead of its outputs (``js/run_model.js``'s
+    ``explainLayers``): ``trace``, every layer call's output of the model nested at ``within`` (a
+    path of layer names; empty for the model itself), keyed like
+    :func:`tfjs_build.parity.layer_trace.layer_key`; ``layer``, one call (``node``) of the layer
+    ``layer`` on inputs given by position, inputs named ``weight:NAME`` replacing its weights."""
+
+    kind: Literal["trace", "layer"]
+    within: list[str]
+    layer: str
+    node: int
 
 
 class Timings(TypedDict):
@@ -67,6 +80,12 @@ class TfjsRuntime(Protocol):
         warm_runs: int = 0,
     ) -> TimedRun:
         """:meth:`run`, with TF.js's own timings (``warm_runs`` more predictions for the warm one)."""
+        ...
+
+    def explain(
+        self, artifact_dir: Path, inputs: Mapping[str, np.ndarray], request: ExplainRequest
+    ) -> dict[str, np.ndarray]:
+        """Load a layers model and return what ``request`` asks for, by key, in topological order."""
         ...
 
     def environment(self) -> RuntimeRecord:

@@ -15,7 +15,7 @@ from tfjs_build.backends import BROWSER_BACKENDS, NODE_BACKENDS, PARITY_BACKENDS
 from tfjs_build.errors import RuntimeFailure
 from tfjs_build.runtime.node_packages import NodeSetup
 from tfjs_build.runtime.node_worker import NodeWorker, WorkerDied
-from tfjs_build.runtime.protocol import RuntimeRecord, TimedRun
+from tfjs_build.runtime.protocol import ExplainRequest, RuntimeRecord, TimedRun
 from tfjs_build.runtime.tensors import decode_output, encode_input
 
 _Encoded = tuple[str, tuple[int, ...], str, bytes]
@@ -98,8 +98,9 @@ class NodeRuntime:
         outputs: Sequence[str] | None = None,
         *,
         warm_runs: int = 0,
+        explain: ExplainRequest | None = None,
     ) -> TimedRun:
-        """:meth:`run` with TF.js's timings."""
+        """:meth:`run` with TF.js's timings (what ``explain`` asks for instead of the outputs)."""
         encoded = [
             (name, np.shape(value), *encode_input(name, value)) for name, value in inputs.items()
         ]
@@ -107,6 +108,7 @@ class NodeRuntime:
             "model_dir": str(Path(artifact_dir).resolve()),
             "outputs": list(outputs) if outputs is not None else None,
             "warm_runs": warm_runs,
+            "explain": explain,
         }
         with self._lock:
             try:
@@ -165,6 +167,12 @@ class NodeRuntime:
         worker, self._worker = self._worker, None
         if worker is not None:
             worker.close()
+
+    def explain(
+        self, artifact_dir: Path, inputs: Mapping[str, np.ndarray], request: ExplainRequest
+    ) -> dict[str, np.ndarray]:
+        """The layers' outputs (or one layer's) that ``request`` asks for, by key."""
+        return self.timed_run(artifact_dir, inputs, explain=request).outputs
 
     def environment(self) -> RuntimeRecord:
         """Nothing to record: the TF.js version is in the lockfile."""

@@ -51,7 +51,8 @@ async function tfjsBuildSetup(backend) {
   };
 }
 
-// job: {model_url, inputs: [{name, dtype, shape, data}], outputs: [names] | null, warm_runs}
+// job: {model_url, inputs: [{name, dtype, shape, data}], outputs: [names] | null, warm_runs,
+// explain?} (explain: run_model.js's explainLayers request)
 async function tfjsBuildRun(job) {
   const response = await fetch(job.model_url);
   if (!response.ok) throw new Error(`model.json: HTTP ${response.status}`);
@@ -62,7 +63,7 @@ async function tfjsBuildRun(job) {
   }
   try {
     const {outputs, timings} = await tfjsBuildModel.runModel(
-      tf, modelJson, job.model_url, inputs, job.outputs, job.warm_runs);
+      tf, modelJson, job.model_url, inputs, job.outputs, job.warm_runs, job.explain);
     return {
       outputs: outputs.map((o) => ({name: o.name, dtype: o.dtype, shape: o.shape, data: toBase64(outputBytes(o))})),
       timings,
