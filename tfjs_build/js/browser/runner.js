@@ -35,6 +35,27 @@ function outputBytes(output) {
   return bytes;
 }
 
+// What the page is doing, for tfjs-build to name when a run takes too long (tfjsBuildState).
+let stage = 'idle';
+// Why the backend's GPU context went away, once it has; a page whose context is lost cannot run
+// anything again, and every run then fails at once with this line.
+let lostReason = null;
+let rejectLost = null;
+const lost = new Promise((resolve, reject) => { rejectLost = reject; });
+lost.catch(() => {});  // awaited by runs only; never an unhandled rejection
+
+function contextLost(reason) {
+  if (lostReason !== null) return;
+  lostReason = reason;
+  rejectLost(new Error(reason));
+}
+
+function watchWebgl(gl) {
+  gl.canvas.addEventListener('webglcontextlost', () => {
+    contextLost('the browser lost the WebGL context (its GPU process was reset or ran out of memory)');
+  });
+}
+
 // backend: 'webgl' or 'webgl-f16' (float16 textures, as most phone GPUs compute).
 async function tfjsBuildSetup(backend) {
   if (backend === 'webgl-f16') tf.env().set('WEBGL_FORCE_F16_TEXTURES', true);
@@ -43,6 +64,7 @@ async function tfjsBuildSetup(backend) {
   }
   await tf.ready();
   const gl = tf.backend().gpgpu.gl;
+  watchWebgl(gl);
   const info = gl.getExtension('WEBGL_debug_renderer_info');
   return {
     webgl_renderer: String(gl.getParameter(info ? info.UNMASKED_RENDERER_WEBGL : gl.RENDERER)),
@@ -51,23 +73,42 @@ async function tfjsBuildSetup(backend) {
   };
 }
 
-// job: {model_url, inputs: [{name, dtype, shape, data}], outputs: [names] | null, warm_runs}
-async function tfjsBuildRun(job) {
-  const response = await fetch(job.model_url);
-  if (!response.ok) throw new Error(`model.json: HTTP ${response.status}`);
-  const modelJson = await response.json();
+// {stage, lost}: what a run is waiting for, and why the context went (null while it is there).
+function tfjsBuildState() {
+  return {stage, lost: lostReason};
+}
+
+async function runJob(job) {
+  stage = 'fetching model.json';
+  const modelJson = await (await tfjsBuildModel.fetchWhole(job.model_url)).json();
   const inputs = {};
   for (const spec of job.inputs) {
     inputs[spec.name] = tfjsBuildModel.inputTensor(tf, spec, fromBase64(spec.data));
   }
   try {
+    const loader = tfjsBuildModel.httpLoader(tf, job.model_url);
     const {outputs, timings} = await tfjsBuildModel.runModel(
-      tf, modelJson, job.model_url, inputs, job.outputs, job.warm_runs);
+      tf, modelJson, loader, inputs, job.outputs, job.warm_runs, (now) => { stage = now; });
+    stage = 'sending the outputs';
     return {
       outputs: outputs.map((o) => ({name: o.name, dtype: o.dtype, shape: o.shape, data: toBase64(outputBytes(o))})),
       timings,
     };
   } finally {
     for (const tensor of Object.values(inputs)) tensor.dispose();
+  }
+}
+
+// job: {model_url, inputs: [{name, dtype, shape, data}], outputs: [names] | null, warm_runs}.
+// A lost context ends the run at once, naming it (TF.js itself may wait for ever on a fence).
+async function tfjsBuildRun(job) {
+  if (lostReason !== null) throw new Error(lostReason);
+  try {
+    return await Promise.race([runJob(job), lost]);
+  } catch (err) {
+    if (lostReason !== null) throw new Error(lostReason);
+    throw err;
+  } finally {
+    stage = 'idle';
   }
 }

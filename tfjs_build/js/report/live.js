@@ -67,13 +67,6 @@ function describe(result) {
   return `${line}, ${result.bad} of ${result.size} element(s) beyond tolerance, worst at flat index ${result.worst} (stored ${fmt(result.ref)}, TF.js ${fmt(result.got)})`;
 }
 
-// TF.js would read an error page as weights; a missing shard should say so.
-async function strictFetch(url, init) {
-  const response = await fetch(url, init);
-  if (!response.ok) throw new Error(`${String(url).split('/').pop()}: HTTP ${response.status}`);
-  return response;
-}
-
 function backendName() {
   const name = tf.getBackend();
   if (name === 'webgl' && !tf.env().getBool('WEBGL_RENDER_FLOAT32_ENABLED')) return 'webgl-f16';
@@ -84,13 +77,13 @@ async function checkModel(element) {
   const tolerances = JSON.parse(element.dataset.tolerances);
   const backend = backendName();
   const tolerance = tolerances[backend] || tolerances.cpu;
-  const probe = readProbe(await (await strictFetch(element.dataset.probeUrl, {cache: 'no-store'})).arrayBuffer());
+  const probe = readProbe(await (await tfjsBuildModel.fetchWhole(element.dataset.probeUrl, {cache: 'no-store'})).arrayBuffer());
   if (probe.notStoredInputs.length) return {backend, skipped: `string inputs (${probe.notStoredInputs.join(', ')}) are not in the probe file`};
-  const modelJson = await (await strictFetch(element.dataset.modelUrl, {cache: 'no-store'})).json();
+  const modelJson = await (await tfjsBuildModel.fetchWhole(element.dataset.modelUrl, {cache: 'no-store'})).json();
   const inputs = {};
   for (const spec of probe.inputs) inputs[spec.name] = tf.tensor(spec.values, spec.shape, spec.dtype);
   try {
-    const loader = tf.io.http(element.dataset.modelUrl, {requestInit: {cache: 'no-store'}, fetchFunc: strictFetch});
+    const loader = tfjsBuildModel.httpLoader(tf, element.dataset.modelUrl, {cache: 'no-store'});
     const wanted = probe.outputs.map((o) => o.name);
     const {outputs, timings} = await tfjsBuildModel.runModel(tf, modelJson, loader, inputs, wanted, 0);
     const results = probe.outputs.map((reference, i) => compare(reference, outputs[i], tolerance));
