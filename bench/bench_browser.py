@@ -70,7 +70,9 @@ def _trained_like_statistics(model: Any, seed: int = 0) -> None:
             )
 
 
-def bench_parity(name: str, size: int, formats: list[str], backends: list[str]) -> None:
+def bench_parity(
+    name: str, size: int, formats: list[str], backends: list[str], attempts: int = 2
+) -> None:
     """check_parity seconds per format and backend; each model twice in the same browser."""
     import keras
 
@@ -93,7 +95,7 @@ def bench_parity(name: str, size: int, formats: list[str], backends: list[str]) 
             shards = len(list(art.glob("*.bin")))
             print(f" {fmt}: {megabytes:.1f} MB, {shards} shards", flush=True)
             for backend in backends:
-                for attempt in ("first", "again"):
+                for attempt in ("first", "again")[:attempts]:
                     started = time.perf_counter()
                     report = check_parity(art, source, backends=(backend,), runtimes=pool)
                     total = time.perf_counter() - started
@@ -116,11 +118,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--formats", nargs="*", default=["layers", "graph"])
     parser.add_argument("--backends", nargs="*", default=["webgl", "webgl-f16"])
     parser.add_argument("--skip-startup", action="store_true")
+    parser.add_argument("--attempts", type=int, default=2, choices=(1, 2), help="checks per model")
     args = parser.parse_args(argv)
     if not args.skip_startup:
         bench_startup(args.repeats)
     for name in args.models:
-        bench_parity(name, args.size, args.formats, args.backends)
+        bench_parity(name, args.size, args.formats, args.backends, args.attempts)
     return 0
 
 

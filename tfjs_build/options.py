@@ -21,7 +21,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, TypeVar
 
 from tfjs_build.artifact.format import DEFAULT_SHARD_SIZE, QUANTIZATION_DTYPES, QuantizationDtype
-from tfjs_build.backends import DEFAULT_PARITY_BACKENDS, PARITY_BACKENDS, TARGET_BACKENDS
+from tfjs_build.backends import (
+    DEFAULT_PARITY_BACKENDS,
+    DEFAULT_TARGET_BACKENDS,
+    PARITY_BACKENDS,
+    TARGET_BACKENDS,
+)
 from tfjs_build.display import human_bytes, parse_size
 from tfjs_build.errors import ConfigError
 
@@ -372,9 +377,9 @@ class ConvertOptions:
             choices=TARGET_BACKENDS,
             non_empty=True,
         ),
-        TARGET_BACKENDS,
+        DEFAULT_TARGET_BACKENDS,
         "TF.js backends a graph model must run on: conversion fails on an op one of them lacks; "
-        "parity checks the parity backends among them",
+        "parity checks the parity backends among them (webgpu's kernels only when named here)",
         metavar="LIST",
     )
     check_ops: bool = option(
@@ -427,8 +432,9 @@ class ParityOptions:
             non_empty=True,
         ),
         DEFAULT_PARITY_BACKENDS,
-        "TF.js backends to check on: cpu and wasm run in Node; webgl and webgl-f16 (float16 "
-        "textures, as on phones) in the Chrome or Chromium on PATH or in $TFJS_BUILD_CHROME",
+        "TF.js backends to check on: cpu and wasm run in Node; webgl, webgl-f16 (float16 "
+        "textures, as on phones) and webgpu in the Chrome or Chromium on PATH or in "
+        "$TFJS_BUILD_CHROME",
         commands=CONVERT_AND_VERIFY,
         metavar="LIST",
     )

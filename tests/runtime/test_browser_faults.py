@@ -129,3 +129,4 @@ def test_the_time_limit_grows_with_the_artifact(wide_dir, small_dir):
     wide, small = browser.run_time_limit(wide_dir), browser.run_time_limit(small_dir)
     assert small == pytest.approx(browser.RUN_BASE_SECONDS, abs=1.0)
     assert wide - small == pytest.approx(browser.RUN_SECONDS_PER_MB * 21.0, rel=0.02)
+    assert browser.run_time_limit(wide_dir, "webgpu") == pytest.approx(4 * wide)

@@ -1,8 +1,9 @@
-"""TF.js's webgl backend in a real headless Chromium: one browser per build, one page per backend.
+"""TF.js's webgl and webgpu backends in a real headless Chromium: one browser per build, one page
+per backend.
 
-The page and the pinned TF.js bundle (``@tensorflow/tfjs/dist/tf.min.js``, which holds the webgl
-backend) come from a :class:`LocalServer` on 127.0.0.1, and so does each artifact, under a fresh
-URL per run; tensors cross the DevTools pipe as base64.
+The page and the pinned TF.js bundle (``tf.min.js``, which holds the webgl and webgpu backends)
+come from a :class:`LocalServer` on 127.0.0.1, and so does each artifact, under a fresh URL per
+run; tensors cross the DevTools pipe as base64.
 """
 
 from __future__ import annotations
@@ -34,6 +35,9 @@ RUN_SECONDS_PER_MB = 6.0
 run uploads its weights and compiles many shaders, slowly on SwiftShader (ResNet50, 104 MB, takes
 about 85 s on 2 busy cores). A page that stalls is caught by this limit, a lost context or a
 crash at once."""
+SLOWER_BACKENDS = {"webgpu": 4.0}
+"""How many times webgl's time a backend takes on SwiftShader (webgpu: 3-9 times, measured on
+MobileNetV2): its limit is that much longer."""
 STATE_SECONDS = 5.0
 
 
@@ -106,8 +110,9 @@ class BrowserSession:
 
 
 class BrowserRuntime:
-    """A :class:`~tfjs_build.runtime.protocol.TfjsRuntime` for ``webgl`` or ``webgl-f16``: one page
-    of a :class:`BrowserSession`, set up once and reused for every artifact."""
+    """A :class:`~tfjs_build.runtime.protocol.TfjsRuntime` for a browser backend (``webgl``,
+    ``webgl-f16``, ``webgpu``): one page of a :class:`BrowserSession`, set up once and reused for
+    every artifact."""
 
     def __init__(self, session: BrowserSession, backend: ParityBackend) -> None:
         if backend not in BROWSER_BACKENDS:
@@ -118,7 +123,7 @@ class BrowserRuntime:
 
     @property
     def backend(self) -> str:
-        """``webgl`` or ``webgl-f16``."""
+        """``webgl``, ``webgl-f16`` or ``webgpu``."""
         return self._backend
 
     def _ready_page(self) -> str:
@@ -132,7 +137,8 @@ class BrowserRuntime:
         return self._page
 
     def environment(self) -> RuntimeRecord:
-        """Browser version, WebGL renderer and version, and whether textures hold float32."""
+        """Browser version, and where the backend ran: WebGL renderer and version and whether
+        textures hold float32; or the WebGPU adapter and whether it has ``shader-f16``."""
         self._ready_page()
         return dict(self._environment)  # type: ignore[return-value]
 
@@ -156,7 +162,7 @@ class BrowserRuntime:
         """:meth:`run` with TF.js's timings."""
         page = self._ready_page()
         base = self._session.server.mount(Path(artifact_dir))
-        limit = run_time_limit(artifact_dir)
+        limit = run_time_limit(artifact_dir, self._backend)
         try:
             job = {
                 "model_url": base + "model.json",
@@ -219,9 +225,11 @@ class BrowserRuntime:
         self._page = None
 
 
-def run_time_limit(artifact_dir: Path) -> float:
-    """Seconds a run of the artifact in ``artifact_dir`` may take before it counts as stalled."""
-    return RUN_BASE_SECONDS + RUN_SECONDS_PER_MB * _megabytes(artifact_dir)
+def run_time_limit(artifact_dir: Path, backend: str = "webgl") -> float:
+    """Seconds a run of the artifact in ``artifact_dir`` on ``backend`` may take before it counts
+    as stalled."""
+    pace = SLOWER_BACKENDS.get(backend, 1.0)
+    return pace * (RUN_BASE_SECONDS + RUN_SECONDS_PER_MB * _megabytes(artifact_dir))
 
 
 def _megabytes(artifact_dir: Path) -> float:

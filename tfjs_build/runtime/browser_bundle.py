@@ -1,5 +1,5 @@
 """One browser script, ``tf.min.js``, made from the pinned packages' own minified bundles: TF.js's
-core, its cpu and webgl backends, layers and graph models, in the order they extend ``tf``.
+core, its cpu, webgl and webgpu backends, layers and graph models, in the order they extend ``tf``.
 
 The browser runner page and the report load it; nothing else is in it. The Tensor methods the
 umbrella ``@tensorflow/tfjs`` package adds come last (``js/chained_ops.js``, wrapped so that it
@@ -19,6 +19,7 @@ SCRIPTS = (
     "@tensorflow/tfjs-core/dist/tf-core.min.js",
     "@tensorflow/tfjs-backend-cpu/dist/tf-backend-cpu.min.js",
     "@tensorflow/tfjs-backend-webgl/dist/tf-backend-webgl.min.js",
+    "@tensorflow/tfjs-backend-webgpu/dist/tf-backend-webgpu.min.js",
     "@tensorflow/tfjs-layers/dist/tf-layers.min.js",
     "@tensorflow/tfjs-converter/dist/tf-converter.min.js",
 )

@@ -1,5 +1,5 @@
 'use strict';
-// The page tfjs-build drives over the DevTools protocol: set up TF.js's webgl backend once, then
+// The page tfjs-build drives over the DevTools protocol: set up one TF.js backend once, then
 // run artifacts served from 127.0.0.1. Tensors cross the protocol as base64 of raw little-endian
 // bytes (strings: a 4-byte length before each).
 
@@ -50,27 +50,57 @@ function contextLost(reason) {
   rejectLost(new Error(reason));
 }
 
-function watchWebgl(gl) {
+function webglEnvironment() {
+  const gl = tf.backend().gpgpu.gl;
   gl.canvas.addEventListener('webglcontextlost', () => {
     contextLost('the browser lost the WebGL context (its GPU process was reset or ran out of memory)');
   });
-}
-
-// backend: 'webgl' or 'webgl-f16' (float16 textures, as most phone GPUs compute).
-async function tfjsBuildSetup(backend) {
-  if (backend === 'webgl-f16') tf.env().set('WEBGL_FORCE_F16_TEXTURES', true);
-  if (!(await tf.setBackend('webgl'))) {
-    throw new Error('TF.js could not start its webgl backend: this browser offers no WebGL');
-  }
-  await tf.ready();
-  const gl = tf.backend().gpgpu.gl;
-  watchWebgl(gl);
   const info = gl.getExtension('WEBGL_debug_renderer_info');
   return {
     webgl_renderer: String(gl.getParameter(info ? info.UNMASKED_RENDERER_WEBGL : gl.RENDERER)),
     webgl_version: tf.env().getNumber('WEBGL_VERSION'),
     float32_textures: tf.env().getBool('WEBGL_RENDER_FLOAT32_ENABLED') && !tf.env().getBool('WEBGL_FORCE_F16_TEXTURES'),
   };
+}
+
+async function webgpuEnvironment() {
+  const device = tf.backend().device;
+  device.lost.then((info) => {
+    contextLost(`the browser lost the WebGPU device (${info.reason || 'unknown'}: ${info.message || 'no message'})`);
+  });
+  // Chrome 131+ names the device's adapter; before, ask for the adapter again (the same one).
+  const adapter = device.adapterInfo || (await navigator.gpu.requestAdapter()).info || {};
+  return {
+    webgpu_adapter: {
+      vendor: String(adapter.vendor || ''),
+      architecture: String(adapter.architecture || ''),
+      device: String(adapter.device || ''),
+      description: String(adapter.description || ''),
+    },
+    shader_f16: device.features.has('shader-f16'),
+  };
+}
+
+// Each browser backend: the TF.js backend it runs, flags set before it starts, and what the page
+// reports about where it ran (watching for the loss of its GPU context as it does).
+const BACKENDS = {
+  webgl: {tfjs: 'webgl', flags: {}, environment: webglEnvironment},
+  'webgl-f16': {tfjs: 'webgl', flags: {WEBGL_FORCE_F16_TEXTURES: true}, environment: webglEnvironment},
+  webgpu: {tfjs: 'webgpu', flags: {}, environment: webgpuEnvironment},
+};
+
+async function tfjsBuildSetup(backend) {
+  const spec = BACKENDS[backend];
+  if (!spec) throw new Error(`the browser runner has no backend ${backend}`);
+  for (const [flag, value] of Object.entries(spec.flags)) tf.env().set(flag, value);
+  if (spec.tfjs === 'webgpu' && !(navigator.gpu && await navigator.gpu.requestAdapter())) {
+    throw new Error('TF.js could not start its webgpu backend: this browser offers no WebGPU adapter');
+  }
+  if (!(await tf.setBackend(spec.tfjs))) {
+    throw new Error(`TF.js could not start its ${spec.tfjs} backend in this browser`);
+  }
+  await tf.ready();
+  return await spec.environment();
 }
 
 // {stage, lost}: what a run is waiting for, and why the context went (null while it is there).

@@ -2,7 +2,8 @@
 // The report's live check: in the visitor's browser, load each artifact with the bundled TF.js,
 // run the probe inputs the build stored beside it (parity-probe.safetensors), compare with the
 // stored reference outputs under the same rule as the build, and write PASS or FAIL into the
-// model's element carrying data-live-parity.
+// model's element carrying data-live-parity. The visitor picks the backend with the page's form
+// (?backend=webgl, webgl-f16, webgpu or cpu); without one, webgl where the browser has it.
 //
 // Rule: |candidate - reference| <= atol + rtol * |reference| + scale_tol * max|reference|;
 // NaN must meet NaN and infinities must match; integer and bool outputs must be equal.
@@ -70,7 +71,50 @@ function describe(result) {
 function backendName() {
   const name = tf.getBackend();
   if (name === 'webgl' && !tf.env().getBool('WEBGL_RENDER_FLOAT32_ENABLED')) return 'webgl-f16';
+  if (name === 'webgl' && tf.env().getBool('WEBGL_FORCE_F16_TEXTURES')) return 'webgl-f16';
   return name;
+}
+
+// The backend the visitor chose (?backend=NAME, from the page's form); none: TF.js's own choice.
+const CHOICES = {
+  webgl: {tfjs: 'webgl', flags: {}},
+  'webgl-f16': {tfjs: 'webgl', flags: {WEBGL_FORCE_F16_TEXTURES: true}},
+  webgpu: {tfjs: 'webgpu', flags: {}},
+  cpu: {tfjs: 'cpu', flags: {}},
+};
+
+function chosenBackend() {
+  return new URLSearchParams(location.search).get('backend') || '';
+}
+
+// Mark the form's choice, and grey out webgpu where the browser has no WebGPU.
+function showChoices(chosen) {
+  const select = document.querySelector('select[name=backend]');
+  if (!select) return;
+  for (const option of select.options) {
+    if (option.value === chosen) option.selected = true;
+    if (option.value === 'webgpu' && !navigator.gpu) {
+      option.disabled = true;
+      option.textContent = 'webgpu (not in this browser)';
+    }
+  }
+}
+
+// Start the chosen backend; a reason it cannot run here, or null once it is ready.
+async function startBackend(chosen) {
+  if (!chosen) {  // webgl where the browser has it (TF.js itself would prefer webgpu), else TF.js's pick
+    if (!(await tf.setBackend('webgl'))) await tf.ready();
+    return null;
+  }
+  const spec = CHOICES[chosen];
+  if (!spec) return `unknown backend ${chosen}; choose one of ${Object.keys(CHOICES).join(', ')}`;
+  if (spec.tfjs === 'webgpu' && !(navigator.gpu && await navigator.gpu.requestAdapter())) {
+    return 'this browser offers no WebGPU adapter';
+  }
+  for (const [flag, value] of Object.entries(spec.flags)) tf.env().set(flag, value);
+  if (!(await tf.setBackend(spec.tfjs))) return `TF.js could not start its ${spec.tfjs} backend here`;
+  await tf.ready();
+  return null;
 }
 
 async function checkModel(element) {
@@ -108,7 +152,14 @@ async function runLiveChecks() {
     document.body.dataset.liveChecks = 'done';
     return;
   }
-  await tf.ready();
+  const chosen = chosenBackend();
+  showChoices(chosen);
+  const unavailable = await startBackend(chosen);
+  if (unavailable) {
+    for (const element of elements) show(element, 'not-run', `not run on ${chosen}: ${unavailable}`);
+    document.body.dataset.liveChecks = 'done';
+    return;
+  }
   for (const element of elements) {
     if (!element.dataset.probeUrl) {
       element.dataset.status = 'not-run';  // no probe stored: the text already says why
