@@ -6,7 +6,7 @@ python bench/bench_browser.py               # start-up (5 fresh browsers), then 
                                             # webgl and webgl-f16, twice each in one browser
 python bench/bench_browser.py --size 96     # a smaller MobileNetV2
 python bench/bench_browser.py --skip-startup --models MobileNetV2 ResNet50 DenseNet121 \
-    --backends webgl                        # large models (98 MB in 25 shards, 32 MB in 8)
+    --backends webgl                        # large models (103 MB in 25 shards, 32 MB in 8)
                                             # next to MobileNetV2 in the same run
 """
 

@@ -48,7 +48,7 @@ def convert_source(source: Path, options: ConvertOptions | None = None) -> Conve
         return Conversion(_keras_to_graph(source, options), "graph", "graph format requested")
     from tfjs_build.layers.convert import find_unsupported_layers
 
-    chosen, reason = auto_choice(find_unsupported_layers(source))
+    chosen, reason = auto_choice(find_unsupported_layers(source, options.tfjs_version))
     build = _keras_to_layers if chosen == "layers" else _keras_to_graph
     return Conversion(build(source, options), chosen, reason)
 
@@ -67,7 +67,7 @@ def auto_choice(
 def _keras_to_layers(source: Path, options: ConvertOptions) -> Artifact:
     from tfjs_build.layers.convert import convert_keras_to_layers
 
-    return convert_keras_to_layers(source, origin=options.origin)
+    return convert_keras_to_layers(source, origin=options.origin, tfjs_version=options.tfjs_version)
 
 
 def _keras_to_graph(source: Path, options: ConvertOptions) -> Artifact:

@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, TypeVar
 
+from tfjs_build import tfjs_versions
 from tfjs_build.artifact.format import DEFAULT_SHARD_SIZE, QUANTIZATION_DTYPES, QuantizationDtype
 from tfjs_build.backends import (
     DEFAULT_PARITY_BACKENDS,
@@ -205,6 +206,22 @@ class RemoteURL(Kind):
 
 
 @dataclass(frozen=True)
+class Release(Kind):
+    """A TF.js release number that the version facts cover (``tfjs_versions``)."""
+
+    name: str = f"a TF.js release such as '{tfjs_versions.PINNED}', from {tfjs_versions.OLDEST} on"
+
+    def check(self, value: object) -> str:
+        text = Text(self.name).check(value).strip()
+        try:
+            if tfjs_versions.covered(text):
+                return text
+        except ValueError:
+            pass
+        raise BadValue(f"expected {self.name}")
+
+
+@dataclass(frozen=True)
 class Size(Kind):
     """A size such as ``"2GB"``, ``"500MB"`` or a number of bytes."""
 
@@ -381,6 +398,16 @@ class ConvertOptions:
         "TF.js backends a graph model must run on: conversion fails on an op one of them lacks; "
         "parity checks the parity backends among them (webgpu's kernels only when named here)",
         metavar="LIST",
+    )
+    tfjs_version: str = option(
+        Release(),
+        tfjs_versions.PINNED,
+        "the TF.js release the app ships: the layers converter uses only what it can load, and "
+        "parity runs in it (its packages are installed once into the tool's cache); recorded in "
+        "parity.json and the lockfile",
+        commands=CONVERT_AND_VERIFY,
+        metavar="VERSION",
+        fingerprinted=False,  # the lockfile's versions record it: a default build is unchanged
     )
     check_ops: bool = option(
         Flag(),

@@ -45,6 +45,7 @@ def parity_verifier(
             label=shown_path(output),
             origin=settings.origin,
             runtimes=runtimes,
+            tfjs_version=options.tfjs_version,
         )
         write_parity_record(staged, report.record)
         if report.probe is not None:

@@ -112,6 +112,7 @@ def test_the_page_offers_the_live_backends_and_names_a_webgpu_adapter(project) -
     from tfjs_build.report.page import _where_it_ran
 
     html = _html(project)
+    assert html.count("proven in TF.js 4.22.0.</p>") == 3
     assert (
         '<select name="backend"><option value="webgl">webgl</option><option value="webgl-f16">'
         'webgl-f16</option><option value="webgpu">webgpu</option><option value="cpu">cpu'

@@ -1,9 +1,9 @@
-"""ResNet50 and DenseNet121 at full size (224x224, 98 MB and 32 MB of float32 weights, 25 and 8
+"""ResNet50 and DenseNet121 at full size (224x224, 103 MB and 32 MB of float32 weights, 25 and 8
 shards of 4 MB) pass parity on webgl, as layers and as graph models: before, their weight shards
 never finished loading and the run sat idle until the time limit.
 
 ``slow``: run with ``pytest -m slow tests/runtime/test_browser_large.py``; the timings are in
-``bench/bench_browser.py --model ResNet50``."""
+``bench/bench_browser.py --models ResNet50``."""
 
 from __future__ import annotations
 

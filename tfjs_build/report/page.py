@@ -191,7 +191,9 @@ def _parity(entry: ModelEntry) -> str:
     browsers = f"<ul>{''.join(where)}</ul>" if where else ""
     return (
         f"<h3>Parity at build: {_parity_badge(entry)}</h3><p>Inputs: {probe}; reference: "
-        f"{escape(str(parity.get('reference')))}.</p>{table}{browsers}<div class=plots>{figures}</div>"
+        f"{escape(str(parity.get('reference')))}; proven in TF.js "
+        f"{escape(str(parity.get('tfjs', 'of the build')))}.</p>"
+        f"{table}{browsers}<div class=plots>{figures}</div>"
     )
 
 

@@ -44,8 +44,8 @@ STATE_SECONDS = 5.0
 class BrowserSession:
     """A headless Chromium and the local server its pages load from, until :meth:`close`."""
 
-    def __init__(self, executable: str | None = None) -> None:
-        bundle = tfjs_bundle_dir()
+    def __init__(self, executable: str | None = None, *, tfjs_version: str | None = None) -> None:
+        bundle = tfjs_bundle_dir(tfjs_version)
         self.chrome = ChromeProcess(executable)  # before the server's thread starts: it forks
         try:
             self.server = LocalServer()

@@ -49,7 +49,10 @@ def write_browser_bundle(node_modules: Path, directory: Path, js: Path) -> Path:
     """Write ``directory/tf.min.js`` from the bundles in ``node_modules`` and the scripts of ``js``
     (``js_dir()``); return its path."""
     parts = [_SEEDRANDOM.format(alea=_script(node_modules / ALEA))]
-    parts += [_script(node_modules / script) for script in SCRIPTS]
+    # An older TF.js release has no webgpu package: its bundle goes without.
+    parts += [
+        _script(node_modules / script) for script in SCRIPTS if (node_modules / script).exists()
+    ]
     parts.append(_CHAINED_OPS_WRAPPER.format(script=_script(js / CHAINED_OPS)))
     directory.mkdir(parents=True, exist_ok=True)
     bundle = directory / BUNDLE_NAME
