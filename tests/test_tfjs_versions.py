@@ -12,7 +12,7 @@ from tests.cli.project_helpers import lock, messages, tfjs_build
 from tfjs_build import tfjs_versions
 from tfjs_build.artifact import write_artifact
 from tfjs_build.convert import convert_source
-from tfjs_build.errors import UnsupportedModelError
+from tfjs_build.errors import RuntimeFailure, UnsupportedModelError
 from tfjs_build.options import ConvertOptions
 from tfjs_build.parity import check_parity
 
@@ -96,6 +96,26 @@ def test_a_layers_model_loads_and_matches_in_that_release(
     )
     assert report.passed, report.summary()
     assert max(o["max_abs_error"] for b in report.record["backends"] for o in b["outputs"]) < 1e-5
+
+
+def test_browser_parity_runs_in_that_release(relu_model, runtimes, tmp_path) -> None:
+    release = OLD_RELEASES[0]
+    write_artifact(
+        convert_source(relu_model, ConvertOptions(tfjs_version=release)).artifact, tmp_path
+    )
+    report = check_parity(
+        tmp_path, relu_model, backends=("webgl",), runtimes=runtimes, tfjs_version=release
+    )
+    assert report.passed, report.summary()
+    assert report.record["backends"][0]["runtime"]["tfjs"] == release  # what the page loaded
+    with pytest.raises(RuntimeFailure) as caught:
+        check_parity(
+            tmp_path, relu_model, backends=("webgpu",), runtimes=runtimes, tfjs_version=release
+        )
+    assert str(caught.value) == (
+        "cannot run TF.js webgpu: TF.js 3.21.0 has no @tensorflow/tfjs-backend-webgpu "
+        "(it starts at 4.6.0)"
+    )
 
 
 def test_the_pinned_release_builds_what_it_built_before(gelu_model, tmp_path) -> None:

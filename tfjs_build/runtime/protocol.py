@@ -34,6 +34,8 @@ class RuntimeRecord(TypedDict, total=False):
     and textures, for webgpu its adapter and whether it has ``shader-f16``."""
 
     browser: str
+    tfjs: str
+    """The release of the TF.js the page loaded (``tf.version_core``)."""
     webgl_renderer: str
     webgl_version: int
     float32_textures: bool

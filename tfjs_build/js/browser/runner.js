@@ -100,7 +100,7 @@ async function tfjsBuildSetup(backend) {
     throw new Error(`TF.js could not start its ${spec.tfjs} backend in this browser`);
   }
   await tf.ready();
-  return await spec.environment();
+  return {tfjs: tf.version_core, ...(await spec.environment())};
 }
 
 // {stage, lost}: what a run is waiting for, and why the context went (null while it is there).
