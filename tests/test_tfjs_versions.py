@@ -173,7 +173,7 @@ def test_the_lockfile_and_parity_json_record_the_release(relu_model, tmp_path, n
     parity = json.loads((root / "web_model" / "relu" / "parity.json").read_text())
     assert parity["tfjs"] == "4.10.0" and parity["passed"] is True
     shown = tfjs_build(root, "inspect", "web_model/relu")
-    assert "  proven in:    TF.js 4.10.0 (parity.json)" in shown.stdout.splitlines()
+    assert "  parity in:    TF.js 4.10.0 (parity.json)" in shown.stdout.splitlines()
     assert tfjs_build(root, "check").returncode == 0
     (root / "pyproject.toml").write_text(PROJECT.replace("4.10.0", "4.22.0"))
     stale = tfjs_build(root, "check")
