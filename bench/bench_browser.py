@@ -1,9 +1,13 @@
-"""Browser benchmarks: headless Chromium start-up, and webgl parity on a MobileNetV2-sized model.
+"""Browser benchmarks: headless Chromium start-up, and parity in the browser on a keras.applications
+model (weights=None).
 
 python bench/bench_browser.py               # start-up (5 fresh browsers), then parity on
                                             # MobileNetV2 224x224 (layers and graph) on
                                             # webgl and webgl-f16, twice each in one browser
 python bench/bench_browser.py --size 96     # a smaller MobileNetV2
+python bench/bench_browser.py --skip-startup --models MobileNetV2 ResNet50 DenseNet121 \
+    --backends webgl                        # large models (103 MB in 25 shards, 32 MB in 8)
+                                            # next to MobileNetV2 in the same run
 """
 
 from __future__ import annotations
@@ -66,7 +70,9 @@ def _trained_like_statistics(model: Any, seed: int = 0) -> None:
             )
 
 
-def bench_parity(size: int, formats: list[str], backends: list[str]) -> None:
+def bench_parity(
+    name: str, size: int, formats: list[str], backends: list[str], attempts: int = 2
+) -> None:
     """check_parity seconds per format and backend; each model twice in the same browser."""
     import keras
 
@@ -75,18 +81,21 @@ def bench_parity(size: int, formats: list[str], backends: list[str]) -> None:
     from tfjs_build.layers import convert_keras_to_layers
 
     converters = {"layers": convert_keras_to_layers, "graph": convert_keras_to_graph}
-    model = keras.applications.MobileNetV2(weights=None, input_shape=(size, size, 3))
+    model = getattr(keras.applications, name)(weights=None, input_shape=(size, size, 3))
     _trained_like_statistics(model)
     with tempfile.TemporaryDirectory() as scratch, RuntimePool() as pool:
-        source = Path(scratch) / "mobilenet_v2.keras"
+        source = Path(scratch) / "model.keras"
         model.save(source)
-        print(f"MobileNetV2 {size}x{size}, {model.count_params():,} parameters, probes of batch 2")
+        print(f"{name} {size}x{size}, {model.count_params():,} parameters, probes of batch 2")
         pool.get(backends[0]).environment()  # start-up is measured above, not here
         for fmt in formats:
             art = Path(scratch) / fmt
             write_artifact(converters[fmt](source), art)
+            megabytes = sum(p.stat().st_size for p in art.iterdir()) / 1e6
+            shards = len(list(art.glob("*.bin")))
+            print(f" {fmt}: {megabytes:.1f} MB, {shards} shards", flush=True)
             for backend in backends:
-                for attempt in ("first", "again"):
+                for attempt in ("first", "again")[:attempts]:
                     started = time.perf_counter()
                     report = check_parity(art, source, backends=(backend,), runtimes=pool)
                     total = time.perf_counter() - started
@@ -102,14 +111,19 @@ def bench_parity(size: int, formats: list[str], backends: list[str]) -> None:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeats", type=int, default=5)
+    parser.add_argument(
+        "--models", nargs="*", default=["MobileNetV2"], help="keras.applications names"
+    )
     parser.add_argument("--size", type=int, default=224)
     parser.add_argument("--formats", nargs="*", default=["layers", "graph"])
     parser.add_argument("--backends", nargs="*", default=["webgl", "webgl-f16"])
     parser.add_argument("--skip-startup", action="store_true")
+    parser.add_argument("--attempts", type=int, default=2, choices=(1, 2), help="checks per model")
     args = parser.parse_args(argv)
     if not args.skip_startup:
         bench_startup(args.repeats)
-    bench_parity(args.size, args.formats, args.backends)
+    for name in args.models:
+        bench_parity(name, args.size, args.formats, args.backends, args.attempts)
     return 0
 
 

@@ -18,6 +18,10 @@ from tfjs_build.verification import checked_backends
         (("cpu", "webgl", "webgl-f16"), ("cpu", "wasm", "webgl"), ("cpu", "webgl", "webgl-f16")),
         (("wasm", "webgl-f16"), ("webgl",), ("webgl-f16",)),  # webgl-f16 runs webgl's kernels
         (("cpu", "webgl-f16"), ("cpu",), ("cpu",)),
+        # webgpu is no default target: parity checks it whenever it is named
+        (("cpu", "wasm", "webgpu"), ("cpu", "wasm", "webgl"), ("cpu", "wasm", "webgpu")),
+        (("cpu", "wasm", "webgpu"), ("cpu",), ("cpu", "webgpu")),
+        (("webgpu",), ("cpu", "wasm", "webgpu"), ("webgpu",)),
     ],
 )
 def test_parity_runs_on_the_targeted_parity_backends(

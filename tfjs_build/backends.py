@@ -5,16 +5,20 @@ from __future__ import annotations
 
 from typing import Literal
 
-TargetBackend = Literal["cpu", "wasm", "webgl"]
-TARGET_BACKENDS: tuple[TargetBackend, ...] = ("cpu", "wasm", "webgl")
-"""Backends a graph model's ops are checked against (the TF.js op tables we ship)."""
+TargetBackend = Literal["cpu", "wasm", "webgl", "webgpu"]
+TARGET_BACKENDS: tuple[TargetBackend, ...] = ("cpu", "wasm", "webgl", "webgpu")
+"""Backends a graph model's ops can be checked against (the TF.js op tables we ship)."""
+DEFAULT_TARGET_BACKENDS: tuple[TargetBackend, ...] = ("cpu", "wasm", "webgl")
+"""Checked unless the project says otherwise: webgpu lacks kernels the others have, so a model
+is held to its table only when ``target_backends`` names it."""
 
-ParityBackend = Literal["cpu", "wasm", "webgl", "webgl-f16"]
+ParityBackend = Literal["cpu", "wasm", "webgl", "webgl-f16", "webgpu"]
 NODE_BACKENDS: tuple[ParityBackend, ...] = ("cpu", "wasm")
 """Run by Node.js: TF.js's pure-JS kernels and its WebAssembly kernels."""
-BROWSER_BACKENDS: tuple[ParityBackend, ...] = ("webgl", "webgl-f16")
-"""Run by headless Chrome/Chromium: TF.js's WebGL kernels with float32 textures, and with
-``WEBGL_FORCE_F16_TEXTURES`` (half-precision storage, as on most phones)."""
+BROWSER_BACKENDS: tuple[ParityBackend, ...] = ("webgl", "webgl-f16", "webgpu")
+"""Run by headless Chrome/Chromium, one page each: TF.js's WebGL kernels with float32 textures,
+the same with ``WEBGL_FORCE_F16_TEXTURES`` (half-precision storage, as on most phones), and its
+WebGPU kernels (compute shaders in WGSL)."""
 PARITY_BACKENDS: tuple[ParityBackend, ...] = NODE_BACKENDS + BROWSER_BACKENDS
 """Backends parity can run an artifact on."""
 

@@ -70,7 +70,7 @@ def keras_plan(source: Path, options: ConvertOptions) -> tuple[Literal["layers",
         return "graph", "graph format requested"
     from tfjs_build.layers.convert import find_unsupported_layers
 
-    return auto_choice(find_unsupported_layers(source))
+    return auto_choice(find_unsupported_layers(source, options.tfjs_version))
 
 
 def keras_conversion(
@@ -99,7 +99,7 @@ def keras_to_layers(source: Path, options: ConvertOptions) -> Artifact:
     """The layers model of a Keras file or Keras SavedModel (no TensorFlow for a file)."""
     from tfjs_build.layers.convert import convert_keras_to_layers
 
-    return convert_keras_to_layers(source, origin=options.origin)
+    return convert_keras_to_layers(source, origin=options.origin, tfjs_version=options.tfjs_version)
 
 
 def keras_to_graph(source: Path, options: ConvertOptions) -> Artifact:

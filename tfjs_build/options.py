@@ -20,13 +20,19 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, TypeVar
 
+from tfjs_build import tfjs_versions
 from tfjs_build.artifact.format import (
     DEFAULT_SHARD_SIZE,
     QUANTIZATION_DTYPES,
     RESERVED_METADATA_KEYS,
     QuantizationDtype,
 )
-from tfjs_build.backends import DEFAULT_PARITY_BACKENDS, PARITY_BACKENDS, TARGET_BACKENDS
+from tfjs_build.backends import (
+    DEFAULT_PARITY_BACKENDS,
+    DEFAULT_TARGET_BACKENDS,
+    PARITY_BACKENDS,
+    TARGET_BACKENDS,
+)
 from tfjs_build.display import human_bytes, parse_size
 from tfjs_build.errors import ConfigError
 
@@ -388,6 +394,22 @@ class RemoteURL(Kind):
 
 
 @dataclass(frozen=True)
+class Release(Kind):
+    """A TF.js release number that the version facts cover (``tfjs_versions``)."""
+
+    name: str = f"a TF.js release such as '{tfjs_versions.PINNED}', from {tfjs_versions.OLDEST} on"
+
+    def check(self, value: object) -> str:
+        text = Text(self.name).check(value).strip()
+        try:
+            if tfjs_versions.covered(text):
+                return text
+        except ValueError:
+            pass
+        raise BadValue(f"expected {self.name}")
+
+
+@dataclass(frozen=True)
 class Size(Kind):
     """A size such as ``"2GB"``, ``"500MB"`` or a number of bytes."""
 
@@ -607,9 +629,9 @@ class ConvertOptions:
             choices=TARGET_BACKENDS,
             non_empty=True,
         ),
-        TARGET_BACKENDS,
+        DEFAULT_TARGET_BACKENDS,
         "TF.js backends a graph model must run on: conversion fails on an op one of them lacks; "
-        "parity checks the parity backends among them",
+        "parity checks the parity backends among them (webgpu's kernels only when named here)",
         metavar="LIST",
     )
     max_size: int | None = option(
@@ -628,6 +650,16 @@ class ConvertOptions:
         "them as tensorflowjs_converter's (false), or auto: a Tensor for one output, the named "
         "map for several",
         metavar="auto|true|false",
+    )
+    tfjs_version: str = option(
+        Release(),
+        tfjs_versions.PINNED,
+        "the TF.js release the app ships: the layers converter uses only what it can load, and "
+        "parity runs in it (its packages are installed once into the tool's cache); recorded in "
+        "parity.json and the lockfile",
+        commands=CONVERT_AND_VERIFY,
+        metavar="VERSION",
+        fingerprinted=False,  # the lockfile's versions record it: a default build is unchanged
     )
     check_ops: bool = option(
         Flag(),
@@ -689,8 +721,9 @@ class ParityOptions:
             non_empty=True,
         ),
         DEFAULT_PARITY_BACKENDS,
-        "TF.js backends to check on: cpu and wasm run in Node; webgl and webgl-f16 (float16 "
-        "textures, as on phones) in the Chrome or Chromium on PATH or in $TFJS_BUILD_CHROME",
+        "TF.js backends to check on: cpu and wasm run in Node; webgl, webgl-f16 (float16 "
+        "textures, as on phones) and webgpu in the Chrome or Chromium on PATH or in "
+        "$TFJS_BUILD_CHROME",
         commands=CONVERT_AND_VERIFY,
         metavar="LIST",
     )

@@ -6,7 +6,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from tfjs_build.artifact.format import PARITY_JSON
-from tfjs_build.backends import kernels_of
+from tfjs_build.backends import DEFAULT_TARGET_BACKENDS, kernels_of
 from tfjs_build.display import shown_path
 from tfjs_build.keras_output import is_keras_output
 from tfjs_build.options import ConvertOptions, ExplainMode, ParityOptions
@@ -52,6 +52,7 @@ def parity_verifier(
             origin=settings.origin,
             runtimes=runtimes,
             explain=settings.parity_explain,
+            tfjs_version=options.tfjs_version,
         )
         if staged.is_dir():
             write_parity_record(staged, report.record)
@@ -95,16 +96,20 @@ def verify_artifact(
         imports=options.imports,
         origin=settings.origin,
         explain=explain or settings.parity_explain,
+        tfjs_version=options.tfjs_version,
     )
 
 
 def checked_backends(settings: ParityOptions, options: ConvertOptions) -> tuple[str, ...]:
     """The parity backends the artifact targets: a model converted for ``target_backends = ["cpu"]``
-    (an RFFT wasm lacks) is checked on cpu alone. When no parity backend is a target (webgl only),
-    all of them are checked: their numbers still speak for the artifact. ``webgl-f16`` counts as
-    webgl, whose kernels it runs."""
+    (an RFFT wasm lacks) is checked on cpu alone. A backend the default targets leave out (webgpu)
+    is checked whenever parity names it. When no parity backend is a target (webgl only), all of
+    them are checked: their numbers still speak for the artifact. ``webgl-f16`` counts as webgl,
+    whose kernels it runs."""
     targeted = tuple(
-        b for b in settings.parity_backends if kernels_of(b) in options.target_backends
+        b
+        for b in settings.parity_backends
+        if kernels_of(b) in options.target_backends or kernels_of(b) not in DEFAULT_TARGET_BACKENDS
     )
     return targeted or settings.parity_backends
 

@@ -1,10 +1,13 @@
-"""webgl parity from the command line and in project builds, in the machine's real Chromium."""
+"""webgl and webgpu parity from the command line and in project builds, in the machine's real
+Chromium."""
 
 from __future__ import annotations
 
 import shutil
 import stat
 from pathlib import Path
+
+import pytest
 
 from tests.cli.project_helpers import lock, messages, records, tfjs_build
 from tests.conftest import make_user_repo, pyproject
@@ -44,7 +47,8 @@ def test_a_project_build_starts_one_browser_for_all_its_models(
     assert stale.returncode == 1 and f"output files edited: {PROBE_FILE}" in stale.stdout
 
 
-def test_verify_runs_webgl_and_webgl_f16(tmp_path, model_files, chrome, node_packages):
+@pytest.mark.parametrize("backends", [("webgl", "webgl-f16"), ("webgl", "webgpu")])
+def test_verify_runs_browser_backends(tmp_path, model_files, chrome, node_packages, backends):
     converted = tfjs_build(tmp_path, "convert", str(model_files / "conv.h5"), "art", "--no-parity")
     assert converted.returncode == 0, converted.stderr
     result = tfjs_build(
@@ -54,24 +58,34 @@ def test_verify_runs_webgl_and_webgl_f16(tmp_path, model_files, chrome, node_pac
         "--source",
         str(model_files / "conv.h5"),
         "--parity-backends",
-        "webgl,webgl-f16",
+        ",".join(backends),
     )
     assert result.returncode == 0, result.stderr
     lines = result.stdout.splitlines()
-    assert [line.split("]")[0] for line in lines[:2]] == ["[webgl", "[webgl-f16"]
+    assert [line.split("]")[0] for line in lines[:2]] == [f"[{b}" for b in backends]
     assert all(line.endswith("- ok") for line in lines[:2])
     assert lines[-1] == "parity PASSED for art"
 
 
-def test_an_unknown_backend_lists_the_four(tmp_path, model_files):
+def test_a_project_checks_webgpu_when_parity_names_it_with_the_default_targets(
+    tmp_path, model_files, chrome, node_packages
+):
+    config = pyproject("scorer", top='parity_backends = ["cpu", "webgpu"]')
+    root = make_user_repo(tmp_path / "repo", model_files, config)
+    built = tfjs_build(root, "convert", "--no-cache")
+    assert built.returncode == 0, built.stderr
+    assert lock(root)["models"]["scorer"]["parity"]["backends"] == ["cpu", "webgpu"]
+
+
+def test_an_unknown_backend_lists_the_five(tmp_path, model_files):
     root = make_user_repo(
-        tmp_path / "repo", model_files, pyproject("dense", top='parity_backends = ["webgpu"]')
+        tmp_path / "repo", model_files, pyproject("dense", top='parity_backends = ["metal"]')
     )
     result = tfjs_build(root, "check")
     assert result.returncode == 2
     assert (
-        "tool.tfjs-build.parity_backends = ['webgpu']: expected a non-empty list drawn from "
-        "'cpu', 'wasm', 'webgl', 'webgl-f16'" in result.stderr
+        "tool.tfjs-build.parity_backends = ['metal']: expected a non-empty list drawn from "
+        "'cpu', 'wasm', 'webgl', 'webgl-f16', 'webgpu'" in result.stderr
     )
 
 

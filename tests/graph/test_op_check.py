@@ -105,6 +105,10 @@ def _complex(name: str) -> object:
         ("Abs", {}, ("wasm",), []),
         ("Abs", {"T": _complex("complex64")}, ("cpu", "wasm"), ["Abs on wasm"]),
         ("Einsum", {}, ("cpu", "wasm"), ["Einsum on wasm"]),
+        # the pinned tfjs-backend-webgpu registers no Unique or NonMaxSuppressionV4 kernel
+        ("Unique", {}, ("cpu", "webgl", "webgpu"), ["Unique on webgpu"]),
+        ("NonMaxSuppressionV4", {}, ("webgpu",), ["NonMaxSuppressionV4 on webgpu"]),
+        ("Conv2D", {"data_format": b"NHWC"}, ("webgpu",), []),
     ],
 )
 def test_node_problems_per_backend_and_attribute(

@@ -118,7 +118,7 @@ def test_samples_with_wrong_names_are_a_clear_error(mlp_dir: Path, tmp_path: Pat
 
 @pytest.mark.parametrize(
     ("backends", "message"),
-    [((), "at least one TF.js backend"), (("cpu", "webgpu"), "unknown TF.js backend")],
+    [((), "at least one TF.js backend"), (("cpu", "metal"), "unknown TF.js backend")],
 )
 def test_backends_are_checked_first(mlp_dir: Path, backends: tuple, message: str) -> None:
     with pytest.raises(TfjsBuildError, match=message):

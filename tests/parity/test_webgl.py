@@ -1,5 +1,6 @@
 """Parity on TF.js's webgl backend in the real headless Chromium: layers and graph models pass,
-corrupted weights fail naming the output, and the record says where it ran."""
+corrupted weights fail naming the output, and the record says where it ran. Graph models and
+corrupted weights are checked on webgpu too (its own file has the rest)."""
 
 from __future__ import annotations
 
@@ -53,9 +54,10 @@ def test_webgl_f16_is_held_to_its_own_documented_tolerance(layers_report) -> Non
     assert "tolerance" not in record["backends"][0]  # webgl's is the record's own
 
 
-def test_a_graph_model_passes_on_webgl(saved_model: Path, runtimes) -> None:
+@pytest.mark.parametrize("backend", ["webgl", "webgpu"])
+def test_a_graph_model_passes_in_the_browser(saved_model: Path, runtimes, backend: str) -> None:
     report = check_parity(
-        saved_model / "graph", saved_model / "model", backends=("webgl",), runtimes=runtimes
+        saved_model / "graph", saved_model / "model", backends=(backend,), runtimes=runtimes
     )
     assert report.passed, report.summary()
     outputs = report.record["backends"][0]["outputs"]
@@ -63,12 +65,13 @@ def test_a_graph_model_passes_on_webgl(saved_model: Path, runtimes) -> None:
     assert all(o["max_abs_error"] < 1e-4 for o in outputs)
 
 
-def test_corrupted_weights_fail_on_webgl_naming_the_output(
-    mlp_dir: Path, tmp_path: Path, runtimes
+@pytest.mark.parametrize("backend", ["webgl", "webgpu"])
+def test_corrupted_weights_fail_in_the_browser_naming_the_output(
+    mlp_dir: Path, tmp_path: Path, runtimes, backend: str
 ) -> None:
     corrupted = corrupted_copy(mlp_dir / "float32", tmp_path / "corrupted", "logits/bias")
-    report = check_parity(corrupted, mlp_dir / "mlp.h5", backends=("webgl",), runtimes=runtimes)
+    report = check_parity(corrupted, mlp_dir / "mlp.h5", backends=(backend,), runtimes=runtimes)
     assert not report.passed
     message = report.failure_message() or ""
-    assert message.startswith(f"{corrupted}: parity failed on TF.js webgl for output logits: ")
+    assert message.startswith(f"{corrupted}: parity failed on TF.js {backend} for output logits: ")
     assert "FAILED" in message and "\n" not in message

@@ -57,9 +57,9 @@ def test_defaults_overrides_and_globs(tmp_path):
             "tool.tfjs-build.models[0].parity = 'no': expected true or false",
         ),
         (
-            {"models": [{"source": "m.h5", "parity_backends": ["webgpu"]}]},
-            "parity_backends = ['webgpu']: expected a non-empty list drawn from 'cpu', 'wasm', "
-            "'webgl', 'webgl-f16'",
+            {"models": [{"source": "m.h5", "parity_backends": ["metal"]}]},
+            "parity_backends = ['metal']: expected a non-empty list drawn from 'cpu', 'wasm', "
+            "'webgl', 'webgl-f16', 'webgpu'",
         ),
         ({"models": [{"name": "x"}]}, "tool.tfjs-build.models[0] has no 'source'"),
         ({"models": [{"source": "a/m.h5"}, {"source": "b/m.h5"}]}, "two models are named 'm'"),

@@ -52,6 +52,23 @@ def test_every_live_check_passes_offline_and_a_screenshot_is_saved(
     page.close()
 
 
+def test_the_visitor_chooses_webgpu_and_every_check_runs_there(browser, server) -> None:
+    page, checks, _ = _open(browser, server + PAGE + "?backend=webgpu")
+    for name, text in checks.items():
+        assert text.startswith("PASS on webgpu: "), (name, text)
+    assert page.eval_on_selector("select[name=backend]", "s => s.value") == "webgpu"
+    page.close()
+
+
+def test_a_backend_the_browser_lacks_is_said_not_run(browser, server) -> None:
+    page, checks, _ = _open(browser, server + PAGE + "?backend=webgpu-nope")
+    assert set(checks.values()) == {
+        "not run on webgpu-nope: unknown backend webgpu-nope; choose one of webgl, webgl-f16, "
+        "webgpu, cpu"
+    }
+    page.close()
+
+
 def _tamper_last_weight(artifact: Path) -> tuple[Path, bytes]:
     """Add 3 to the last float32 of the last shard (the output layer's last bias): same size,
     so TF.js loads it and computes something else."""

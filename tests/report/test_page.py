@@ -106,3 +106,18 @@ def test_parity_off_and_unbuilt_models_say_so_and_a_foreign_directory_is_kept(
         "--output (nothing was changed)"
     ]
     assert sorted(p.name for p in mine.iterdir()) == ["notes.md"]
+
+
+def test_the_page_offers_the_live_backends_and_names_a_webgpu_adapter(project) -> None:
+    from tfjs_build.report.page import _where_it_ran
+
+    html = _html(project)
+    assert html.count("proven in TF.js 4.22.0.</p>") == 3
+    assert (
+        '<select name="backend"><option value="webgl">webgl</option><option value="webgl-f16">'
+        'webgl-f16</option><option value="webgpu">webgpu</option><option value="cpu">cpu'
+        "</option></select>"
+    ) in html
+    adapter = {"vendor": "google", "architecture": "swiftshader", "device": "", "description": ""}
+    runtime = {"browser": "Chrome/156", "webgpu_adapter": adapter, "shader_f16": False}
+    assert _where_it_ran(runtime) == "Chrome/156, WebGPU on google, swiftshader, without shader-f16"

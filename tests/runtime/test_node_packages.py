@@ -18,6 +18,7 @@ TFJS_PACKAGES = (
     "tfjs-backend-cpu",
     "tfjs-backend-wasm",
     "tfjs-backend-webgl",
+    "tfjs-backend-webgpu",
     "tfjs-converter",
     "tfjs-core",
     "tfjs-layers",

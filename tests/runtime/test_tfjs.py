@@ -104,8 +104,8 @@ def test_tfjs_errors_become_runtime_failures_naming_the_model(tmp_path, node_pac
     write_artifact(dense_layers_model(KERNEL, BIAS), tmp_path / "m")
     with pytest.raises(RuntimeFailure, match=r"TF.js \(cpu\) failed on .*m: .*"):
         run_in_tfjs(tmp_path / "m", {"features": np.zeros((2, 7), np.float32)})
-    with pytest.raises(RuntimeFailure, match="unknown TF.js backend 'webgpu'"):
-        run_in_tfjs(tmp_path / "m", {"features": X}, backend="webgpu")
+    with pytest.raises(RuntimeFailure, match="unknown TF.js backend 'metal'"):
+        run_in_tfjs(tmp_path / "m", {"features": X}, backend="metal")
 
 
 # ----------------------------------------------------------------- one worker per backend

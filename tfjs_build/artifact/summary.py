@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import math
 from collections import Counter
 from dataclasses import dataclass, field
@@ -10,7 +11,7 @@ from typing import Any
 
 from tfjs_build.artifact.checks import expected_bytes, shard_file_problem
 from tfjs_build.artifact.files import read_model_json
-from tfjs_build.artifact.format import MODEL_JSON, artifact_format
+from tfjs_build.artifact.format import MODEL_JSON, PARITY_JSON, artifact_format
 from tfjs_build.artifact.topology import TensorDescription, describe_topology, tensors_json
 from tfjs_build.errors import ArtifactError
 from tfjs_build.malformed import malformed_json
@@ -54,6 +55,8 @@ class ArtifactSummary:
     shard_bytes: int = 0
     problems: list[str] = field(default_factory=list)
     weight_list: list[WeightDescription] = field(default_factory=list)
+    proven_in: str | None = None
+    """The TF.js release the build's parity check ran in (``parity.json``), if it says."""
 
     def to_json(self, *, weights: bool = False) -> dict[str, Any]:
         """A JSON-ready dict (``inspect --json``; ``weights``: with ``weightList``)."""
@@ -73,6 +76,7 @@ class ArtifactSummary:
             "shards": self.shards,
             "shardBytes": self.shard_bytes,
             "problems": self.problems,
+            "provenIn": self.proven_in,
             **listing,
         }
 
@@ -98,7 +102,18 @@ def summarize_artifact(directory: Path) -> ArtifactSummary:
     summary.inputs, summary.outputs = topology.inputs, topology.outputs
     summary.layers, summary.ops = topology.layers, topology.ops
     _describe_weights(document, summary)
+    summary.proven_in = _proven_in(directory)
     return summary
+
+
+def _proven_in(directory: Path) -> str | None:
+    """``parity.json``'s ``tfjs``: None without one, or from a build before it was recorded."""
+    try:
+        record = json.loads((directory / PARITY_JSON).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    release = record.get("tfjs") if isinstance(record, dict) else None
+    return release if isinstance(release, str) else None
 
 
 def _describe_weights(document: dict[str, Any], summary: ArtifactSummary) -> None:

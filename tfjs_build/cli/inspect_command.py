@@ -83,6 +83,8 @@ def format_summary(summary: ArtifactSummary, *, weights: bool = False) -> str:
         lines += [_weight(w) for w in summary.weight_list]
     lines.append(f"  quantization: {_counts(summary.quantization) or 'none'}")
     lines.append(f"  shards:       {len(summary.shards)} files, {summary.shard_bytes:,} bytes")
+    if summary.proven_in:
+        lines.append(f"  parity in:    TF.js {summary.proven_in} (parity.json)")
     lines += [f"  PROBLEM:      {problem}" for problem in summary.problems]
     return "\n".join(lines)
 

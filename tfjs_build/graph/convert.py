@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from tfjs_build.artifact.model import Artifact
-from tfjs_build.backends import TARGET_BACKENDS
+from tfjs_build.backends import DEFAULT_TARGET_BACKENDS
 from tfjs_build.graph.freeze import freeze_function
 from tfjs_build.graph.keras_model import KerasFlavor, load_keras_model, trace_keras_model
 from tfjs_build.graph.pipeline import ConversionReport, frozen_to_artifact
@@ -33,7 +33,7 @@ def convert_saved_model(
     *,
     signature: str = "serving_default",
     tags: Sequence[str] = ("serve",),
-    backends: Sequence[str] = TARGET_BACKENDS,
+    backends: Sequence[str] = DEFAULT_TARGET_BACKENDS,
     check_ops: bool = True,
     report: ConversionReport | None = None,
     origin: Origin = "python",
@@ -70,7 +70,7 @@ def convert_keras_to_graph(
     custom_objects: Mapping[str, Any] | None = None,
     imports: Sequence[str] = (),
     project_root: Path | None = None,
-    backends: Sequence[str] = TARGET_BACKENDS,
+    backends: Sequence[str] = DEFAULT_TARGET_BACKENDS,
     check_ops: bool = True,
     report: ConversionReport | None = None,
     origin: Origin = "python",
@@ -110,7 +110,7 @@ def keras_model_to_graph(
     flavor: KerasFlavor,
     source: str,
     *,
-    backends: Sequence[str] = TARGET_BACKENDS,
+    backends: Sequence[str] = DEFAULT_TARGET_BACKENDS,
     check_ops: bool = True,
     report: ConversionReport | None = None,
     origin: Origin = "python",

@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from tfjs_build.artifact.model import Artifact
-from tfjs_build.backends import TARGET_BACKENDS
+from tfjs_build.backends import DEFAULT_TARGET_BACKENDS
 from tfjs_build.graph.contraction_fusion import fuse_contractions
 from tfjs_build.graph.export import build_artifact
 from tfjs_build.graph.freeze import FrozenGraph
@@ -115,7 +115,7 @@ def _tfjs_passes(
 def frozen_to_artifact(
     frozen: FrozenGraph,
     *,
-    backends: Sequence[str] = TARGET_BACKENDS,
+    backends: Sequence[str] = DEFAULT_TARGET_BACKENDS,
     check_ops: bool = True,
     generated_by: str,
     report: ConversionReport | None = None,

@@ -159,6 +159,24 @@
     return result;
   }
 
+  // TF.js asks for every weight shard at once and reads no body until all of them have answered.
+  // Over HTTP/1.1 a browser keeps at most six connections to one server, and it stops receiving a
+  // response whose body nobody reads once its buffer (some hundred KB) is full: with more than six
+  // shards larger than that, no connection ever frees up for the seventh, and loading waits for
+  // ever with the page idle. Reading each body before answering frees its connection. A missing
+  // shard says so (TF.js would read an error page as weights).
+  async function fetchWhole(url, init) {
+    const response = await fetch(url, init);
+    if (!response.ok) throw new Error(`${String(url).split('/').pop()}: HTTP ${response.status}`);
+    const body = await response.arrayBuffer();
+    return new Response(body, {status: response.status, statusText: response.statusText, headers: response.headers});
+  }
+
+  // A URL's loader that never stalls on many large shards (see fetchWhole).
+  function httpLoader(tf, url, requestInit) {
+    return tf.io.http(url, {requestInit, fetchFunc: fetchWhole});
+  }
+
   async function loadModel(tf, modelJson, source) {
     return isGraph(modelJson) ? tf.loadGraphModel(source) : tf.loadLayersModel(source);
   }
@@ -195,12 +213,17 @@
   // and return {outputs: [{name, dtype, shape, values}], timings: {load_ms, predict_ms,
   // warm_predict_ms}}. `warmRuns` more predictions (after the first, which on webgl compiles
   // shaders) give warm_predict_ms, their median; with none it is null. With `explain` (layers
-  // models), the outputs are the layers' instead (see explainLayers).
-  async function runModel(tf, modelJson, source, inputs, wanted, warmRuns, explain) {
+  // models), the outputs are the layers' instead (see explainLayers). `stage` (optional) is told
+  // what the run is doing as it goes, for a caller that must say what it was waiting for when a
+  // run takes too long.
+  async function runModel(tf, modelJson, source, inputs, wanted, warmRuns, explain, stage) {
+    const tell = stage || (() => {});
+    tell('loading the model and its weights');
     let started = now();
     const model = await loadModel(tf, modelJson, source);
     const loadMs = now() - started;
     try {
+      tell('the first prediction (on a GPU backend: compiling its shaders)');
       started = now();
       if (explain) {
         const outputs = await explained(tf, model, inputs, explain);
@@ -210,6 +233,7 @@
       const predictMs = now() - started;
       const warm = [];
       for (let i = 0; i < (warmRuns || 0); i++) {
+        tell(`warm prediction ${i + 1} of ${warmRuns}`);
         started = now();
         await predict(tf, model, modelJson, inputs, wanted);
         warm.push(now() - started);
@@ -223,5 +247,5 @@
     }
   }
 
-  return {isGraph, inputTensor, loadModel, predict, runModel};
+  return {isGraph, inputTensor, fetchWhole, httpLoader, loadModel, predict, runModel};
 });

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import tfjs_build
 from tfjs_build.artifact.model import Artifact
@@ -16,6 +17,7 @@ from tfjs_build.layers.unsupported import UnsupportedLayer, unsupported_model_er
 from tfjs_build.layers.weight_shapes import check_weight_shapes
 from tfjs_build.layers.weights import read_weights
 from tfjs_build.options import Origin
+from tfjs_build.tfjs_versions import PINNED, topology_gaps
 
 
 @contextmanager
@@ -35,13 +37,25 @@ def _topology(model: KerasModelFile) -> RewrittenModel:
         return rewrite_model_config(model.model_config, model.keras_major)
 
 
-def find_unsupported_layers(path: Path) -> list[UnsupportedLayer]:
-    """Every layer of the model at ``path`` that a TF.js layers model cannot express."""
+def find_unsupported_layers(path: Path, tfjs_version: str = PINNED) -> list[UnsupportedLayer]:
+    """Every layer of the model at ``path`` that a TF.js layers model cannot express (in TF.js
+    ``tfjs_version``)."""
     with open_keras_model(Path(path), with_weights=False) as model:
-        return _topology(model).problems
+        rewritten = _topology(model)
+        return rewritten.problems + _version_problems(rewritten.topology, tfjs_version)
 
 
-def convert_keras_to_layers(path: Path, *, origin: Origin = "python") -> Artifact:
+def _version_problems(topology: Any, tfjs_version: str) -> list[UnsupportedLayer]:
+    """The layers whose names TF.js ``tfjs_version`` cannot deserialize (``tfjs_versions``)."""
+    return [
+        UnsupportedLayer(name, class_name, reason)
+        for name, class_name, reason in topology_gaps(topology, tfjs_version)
+    ]
+
+
+def convert_keras_to_layers(
+    path: Path, *, origin: Origin = "python", tfjs_version: str = PINNED
+) -> Artifact:
     """Convert a ``.keras``, ``.h5`` or ``.hdf5`` Keras model to a TF.js layers model.
 
     Raises ``SourceError`` for unreadable, weights-only or unsafe files and
@@ -51,8 +65,9 @@ def convert_keras_to_layers(path: Path, *, origin: Origin = "python") -> Artifac
     path = Path(path)
     with open_keras_model(path) as model:
         rewritten = _topology(model)
-        if rewritten.problems:
-            raise unsupported_model_error(path, rewritten.problems, origin)
+        problems = rewritten.problems + _version_problems(rewritten.topology, tfjs_version)
+        if problems:
+            raise unsupported_model_error(path, problems, origin)
         with _malformed_as_source_error(path):
             weights = read_weights(model, rewritten.topology)
             check_weight_shapes(path, rewritten.topology, weights)

@@ -40,9 +40,11 @@ from tfjs_build.parity.reference import ReferenceResult, run_reference
 from tfjs_build.parity.report import BackendResult, ParityReport, Probe
 from tfjs_build.parity.tolerances import Tolerance, ToleranceOverrides, artifact_quantization
 from tfjs_build.parity.vocabulary import Vocabulary, generated_vocabulary, string_vocabulary
+from tfjs_build.tfjs_versions import PINNED
 
 if TYPE_CHECKING:
     from tfjs_build.runtime.pool import RuntimePool
+    from tfjs_build.runtime.protocol import TfjsRuntime
 
 
 def check_parity(
@@ -67,6 +69,7 @@ def check_parity(
     origin: Origin = "python",
     runtimes: RuntimePool | None = None,
     explain: ExplainMode = "on_failure",
+    tfjs_version: str = PINNED,
 ) -> ParityReport:
     """Check the artifact in ``artifact_dir`` against ``source`` on every backend in ``backends``.
 
@@ -79,7 +82,8 @@ def check_parity(
     weights manifest (the coarsest quantized dtype it holds). ``signature`` names the SavedModel
     signature the artifact was made from; ``imports`` are modules registering the source's custom
     layers (imported with ``project_root`` on ``sys.path``). TF.js runs in ``runtimes`` (a
-    build's pool, so a browser starts once per build), else in a pool closed before returning.
+    build's pool, so a browser starts once per build), else in a pool closed before returning,
+    in TF.js ``tfjs_version`` (its packages installed on first use).
     TF.js failing to run the artifact is recorded as a failed backend; a bad source or artifact
     raises. Messages name the artifact ``label`` (default: ``artifact_dir``) and spell options as
     set in ``origin``. ``explain`` says when to localize a divergence (one more TF.js pass per
@@ -133,7 +137,7 @@ def check_parity(
             from tfjs_build.runtime.pool import RuntimePool
 
             runtimes = stack.enter_context(RuntimePool())
-        runtimes.start_node_workers(backends)  # TF.js loads while TensorFlow does
+        runtimes.start_node_workers(backends, tfjs_version)  # TF.js loads while TensorFlow does
         reference = run_reference(
             Path(source),
             inputs,
@@ -151,7 +155,11 @@ def check_parity(
             started = time.perf_counter()
             results.append(
                 _run_backend(
-                    runtimes, artifact_dir, backend, inputs, reference.outputs, tolerances[backend]
+                    runtimes.get(backend, tfjs_version),
+                    artifact_dir,
+                    inputs,
+                    reference.outputs,
+                    tolerances[backend],
                 )
             )
             seconds[backend] = time.perf_counter() - started
@@ -165,6 +173,7 @@ def check_parity(
         "skipped": False,
         "passed": all(result.passed for result in results),
         "format": fmt,
+        "tfjs": tfjs_version,
         "reference": reference.description,
         "inputs": inputs_record,
         "tolerance": _tolerance_record(base, quantization, source_compute),
@@ -217,14 +226,13 @@ def _sample_inputs(
 
 
 def _run_backend(
-    runtimes: RuntimePool,
+    runtime: TfjsRuntime,
     artifact_dir: Path,
-    backend: str,
     inputs: dict[str, np.ndarray],
     reference: dict[str, np.ndarray],
     tolerance: Tolerance,
 ) -> BackendResult:
-    runtime = runtimes.get(backend)  # a missing browser raises: nothing was checked
+    backend = runtime.backend
     try:
         environment = runtime.environment()
         candidate = runtime.run(artifact_dir, inputs, list(reference))

@@ -182,6 +182,8 @@ class ParityRecord(TypedDict):
     skipped: Literal[False]
     passed: bool
     format: str
+    tfjs: str
+    """The TF.js release parity ran in (``tfjs_version``)."""
     reference: str
     inputs: InputsRecord
     tolerance: ToleranceRecord

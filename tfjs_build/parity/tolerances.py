@@ -94,6 +94,29 @@ heavy-tailed MobileNetV2 (logits)  6.2e-07    9.4e-04
   stores to half precision but computes in float32; a phone GPU computing in half precision
   (``mediump``) adds its own error, so treat a webgl-f16 pass here as necessary, not sufficient.
 
+WebGPU (``--backends webgl webgpu --quantizations float32``; the same Chromium with SwiftShader's
+WebGPU adapter, no ``shader-f16``; the same models, seeds and batch, measured in one run next to
+webgl), scale error:
+
+=================================  =========  =========
+model (output)                     webgl      webgpu
+=================================  =========  =========
+MLP (logits)                       3.2e-07    2.4e-07
+small CNN + BN (softmax)           1.9e-07    1.9e-07
+Embedding + LSTM (softmax)         2.2e-07    1.5e-07
+MobileNetV2 96px (softmax)         3.7e-07    3.7e-07
+MobileNetV2 96px (logits)          9.5e-07    8.8e-07
+MobileNetV2 96px (logits x30)      7.6e-07    7.6e-07
+MobileNetV2 96px (softmax of x30)  2.0e-06    1.8e-06
+MobileNetV2 224px (logits x30)     1.3e-06    1.4e-06
+heavy-tailed small CNN (softmax)   2.3e-07    2.3e-07
+heavy-tailed MobileNetV2 (logits)  9.3e-07    9.3e-07
+=================================  =========  =========
+
+- webgpu computes in float32 storage buffers and stays within the float32 default (worst 1.8e-6,
+  fifty times below it), so its default is float32's, like webgl's. SwiftShader offers no
+  ``shader-f16``, so TF.js runs no half-precision WebGPU kernels here.
+
 Each field of a backend's default is the looser of the quantization's and the backend's.
 
 Argmax agreement is reported but not required by default: with untrained weights or near ties
@@ -171,6 +194,7 @@ def artifact_quantization(model_json: Mapping[str, Any]) -> str | None:
 BACKEND_TOLERANCES: dict[str, Tolerance] = {
     "webgl": DEFAULT_TOLERANCES[None],
     "webgl-f16": Tolerance(atol=1e-3, rtol=2e-2, scale_tol=2e-2),
+    "webgpu": DEFAULT_TOLERANCES[None],
 }
 """The least each backend needs whatever the weights: its own arithmetic's error (see above);
 cpu and wasm need nothing beyond the weights' default."""

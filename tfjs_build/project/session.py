@@ -147,10 +147,15 @@ class BuildSession:
             self._versions = tool_versions()
         return self._versions
 
+    def versions_for(self, spec: ModelSpec) -> dict[str, str]:
+        """The converter's version and the TF.js release ``spec`` is built for (its
+        ``tfjs_version``): recorded in the lockfile and the cache key."""
+        return {**self.versions, "tfjs": spec.options.tfjs_version}
+
     def freshness(self, spec: ModelSpec) -> Freshness:
         """Whether ``spec``'s artifact is up to date, and why not."""
         entry = self.lockfile.models.get(spec.name)
-        return model_freshness(spec, self.config.root, entry, self.hashes, self.versions)
+        return model_freshness(spec, self.config.root, entry, self.hashes, self.versions_for(spec))
 
     def status(self) -> ProjectStatus:
         """Every configured model's freshness, the lockfile's orphaned entries and artifact
@@ -200,7 +205,7 @@ class BuildSession:
         if self.freshness(spec).fresh or not source.exists():
             return None
         fingerprint = source_fingerprint(source, self.hashes, spec.options)
-        return cache_key(fingerprint, spec.settings(), self.versions)
+        return cache_key(fingerprint, spec.settings(), self.versions_for(spec))
 
     def _remote_notes(self) -> None:
         if self.remote is not None:
@@ -304,13 +309,13 @@ class BuildSession:
             return ModelResult(spec.name, "failed", reasons, error=error)
         fingerprint = source_fingerprint(source, self.hashes, spec.options)
         code = code_record(spec.options.imports, self.config.root, self.hashes)
-        key = cache_key(fingerprint, spec.settings(), self.versions, code)
+        key = cache_key(fingerprint, spec.settings(), self.versions_for(spec), code)
         if self.use_cache and not force:
             self.reporter.report(Started(spec.name, "restore", spec.source, reasons))
             entry = self.lockfile.models.get(spec.name)
             pinned = (
                 entry
-                if same_inputs(entry, fingerprint, spec.settings(), code, self.versions)
+                if same_inputs(entry, fingerprint, spec.settings(), code, self.versions_for(spec))
                 else None
             )
             try:
@@ -336,7 +341,7 @@ class BuildSession:
             "source_fingerprint": fingerprint,
             "options": spec.settings(),
             "options_fingerprint": json_fingerprint(spec.settings()),
-            "versions": self.versions,
+            "versions": self.versions_for(spec),
             "output": spec.output.as_posix(),
             "format": artifact_format,
             "files": files,

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime, timezone
 from html import escape
 from pathlib import Path
@@ -41,6 +41,7 @@ def render_page(entries: Sequence[ModelEntry], report_dir: Path, title: str, tfj
 for TF.js {escape(tfjs)}. Numbers come from each build's parity check; the live check below each
 model runs the artifact again in <em>this</em> browser with the bundled TF.js (served over HTTP,
 e.g. <code>python -m http.server</code> at the project root).</p>
+{_backend_form()}
 {_overview(entries)}
 {sections}
 <script src="assets/tf.min.js"></script>
@@ -177,12 +178,8 @@ def _parity(entry: ModelEntry) -> str:
                     (backend["backend"], output["error_histogram"]["counts"])
                 )
         if "runtime" in backend:
-            runtime = backend["runtime"]
-            textures = "float32" if runtime.get("float32_textures") else "float16"
             where.append(
-                f"<li>{escape(backend['backend'])}: {escape(str(runtime.get('browser')))}, "
-                f"WebGL {runtime.get('webgl_version')} on {escape(str(runtime.get('webgl_renderer')))}, "
-                f"{textures} textures</li>"
+                f"<li>{escape(backend['backend'])}: {escape(_where_it_ran(backend['runtime']))}</li>"
             )
     table = (
         "<table><tr><th>backend</th><th>output</th><th>result</th><th>max abs error</th>"
@@ -202,7 +199,9 @@ def _parity(entry: ModelEntry) -> str:
     browsers = f"<ul>{''.join(where)}</ul>" if where else ""
     return (
         f"<h3>Parity at build: {_parity_badge(entry)}</h3><p>Inputs: {probe}; reference: "
-        f"{escape(str(parity.get('reference')))}.</p>{table}{browsers}{''.join(findings)}"
+        f"{escape(str(parity.get('reference')))}; proven in TF.js "
+        f"{escape(str(parity.get('tfjs', 'of the build')))}.</p>{table}{browsers}"
+        f"{''.join(findings)}"
         f"<div class=plots>{figures}</div>"
     )
 
@@ -272,6 +271,34 @@ def _timings(entry: ModelEntry) -> str:
         "<h3>TF.js timings (ms, when this report was made)</h3><table><tr><th>backend</th>"
         "<th>load</th><th>first predict</th><th>warm predict (median of 3)</th></tr>"
         f"{''.join(rows)}</table>"
+    )
+
+
+LIVE_BACKENDS = ("webgl", "webgl-f16", "webgpu", "cpu")
+"""What the visitor may run the live checks on (``?backend=NAME``); webgl unless they choose."""
+
+
+def _backend_form() -> str:
+    options = "".join(f'<option value="{b}">{b}</option>' for b in LIVE_BACKENDS)
+    return (
+        '<form class="live-backend" method="get"><label>Live checks on '
+        f'<select name="backend">{options}</select></label> '
+        '<button type="submit">run again</button></form>'
+    )
+
+
+def _where_it_ran(runtime: Mapping[str, Any]) -> str:
+    """A browser backend's runtime record as one phrase."""
+    browser = str(runtime.get("browser"))
+    adapter = runtime.get("webgpu_adapter")
+    if adapter is not None:
+        named = ", ".join(v for v in (adapter.get("vendor"), adapter.get("architecture")) if v)
+        f16 = "with" if runtime.get("shader_f16") else "without"
+        return f"{browser}, WebGPU on {named or 'an unnamed adapter'}, {f16} shader-f16"
+    textures = "float32" if runtime.get("float32_textures") else "float16"
+    return (
+        f"{browser}, WebGL {runtime.get('webgl_version')} on {runtime.get('webgl_renderer')}, "
+        f"{textures} textures"
     )
 
 

@@ -1,5 +1,5 @@
 """One browser script, ``tf.min.js``, made from the pinned packages' own minified bundles: TF.js's
-core, its cpu and webgl backends, layers and graph models, in the order they extend ``tf``.
+core, its cpu, webgl and webgpu backends, layers and graph models, in the order they extend ``tf``.
 
 The browser runner page and the report load it; nothing else is in it. The Tensor methods the
 umbrella ``@tensorflow/tfjs`` package adds come last (``js/chained_ops.js``, wrapped so that it
@@ -19,6 +19,7 @@ SCRIPTS = (
     "@tensorflow/tfjs-core/dist/tf-core.min.js",
     "@tensorflow/tfjs-backend-cpu/dist/tf-backend-cpu.min.js",
     "@tensorflow/tfjs-backend-webgl/dist/tf-backend-webgl.min.js",
+    "@tensorflow/tfjs-backend-webgpu/dist/tf-backend-webgpu.min.js",
     "@tensorflow/tfjs-layers/dist/tf-layers.min.js",
     "@tensorflow/tfjs-converter/dist/tf-converter.min.js",
 )
@@ -48,7 +49,10 @@ def write_browser_bundle(node_modules: Path, directory: Path, js: Path) -> Path:
     """Write ``directory/tf.min.js`` from the bundles in ``node_modules`` and the scripts of ``js``
     (``js_dir()``); return its path."""
     parts = [_SEEDRANDOM.format(alea=_script(node_modules / ALEA))]
-    parts += [_script(node_modules / script) for script in SCRIPTS]
+    # An older TF.js release has no webgpu package: its bundle goes without.
+    parts += [
+        _script(node_modules / script) for script in SCRIPTS if (node_modules / script).exists()
+    ]
     parts.append(_CHAINED_OPS_WRAPPER.format(script=_script(js / CHAINED_OPS)))
     directory.mkdir(parents=True, exist_ok=True)
     bundle = directory / BUNDLE_NAME

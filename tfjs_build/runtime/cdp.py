@@ -22,6 +22,10 @@ class CdpError(RuntimeFailure):
     """Chromium answered a command with an error, or went away."""
 
 
+class CdpTimeout(CdpError):
+    """Chromium gave no answer within the time limit (the page may still be working)."""
+
+
 class CdpConnection:
     """Send commands, wait for their replies; events are dropped except a crash of the page
     being waited on."""
@@ -72,7 +76,7 @@ class CdpConnection:
         while b"\0" not in self._buffer:
             remaining = deadline - time.monotonic()
             if remaining <= 0:
-                raise CdpError(f"Chromium did not answer {method} within the time limit")
+                raise CdpTimeout(f"Chromium did not answer {method} within the time limit")
             ready, _, _ = select.select([self._from], [], [], min(remaining, 1.0))
             if not ready:
                 continue

@@ -1,7 +1,8 @@
-"""Find the Chrome or Chromium already on the machine and run it headless, with WebGL on the CPU.
+"""Find the Chrome or Chromium already on the machine and run it headless, with WebGL and WebGPU on
+the CPU.
 
 Never downloads a browser. With no GPU, SwiftShader (through ANGLE) gives WebGL 2 with float32
-render targets. Chromium runs in its own process group with a fresh profile and is ended with its
+render targets, and SwiftShader's Vulkan a WebGPU adapter (no ``shader-f16``). Chromium runs in its own process group with a fresh profile and is ended with its
 whole group, so no renderer or GPU process outlives a build; if this process dies first, the
 DevTools pipe closes and Chromium exits by itself.
 """
@@ -32,6 +33,8 @@ CHROME_FLAGS = (
     "--remote-debugging-pipe",
     "--use-angle=swiftshader",
     "--enable-unsafe-swiftshader",
+    "--enable-unsafe-webgpu",  # WebGPU in headless Linux builds, where it is off by default
+    "--use-webgpu-adapter=swiftshader",  # the same CPU device everywhere, as for WebGL
     "--disable-background-networking",
     "--disable-component-update",
     "--disable-sync",

@@ -33,13 +33,27 @@ class Timings(TypedDict):
     warm_predict_ms: float | None
 
 
+class WebgpuAdapter(TypedDict):
+    """The WebGPU adapter a page got (``GPUAdapterInfo``; empty strings where it says nothing)."""
+
+    vendor: str
+    architecture: str
+    device: str
+    description: str
+
+
 class RuntimeRecord(TypedDict, total=False):
-    """Where a browser backend ran, for ``parity.json``: browser, WebGL renderer and textures."""
+    """Where a browser backend ran, for ``parity.json``: the browser, then for webgl its renderer
+    and textures, for webgpu its adapter and whether it has ``shader-f16``."""
 
     browser: str
+    tfjs: str
+    """The release of the TF.js the page loaded (``tf.version_core``)."""
     webgl_renderer: str
     webgl_version: int
     float32_textures: bool
+    webgpu_adapter: WebgpuAdapter
+    shader_f16: bool
 
 
 @dataclass(frozen=True)

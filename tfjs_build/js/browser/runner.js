@@ -1,5 +1,5 @@
 'use strict';
-// The page tfjs-build drives over the DevTools protocol: set up TF.js's webgl backend once, then
+// The page tfjs-build drives over the DevTools protocol: set up one TF.js backend once, then
 // run artifacts served from 127.0.0.1. Tensors cross the protocol as base64 of raw little-endian
 // bytes (strings: a 4-byte length before each).
 
@@ -35,14 +35,26 @@ function outputBytes(output) {
   return bytes;
 }
 
-// backend: 'webgl' or 'webgl-f16' (float16 textures, as most phone GPUs compute).
-async function tfjsBuildSetup(backend) {
-  if (backend === 'webgl-f16') tf.env().set('WEBGL_FORCE_F16_TEXTURES', true);
-  if (!(await tf.setBackend('webgl'))) {
-    throw new Error('TF.js could not start its webgl backend: this browser offers no WebGL');
-  }
-  await tf.ready();
+// What the page is doing, for tfjs-build to name when a run takes too long (tfjsBuildState).
+let stage = 'idle';
+// Why the backend's GPU context went away, once it has; a page whose context is lost cannot run
+// anything again, and every run then fails at once with this line.
+let lostReason = null;
+let rejectLost = null;
+const lost = new Promise((resolve, reject) => { rejectLost = reject; });
+lost.catch(() => {});  // awaited by runs only; never an unhandled rejection
+
+function contextLost(reason) {
+  if (lostReason !== null) return;
+  lostReason = reason;
+  rejectLost(new Error(reason));
+}
+
+function webglEnvironment() {
   const gl = tf.backend().gpgpu.gl;
+  gl.canvas.addEventListener('webglcontextlost', () => {
+    contextLost('the browser lost the WebGL context (its GPU process was reset or ran out of memory)');
+  });
   const info = gl.getExtension('WEBGL_debug_renderer_info');
   return {
     webgl_renderer: String(gl.getParameter(info ? info.UNMASKED_RENDERER_WEBGL : gl.RENDERER)),
@@ -51,24 +63,84 @@ async function tfjsBuildSetup(backend) {
   };
 }
 
+async function webgpuEnvironment() {
+  const device = tf.backend().device;
+  device.lost.then((info) => {
+    contextLost(`the browser lost the WebGPU device (${info.reason || 'unknown'}: ${info.message || 'no message'})`);
+  });
+  // Chrome 131+ names the device's adapter; before, ask for the adapter again (the same one).
+  const adapter = device.adapterInfo || (await navigator.gpu.requestAdapter()).info || {};
+  return {
+    webgpu_adapter: {
+      vendor: String(adapter.vendor || ''),
+      architecture: String(adapter.architecture || ''),
+      device: String(adapter.device || ''),
+      description: String(adapter.description || ''),
+    },
+    shader_f16: device.features.has('shader-f16'),
+  };
+}
+
+// Each browser backend: the TF.js backend it runs, flags set before it starts, and what the page
+// reports about where it ran (watching for the loss of its GPU context as it does).
+const BACKENDS = {
+  webgl: {tfjs: 'webgl', flags: {}, environment: webglEnvironment},
+  'webgl-f16': {tfjs: 'webgl', flags: {WEBGL_FORCE_F16_TEXTURES: true}, environment: webglEnvironment},
+  webgpu: {tfjs: 'webgpu', flags: {}, environment: webgpuEnvironment},
+};
+
+async function tfjsBuildSetup(backend) {
+  const spec = BACKENDS[backend];
+  if (!spec) throw new Error(`the browser runner has no backend ${backend}`);
+  for (const [flag, value] of Object.entries(spec.flags)) tf.env().set(flag, value);
+  if (spec.tfjs === 'webgpu' && !(navigator.gpu && await navigator.gpu.requestAdapter())) {
+    throw new Error('TF.js could not start its webgpu backend: this browser offers no WebGPU adapter');
+  }
+  if (!(await tf.setBackend(spec.tfjs))) {
+    throw new Error(`TF.js could not start its ${spec.tfjs} backend in this browser`);
+  }
+  await tf.ready();
+  return {tfjs: tf.version_core, ...(await spec.environment())};
+}
+
+// {stage, lost}: what a run is waiting for, and why the context went (null while it is there).
+function tfjsBuildState() {
+  return {stage, lost: lostReason};
+}
+
 // job: {model_url, inputs: [{name, dtype, shape, data}], outputs: [names] | null, warm_runs,
 // explain?} (explain: run_model.js's explainLayers request)
-async function tfjsBuildRun(job) {
-  const response = await fetch(job.model_url);
-  if (!response.ok) throw new Error(`model.json: HTTP ${response.status}`);
-  const modelJson = await response.json();
+async function runJob(job) {
+  stage = 'fetching model.json';
+  const modelJson = await (await tfjsBuildModel.fetchWhole(job.model_url)).json();
   const inputs = {};
   for (const spec of job.inputs) {
     inputs[spec.name] = tfjsBuildModel.inputTensor(tf, spec, fromBase64(spec.data));
   }
   try {
+    const loader = tfjsBuildModel.httpLoader(tf, job.model_url);
     const {outputs, timings} = await tfjsBuildModel.runModel(
-      tf, modelJson, job.model_url, inputs, job.outputs, job.warm_runs, job.explain);
+      tf, modelJson, loader, inputs, job.outputs, job.warm_runs, job.explain, (now) => { stage = now; });
+    stage = 'sending the outputs';
     return {
       outputs: outputs.map((o) => ({name: o.name, dtype: o.dtype, shape: o.shape, data: toBase64(outputBytes(o))})),
       timings,
     };
   } finally {
     for (const tensor of Object.values(inputs)) tensor.dispose();
+  }
+}
+
+// job: {model_url, inputs: [{name, dtype, shape, data}], outputs: [names] | null, warm_runs}.
+// A lost context ends the run at once, naming it (TF.js itself may wait for ever on a fence).
+async function tfjsBuildRun(job) {
+  if (lostReason !== null) throw new Error(lostReason);
+  try {
+    return await Promise.race([runJob(job), lost]);
+  } catch (err) {
+    if (lostReason !== null) throw new Error(lostReason);
+    throw err;
+  } finally {
+    stage = 'idle';
   }
 }

@@ -2,7 +2,8 @@
 // The report's live check: in the visitor's browser, load each artifact with the bundled TF.js,
 // run the probe inputs the build stored beside it (parity-probe.safetensors), compare with the
 // stored reference outputs under the same rule as the build, and write PASS or FAIL into the
-// model's element carrying data-live-parity.
+// model's element carrying data-live-parity. The visitor picks the backend with the page's form
+// (?backend=webgl, webgl-f16, webgpu or cpu); without one, webgl where the browser has it.
 //
 // Rule: |candidate - reference| <= atol + rtol * |reference| + scale_tol * max|reference|;
 // NaN must meet NaN and infinities must match; integer and bool outputs must be equal.
@@ -67,32 +68,68 @@ function describe(result) {
   return `${line}, ${result.bad} of ${result.size} element(s) beyond tolerance, worst at flat index ${result.worst} (stored ${fmt(result.ref)}, TF.js ${fmt(result.got)})`;
 }
 
-// TF.js would read an error page as weights; a missing shard should say so.
-async function strictFetch(url, init) {
-  const response = await fetch(url, init);
-  if (!response.ok) throw new Error(`${String(url).split('/').pop()}: HTTP ${response.status}`);
-  return response;
-}
-
 function backendName() {
   const name = tf.getBackend();
   if (name === 'webgl' && !tf.env().getBool('WEBGL_RENDER_FLOAT32_ENABLED')) return 'webgl-f16';
+  if (name === 'webgl' && tf.env().getBool('WEBGL_FORCE_F16_TEXTURES')) return 'webgl-f16';
   return name;
+}
+
+// The backend the visitor chose (?backend=NAME, from the page's form); none: TF.js's own choice.
+const CHOICES = {
+  webgl: {tfjs: 'webgl', flags: {}},
+  'webgl-f16': {tfjs: 'webgl', flags: {WEBGL_FORCE_F16_TEXTURES: true}},
+  webgpu: {tfjs: 'webgpu', flags: {}},
+  cpu: {tfjs: 'cpu', flags: {}},
+};
+
+function chosenBackend() {
+  return new URLSearchParams(location.search).get('backend') || '';
+}
+
+// Mark the form's choice, and grey out webgpu where the browser has no WebGPU.
+function showChoices(chosen) {
+  const select = document.querySelector('select[name=backend]');
+  if (!select) return;
+  for (const option of select.options) {
+    if (option.value === chosen) option.selected = true;
+    if (option.value === 'webgpu' && !navigator.gpu) {
+      option.disabled = true;
+      option.textContent = 'webgpu (not in this browser)';
+    }
+  }
+}
+
+// Start the chosen backend; a reason it cannot run here, or null once it is ready.
+async function startBackend(chosen) {
+  if (!chosen) {  // webgl where the browser has it (TF.js itself would prefer webgpu), else TF.js's pick
+    if (!(await tf.setBackend('webgl'))) await tf.ready();
+    return null;
+  }
+  const spec = CHOICES[chosen];
+  if (!spec) return `unknown backend ${chosen}; choose one of ${Object.keys(CHOICES).join(', ')}`;
+  if (spec.tfjs === 'webgpu' && !(navigator.gpu && await navigator.gpu.requestAdapter())) {
+    return 'this browser offers no WebGPU adapter';
+  }
+  for (const [flag, value] of Object.entries(spec.flags)) tf.env().set(flag, value);
+  if (!(await tf.setBackend(spec.tfjs))) return `TF.js could not start its ${spec.tfjs} backend here`;
+  await tf.ready();
+  return null;
 }
 
 async function checkModel(element) {
   const tolerances = JSON.parse(element.dataset.tolerances);
   const backend = backendName();
   const tolerance = tolerances[backend] || tolerances.cpu;
-  const probe = readProbe(await (await strictFetch(element.dataset.probeUrl, {cache: 'no-store'})).arrayBuffer());
+  const probe = readProbe(await (await tfjsBuildModel.fetchWhole(element.dataset.probeUrl, {cache: 'no-store'})).arrayBuffer());
   if (probe.notStoredInputs.length) return {backend, skipped: `string inputs (${probe.notStoredInputs.join(', ')}) are not in the probe file`};
-  const modelJson = await (await strictFetch(element.dataset.modelUrl, {cache: 'no-store'})).json();
+  const modelJson = await (await tfjsBuildModel.fetchWhole(element.dataset.modelUrl, {cache: 'no-store'})).json();
   const inputs = {};
   for (const spec of probe.inputs) inputs[spec.name] = tf.tensor(spec.values, spec.shape, spec.dtype);
   try {
-    const loader = tf.io.http(element.dataset.modelUrl, {requestInit: {cache: 'no-store'}, fetchFunc: strictFetch});
+    const loader = tfjsBuildModel.httpLoader(tf, element.dataset.modelUrl, {cache: 'no-store'});
     const wanted = probe.outputs.map((o) => o.name);
-    const {outputs, timings} = await tfjsBuildModel.runModel(tf, modelJson, loader, inputs, wanted, 0);
+    const {outputs, timings} = await tfjsBuildModel.runModel(tf, modelJson, loader, inputs, wanted, 0, null);
     const results = probe.outputs.map((reference, i) => compare(reference, outputs[i], tolerance));
     return {backend, results, timings};
   } finally {
@@ -115,7 +152,14 @@ async function runLiveChecks() {
     document.body.dataset.liveChecks = 'done';
     return;
   }
-  await tf.ready();
+  const chosen = chosenBackend();
+  showChoices(chosen);
+  const unavailable = await startBackend(chosen);
+  if (unavailable) {
+    for (const element of elements) show(element, 'not-run', `not run on ${chosen}: ${unavailable}`);
+    document.body.dataset.liveChecks = 'done';
+    return;
+  }
   for (const element of elements) {
     if (!element.dataset.probeUrl) {
       element.dataset.status = 'not-run';  // no probe stored: the text already says why

@@ -24,7 +24,7 @@ const vm = require('vm');
 const nodeModules = path.resolve(process.argv[2] || path.join(process.cwd(), 'node_modules'));
 const converterDist = path.join(nodeModules, '@tensorflow', 'tfjs-converter', 'dist');
 const opsDir = path.join(nodeModules, '@tensorflow', 'tfjs-core', 'dist', 'ops');
-const BACKENDS = ['cpu', 'wasm', 'webgl'];
+const BACKENDS = ['cpu', 'wasm', 'webgl', 'webgpu'];
 
 function readSource(file) {
   return fs.readFileSync(file, 'utf8').replace(/\/\/# sourceMappingURL=.*$/m, '');

@@ -1,0 +1,180 @@
+"""Artifacts for the TF.js release an app pins: the layers converter keeps to what that release
+can load, parity runs in it (Node), and the default release builds exactly what it built before."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from tests.cli.project_helpers import lock, messages, tfjs_build
+from tfjs_build import tfjs_versions
+from tfjs_build.artifact import write_artifact
+from tfjs_build.convert import convert_source
+from tfjs_build.errors import RuntimeFailure, UnsupportedModelError
+from tfjs_build.options import ConvertOptions
+from tfjs_build.parity import check_parity
+
+OLD_RELEASES = ("3.21.0", "4.10.0")  # neither has the gelu activation (first in 4.19.0)
+
+
+def test_the_facts_name_what_a_release_lacks_and_when_it_came() -> None:
+    assert tfjs_versions.lacks("3.21.0", "gelu") == "4.19.0"
+    assert tfjs_versions.lacks("4.19.0", "gelu") is None
+    assert tfjs_versions.lacks("3.21.0", "relu") is None
+    assert tfjs_versions.lacks("4.0.0", "CenterCrop") == "4.1.0"
+    pinned = {"@tensorflow/tfjs-core": "4.22.0", "@tensorflow/tfjs-backend-webgpu": "4.22.0"}
+    assert tfjs_versions.packages_for("4.5.0", pinned) == {"@tensorflow/tfjs-core": "4.5.0"}
+    assert tfjs_versions.missing_package("4.5.0", "webgpu") == (
+        "TF.js 4.5.0 has no @tensorflow/tfjs-backend-webgpu (it starts at 4.6.0)"
+    )
+    assert tfjs_versions.missing_package("3.21.0", "webgl") is None
+
+
+def _dense_model(directory: Path, activation: str, seed: int) -> Path:
+    """A Keras 3 model ``features -> Dense(8, activation) -> Dense(3)``, as a new user writes it."""
+    import keras
+
+    keras.utils.set_random_seed(seed)
+    features = keras.Input((6,), name="features")
+    hidden = keras.layers.Dense(8, activation=activation, name="smooth")(features)
+    model = keras.Model(features, keras.layers.Dense(3, name="scores")(hidden))
+    path = directory / f"{activation}.keras"
+    model.save(path)
+    return path
+
+
+@pytest.fixture(scope="module")
+def gelu_model(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return _dense_model(tmp_path_factory.mktemp("gelu"), "gelu", 4)
+
+
+@pytest.fixture(scope="module")
+def relu_model(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return _dense_model(tmp_path_factory.mktemp("relu"), "relu", 5)
+
+
+@pytest.mark.parametrize("release", OLD_RELEASES)
+def test_a_layers_model_refuses_gelu_for_a_release_without_it(gelu_model, release) -> None:
+    options = ConvertOptions(format="layers", tfjs_version=release)
+    with pytest.raises(UnsupportedModelError) as caught:
+        convert_source(gelu_model, options)
+    assert f"smooth (Dense): activation gelu is not in TF.js {release} (first in 4.19.0)" in str(
+        caught.value
+    )
+
+
+@pytest.mark.parametrize("release", OLD_RELEASES)
+def test_auto_builds_a_graph_model_that_loads_and_matches_in_that_release(
+    gelu_model, release, runtimes, tmp_path
+) -> None:
+    built = convert_source(gelu_model, ConvertOptions(tfjs_version=release))
+    assert built.format == "graph"
+    assert built.reason == "TF.js layers cannot express smooth (Dense)"
+    write_artifact(built.artifact, tmp_path / "art")
+    report = check_parity(
+        tmp_path / "art", gelu_model, backends=("cpu",), runtimes=runtimes, tfjs_version=release
+    )
+    assert report.passed, report.summary()
+    assert report.record["tfjs"] == release
+
+
+@pytest.mark.parametrize("release", OLD_RELEASES)
+def test_a_layers_model_loads_and_matches_in_that_release(
+    relu_model, release, runtimes, tmp_path
+) -> None:
+    built = convert_source(relu_model, ConvertOptions(tfjs_version=release))
+    assert built.format == "layers"
+    write_artifact(built.artifact, tmp_path / "art")
+    report = check_parity(
+        tmp_path / "art",
+        relu_model,
+        backends=("cpu", "wasm"),
+        runtimes=runtimes,
+        tfjs_version=release,
+    )
+    assert report.passed, report.summary()
+    assert max(o["max_abs_error"] for b in report.record["backends"] for o in b["outputs"]) < 1e-5
+
+
+def test_browser_parity_runs_in_that_release(relu_model, runtimes, tmp_path) -> None:
+    release = OLD_RELEASES[0]
+    write_artifact(
+        convert_source(relu_model, ConvertOptions(tfjs_version=release)).artifact, tmp_path
+    )
+    report = check_parity(
+        tmp_path, relu_model, backends=("webgl",), runtimes=runtimes, tfjs_version=release
+    )
+    assert report.passed, report.summary()
+    assert report.record["backends"][0]["runtime"]["tfjs"] == release  # what the page loaded
+    with pytest.raises(RuntimeFailure) as caught:
+        check_parity(
+            tmp_path, relu_model, backends=("webgpu",), runtimes=runtimes, tfjs_version=release
+        )
+    assert str(caught.value) == (
+        "cannot run TF.js webgpu: TF.js 3.21.0 has no @tensorflow/tfjs-backend-webgpu "
+        "(it starts at 4.6.0)"
+    )
+
+
+def test_the_pinned_release_builds_what_it_built_before(gelu_model, tmp_path) -> None:
+    default = convert_source(gelu_model, ConvertOptions())
+    pinned = convert_source(gelu_model, ConvertOptions(tfjs_version=tfjs_versions.PINNED))
+    assert (default.format, pinned.format) == ("layers", "layers")
+    write_artifact(default.artifact, tmp_path / "default")
+    write_artifact(pinned.artifact, tmp_path / "pinned")
+    for name in ("model.json", "group1-shard1of1.bin"):
+        assert (tmp_path / "default" / name).read_bytes() == (
+            tmp_path / "pinned" / name
+        ).read_bytes()
+
+
+def test_a_release_that_does_not_exist_is_one_line_naming_what_exists(
+    relu_model, tmp_path, node_packages
+) -> None:
+    result = tfjs_build(tmp_path, "convert", str(relu_model), "art", "--tfjs-version", "4.9.9")
+    assert result.returncode == 1, result.stderr
+    (line,) = messages(result)
+    assert line.startswith(
+        "tfjs-build: error: TF.js 4.9.9 does not exist: @tensorflow/tfjs-core has releases 3.21.0 "
+    )
+    assert "4.22.0 the latest); choose one for tfjs_version (--tfjs-version)" in line
+    assert not (tmp_path / "art").exists()  # nothing published
+
+
+def test_a_release_older_than_the_facts_is_refused_by_the_option(relu_model, tmp_path) -> None:
+    result = tfjs_build(tmp_path, "convert", str(relu_model), "art", "--tfjs-version", "2.8.0")
+    assert result.returncode == 2
+    assert result.stderr.splitlines()[-2].endswith(
+        "error: argument --tfjs-version: expected a TF.js release such as '4.22.0', from 3.21.0 on"
+    )
+
+
+PROJECT = """[tool.tfjs-build]
+output_root = "web_model"
+tfjs_version = "4.10.0"
+parity_backends = ["cpu"]
+
+[[tool.tfjs-build.models]]
+name = "relu"
+source = "models/relu.keras"
+"""
+
+
+def test_the_lockfile_and_parity_json_record_the_release(relu_model, tmp_path, node_packages):
+    root = tmp_path / "repo"
+    (root / "models").mkdir(parents=True)
+    (root / "models" / "relu.keras").write_bytes(relu_model.read_bytes())
+    (root / "pyproject.toml").write_text(PROJECT)
+    built = tfjs_build(root, "convert", "--no-cache")
+    assert built.returncode == 0, built.stderr
+    assert lock(root)["models"]["relu"]["versions"]["tfjs"] == "4.10.0"
+    parity = json.loads((root / "web_model" / "relu" / "parity.json").read_text())
+    assert parity["tfjs"] == "4.10.0" and parity["passed"] is True
+    shown = tfjs_build(root, "inspect", "web_model/relu")
+    assert "  parity in:    TF.js 4.10.0 (parity.json)" in shown.stdout.splitlines()
+    assert tfjs_build(root, "check").returncode == 0
+    (root / "pyproject.toml").write_text(PROJECT.replace("4.10.0", "4.22.0"))
+    stale = tfjs_build(root, "check")
+    assert stale.returncode == 1 and "4.10.0" in stale.stdout and "4.22.0" in stale.stdout
