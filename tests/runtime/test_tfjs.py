@@ -284,3 +284,22 @@ def test_a_worker_whose_memory_grew_is_recycled(tmp_path, node_packages, dense_d
         assert runtime.starts == 2
     finally:
         runtime.close()
+
+
+def test_a_worker_that_saw_a_wasm_trap_is_replaced_before_the_next_job(
+    tmp_path, node_packages, dense_dir, monkeypatch
+):
+    # a trap leaves the WebAssembly heap as the kernel left it (seen: one abort made every later
+    # model on that worker abort): the failure is the trapping model's alone
+    trap = tmp_path / "trap"
+    shutil.copytree(dense_dir, trap)
+    monkeypatch.setenv("NODE_OPTIONS", f"--require {FAULTS}")
+    monkeypatch.setenv("TFJS_BUILD_TEST_TRAP_DIR", str(trap))
+    with RuntimePool() as pool:
+        wasm = pool.get("wasm")
+        _assert_dense(wasm.run(dense_dir, {"features": X}))
+        with pytest.raises(RuntimeFailure, match="memory access out of bounds"):
+            wasm.run(trap, {"features": X})
+        assert wasm.worker is None and wasm.starts == 1
+        _assert_dense(wasm.run(dense_dir, {"features": X}))
+        assert wasm.starts == 2

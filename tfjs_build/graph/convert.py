@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import gc
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -85,24 +85,20 @@ def convert_keras_to_graph(
     """
     path = Path(path)
     report = report if report is not None else ConversionReport()
-    with report.timed("load"):
-        model, flavor = load_keras_model(
-            path,
-            allow_unsafe_deserialization=allow_unsafe_deserialization,
-            custom_objects=custom_objects,
-            origin=origin,
-            imports=imports,
-            project_root=project_root,
-        )
-    return keras_model_to_graph(
-        model,
-        flavor,
-        str(path),
-        backends=backends,
-        check_ops=check_ops,
-        report=report,
-        origin=origin,
-    )
+
+    def load() -> tuple[Any, KerasFlavor]:
+        with report.timed("load"):
+            return load_keras_model(
+                path,
+                allow_unsafe_deserialization=allow_unsafe_deserialization,
+                custom_objects=custom_objects,
+                origin=origin,
+                imports=imports,
+                project_root=project_root,
+            )
+
+    # only the converting frame holds the loaded model, so it goes once frozen
+    return _loaded_to_graph(load, str(path), backends, check_ops, report, origin)
 
 
 def keras_model_to_graph(
@@ -118,6 +114,20 @@ def keras_model_to_graph(
     """A Keras model in memory (``flavor``: which Keras built it; ``source`` names it in
     messages), traced in inference mode, frozen and converted to a TF.js graph model."""
     report = report if report is not None else ConversionReport()
+    return _loaded_to_graph(lambda: (model, flavor), source, backends, check_ops, report, origin)
+
+
+def _loaded_to_graph(
+    load: Callable[[], tuple[Any, KerasFlavor]],
+    source: str,
+    backends: Sequence[str],
+    check_ops: bool,
+    report: ConversionReport,
+    origin: Origin,
+) -> Artifact:
+    """The graph model of the Keras model ``load()`` gives, which this frame alone holds (the
+    caller keeps no reference), so that it is released before Grappler."""
+    model, flavor = load()
     with report.timed("freeze"):
         frozen = freeze_function(trace_keras_model(model, flavor, source), source)
         del model  # its variables are constants now

@@ -41,6 +41,15 @@ class Recycling:
         return now["rss"] - then["rss"] > self.max_growth or now["tensors"] > then["tensors"]
 
 
+WASM_TRAPS = ("memory access out of bounds", "unreachable", "Aborted(", "out of memory")
+"""What a WebAssembly trap in a TF.js kernel says (wasm aborts mid-kernel, leaving its heap as it
+was): a worker that saw one serves no further job."""
+
+
+def _wasm_trap(error: str) -> bool:
+    return any(trap in error for trap in WASM_TRAPS)
+
+
 class NodeRuntime:
     """A :class:`~tfjs_build.runtime.protocol.TfjsRuntime` for ``cpu`` or ``wasm``.
 
@@ -137,6 +146,8 @@ class NodeRuntime:
             ]
             reply = worker.call({**job, "inputs": files, "result_dir": str(work)})
             if not reply["ok"]:
+                if _wasm_trap(str(reply["error"])):
+                    self._discard()  # its WebAssembly memory may be corrupt: the next job starts anew
                 raise RuntimeFailure(str(reply["error"]))
             return TimedRun(_read_outputs(reply["outputs"]), reply["timings"])
         except (RuntimeFailure, OSError):
