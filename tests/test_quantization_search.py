@@ -1,0 +1,163 @@
+"""``quantization = "auto"`` on real Keras 3 models checked in real TF.js: the search keeps wide
+only what parity needs, records its plan, and says when even float32 fails."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from tfjs_build.errors import RejectedBuildError
+from tfjs_build.options import ConvertOptions, ParityOptions
+from tfjs_build.pipeline import BuildResult, build
+from tfjs_build.quantization_search import (
+    SMALL_WEIGHT_ELEMENTS,
+    TrialOutcome,
+    search_quantization,
+)
+from tfjs_build.verification import parity_verifier
+
+AUTO = ConvertOptions(quantization="auto")
+
+
+@pytest.fixture(scope="module")
+def models(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """``sensor.keras``: the tutorial's classifier made wide (300 features, one a rarely
+    firing 400 V sensor, so BatchNormalization's variances span 0.05..1600), untrained;
+    ``mlp.keras``: a plain MLP uint8 serves."""
+    import keras
+
+    root = tmp_path_factory.mktemp("auto")
+    keras.utils.set_random_seed(0)
+    sensor = keras.Sequential(
+        [
+            keras.Input((300,), name="features"),
+            keras.layers.BatchNormalization(name="normalize"),
+            keras.layers.Dense(256, activation="relu", name="hidden"),
+            keras.layers.Dense(3, name="logits"),
+        ]
+    )
+    norm = sensor.get_layer("normalize")
+    variance = np.random.default_rng(0).uniform(0.05, 1.0, 300).astype("float32")
+    variance[7] = 1600.0
+    norm.moving_variance.assign(variance)
+    sensor.save(root / "sensor.keras")
+    keras.utils.set_random_seed(1)
+    mlp = keras.Sequential(
+        [
+            keras.Input((32,), name="x"),
+            keras.layers.Dense(128, activation="relu", name="hidden"),
+            keras.layers.Dense(10, name="logits"),
+        ]
+    )
+    mlp.save(root / "mlp.keras")
+    return root
+
+
+def _build(
+    source: Path, output: Path, runtimes, parity: ParityOptions | None = None
+) -> BuildResult:
+    parity = parity or ParityOptions(parity_backends=("cpu", "wasm"))
+    return build(source, output, AUTO, verify=parity_verifier(parity, AUTO, runtimes))
+
+
+def test_auto_keeps_the_wide_batch_norm_variances_out_of_uint8(
+    models: Path, tmp_path: Path, runtimes
+) -> None:
+    result = _build(models / "sensor.keras", tmp_path / "out", runtimes)
+    plan = result.quantization_plan
+    assert plan is not None and plan.passed
+    # all-uint8 fails; the divergence blames normalize/moving_variance, which uint16 holds
+    assert plan.parity_runs == 2
+    assert plan.names("uint16") == ["normalize/moving_variance"]
+    assert {"hidden/kernel", "logits/kernel"} <= set(plan.names("uint8"))
+    assert plan.names("float32") == ["logits/bias"]  # 3 elements: float32 without a search
+    assert plan.summary() == (
+        "auto: 79.3 kB of 316.1 kB: uint8 for 6 weights, uint16 for normalize/moving_variance, "
+        "float32 for logits/bias (2 parity runs)"
+    )
+    record = json.loads((tmp_path / "out" / "parity.json").read_text())
+    assert record["passed"] is True
+    assert record["quantization_plan"] == plan.record()
+    stored = sum(plan.bytes_by_dtype().values())
+    assert stored < plan.record()["float32_bytes"] / 3
+
+
+def test_auto_stores_everything_uint8_when_uint8_passes(
+    models: Path, tmp_path: Path, runtimes
+) -> None:
+    result = _build(models / "mlp.keras", tmp_path / "out", runtimes)
+    plan = result.quantization_plan
+    assert plan is not None and plan.passed
+    assert plan.parity_runs == 1
+    assert plan.names("uint8") == ["hidden/kernel", "logits/kernel"]
+    assert plan.names("float32") == ["hidden/bias", "logits/bias"]  # 128 and 10 elements
+    assert plan.bytes_by_dtype() == {"uint8": 32 * 128 + 128 * 10, "float32": 4 * (128 + 10)}
+    manifest = json.loads((tmp_path / "out" / "model.json").read_text())["weightsManifest"]
+    stored = {w["name"]: w.get("quantization", {}).get("dtype") for w in manifest[0]["weights"]}
+    assert stored == {
+        "hidden/kernel": "uint8",
+        "hidden/bias": None,
+        "logits/kernel": "uint8",
+        "logits/bias": None,
+    }
+
+
+def test_auto_cannot_help_a_model_failing_in_float32(
+    models: Path, tmp_path: Path, runtimes
+) -> None:
+    strict = ParityOptions(
+        parity_backends=("cpu",), parity_atol=0.0, parity_rtol=0.0, parity_scale_tol=0.0
+    )
+    with pytest.raises(RejectedBuildError) as failure:
+        _build(models / "sensor.keras", tmp_path / "out", runtimes, strict)
+    message = str(failure.value)
+    assert "parity failed on TF.js cpu" in message
+    assert "quantization='auto' cannot help: parity fails with every weight in float32" in message
+    assert "nothing was published" in message
+    assert not (tmp_path / "out").exists()
+
+
+def _weights(*sizes: int) -> list[tuple[str, np.ndarray]]:
+    return [(f"w{i}", np.zeros(size, np.float32)) for i, size in enumerate(sizes)]
+
+
+def test_the_search_widens_what_is_blamed_then_narrows_what_was_widened_blindly() -> None:
+    """w1 needs uint16, w2 float32; the report blames only w2, so w1 and w3 are widened
+    together and w3 is narrowed back to uint8 afterwards."""
+    need = {"w1": 2, "w2": 3}
+    rank = {"uint8": 1, "uint16": 2, None: 3}
+    tried = []
+
+    def trial(dtypes) -> TrialOutcome:
+        tried.append(dict(dtypes))
+        short = [n for n, r in need.items() if rank[dtypes[n]] < r]
+        return TrialOutcome(not short, tuple(n for n in short if n == "w2"))
+
+    plan = search_quantization(_weights(10, 1000, 500, 2000), trial)
+    assert plan.passed
+    assert dict(plan.dtypes) == {"w0": None, "w1": "uint16", "w2": None, "w3": "uint8"}
+    assert plan.parity_runs == len(tried) == 6
+    # uint8; w2 blamed -> uint16; again -> float32; no blame: w1, w3 -> uint16; passes;
+    # narrow w3 (largest widened without blame) back to uint8 (passes); w1 (fails)
+    assert tried[-1]["w1"] == "uint8" and tried[-2]["w3"] == "uint8"
+
+
+def test_the_search_is_bounded_and_falls_back_to_float32() -> None:
+    runs = []
+
+    def trial(dtypes) -> TrialOutcome:
+        runs.append(1)
+        return TrialOutcome(False)
+
+    plan = search_quantization(_weights(SMALL_WEIGHT_ELEMENTS, 5000), trial, max_runs=2)
+    assert (plan.passed, plan.parity_runs, len(runs)) == (False, 2, 2)
+    assert dict(plan.dtypes) == {"w0": None, "w1": None}
+    assert plan.table() == ()
+
+
+def test_small_weights_stay_float32_without_a_run() -> None:
+    plan = search_quantization(_weights(SMALL_WEIGHT_ELEMENTS - 1), lambda d: TrialOutcome(True))
+    assert plan.names("float32") == ["w0"] and plan.parity_runs == 1

@@ -1,0 +1,185 @@
+"""``quantization = "auto"``: the narrowest dtype per weight that still passes parity.
+
+Weights under :data:`SMALL_WEIGHT_ELEMENTS` elements (biases, normalization statistics) stay
+float32 at once: they weigh next to nothing and hold the values quantization loses most often.
+The search then tries every other float weight in uint8; while parity fails it widens one step
+(uint8 -> uint16 -> float32) the weights the divergence report blames (the quantized weights of
+the first diverging layer), or, when it blames none, every weight of the narrowest dtype in use.
+Once it passes, weights widened without blame are narrowed again one at a time, largest first.
+Every step is one parity run; :data:`MAX_PARITY_RUNS` bounds them. When even every weight in
+float32 fails, the search stops with that plan and parity's own failure says why.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import TypedDict
+
+import numpy as np
+
+from tfjs_build.artifact.format import QuantizationDtype
+from tfjs_build.artifact.quantization_rules import MixedQuantizationPlan
+from tfjs_build.options import QuantizationTable
+
+SMALL_WEIGHT_ELEMENTS = 256
+"""Float weights with fewer elements than this stay float32 without a search."""
+MAX_PARITY_RUNS = 12
+"""The most parity runs one search makes."""
+_WIDER: dict[QuantizationDtype, QuantizationDtype | None] = {"uint8": "uint16", "uint16": None}
+_NARROWER: dict[QuantizationDtype | None, QuantizationDtype] = {None: "uint16", "uint16": "uint8"}
+_BYTES_PER_ELEMENT = {"uint8": 1, "uint16": 2, "float16": 2, "float32": 4}
+
+Dtypes = dict[str, QuantizationDtype | None]
+"""Each float weight's storage (``None``: float32)."""
+
+
+@dataclass(frozen=True)
+class TrialOutcome:
+    """One parity run of a candidate plan: whether it passed, the weights the report blames."""
+
+    passed: bool
+    blamed: tuple[str, ...] = ()
+
+
+Trial = Callable[[Mapping[str, QuantizationDtype | None]], TrialOutcome]
+"""Builds the artifact with these dtypes and checks its parity."""
+
+
+class QuantizationPlanRecord(TypedDict):
+    """The plan ``auto`` chose, as ``parity.json`` records it."""
+
+    weights: dict[str, list[str]]
+    """The weight names per dtype (``float32``: kept wide)."""
+    bytes: dict[str, int]
+    """The weight bytes stored per dtype."""
+    float32_bytes: int
+    """What the same weights take in float32."""
+    parity_runs: int
+    """The parity runs the search made (0: the plan came from the cache)."""
+    passed: bool
+    """Whether the chosen plan passed parity (``False``: even float32 fails)."""
+
+
+@dataclass(frozen=True)
+class QuantizationPlan:
+    """The dtype of every float weight ``auto`` chose (in the artifact's order), and its cost."""
+
+    dtypes: tuple[tuple[str, QuantizationDtype | None], ...]
+    sizes: Mapping[str, int]
+    parity_runs: int
+    passed: bool
+
+    def names(self, dtype: str) -> list[str]:
+        """The weights stored as ``dtype`` (``"float32"``: not quantized)."""
+        return [n for n, d in self.dtypes if (d or "float32") == dtype]
+
+    def table(self) -> QuantizationTable:
+        """The plan as a quantization table of exact weight names (the lockfile's)."""
+        return tuple(
+            (dtype, tuple(self.names(dtype)))
+            for dtype in ("float16", "uint8", "uint16")
+            if self.names(dtype)
+        )
+
+    def quantizer(self) -> MixedQuantizationPlan:
+        """The plan for :func:`~tfjs_build.artifact.files.write_artifact`."""
+        return MixedQuantizationPlan(self.table())
+
+    def bytes_by_dtype(self) -> dict[str, int]:
+        """The weight bytes stored per dtype."""
+        used: dict[str, int] = {}
+        for name, dtype in self.dtypes:
+            key = dtype or "float32"
+            used[key] = used.get(key, 0) + self.sizes[name] * _BYTES_PER_ELEMENT[key]
+        return used
+
+    def record(self) -> QuantizationPlanRecord:
+        """The plan as ``parity.json`` records it."""
+        groups = {d: self.names(d) for d in ("uint8", "uint16", "float16", "float32")}
+        return QuantizationPlanRecord(
+            weights={d: names for d, names in groups.items() if names},
+            bytes=self.bytes_by_dtype(),
+            float32_bytes=4 * sum(self.sizes.values()),
+            parity_runs=self.parity_runs,
+            passed=self.passed,
+        )
+
+    def summary(self) -> str:
+        """``auto: 1.1 MB of 4.2 MB: uint8 for 31 weights, float32 for normalize/moving_variance``."""
+        record = self.record()
+        parts = []
+        for dtype, names in record["weights"].items():
+            shown = names[0] if len(names) == 1 else f"{len(names)} weights"
+            parts.append(f"{dtype} for {shown}")
+        stored, whole = sum(record["bytes"].values()), record["float32_bytes"]
+        scale, unit = (1e6, "MB") if whole >= 1e6 else (1e3, "kB")
+        runs = f"{self.parity_runs} parity run{'s' if self.parity_runs != 1 else ''}"
+        return (
+            f"auto: {stored / scale:.1f} {unit} of {whole / scale:.1f} {unit}: "
+            f"{', '.join(parts)} ({runs})"
+        )
+
+
+def search_quantization(
+    weights: Sequence[tuple[str, np.ndarray]], trial: Trial, *, max_runs: int = MAX_PARITY_RUNS
+) -> QuantizationPlan:
+    """The narrowest dtypes for the float ``weights`` (name, values) that ``trial`` passes."""
+    sizes = {n: int(v.size) for n, v in weights if np.issubdtype(v.dtype, np.floating)}
+    dtypes: Dtypes = {
+        n: ("uint8" if size >= SMALL_WEIGHT_ELEMENTS else None) for n, size in sizes.items()
+    }
+    runs, blamed_ever = 0, set[str]()
+    passed = False
+    while runs < max_runs:
+        outcome = trial(dtypes)
+        runs += 1
+        if outcome.passed:
+            passed = True
+            break
+        blamed = [n for n in outcome.blamed if dtypes.get(n) is not None]
+        blamed_ever.update(blamed)
+        chosen = blamed or _narrowest(dtypes)
+        if not chosen:
+            break  # every weight is float32 and parity still fails: auto cannot help
+        for name in chosen:
+            dtypes[name] = _WIDER[dtypes[name]]  # type: ignore[index]
+    if not passed and any(d is not None for d in dtypes.values()):
+        dtypes = dict.fromkeys(dtypes)  # out of runs: float32, which the build checks once more
+    if passed:
+        runs = _narrow_again(dtypes, sizes, blamed_ever, trial, runs, max_runs)
+    return QuantizationPlan(tuple(dtypes.items()), sizes, runs, passed)
+
+
+def _narrowest(dtypes: Dtypes) -> list[str]:
+    """Every weight of the narrowest dtype still in use."""
+    for dtype in ("uint8", "uint16"):
+        names = [n for n, d in dtypes.items() if d == dtype]
+        if names:
+            return names
+    return []
+
+
+def _narrow_again(
+    dtypes: Dtypes,
+    sizes: Mapping[str, int],
+    blamed: set[str],
+    trial: Trial,
+    runs: int,
+    max_runs: int,
+) -> int:
+    """Narrow the weights widened without blame one step each, largest first, keeping what
+    passes; return the runs made in all."""
+    widened = [
+        n
+        for n, d in dtypes.items()
+        if n not in blamed and sizes[n] >= SMALL_WEIGHT_ELEMENTS and d != "uint8"
+    ]
+    for name in sorted(widened, key=lambda n: -sizes[n]):
+        while runs < max_runs and dtypes[name] != "uint8":
+            candidate = {**dtypes, name: _NARROWER[dtypes[name]]}
+            runs += 1
+            if not trial(candidate).passed:
+                break
+            dtypes[name] = candidate[name]
+    return runs
