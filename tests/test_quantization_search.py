@@ -9,6 +9,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from tests.cli.project_helpers import imported, lock, records, tfjs_build
+from tests.tree import tree_hashes
+from tfjs_build.cli import main
 from tfjs_build.errors import RejectedBuildError
 from tfjs_build.options import ConvertOptions, ParityOptions
 from tfjs_build.pipeline import BuildResult, build
@@ -83,6 +86,92 @@ def test_auto_keeps_the_wide_batch_norm_variances_out_of_uint8(
     assert record["quantization_plan"] == plan.record()
     stored = sum(plan.bytes_by_dtype().values())
     assert stored < plan.record()["float32_bytes"] / 3
+
+
+SENSOR_LINE = (
+    "auto: 79.3 kB of 316.1 kB: uint8 for 6 weights, uint16 for normalize/moving_variance, "
+    "float32 for logits/bias (2 parity runs)"
+)
+
+
+def test_the_convert_line_and_inspect_show_the_plan(
+    models: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / "sensor"
+    code = main(
+        ["convert", str(models / "sensor.keras"), str(out), "--quantization", "auto",
+         "--parity-backends", "cpu"]
+    )  # fmt: skip
+    assert code == 0, capsys.readouterr().err
+    assert capsys.readouterr().out.rstrip().endswith(SENSOR_LINE)
+    assert main(["inspect", str(out)]) == 0
+    assert f"  chosen by:    {SENSOR_LINE}\n" in capsys.readouterr().out
+
+
+def test_auto_with_parity_off_is_a_clear_error(
+    models: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code = main(
+        ["convert", str(models / "sensor.keras"), str(tmp_path / "out"), "--quantization",
+         "auto", "--no-parity"]
+    )  # fmt: skip
+    assert code == 2  # a configuration error
+    assert capsys.readouterr().err.strip() == (
+        "tfjs-build: error: --quantization auto chooses each weight's dtype by checking parity, "
+        "which is off; turn parity on or choose a dtype"
+    )
+    assert not (tmp_path / "out").exists()
+
+
+PROJECT = """[tool.tfjs-build]
+output_root = "web_model"
+parity_backends = ["cpu"]
+
+[[tool.tfjs-build.models]]
+name = "sensor"
+source = "sensor.keras"
+quantization = "auto"
+"""
+
+
+def _project(root: Path, models: Path) -> Path:
+    root.mkdir()
+    (root / "pyproject.toml").write_text(PROJECT)
+    (root / "sensor.keras").write_bytes((models / "sensor.keras").read_bytes())
+    return root
+
+
+def test_a_rebuild_reuses_the_plan_from_the_cache_without_a_search(
+    models: Path, tmp_path: Path, node_packages: Path
+) -> None:
+    cache = tmp_path / "cache"
+    first = _project(tmp_path / "first", models)
+    built = tfjs_build(first, "convert", "--cache-dir", str(cache), "--json")
+    assert built.returncode == 0, built.stderr
+    assert records(built) == {"sensor": "converted"}
+    assert f"; {SENSOR_LINE}" in built.stderr
+    entry = lock(first)["models"]["sensor"]
+    assert entry["options"]["quantization"] == "auto"
+    assert entry["quantization"] == {
+        "uint8": [
+            "normalize/gamma",
+            "normalize/beta",
+            "normalize/moving_mean",
+            "hidden/kernel",
+            "hidden/bias",
+            "logits/kernel",
+        ],
+        "uint16": ["normalize/moving_variance"],
+    }
+
+    second = _project(tmp_path / "second", models)
+    reused = tfjs_build(second, "convert", "--cache-dir", str(cache), "--json")
+    assert reused.returncode == 0, reused.stderr
+    assert records(reused) == {"sensor": "restored"}
+    assert imported(reused) == []  # no TensorFlow, no numpy: no conversion, no search
+    assert "when built, key " in reused.stderr and f"; {SENSOR_LINE}" in reused.stderr
+    assert tree_hashes(second / "web_model") == tree_hashes(first / "web_model")
+    assert lock(second) == lock(first)
 
 
 def test_auto_stores_everything_uint8_when_uint8_passes(

@@ -14,11 +14,15 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import TypedDict
 
 import numpy as np
 
 from tfjs_build.artifact.format import QuantizationDtype
+from tfjs_build.artifact.quantization_record import (
+    NARROWEST_FIRST,
+    QuantizationPlanRecord,
+    plan_summary,
+)
 from tfjs_build.artifact.quantization_rules import MixedQuantizationPlan
 from tfjs_build.options import QuantizationTable
 
@@ -44,21 +48,6 @@ class TrialOutcome:
 
 Trial = Callable[[Mapping[str, QuantizationDtype | None]], TrialOutcome]
 """Builds the artifact with these dtypes and checks its parity."""
-
-
-class QuantizationPlanRecord(TypedDict):
-    """The plan ``auto`` chose, as ``parity.json`` records it."""
-
-    weights: dict[str, list[str]]
-    """The weight names per dtype (``float32``: kept wide)."""
-    bytes: dict[str, int]
-    """The weight bytes stored per dtype."""
-    float32_bytes: int
-    """What the same weights take in float32."""
-    parity_runs: int
-    """The parity runs the search made (0: the plan came from the cache)."""
-    passed: bool
-    """Whether the chosen plan passed parity (``False``: even float32 fails)."""
 
 
 @dataclass(frozen=True)
@@ -96,7 +85,7 @@ class QuantizationPlan:
 
     def record(self) -> QuantizationPlanRecord:
         """The plan as ``parity.json`` records it."""
-        groups = {d: self.names(d) for d in ("uint8", "uint16", "float16", "float32")}
+        groups = {d: self.names(d) for d in NARROWEST_FIRST}
         return QuantizationPlanRecord(
             weights={d: names for d, names in groups.items() if names},
             bytes=self.bytes_by_dtype(),
@@ -107,18 +96,7 @@ class QuantizationPlan:
 
     def summary(self) -> str:
         """``auto: 1.1 MB of 4.2 MB: uint8 for 31 weights, float32 for normalize/moving_variance``."""
-        record = self.record()
-        parts = []
-        for dtype, names in record["weights"].items():
-            shown = names[0] if len(names) == 1 else f"{len(names)} weights"
-            parts.append(f"{dtype} for {shown}")
-        stored, whole = sum(record["bytes"].values()), record["float32_bytes"]
-        scale, unit = (1e6, "MB") if whole >= 1e6 else (1e3, "kB")
-        runs = f"{self.parity_runs} parity run{'s' if self.parity_runs != 1 else ''}"
-        return (
-            f"auto: {stored / scale:.1f} {unit} of {whole / scale:.1f} {unit}: "
-            f"{', '.join(parts)} ({runs})"
-        )
+        return plan_summary(self.record())
 
 
 def search_quantization(

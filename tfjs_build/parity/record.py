@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Literal, TypedDict, cast, final
 from tfjs_build.runtime.protocol import RuntimeRecord
 
 if TYPE_CHECKING:
-    from tfjs_build.quantization_search import QuantizationPlanRecord
+    from tfjs_build.artifact.quantization_record import QuantizationPlanRecord
 
 
 class ErrorHistogram(TypedDict):
