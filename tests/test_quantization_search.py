@@ -88,6 +88,24 @@ def test_auto_keeps_the_wide_batch_norm_variances_out_of_uint8(
     assert stored < plan.record()["float32_bytes"] / 3
 
 
+def test_quantize_skip_keeps_weights_out_of_the_search(
+    models: Path, tmp_path: Path, runtimes
+) -> None:
+    options = ConvertOptions(quantization="auto", quantize_skip=("*/moving_variance",))
+    parity = ParityOptions(parity_backends=("cpu",))
+    result = build(
+        models / "sensor.keras",
+        tmp_path / "out",
+        options,
+        verify=parity_verifier(parity, options, runtimes),
+    )
+    plan = result.quantization_plan
+    assert plan is not None and plan.passed
+    assert plan.parity_runs == 1  # nothing left for uint8 to break
+    assert plan.names("float32") == ["normalize/moving_variance", "logits/bias"]
+    assert result.warnings == ()
+
+
 SENSOR_LINE = (
     "auto: 79.3 kB of 316.1 kB: uint8 for 6 weights, uint16 for normalize/moving_variance, "
     "float32 for logits/bias (2 parity runs)"

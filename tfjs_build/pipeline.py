@@ -237,7 +237,13 @@ def _search_quantization(
             )
             return checker.trial(staged, source, output)
 
-    return search_quantization(conversion.artifact.weights, trial)
+    def kept(name: str) -> bool:  # quantize_only / quantize_skip: stays float32
+        patterns = options.quantize_only
+        return not any(fnmatch.fnmatchcase(name, p) for p in patterns) or any(
+            fnmatch.fnmatchcase(name, p) for p in options.quantize_skip
+        )
+
+    return search_quantization(conversion.artifact.weights, trial, kept=kept)
 
 
 def _record_plan(

@@ -100,13 +100,20 @@ class QuantizationPlan:
 
 
 def search_quantization(
-    weights: Sequence[tuple[str, np.ndarray]], trial: Trial, *, max_runs: int = MAX_PARITY_RUNS
+    weights: Sequence[tuple[str, np.ndarray]],
+    trial: Trial,
+    *,
+    kept: Callable[[str], bool] = lambda name: False,
+    max_runs: int = MAX_PARITY_RUNS,
 ) -> QuantizationPlan:
-    """The narrowest dtypes for the float ``weights`` (name, values) that ``trial`` passes."""
+    """The narrowest dtypes for the float ``weights`` (name, values) that ``trial`` passes;
+    weights ``kept`` says so of stay float32 (``quantize_only``/``quantize_skip``)."""
     sizes = {n: int(v.size) for n, v in weights if np.issubdtype(v.dtype, np.floating)}
     dtypes: Dtypes = {
-        n: ("uint8" if size >= SMALL_WEIGHT_ELEMENTS else None) for n, size in sizes.items()
+        n: ("uint8" if size >= SMALL_WEIGHT_ELEMENTS and not kept(n) else None)
+        for n, size in sizes.items()
     }
+    searched = {n for n, d in dtypes.items() if d is not None}
     runs, blamed_ever = 0, set[str]()
     passed = False
     while runs < max_runs:
@@ -125,7 +132,7 @@ def search_quantization(
     if not passed and any(d is not None for d in dtypes.values()):
         dtypes = dict.fromkeys(dtypes)  # out of runs: float32, which the build checks once more
     if passed:
-        runs = _narrow_again(dtypes, sizes, blamed_ever, trial, runs, max_runs)
+        runs = _narrow_again(dtypes, sizes, searched, blamed_ever, trial, runs, max_runs)
     return QuantizationPlan(tuple(dtypes.items()), sizes, runs, passed)
 
 
@@ -141,18 +148,15 @@ def _narrowest(dtypes: Dtypes) -> list[str]:
 def _narrow_again(
     dtypes: Dtypes,
     sizes: Mapping[str, int],
+    searched: set[str],
     blamed: set[str],
     trial: Trial,
     runs: int,
     max_runs: int,
 ) -> int:
-    """Narrow the weights widened without blame one step each, largest first, keeping what
-    passes; return the runs made in all."""
-    widened = [
-        n
-        for n, d in dtypes.items()
-        if n not in blamed and sizes[n] >= SMALL_WEIGHT_ELEMENTS and d != "uint8"
-    ]
+    """Narrow the ``searched`` weights widened without blame one step each, largest first,
+    keeping what passes; return the runs made in all."""
+    widened = [n for n, d in dtypes.items() if n not in blamed and n in searched and d != "uint8"]
     for name in sorted(widened, key=lambda n: -sizes[n]):
         while runs < max_runs and dtypes[name] != "uint8":
             candidate = {**dtypes, name: _NARROWER[dtypes[name]]}
