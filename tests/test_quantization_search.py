@@ -233,7 +233,7 @@ def _weights(*sizes: int) -> list[tuple[str, np.ndarray]]:
 
 def test_the_search_widens_what_is_blamed_then_narrows_what_was_widened_blindly() -> None:
     """w1 needs uint16, w2 float32; the report blames only w2, so w1 and w3 are widened
-    together and w3 is narrowed back to uint8 afterwards."""
+    together and w3 is narrowed back to uint8 afterwards, by halving the group."""
     need = {"w1": 2, "w2": 3}
     rank = {"uint8": 1, "uint16": 2, None: 3}
     tried = []
@@ -246,10 +246,14 @@ def test_the_search_widens_what_is_blamed_then_narrows_what_was_widened_blindly(
     plan = search_quantization(_weights(10, 1000, 500, 2000), trial)
     assert plan.passed
     assert dict(plan.dtypes) == {"w0": None, "w1": "uint16", "w2": None, "w3": "uint8"}
-    assert plan.parity_runs == len(tried) == 6
+    assert plan.parity_runs == len(tried) == 7
     # uint8; w2 blamed -> uint16; again -> float32; no blame: w1, w3 -> uint16; passes;
-    # narrow w3 (largest widened without blame) back to uint8 (passes); w1 (fails)
-    assert tried[-1]["w1"] == "uint8" and tried[-2]["w3"] == "uint8"
+    # narrow w1 and w3 together (fails), then w3 (the larger; passes), then w1 (fails)
+    assert [(t["w1"], t["w3"]) for t in tried[4:]] == [
+        ("uint8", "uint8"),
+        ("uint16", "uint8"),
+        ("uint8", "uint8"),
+    ]
 
 
 def test_the_search_is_bounded_and_falls_back_to_float32() -> None:
@@ -268,3 +272,24 @@ def test_the_search_is_bounded_and_falls_back_to_float32() -> None:
 def test_small_weights_stay_float32_without_a_run() -> None:
     plan = search_quantization(_weights(SMALL_WEIGHT_ELEMENTS - 1), lambda d: TrialOutcome(True))
     assert plan.names("float32") == ["w0"] and plan.parity_runs == 1
+
+
+def test_narrowing_never_reruns_the_plan_that_failed_first() -> None:
+    """Nothing blamed: everything goes to uint16 and passes; narrowing all of it back would be
+    the first plan again, so the halves are tried instead."""
+    tried = []
+
+    def trial(dtypes) -> TrialOutcome:
+        tried.append(dict(dtypes))
+        return TrialOutcome(dtypes["w1"] != "uint8")
+
+    plan = search_quantization(_weights(1000, 3000, 500), trial)
+    assert dict(plan.dtypes) == {"w0": "uint8", "w1": "uint16", "w2": "uint8"}
+    assert [tuple(t.values()) for t in tried] == [
+        ("uint8", "uint8", "uint8"),
+        ("uint16", "uint16", "uint16"),
+        ("uint8", "uint8", "uint16"),  # the larger half, w1 (3000) and w0 (1000): fails
+        ("uint16", "uint16", "uint8"),  # the other half, w2: passes
+        ("uint16", "uint8", "uint8"),  # w1 alone: fails
+        ("uint8", "uint16", "uint8"),  # w0 alone: passes
+    ]

@@ -5,7 +5,8 @@ float32 at once: they weigh next to nothing and hold the values quantization los
 The search then tries every other float weight in uint8; while parity fails it widens one step
 (uint8 -> uint16 -> float32) the weights the divergence report blames (the quantized weights of
 the first diverging layer), or, when it blames none, every weight of the narrowest dtype in use.
-Once it passes, weights widened without blame are narrowed again one at a time, largest first.
+Once it passes, the weights widened without blame are narrowed again in halving groups
+(all of them, then each half of a group that fails, largest weights first).
 Every step is one parity run; :data:`MAX_PARITY_RUNS` bounds them. When even every weight in
 float32 fails, the search stops with that plan and parity's own failure says why.
 """
@@ -91,7 +92,6 @@ class QuantizationPlan:
             bytes=self.bytes_by_dtype(),
             float32_bytes=4 * sum(self.sizes.values()),
             parity_runs=self.parity_runs,
-            passed=self.passed,
         )
 
     def summary(self) -> str:
@@ -154,14 +154,31 @@ def _narrow_again(
     runs: int,
     max_runs: int,
 ) -> int:
-    """Narrow the ``searched`` weights widened without blame one step each, largest first,
-    keeping what passes; return the runs made in all."""
-    widened = [n for n, d in dtypes.items() if n not in blamed and n in searched and d != "uint8"]
-    for name in sorted(widened, key=lambda n: -sizes[n]):
-        while runs < max_runs and dtypes[name] != "uint8":
-            candidate = {**dtypes, name: _NARROWER[dtypes[name]]}
+    """Narrow the ``searched`` weights widened without blame one step, in groups: all of them
+    at once, and while a group fails, each half of it (largest weights first), keeping each
+    group that passes; return the runs made in all. A candidate the widening already saw fail
+    (narrowing everything back) is skipped without a run."""
+    widened = sorted(
+        (n for n, d in dtypes.items() if n not in blamed and n in searched and d != "uint8"),
+        key=lambda n: -sizes[n],
+    )
+    groups = [widened] if widened else []
+    while groups and runs < max_runs:
+        group = groups.pop(0)
+        candidate = {**dtypes, **{n: _NARROWER[dtypes[n]] for n in group}}
+        if _all_uint8(candidate, searched):
+            passed = False  # the first run's plan: known to fail
+        else:
             runs += 1
-            if not trial(candidate).passed:
-                break
-            dtypes[name] = candidate[name]
+            passed = trial(candidate).passed
+        if passed:
+            dtypes.update(candidate)
+        elif len(group) > 1:
+            half = (len(group) + 1) // 2
+            groups += [group[:half], group[half:]]
     return runs
+
+
+def _all_uint8(dtypes: Dtypes, searched: set[str]) -> bool:
+    """Whether ``dtypes`` is the search's first candidate (every searched weight uint8)."""
+    return all(dtypes[n] == "uint8" for n in searched)

@@ -21,8 +21,6 @@ class QuantizationPlanRecord(TypedDict):
     parity_runs: int
     """The parity runs the search made when the artifact was built (the publishing check,
     one more, not counted)."""
-    passed: bool
-    """Whether the chosen plan passed parity (``False``: even float32 fails)."""
 
 
 def plan_summary(record: QuantizationPlanRecord) -> str:
