@@ -104,6 +104,10 @@ def test_quantize_skip_keeps_weights_out_of_the_search(
     assert plan.parity_runs == 1  # nothing left for uint8 to break
     assert plan.names("float32") == ["normalize/moving_variance", "logits/bias"]
     assert result.warnings == ()
+    assert plan.record()["why"] == {
+        "normalize/moving_variance": "left out by quantize_only/quantize_skip",
+        "logits/bias": "under 256 elements: float32 without a search",
+    }
 
 
 SENSOR_LINE = (
@@ -181,6 +185,16 @@ def test_a_rebuild_reuses_the_plan_from_the_cache_without_a_search(
         ],
         "uint16": ["normalize/moving_variance"],
     }
+
+    report = tfjs_build(first, "report")
+    assert report.returncode == 0, report.stderr
+    page = (first / ".tfjs-build/report/index.html").read_text()
+    assert f"<h3>Quantization chosen by auto</h3><p>{SENSOR_LINE}</p>" in page
+    assert "<tr><td>uint16</td><td class=num>1</td><td class=num>600 B</td></tr>" in page
+    assert (
+        "<li><code>logits/bias</code>: under 256 elements: float32 without a search</li>"
+        "<li><code>normalize/moving_variance</code>: the divergence report blamed it</li></ul>"
+    ) in page
 
     second = _project(tmp_path / "second", models)
     reused = tfjs_build(second, "convert", "--cache-dir", str(cache), "--json")

@@ -14,13 +14,14 @@ float32 fails, the search stops with that plan and parity's own failure says why
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
 from tfjs_build.artifact.format import QuantizationDtype
 from tfjs_build.artifact.quantization_record import (
     NARROWEST_FIRST,
+    WHY,
     QuantizationPlanRecord,
     plan_summary,
 )
@@ -59,6 +60,8 @@ class QuantizationPlan:
     sizes: Mapping[str, int]
     parity_runs: int
     passed: bool
+    why: Mapping[str, str] = field(default_factory=dict)
+    """Why each weight not in uint8 is wider (a :data:`WHY` key)."""
 
     def names(self, dtype: str) -> list[str]:
         """The weights stored as ``dtype`` (``"float32"``: not quantized)."""
@@ -92,6 +95,7 @@ class QuantizationPlan:
             bytes=self.bytes_by_dtype(),
             float32_bytes=4 * sum(self.sizes.values()),
             parity_runs=self.parity_runs,
+            why={n: WHY[self.why.get(n, "tried")] for n, d in self.dtypes if d != "uint8"},
         )
 
     def summary(self) -> str:
@@ -133,7 +137,15 @@ def search_quantization(
         dtypes = dict.fromkeys(dtypes)  # out of runs: float32, which the build checks once more
     if passed:
         runs = _narrow_again(dtypes, sizes, searched, blamed_ever, trial, runs, max_runs)
-    return QuantizationPlan(tuple(dtypes.items()), sizes, runs, passed)
+    why = {n: _why(n, sizes[n], searched, blamed_ever) for n in sizes}
+    return QuantizationPlan(tuple(dtypes.items()), sizes, runs, passed, why)
+
+
+def _why(name: str, size: int, searched: set[str], blamed: set[str]) -> str:
+    """Why ``name`` would be wider than uint8 (a :data:`WHY` key)."""
+    if name not in searched:
+        return "small" if size < SMALL_WEIGHT_ELEMENTS else "excluded"
+    return "blamed" if name in blamed else "tried"
 
 
 def _narrowest(dtypes: Dtypes) -> list[str]:

@@ -21,6 +21,17 @@ class QuantizationPlanRecord(TypedDict):
     parity_runs: int
     """The parity runs the search made when the artifact was built (the publishing check,
     one more, not counted)."""
+    why: dict[str, str]
+    """Why each weight not in uint8 is wider (one of :data:`WHY`'s values)."""
+
+
+WHY = {
+    "small": "under 256 elements: float32 without a search",
+    "excluded": "left out by quantize_only/quantize_skip",
+    "blamed": "the divergence report blamed it",
+    "tried": "narrower failed parity, or the search ran out of runs",
+}
+"""The reasons a weight is kept wider than uint8, as the record words them."""
 
 
 def plan_summary(record: QuantizationPlanRecord) -> str:
@@ -56,6 +67,8 @@ def recorded_plan(parity_record: object) -> QuantizationPlanRecord | None:
         and all(isinstance(v, int) for v in sizes.values())
         and isinstance(plan.get("float32_bytes"), int)
         and isinstance(plan.get("parity_runs"), int)
+        and isinstance(plan.get("why"), dict)
+        and all(isinstance(v, str) for v in plan["why"].values())
     )
     return plan if well_formed else None  # type: ignore[return-value]  # checked above
 
