@@ -176,18 +176,22 @@ class AutoFlag(Kind):
 
 QuantizationTable = tuple[tuple[QuantizationDtype, tuple[str, ...]], ...]
 """Shell patterns by quantization dtype, in the order of ``QUANTIZATION_DTYPES``."""
-QuantizationSetting = QuantizationDtype | QuantizationTable | None
+AUTO_QUANTIZATION = "auto"
+"""``quantization = "auto"``: tfjs-build searches each weight's dtype (see
+:mod:`tfjs_build.quantization_search`)."""
+QuantizationSetting = QuantizationDtype | Literal["auto"] | QuantizationTable | None
 
 
 @dataclass(frozen=True)
 class QuantizationKind(Kind):
-    """One dtype for every float weight (``"uint8"``), ``"none"``, or a table of shell patterns
+    """One dtype for every float weight (``"uint8"``), ``"none"``, ``"auto"`` (the narrowest
+    dtype per weight that still passes parity), or a table of shell patterns
     by dtype (``{uint8 = ["*/kernel"], float16 = ["*"]}``: each weight takes the dtype of its most
     specific pattern; see :mod:`tfjs_build.artifact.quantization_rules`). On the command line the
     table is ``--quantize-uint8 PATTERN`` (``table_flag_prefix`` and the dtype), repeatable."""
 
     name: str = (
-        "'none', 'float16', 'uint8', 'uint16', or a table of patterns by dtype such as "
+        "'none', 'float16', 'uint8', 'uint16', 'auto', or a table of patterns by dtype such as "
         '{uint8 = ["*/kernel"], float16 = ["*"]}'
     )
     table_flag_prefix: str = "--quantize-"
@@ -197,6 +201,8 @@ class QuantizationKind(Kind):
             return None
         if isinstance(value, str) and value in QUANTIZATION_DTYPES:
             return value
+        if value == "auto":
+            return "auto"
         if isinstance(value, tuple):
             value = dict(value)
         if not isinstance(value, Mapping):
@@ -557,7 +563,8 @@ class ConvertOptions:
     quantization: QuantizationSetting = option(
         QuantizationKind(),
         None,
-        "store float weights as float16, or affine uint8/uint16 (none: float32); or a table of "
+        "store float weights as float16, or affine uint8/uint16 (none: float32); auto: the "
+        "narrowest dtype per weight that still passes parity; or a table of "
         "weight name patterns by dtype, each weight taking the dtype of its most specific "
         "pattern (--quantize-uint8 PATTERN, --quantize-uint16 PATTERN, --quantize-float16 "
         "PATTERN, repeatable)",
@@ -691,7 +698,10 @@ class ConvertOptions:
     working directory)."""
 
     def quantization_plan(self) -> WeightQuantizer | None:
-        """The weight quantization these options ask for, if any."""
+        """The weight quantization these options ask for, if any (``"auto"``: none yet; the
+        build's search chooses it)."""
+        if self.quantization == "auto":
+            return None
         if isinstance(self.quantization, tuple):
             from tfjs_build.artifact.quantization_rules import MixedQuantizationPlan
 

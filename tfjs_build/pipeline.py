@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import fnmatch
 import time
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
 from tfjs_build.artifact.budget import check_budget
 from tfjs_build.artifact.files import write_artifact
-from tfjs_build.artifact.format import LAYERS_FORMAT, MODEL_JSON
+from tfjs_build.artifact.format import LAYERS_FORMAT, MODEL_JSON, PARITY_JSON
 from tfjs_build.artifact.publish import publish_directory
 from tfjs_build.artifact.user_metadata import (
     add_metadata,
@@ -20,12 +21,14 @@ from tfjs_build.artifact.user_metadata import (
 from tfjs_build.artifact.weights import layer_of
 from tfjs_build.convert import Conversion, convert_source
 from tfjs_build.display import shown_path
-from tfjs_build.errors import RejectedBuildError, TfjsBuildError
+from tfjs_build.errors import ConfigError, RejectedBuildError, TfjsBuildError
 from tfjs_build.keras_output import is_keras_output
-from tfjs_build.options import ConvertOptions, spell
+from tfjs_build.options import AUTO_QUANTIZATION, ConvertOptions, spell
 
 if TYPE_CHECKING:
+    from tfjs_build.artifact.format import QuantizationDtype
     from tfjs_build.parity.record import ParityRecord, SkippedRecord
+    from tfjs_build.quantization_search import QuantizationPlan, TrialOutcome
 
 
 @dataclass(frozen=True)
@@ -55,6 +58,8 @@ class BuildResult:
     seconds: float
     parity: ParityRecord | SkippedRecord | None
     warnings: tuple[str, ...] = ()
+    quantization_plan: QuantizationPlan | None = None
+    """What ``quantization = "auto"`` chose (``None``: not asked for)."""
 
 
 class Verifier(Protocol):
@@ -63,6 +68,17 @@ class Verifier(Protocol):
     def __call__(self, staged: Path, source: Path, output: Path) -> ParityRecord | SkippedRecord:
         """Check ``staged`` (to be published as ``output``, the name messages use) against
         ``source``; return the parity record."""
+
+
+@runtime_checkable
+class TrialVerifier(Protocol):
+    """A verifier that can also check a candidate without recording it (parity's)."""
+
+    def __call__(self, staged: Path, source: Path, output: Path) -> ParityRecord | SkippedRecord:
+        """As :class:`Verifier`."""
+
+    def trial(self, staged: Path, source: Path, output: Path) -> TrialOutcome:
+        """Whether ``staged`` passes, and the weights the failure blames."""
 
 
 def unmatched_quantization_patterns(options: ConvertOptions, names: list[str]) -> list[str]:
@@ -124,13 +140,17 @@ def build(
     add_metadata(conversion.artifact, metadata)
     split = options.split_weights_by_layer and conversion.artifact.format == LAYERS_FORMAT
     records: list[ParityRecord | SkippedRecord | None] = [None]
+    plan = None
+    if options.quantization == AUTO_QUANTIZATION:
+        plan = _search_quantization(conversion, source, output, options, verify, split)
+    quantizer = plan.quantizer() if plan is not None else options.quantization_plan()
 
     def fill(staging: Path) -> None:
         write_artifact(
             conversion.artifact,
             staging,
             shard_size=options.shard_size,
-            quantization=options.quantization_plan(),
+            quantization=quantizer,
             group_of=layer_of if split else None,
         )
 
@@ -140,7 +160,9 @@ def build(
         try:
             check_budget(staging, options.max_size, options.origin, shown_path(output))
             if verify is not None:
-                records[0] = verify(staging, source, output)
+                record = records[0] = verify(staging, source, output)
+                if plan is not None:
+                    _record_plan(staging, record, plan)
         except TfjsBuildError:
             verification_failed.append(True)
             raise
@@ -156,8 +178,13 @@ def build(
             else "nothing was published"
         )
         where = ""
+        if plan is not None and not plan.passed:
+            where = (
+                f"; {spell('quantization', AUTO_QUANTIZATION, options.origin)} cannot help: "
+                "parity fails with every weight in float32"
+            )
         if rejected is not None and (rejected / MODEL_JSON).exists():
-            where = f"; the rejected build is in {shown_path(rejected)}"
+            where += f"; the rejected build is in {shown_path(rejected)}"
         raise RejectedBuildError(f"{exc}; {kept}{where}") from exc
     files = tuple(sorted(p.name for p in output.iterdir()))
     return BuildResult(
@@ -172,4 +199,61 @@ def build(
         warnings=tuple(
             unmatched_quantization_patterns(options, [n for n, _ in conversion.artifact.weights])
         ),
+        # published, so it passed parity (a search out of runs publishes float32 when that passes)
+        quantization_plan=replace(plan, passed=True) if plan is not None else None,
     )
+
+
+def _search_quantization(
+    conversion: Conversion,
+    source: Path,
+    output: Path,
+    options: ConvertOptions,
+    verify: Verifier | None,
+    split: bool,
+) -> QuantizationPlan:
+    """``quantization = "auto"``: each weight's narrowest dtype that passes ``verify``'s parity,
+    each candidate written to a temporary directory and checked there."""
+    import tempfile
+
+    from tfjs_build.quantization_search import QuantizationPlan, search_quantization
+
+    if not isinstance(verify, TrialVerifier):
+        raise ConfigError(
+            f"{spell('quantization', AUTO_QUANTIZATION, options.origin)} chooses each weight's "
+            "dtype by checking parity, which is off; turn parity on or choose a dtype"
+        )
+    checker = verify
+
+    def trial(dtypes: Mapping[str, QuantizationDtype | None]) -> TrialOutcome:
+        candidate = QuantizationPlan(tuple(dtypes.items()), {}, 0, passed=False)
+        with tempfile.TemporaryDirectory(prefix="tfjs-build-auto-") as tmp:
+            staged = Path(tmp) / output.name
+            write_artifact(
+                conversion.artifact,
+                staged,
+                shard_size=options.shard_size,
+                quantization=candidate.quantizer(),
+                group_of=layer_of if split else None,
+            )
+            return checker.trial(staged, source, output)
+
+    def kept(name: str) -> bool:  # quantize_only / quantize_skip: stays float32
+        patterns = options.quantize_only
+        return not any(fnmatch.fnmatchcase(name, p) for p in patterns) or any(
+            fnmatch.fnmatchcase(name, p) for p in options.quantize_skip
+        )
+
+    return search_quantization(conversion.artifact.weights, trial, kept=kept)
+
+
+def _record_plan(
+    staging: Path, record: ParityRecord | SkippedRecord, plan: QuantizationPlan
+) -> None:
+    """Add the plan ``auto`` chose to the parity record, and to its ``parity.json``."""
+    from tfjs_build.parity.record import dumps_record
+
+    if record["skipped"]:
+        return
+    record["quantization_plan"] = plan.record()
+    (staging / PARITY_JSON).write_text(dumps_record(record))

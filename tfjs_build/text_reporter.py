@@ -49,13 +49,16 @@ def result_line(result: ModelResult) -> str:
     if result.outcome == "failed":
         return f"{name}: FAILED: {result.error}"
     size = size_words(result.format, result.total_bytes, result.shards)
+    chosen = f"; {result.quantization}" if result.quantization else ""
     if result.outcome == "restored":
         key = (result.cache_key or "")[:12]
         cache = "remote cache" if result.from_remote else "cache"
-        return f"{name}: restored from {cache} ({size}, {parity_words(result.parity)} when built, key {key})"
+        restored = f"{name}: restored from {cache} ({size}, {parity_words(result.parity)} when built, key {key})"
+        return restored + chosen
     cached = ", added to the cache" if result.added_to_cache else ""
     return (
         f"{name}: converted ({size}, {parity_words(result.parity)}, {result.seconds:.1f}s{cached})"
+        + chosen
     )
 
 
@@ -67,10 +70,13 @@ def conversion_line(
     shards: int,
     parity: ParitySummary,
     seconds: float,
+    quantization: str | None = None,
 ) -> str:
-    """The line for one SOURCE converted to OUTPUT_DIR on the command line."""
+    """The line for one SOURCE converted to OUTPUT_DIR on the command line (``quantization``:
+    what ``quantization = "auto"`` chose, in brief)."""
     size = size_words(artifact_format, total_bytes, shards)
-    return f"converted {output} ({size}, {parity_words(parity)}, {seconds:.1f}s): {reason}"
+    chosen = f"; {quantization}" if quantization else ""
+    return f"converted {output} ({size}, {parity_words(parity)}, {seconds:.1f}s): {reason}{chosen}"
 
 
 def planned_line(plan: PlannedBuild) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -9,51 +10,43 @@ from tfjs_build.artifact.format import PARITY_JSON
 from tfjs_build.backends import DEFAULT_TARGET_BACKENDS, kernels_of
 from tfjs_build.display import shown_path
 from tfjs_build.keras_output import is_keras_output
-from tfjs_build.options import ConvertOptions, ExplainMode, ParityOptions
+from tfjs_build.options import AUTO_QUANTIZATION, ConvertOptions, ExplainMode, ParityOptions
 from tfjs_build.parity.record import ParityRecord, SkippedRecord, dumps_record, skipped_record
 from tfjs_build.pipeline import Verifier
 
 if TYPE_CHECKING:
     from tfjs_build.parity.report import ParityReport
     from tfjs_build.parity.tolerances import ToleranceOverrides
+    from tfjs_build.quantization_search import TrialOutcome
     from tfjs_build.runtime.pool import RuntimePool
 
 PARITY_RECORD = PARITY_JSON
 """The full parity record, written into the artifact directory beside ``model.json``."""
+AUTO_TARGET = "uint8"
+"""``quantization = "auto"`` aims at this dtype's documented parity tolerance."""
 
 
 def parity_verifier(
     settings: ParityOptions, options: ConvertOptions, runtimes: RuntimePool | None = None
-) -> Verifier:
+) -> ParityVerifier:
     """A verifier that checks the staged artifact against its source in TF.js (in ``runtimes``,
     the build's, when given) and records it, with the probe the report's live check replays."""
+    return ParityVerifier(settings, options, runtimes)
 
-    def verify(staged: Path, source: Path, output: Path) -> ParityRecord | SkippedRecord:
-        from tfjs_build.parity.check import check_parity
+
+@dataclass(frozen=True)
+class ParityVerifier:
+    """Checks a staged artifact in TF.js; :meth:`trial` checks a candidate without recording
+    it (``quantization = "auto"``'s search)."""
+
+    settings: ParityOptions
+    options: ConvertOptions
+    runtimes: RuntimePool | None = None
+
+    def __call__(self, staged: Path, source: Path, output: Path) -> ParityRecord | SkippedRecord:
         from tfjs_build.parity.probe_file import write_probe_file
 
-        artifact, reference = staged, source
-        if is_keras_output(output):  # the other way round: the new Keras file is the reference
-            artifact, reference = _tfjs_directory(source), staged
-        report = check_parity(
-            artifact,
-            reference,
-            backends=checked_backends(settings, options),
-            seed=settings.parity_seed,
-            samples=settings.parity_samples,
-            overrides=tolerance_overrides(settings),
-            # a table of dtypes: the coarsest dtype the artifact's manifest uses
-            quantization=options.quantization if isinstance(options.quantization, str) else None,
-            signature=options.signature,
-            allow_unsafe_deserialization=options.allow_unsafe_deserialization,
-            imports=options.imports,
-            project_root=options.project_root,
-            label=shown_path(output),
-            origin=settings.origin,
-            runtimes=runtimes,
-            explain=settings.parity_explain,
-            tfjs_version=options.tfjs_version,
-        )
+        report = self.report(staged, source, output)
         if staged.is_dir():
             write_parity_record(staged, report.record)
             if report.probe is not None:
@@ -61,7 +54,54 @@ def parity_verifier(
         report.raise_for_failure()
         return report.record
 
-    return verify
+    def trial(self, staged: Path, source: Path, output: Path) -> TrialOutcome:
+        """Whether ``staged`` passes, and the weights whose quantization the failing backends'
+        divergence reports blame."""
+        from tfjs_build.quantization_search import TrialOutcome
+
+        report = self.report(staged, source, output)
+        blamed = dict.fromkeys(
+            name
+            for result in report.results
+            if not result.passed and result.divergence is not None
+            for name in result.divergence.quantized_weights
+        )
+        return TrialOutcome(report.passed, tuple(blamed))
+
+    def report(self, staged: Path, source: Path, output: Path) -> ParityReport:
+        """The parity report of ``staged`` (to be published as ``output``) against ``source``."""
+        from tfjs_build.parity.check import check_parity
+
+        settings, options = self.settings, self.options
+        artifact, reference = staged, source
+        if is_keras_output(output):  # the other way round: the new Keras file is the reference
+            artifact, reference = _tfjs_directory(source), staged
+        return check_parity(
+            artifact,
+            reference,
+            backends=checked_backends(settings, options),
+            seed=settings.parity_seed,
+            samples=settings.parity_samples,
+            overrides=tolerance_overrides(settings),
+            quantization=parity_quantization(options),
+            signature=options.signature,
+            allow_unsafe_deserialization=options.allow_unsafe_deserialization,
+            imports=options.imports,
+            project_root=options.project_root,
+            label=shown_path(output),
+            origin=settings.origin,
+            runtimes=self.runtimes,
+            explain=settings.parity_explain,
+            tfjs_version=options.tfjs_version,
+        )
+
+
+def parity_quantization(options: ConvertOptions) -> str | None:
+    """The quantization whose default tolerance applies: the one dtype asked for; uint8's for
+    ``"auto"`` (its target); for a table, ``None``: the coarsest dtype the manifest uses."""
+    if options.quantization == AUTO_QUANTIZATION:
+        return AUTO_TARGET
+    return options.quantization if isinstance(options.quantization, str) else None
 
 
 def _tfjs_directory(source: Path) -> Path:

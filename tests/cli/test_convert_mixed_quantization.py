@@ -77,7 +77,7 @@ def test_a_toml_table_gives_the_same_plan_and_fingerprints_as_a_table() -> None:
         ({"int4": ["*"]}, r"quantization = .*: a quantization table maps float16, uint8, uint16 "
          r"to lists of weight name patterns; not 'int4'"),
         ({"uint8": []}, r"uint8 takes a non-empty list of weight name patterns"),
-        ("int8", r"expected 'none', 'float16', 'uint8', 'uint16', or a table"),
+        ("int8", r"expected 'none', 'float16', 'uint8', 'uint16', 'auto', or a table"),
     ],
 )  # fmt: skip
 def test_bad_tables_are_one_line_errors(value: object, message: str) -> None:

@@ -12,6 +12,7 @@ from typing import Any
 from tfjs_build.artifact.checks import expected_bytes, shard_file_problem
 from tfjs_build.artifact.files import read_model_json
 from tfjs_build.artifact.format import MODEL_JSON, PARITY_JSON, artifact_format
+from tfjs_build.artifact.quantization_record import plan_summary, recorded_plan
 from tfjs_build.artifact.topology import TensorDescription, describe_topology, tensors_json
 from tfjs_build.errors import ArtifactError
 from tfjs_build.malformed import malformed_json
@@ -57,6 +58,8 @@ class ArtifactSummary:
     weight_list: list[WeightDescription] = field(default_factory=list)
     proven_in: str | None = None
     """The TF.js release the build's parity check ran in (``parity.json``), if it says."""
+    auto_plan: str | None = None
+    """What ``quantization = "auto"`` chose, in one line (``parity.json``), if it did."""
 
     def to_json(self, *, weights: bool = False) -> dict[str, Any]:
         """A JSON-ready dict (``inspect --json``; ``weights``: with ``weightList``)."""
@@ -77,6 +80,7 @@ class ArtifactSummary:
             "shardBytes": self.shard_bytes,
             "problems": self.problems,
             "provenIn": self.proven_in,
+            "autoPlan": self.auto_plan,
             **listing,
         }
 
@@ -102,16 +106,23 @@ def summarize_artifact(directory: Path) -> ArtifactSummary:
     summary.inputs, summary.outputs = topology.inputs, topology.outputs
     summary.layers, summary.ops = topology.layers, topology.ops
     _describe_weights(document, summary)
-    summary.proven_in = _proven_in(directory)
+    record = _parity_record(directory)
+    summary.proven_in = _proven_in(record)
+    plan = recorded_plan(record)
+    summary.auto_plan = plan_summary(plan) if plan is not None else None
     return summary
 
 
-def _proven_in(directory: Path) -> str | None:
-    """``parity.json``'s ``tfjs``: None without one, or from a build before it was recorded."""
+def _parity_record(directory: Path) -> object:
+    """``parity.json``'s document, ``None`` without a readable one."""
     try:
-        record = json.loads((directory / PARITY_JSON).read_text(encoding="utf-8"))
+        return json.loads((directory / PARITY_JSON).read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return None
+
+
+def _proven_in(record: object) -> str | None:
+    """``parity.json``'s ``tfjs``: None without one, or from a build before it was recorded."""
     release = record.get("tfjs") if isinstance(record, dict) else None
     return release if isinstance(release, str) else None
 

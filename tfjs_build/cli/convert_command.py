@@ -149,6 +149,7 @@ def convert_and_report(
             result.shards,
             parity_summary(result.parity),
             result.seconds,
+            result.quantization_plan.summary() if result.quantization_plan else None,
         )
     )
     return 0

@@ -82,6 +82,8 @@ def format_summary(summary: ArtifactSummary, *, weights: bool = False) -> str:
     if weights:
         lines += [_weight(w) for w in summary.weight_list]
     lines.append(f"  quantization: {_counts(summary.quantization) or 'none'}")
+    if summary.auto_plan:
+        lines.append(f"  chosen by:    {summary.auto_plan}")
     lines.append(f"  shards:       {len(summary.shards)} files, {summary.shard_bytes:,} bytes")
     if summary.proven_in:
         lines.append(f"  parity in:    TF.js {summary.proven_in} (parity.json)")

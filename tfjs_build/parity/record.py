@@ -9,9 +9,12 @@ from __future__ import annotations
 
 import json
 import math
-from typing import Literal, TypedDict, cast, final
+from typing import TYPE_CHECKING, Literal, TypedDict, cast, final
 
 from tfjs_build.runtime.protocol import RuntimeRecord
+
+if TYPE_CHECKING:
+    from tfjs_build.artifact.quantization_record import QuantizationPlanRecord
 
 
 class ErrorHistogram(TypedDict):
@@ -175,8 +178,7 @@ class _SampleInputs(TypedDict):
 InputsRecord = _ProbeInputs | _SampleInputs
 
 
-@final
-class ParityRecord(TypedDict):
+class _ParityRecordRequired(TypedDict):
     """A parity check that ran."""
 
     skipped: Literal[False]
@@ -188,6 +190,14 @@ class ParityRecord(TypedDict):
     inputs: InputsRecord
     tolerance: ToleranceRecord
     backends: list[BackendRecord]
+
+
+@final
+class ParityRecord(_ParityRecordRequired, total=False):
+    """A parity check that ran."""
+
+    quantization_plan: QuantizationPlanRecord
+    """What ``quantization = "auto"`` chose, when it was asked for."""
 
 
 @final

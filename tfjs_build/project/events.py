@@ -38,6 +38,8 @@ class ModelResult:
     """Why a failed build failed (one line)."""
     divergences: dict[str, DivergenceRecord] = field(default_factory=dict)
     """Where a build parity rejected first diverges, per failing backend."""
+    quantization: str | None = None
+    """What ``quantization = "auto"`` chose, in one line (restored: when it was built)."""
 
     @property
     def changed_files(self) -> bool:

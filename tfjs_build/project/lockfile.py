@@ -41,6 +41,8 @@ class LockEntry(_LockEntryRequired, total=False):
     """One model's record; ``code`` for a model built with custom code (``imports``)."""
 
     code: CodeRecord
+    quantization: dict[str, list[str]]
+    """``quantization = "auto"``: the table it resolved to (exact weight names per dtype)."""
 
 
 class LockDocument(TypedDict):
@@ -64,6 +66,7 @@ _ENTRY_TYPES: dict[str, type | tuple[type, ...]] = {
     "files": dict,
     "parity": dict,
     "code": dict,
+    "quantization": dict,
 }
 
 

@@ -24,8 +24,14 @@ from types import TracebackType
 from typing import TYPE_CHECKING
 
 from tfjs_build.artifact.budget import budget_message, over_budget
-from tfjs_build.artifact.format import MODEL_JSON
+from tfjs_build.artifact.format import MODEL_JSON, PARITY_JSON
 from tfjs_build.artifact.publish import artifact_files
+from tfjs_build.artifact.quantization_record import (
+    QuantizationPlanRecord,
+    plan_summary,
+    recorded_plan,
+    resolved_table,
+)
 from tfjs_build.depfile import model_inputs, relative_to, write_depfile
 from tfjs_build.display import shown_path
 from tfjs_build.errors import ParityError, TfjsBuildError
@@ -334,6 +340,7 @@ class BuildSession:
         artifact_format: str,
         files: dict[str, str],
         parity: ParitySummary,
+        plan: QuantizationPlanRecord | None = None,
     ) -> None:
         fingerprint, code = built_from
         entry: LockEntry = {
@@ -349,6 +356,8 @@ class BuildSession:
         }
         if code is not None:
             entry["code"] = code
+        if plan is not None:
+            entry["quantization"] = resolved_table(plan)
         self.lockfile.set(spec.name, entry)
 
     def _restored(
@@ -364,7 +373,8 @@ class BuildSession:
         format, parity = (
             (pinned["format"], pinned["parity"]) if pinned else (hit.format, hit.parity)
         )
-        self._record(spec, built_from, format, hit.files, parity)
+        plan = _auto_plan(self.config.root / spec.output)
+        self._record(spec, built_from, format, hit.files, parity, plan)
         return ModelResult(
             spec.name,
             "restored",
@@ -375,6 +385,7 @@ class BuildSession:
             shards=hit.shards,
             parity=parity,
             from_remote=self.remote is not None and self.remote.from_remote(hit.key),
+            quantization=plan_summary(plan) if plan is not None else None,
         )
 
     def rejected_path(self, spec: ModelSpec) -> Path:
@@ -417,7 +428,8 @@ class BuildSession:
             self.reporter.report(Warned(spec.name, warning))
         for backend, divergence in _explained(built.parity):
             self.reporter.report(Explained(spec.name, backend, divergence_words(divergence)))
-        self._record(spec, built_from, built.format, files, summary)
+        plan = built.quantization_plan.record() if built.quantization_plan else None
+        self._record(spec, built_from, built.format, files, summary, plan)
         added = False
         if self.use_cache:
             try:
@@ -456,6 +468,7 @@ class BuildSession:
             parity=summary,
             seconds=time.perf_counter() - started,
             added_to_cache=added,
+            quantization=plan_summary(plan) if plan is not None else None,
         )
 
     # ---------------------------------------------------------------------------- clean
@@ -514,3 +527,14 @@ def _explained(
     if record is None or record["skipped"]:
         return []
     return [(b["backend"], b["divergence"]) for b in record["backends"] if "divergence" in b]
+
+
+def _auto_plan(output: Path) -> QuantizationPlanRecord | None:
+    """The plan ``quantization = "auto"`` chose for the artifact in ``output`` (its
+    ``parity.json``), if it did."""
+    import json
+
+    try:
+        return recorded_plan(json.loads((output / PARITY_JSON).read_text(encoding="utf-8")))
+    except (OSError, ValueError):
+        return None

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from tfjs_build import __version__
+from tfjs_build.artifact.quantization_record import NARROWEST_FIRST, plan_summary, recorded_plan
 from tfjs_build.display import human_bytes
 from tfjs_build.parity.record import DivergenceRecord
 from tfjs_build.report.collect import ModelEntry, live_tolerances
@@ -90,6 +91,7 @@ def _section(entry: ModelEntry, report_dir: Path) -> str:
     parts = [f'<h2 id="model-{name}">{name}</h2>', _facts(entry)]
     if entry.summary is not None:
         parts.append(_kinds(entry))
+    parts.append(_auto_plan(entry))
     parts.append(_parity(entry))
     if entry.rejected_parity is not None:
         parts.append(_rejected(entry.rejected_parity))
@@ -119,6 +121,33 @@ def _facts(entry: ModelEntry) -> str:
     rows.append(("lockfile", _freshness(entry)))
     body = "".join(f"<tr><th>{k}</th><td>{v}</td></tr>" for k, v in rows)
     return f"<table>{body}</table>"
+
+
+AUTO_LISTED = 20
+"""How many weights kept wide the report names before "and N more"."""
+
+
+def _auto_plan(entry: ModelEntry) -> str:
+    """What ``quantization = "auto"`` chose: bytes per dtype, and the weights kept wide and why."""
+    plan = recorded_plan(entry.parity)
+    if plan is None:
+        return ""
+    rows = "".join(
+        f"<tr><td>{escape(dtype)}</td><td class=num>{len(plan['weights'][dtype])}</td>"
+        f"<td class=num>{human_bytes(plan['bytes'].get(dtype, 0))}</td></tr>"
+        for dtype in NARROWEST_FIRST
+        if plan["weights"].get(dtype)
+    )
+    wide = list(plan["why"].items())
+    listed = "".join(
+        f"<li><code>{escape(name)}</code>: {escape(why)}</li>" for name, why in wide[:AUTO_LISTED]
+    )
+    more = f"<li>and {len(wide) - AUTO_LISTED} more</li>" if len(wide) > AUTO_LISTED else ""
+    return (
+        f"<h3>Quantization chosen by auto</h3><p>{escape(plan_summary(plan))}</p>"
+        "<table><tr><th>dtype</th><th>weights</th><th>bytes</th></tr>"
+        f"{rows}</table><p>Kept wider than uint8:</p><ul>{listed}{more}</ul>"
+    )
 
 
 def _tensors(items: Sequence[Any]) -> str:
