@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from tfjs_build.artifact.format import PARITY_JSON
 from tfjs_build.backends import DEFAULT_TARGET_BACKENDS, kernels_of
@@ -80,20 +80,27 @@ class ParityVerifier:
             artifact,
             reference,
             backends=checked_backends(settings, options),
-            seed=settings.parity_seed,
-            samples=settings.parity_samples,
-            overrides=tolerance_overrides(settings),
             quantization=parity_quantization(options),
-            signature=options.signature,
-            allow_unsafe_deserialization=options.allow_unsafe_deserialization,
-            imports=options.imports,
             project_root=options.project_root,
             label=shown_path(output),
-            origin=settings.origin,
             runtimes=self.runtimes,
             explain=settings.parity_explain,
-            tfjs_version=options.tfjs_version,
+            **_parity_arguments(options, settings),
         )
+
+
+def _parity_arguments(options: ConvertOptions, settings: ParityOptions) -> dict[str, Any]:
+    """What every parity check takes from the model's options: a build's and ``verify``'s."""
+    return {
+        "seed": settings.parity_seed,
+        "samples": settings.parity_samples,
+        "overrides": tolerance_overrides(settings),
+        "signature": options.signature,
+        "allow_unsafe_deserialization": options.allow_unsafe_deserialization,
+        "imports": options.imports,
+        "origin": settings.origin,
+        "tfjs_version": options.tfjs_version,
+    }
 
 
 def parity_quantization(options: ConvertOptions) -> str | None:
@@ -128,15 +135,8 @@ def verify_artifact(
         artifact,
         source,
         backends=settings.parity_backends,
-        seed=settings.parity_seed,
-        samples=settings.parity_samples,
-        overrides=tolerance_overrides(settings),
-        signature=options.signature,
-        allow_unsafe_deserialization=options.allow_unsafe_deserialization,
-        imports=options.imports,
-        origin=settings.origin,
         explain=explain or settings.parity_explain,
-        tfjs_version=options.tfjs_version,
+        **_parity_arguments(options, settings),
     )
 
 

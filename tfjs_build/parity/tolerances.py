@@ -69,7 +69,7 @@ Defaults for such sources (each field at least the weights' default): float16 li
 weights, ``scale_tol`` and ``rtol`` 5e-3, ``atol`` 1e-4 (worst 9.5e-4); bfloat16 ``scale_tol``
 and ``rtol`` 3e-2, ``atol`` 1e-3 (worst 5.0e-3). The record says which applied
 (``source_compute``).
-=======
+
 The browser backends (``--backends webgl webgl-f16 --quantizations float32``; headless Chromium
 156 with SwiftShader WebGL 2, float32 weights, the same models, seeds and batch), scale error:
 
