@@ -34,6 +34,11 @@ os.environ["TMPDIR"] = str(_SUITE_TEMP)
 tempfile.tempdir = str(_SUITE_TEMP)
 
 
+def pytest_unconfigure(config: pytest.Config) -> None:
+    """Remove the suite's temporary directory also when no session ran (``pytest --help``)."""
+    shutil.rmtree(_SUITE_TEMP, ignore_errors=True)
+
+
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     """Remove the suite's temporary directory; with TFJS_BUILD_CHECK_TMP=1 (CI), fail the run if
     anything else appeared in the system's temporary directory."""
