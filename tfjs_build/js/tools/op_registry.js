@@ -24,7 +24,9 @@ const vm = require('vm');
 const nodeModules = path.resolve(process.argv[2] || path.join(process.cwd(), 'node_modules'));
 const converterDist = path.join(nodeModules, '@tensorflow', 'tfjs-converter', 'dist');
 const opsDir = path.join(nodeModules, '@tensorflow', 'tfjs-core', 'dist', 'ops');
-const BACKENDS = ['cpu', 'wasm', 'webgl', 'webgpu'];
+// Backends a release has a package for (tfjs-backend-webgpu starts at 4.6.0).
+const BACKENDS = ['cpu', 'wasm', 'webgl', 'webgpu'].filter(
+    (backend) => fs.existsSync(path.join(nodeModules, '@tensorflow', `tfjs-backend-${backend}`)));
 
 function readSource(file) {
   return fs.readFileSync(file, 'utf8').replace(/\/\/# sourceMappingURL=.*$/m, '');
@@ -154,6 +156,8 @@ function reachedKernels(op, calls, where, graph) {
 }
 
 function backendKernels() {
+  // tfjs-backend-webgpu 4.13.0 to 4.15.0 read navigator.gpu when loaded; Node 20 has no navigator.
+  if (globalThis.navigator === undefined) globalThis.navigator = {};
   const tf = require(path.join(nodeModules, '@tensorflow', 'tfjs-core'));
   for (const backend of BACKENDS) require(path.join(nodeModules, '@tensorflow', `tfjs-backend-${backend}`));
   const kernels = {};
