@@ -8,12 +8,12 @@ from pathlib import Path
 
 import pytest
 
-from tests.cli.project_helpers import lock, messages, tfjs_build
+from tests.cli.project_helpers import imported, lock, messages, tfjs_build
 from tfjs_build import tfjs_versions
 from tfjs_build.artifact import write_artifact
 from tfjs_build.convert import convert_source
 from tfjs_build.errors import RuntimeFailure, UnsupportedModelError
-from tfjs_build.options import ConvertOptions
+from tfjs_build.options import ConvertOptions, model_options
 from tfjs_build.parity import check_parity
 
 OLD_RELEASES = ("3.21.0", "4.10.0")  # neither has the gelu activation (first in 4.19.0)
@@ -65,11 +65,17 @@ def test_a_layers_model_refuses_gelu_for_a_release_without_it(gelu_model, releas
     )
 
 
-@pytest.mark.parametrize("release", OLD_RELEASES)
+@pytest.mark.parametrize(
+    ("release", "backends"),
+    # 3.21.0's wasm has no Erf kernel (the op check refuses it, below)
+    [("3.21.0", ("cpu", "webgl")), ("4.10.0", ("cpu", "wasm", "webgl"))],
+)
 def test_auto_builds_a_graph_model_that_loads_and_matches_in_that_release(
-    gelu_model, release, runtimes, tmp_path
+    gelu_model, release, backends, runtimes, tmp_path
 ) -> None:
-    built = convert_source(gelu_model, ConvertOptions(tfjs_version=release))
+    built = convert_source(
+        gelu_model, ConvertOptions(tfjs_version=release, target_backends=backends)
+    )
     assert built.format == "graph"
     assert built.reason == "TF.js layers cannot express smooth (Dense)"
     write_artifact(built.artifact, tmp_path / "art")
@@ -78,6 +84,26 @@ def test_auto_builds_a_graph_model_that_loads_and_matches_in_that_release(
     )
     assert report.passed, report.summary()
     assert report.record["tfjs"] == release
+
+
+def test_the_op_check_refuses_a_graph_model_for_a_release_without_its_kernel(gelu_model) -> None:
+    options, _ = model_options({"tfjs_version": "3.21.0"}, "toml")
+    with pytest.raises(UnsupportedModelError) as caught:
+        convert_source(gelu_model, options)  # auto: layers lack gelu in 3.21.0, so a graph
+    message = str(caught.value)
+    assert message.startswith(
+        f'{gelu_model}: TF.js 3.21.0 (`tfjs_version = "3.21.0"` in [tool.tfjs-build]) cannot run '
+        "1 op(s): Erf on wasm (first in TF.js 4.6.0) (node "
+    )
+    assert message.endswith(
+        '; build for TF.js 4.6.0 or later (`tfjs_version = "4.6.0"` in [tool.tfjs-build]), '
+        "change the model, target only the backends that run it "
+        '(`target_backends = ["cpu", "webgl"]` in [tool.tfjs-build]), or convert anyway with '
+        "`check_ops = false` in [tool.tfjs-build]"
+    )
+    for release in ("4.6.0", tfjs_versions.PINNED):
+        options, _ = model_options({"tfjs_version": release, "format": "graph"}, "toml")
+        assert convert_source(gelu_model, options).format == "graph"
 
 
 @pytest.mark.parametrize("release", OLD_RELEASES)
@@ -130,24 +156,84 @@ def test_the_pinned_release_builds_what_it_built_before(gelu_model, tmp_path) ->
         ).read_bytes()
 
 
-def test_a_release_that_does_not_exist_is_one_line_naming_what_exists(
-    relu_model, tmp_path, node_packages
+@pytest.mark.parametrize(
+    ("release", "problem"),
+    [
+        (
+            "4.99.0",
+            "TF.js 4.99.0 is newer than the releases tfjs-build has measured (tfjs-build knows "
+            "the 24 releases from 3.21.0 to 4.22.0); choose 4.22.0, or a tfjs-build that knows "
+            "4.99.0",
+        ),
+        (
+            "4.22",
+            "'4.22' is not a TF.js release number such as 4.22.0 (tfjs-build knows the 24 "
+            "releases from 3.21.0 to 4.22.0)",
+        ),
+        (
+            "4.7.5",
+            "TF.js 4.7.5 is not a release (tfjs-build knows the 24 releases from 3.21.0 to "
+            "4.22.0; nearest: 4.7.0 and 4.8.0)",
+        ),
+        ("2.8.0", "TF.js 2.8.0 is older than 3.21.0, the oldest release tfjs-build covers"),
+    ],
+)
+def test_a_release_that_does_not_exist_is_a_usage_error_before_any_conversion(
+    relu_model, tmp_path, release, problem
 ) -> None:
-    result = tfjs_build(tmp_path, "convert", str(relu_model), "art", "--tfjs-version", "4.9.9")
-    assert result.returncode == 1, result.stderr
+    result = tfjs_build(tmp_path, "convert", str(relu_model), "art", "--tfjs-version", release)
+    assert result.returncode == 2, result.stderr
+    assert messages(result)[-1] == f"tfjs-build convert: error: argument --tfjs-version: {problem}"
+    assert imported(result) == []  # refused before TensorFlow, numpy or Node
+    assert not (tmp_path / "art").exists()
+
+
+def test_a_release_that_does_not_exist_in_the_config_is_named_by_its_key(tmp_path) -> None:
+    root = tmp_path / "repo"
+    root.mkdir()
+    (root / "pyproject.toml").write_text(PROJECT.replace("4.10.0", "4.99.0"))
+    result = tfjs_build(root, "convert")
+    assert result.returncode == 2, result.stderr
     (line,) = messages(result)
-    assert line.startswith(
-        "tfjs-build: error: TF.js 4.9.9 does not exist: @tensorflow/tfjs-core has releases 3.21.0 "
-    )
-    assert "4.22.0 the latest); choose one for tfjs_version (--tfjs-version)" in line
-    assert not (tmp_path / "art").exists()  # nothing published
+    assert line.startswith("tfjs-build: error: ")
+    assert "tfjs_version = '4.99.0': TF.js 4.99.0 is newer than the releases" in line
+    assert imported(result) == []
 
 
-def test_a_release_older_than_the_facts_is_refused_by_the_option(relu_model, tmp_path) -> None:
-    result = tfjs_build(tmp_path, "convert", str(relu_model), "art", "--tfjs-version", "2.8.0")
-    assert result.returncode == 2
-    assert result.stderr.splitlines()[-2].endswith(
-        "error: argument --tfjs-version: expected a TF.js release such as '4.22.0', from 3.21.0 on"
+@pytest.mark.parametrize(
+    ("flags", "problem"),
+    [
+        (
+            ("--tfjs-version", "4.5.0", "--parity-backends", "cpu,webgpu"),
+            "--tfjs-version 4.5.0 with --parity-backends cpu,webgpu: TF.js 4.5.0 has no "
+            "@tensorflow/tfjs-backend-webgpu (it starts at 4.6.0); choose another release or "
+            "leave webgpu out",
+        ),
+        (
+            ("--tfjs-version", "4.7.0", "--target-backends", "cpu,wasm"),
+            "--tfjs-version 4.7.0 with --target-backends cpu,wasm: TF.js 4.7.0 has no "
+            "@tensorflow/tfjs-backend-wasm (it was published for 3.21.0 to 4.6.0, 4.8.0 to "
+            "4.17.0, 4.19.0 to 4.22.0); choose another release or leave wasm out",
+        ),
+    ],
+)
+def test_a_backend_the_release_has_no_package_for_is_refused_up_front(
+    relu_model, tmp_path, flags, problem
+) -> None:
+    result = tfjs_build(tmp_path, "convert", str(relu_model), "art", *flags)
+    assert result.returncode == 2, result.stderr
+    assert messages(result) == [f"tfjs-build: error: {problem}"]
+    assert imported(result) == []
+    assert not (tmp_path / "art").exists()
+
+
+def test_the_default_backends_leave_out_those_a_release_has_no_package_for() -> None:
+    convert, parity = model_options({"tfjs_version": "4.18.0"}, "toml")
+    assert (convert.target_backends, parity.parity_backends) == (("cpu", "webgl"), ("cpu",))
+    convert, parity = model_options({}, "toml")
+    assert (convert.target_backends, parity.parity_backends) == (
+        ("cpu", "wasm", "webgl"),
+        ("cpu", "wasm"),
     )
 
 

@@ -114,6 +114,7 @@ def keras_to_graph(source: Path, options: ConvertOptions) -> Artifact:
         backends=options.target_backends,
         check_ops=options.check_ops,
         origin=options.origin,
+        tfjs_version=options.tfjs_version,
     )
 
 
@@ -128,4 +129,5 @@ def saved_model_to_graph(source: Path, options: ConvertOptions) -> Artifact:
         backends=options.target_backends,
         check_ops=options.check_ops,
         origin=options.origin,
+        tfjs_version=options.tfjs_version,
     )

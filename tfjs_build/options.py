@@ -401,18 +401,16 @@ class RemoteURL(Kind):
 
 @dataclass(frozen=True)
 class Release(Kind):
-    """A TF.js release number that the version facts cover (``tfjs_versions``)."""
+    """A TF.js release the version facts were measured in (``tfjs_versions.releases()``)."""
 
     name: str = f"a TF.js release such as '{tfjs_versions.PINNED}', from {tfjs_versions.OLDEST} on"
 
     def check(self, value: object) -> str:
         text = Text(self.name).check(value).strip()
-        try:
-            if tfjs_versions.covered(text):
-                return text
-        except ValueError:
-            pass
-        raise BadValue(f"expected {self.name}")
+        problem = tfjs_versions.unknown_release(text)
+        if problem is not None:
+            raise BadValue(problem)
+        return text
 
 
 @dataclass(frozen=True)
@@ -909,9 +907,42 @@ def model_options(
     unknown = set(values) - {o.key for o in MODEL_OPTIONS}
     if unknown:
         raise TypeError(f"not per-model options: {', '.join(sorted(unknown))}")
+    values = {**values, **_release_backends(values)}
+    _check_release_has_backends(values, origin)
     convert = {k: v for k, v in values.items() if k in _CONVERT_KEYS}
     parity = {k: v for k, v in values.items() if k not in _CONVERT_KEYS}
     return ConvertOptions(**convert, origin=origin), ParityOptions(**parity, origin=origin)
+
+
+_BACKEND_KEYS = ("target_backends", "parity_backends")
+
+
+def _release_backends(values: Mapping[str, Any]) -> dict[str, tuple[str, ...]]:
+    """The default backends less those TF.js ``tfjs_version`` has no package for (wasm skips
+    4.7.0 and 4.18.0), for the backend options ``values`` leaves at their defaults."""
+    version = values.get("tfjs_version", tfjs_versions.PINNED)
+    return {
+        key: tuple(b for b in OPTIONS[key].default if not tfjs_versions.missing_package(version, b))
+        for key in _BACKEND_KEYS
+        if key not in values
+    }
+
+
+def _check_release_has_backends(values: Mapping[str, Any], origin: Origin) -> None:
+    """A backend chosen whose package TF.js ``tfjs_version`` lacks is a ``ConfigError`` before
+    any build (webgpu starts at 4.6.0)."""
+    version = values.get("tfjs_version", tfjs_versions.PINNED)
+    for key in _BACKEND_KEYS:
+        if key == "parity_backends" and not values.get("parity", True):
+            continue
+        for backend in values[key]:
+            lacking = tfjs_versions.missing_package(version, backend)
+            if lacking is not None:
+                raise ConfigError(
+                    f"{spell('tfjs_version', version, origin)} with "
+                    f"{spell(key, values[key], origin)}: {lacking}; choose another release or "
+                    f"leave {backend} out"
+                )
 
 
 def checked_model_options(

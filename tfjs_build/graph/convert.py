@@ -14,6 +14,7 @@ from tfjs_build.graph.keras_model import KerasFlavor, load_keras_model, trace_ke
 from tfjs_build.graph.pipeline import ConversionReport, frozen_to_artifact
 from tfjs_build.graph.saved_model import load_signature
 from tfjs_build.options import Origin
+from tfjs_build.tfjs_versions import PINNED
 
 
 def release_memory() -> None:
@@ -37,6 +38,7 @@ def convert_saved_model(
     check_ops: bool = True,
     report: ConversionReport | None = None,
     origin: Origin = "python",
+    tfjs_version: str = PINNED,
 ) -> Artifact:
     """Convert one signature of the SavedModel at ``path`` into a TF.js graph model.
 
@@ -60,6 +62,7 @@ def convert_saved_model(
         generated_by=_tensorflow_version(),
         report=report,
         origin=origin,
+        tfjs_version=tfjs_version,
     )
 
 
@@ -74,6 +77,7 @@ def convert_keras_to_graph(
     check_ops: bool = True,
     report: ConversionReport | None = None,
     origin: Origin = "python",
+    tfjs_version: str = PINNED,
 ) -> Artifact:
     """Convert a Keras ``.keras``/``.h5`` model (Keras 3 or tf_keras) into a TF.js graph model.
 
@@ -98,7 +102,7 @@ def convert_keras_to_graph(
             )
 
     # only the converting frame holds the loaded model, so it goes once frozen
-    return _loaded_to_graph(load, str(path), backends, check_ops, report, origin)
+    return _loaded_to_graph(load, str(path), backends, check_ops, report, origin, tfjs_version)
 
 
 def keras_model_to_graph(
@@ -110,11 +114,14 @@ def keras_model_to_graph(
     check_ops: bool = True,
     report: ConversionReport | None = None,
     origin: Origin = "python",
+    tfjs_version: str = PINNED,
 ) -> Artifact:
     """A Keras model in memory (``flavor``: which Keras built it; ``source`` names it in
     messages), traced in inference mode, frozen and converted to a TF.js graph model."""
     report = report if report is not None else ConversionReport()
-    return _loaded_to_graph(lambda: (model, flavor), source, backends, check_ops, report, origin)
+    return _loaded_to_graph(
+        lambda: (model, flavor), source, backends, check_ops, report, origin, tfjs_version
+    )
 
 
 def _loaded_to_graph(
@@ -124,6 +131,7 @@ def _loaded_to_graph(
     check_ops: bool,
     report: ConversionReport,
     origin: Origin,
+    tfjs_version: str,
 ) -> Artifact:
     """The graph model of the Keras model ``load()`` gives, which this frame alone holds (the
     caller keeps no reference), so that it is released before Grappler."""
@@ -140,6 +148,7 @@ def _loaded_to_graph(
         generated_by=generated_by,
         report=report,
         origin=origin,
+        tfjs_version=tfjs_version,
     )
 
 

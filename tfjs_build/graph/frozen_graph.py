@@ -20,6 +20,7 @@ from tfjs_build.errors import SourceError
 from tfjs_build.graph.freeze import FEEDABLE_DTYPES, FrozenGraph, TensorBinding
 from tfjs_build.graph.graph_edit import consumers, node_of, prune
 from tfjs_build.options import Origin, spell
+from tfjs_build.tfjs_versions import PINNED
 
 TEXT_SUFFIX = ".pbtxt"
 _NOT_OUTPUTS = frozenset({"NoOp", "Placeholder", "Const", "Assert", "SaveV2", "RestoreV2"})
@@ -161,6 +162,7 @@ def convert_frozen_graph(
     backends: Sequence[str],
     check_ops: bool = True,
     origin: Origin = "python",
+    tfjs_version: str = PINNED,
 ) -> Artifact:
     """The frozen graph at ``path`` as a TF.js graph model, through the same passes and op check
     as a SavedModel signature; inputs keep their Placeholder names, outputs their node names."""
@@ -174,4 +176,5 @@ def convert_frozen_graph(
         check_ops=check_ops,
         generated_by=f"TensorFlow {tf.__version__} (frozen graph)",
         origin=origin,
+        tfjs_version=tfjs_version,
     )

@@ -26,6 +26,7 @@ from tfjs_build.graph.op_check import OpTable, load_op_table, node_problems
 from tfjs_build.graph.products import PRODUCTS
 from tfjs_build.graph.rewrites import REWRITES
 from tfjs_build.graph.scope import Builder, all_scopes
+from tfjs_build.tfjs_versions import PINNED
 
 Lowering = Callable[[Builder], "str | None"]
 """Emits a node's replacement and returns a reference to its last node, or returns None before
@@ -65,10 +66,12 @@ def _lower_pass(
     return lowered
 
 
-def lower_unsupported(graph_def: Any, backends: Sequence[str]) -> dict[str, int]:
-    """Lower every node some backend in ``backends`` cannot run and that has a lowering; returns
-    how many nodes of each op were lowered."""
-    table = load_op_table()
+def lower_unsupported(
+    graph_def: Any, backends: Sequence[str], tfjs_version: str = PINNED
+) -> dict[str, int]:
+    """Lower every node some backend in ``backends`` cannot run in TF.js ``tfjs_version`` and
+    that has a lowering; returns how many nodes of each op were lowered."""
+    table = load_op_table(tfjs_version)
     counts: dict[str, int] = {}
     for _ in range(MAX_PASSES):
         if not _lower_pass(graph_def, backends, table, counts):

@@ -43,6 +43,7 @@ from tfjs_build.graph.signature import (
 )
 from tfjs_build.graph.tables import flatten_lookups, initializer_graph
 from tfjs_build.options import Origin
+from tfjs_build.tfjs_versions import PINNED
 
 
 def count_nodes(graph_def: Any) -> int:
@@ -75,7 +76,10 @@ class ConversionReport:
 
 
 def optimize_for_tfjs(
-    frozen: FrozenGraph, backends: Sequence[str], report: ConversionReport
+    frozen: FrozenGraph,
+    backends: Sequence[str],
+    report: ConversionReport,
+    tfjs_version: str = PINNED,
 ) -> Any:
     """Grappler, then the TF.js passes; returns the new GraphDef (signature names not yet set)."""
     report.nodes_before = count_nodes(frozen.graph_def)
@@ -87,7 +91,7 @@ def optimize_for_tfjs(
     with report.timed("grappler"):
         graph_def = run_grappler(frozen)
     with report.timed("tfjs_passes"):
-        _tfjs_passes(graph_def, frozen, backends, report)
+        _tfjs_passes(graph_def, frozen, backends, report, tfjs_version)
     if grouped:
         report.rewrites["grouped Conv2D"] = grouped
     if widened:
@@ -96,13 +100,17 @@ def optimize_for_tfjs(
 
 
 def _tfjs_passes(
-    graph_def: Any, frozen: FrozenGraph, backends: Sequence[str], report: ConversionReport
+    graph_def: Any,
+    frozen: FrozenGraph,
+    backends: Sequence[str],
+    report: ConversionReport,
+    tfjs_version: str,
 ) -> None:
     """The passes that make Grappler's output run on every target TF.js backend."""
     report.debug_ops_stripped = strip_debug_ops(graph_def)
     fusion = apply_fusion_policy(graph_def, backends)
     report.fused_kept, report.fused_split = fusion["kept"], fusion["split"]
-    report.rewrites = lower_unsupported(graph_def, backends)
+    report.rewrites = lower_unsupported(graph_def, backends, tfjs_version)
     lookups = flatten_lookups(graph_def)
     if lookups:
         report.rewrites["LookupTableFindV2 by vector"] = lookups
@@ -120,18 +128,20 @@ def frozen_to_artifact(
     generated_by: str,
     report: ConversionReport | None = None,
     origin: Origin = "python",
+    tfjs_version: str = PINNED,
 ) -> Artifact:
-    """Optimize ``frozen`` for TF.js, name its inputs/outputs by key, check its ops, export it."""
+    """Optimize ``frozen`` for TF.js ``tfjs_version``, name its inputs/outputs by key, check its
+    ops, export it."""
     backends = check_backends(backends)
     report = report if report is not None else ConversionReport()
-    graph_def = optimize_for_tfjs(frozen, backends, report)
+    graph_def = optimize_for_tfjs(frozen, backends, report, tfjs_version)
     inputs = name_inputs(graph_def, frozen.inputs)
     outputs = name_outputs(graph_def, frozen.outputs, [b.node for b in inputs])
     prune(graph_def, [b.node for b in inputs] + [b.node for b in outputs])
     check_no_captured_inputs(graph_def, inputs, frozen.source)
     report.nodes_after = count_nodes(graph_def)
     if check_ops:
-        check_graph_ops(graph_def, backends, frozen.source, origin)
+        check_graph_ops(graph_def, backends, frozen.source, origin, tfjs_version)
     with report.timed("export"):
         return build_artifact(
             graph_def,

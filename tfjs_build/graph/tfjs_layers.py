@@ -65,4 +65,5 @@ def layers_artifact_to_graph(artifact: Artifact, source: Path, options: ConvertO
         backends=options.target_backends,
         check_ops=options.check_ops,
         origin=options.origin,
+        tfjs_version=options.tfjs_version,
     )

@@ -88,6 +88,7 @@ class FrozenGraphKind(FileKind):
             backends=options.target_backends,
             check_ops=options.check_ops,
             origin=options.origin,
+            tfjs_version=options.tfjs_version,
         )
         return Conversion(artifact, "graph", FROZEN_GRAPH_REASON)
 
