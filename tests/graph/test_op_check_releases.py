@@ -95,3 +95,73 @@ def test_a_node_is_refused_for_what_its_release_lacks(
     op: str, backends: tuple[str, ...], release: str, problems: list[str]
 ) -> None:
     assert node_problems(_node(op), backends, load_op_table(release)) == problems
+
+
+def _saved(directory: Path, name: str, compute) -> Path:
+    import tensorflow as tf
+
+    class Model(tf.Module):
+        @tf.function(input_signature=[tf.TensorSpec([None, 4, 4], tf.float32, name="x")])
+        def __call__(self, x: tf.Tensor) -> dict[str, tf.Tensor]:
+            return {"y": compute(tf, x)}
+
+    module = Model()
+    path = directory / name
+    tf.saved_model.save(module, str(path), signatures=module.__call__)
+    return path
+
+
+@pytest.fixture(scope="module")
+def finite_model(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    # IsFinite: executed by the converter from 4.3.0 on
+    return _saved(
+        tmp_path_factory.mktemp("finite"),
+        "finite",
+        lambda tf, x: tf.where(tf.math.is_finite(1.0 / x), x, tf.zeros_like(x)),
+    )
+
+
+@pytest.fixture(scope="module")
+def band_model(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    # MatrixBandPart: executed from 4.3.0 on (and wrong in 4.22): tfjs-build lowers it
+    return _saved(
+        tmp_path_factory.mktemp("band"), "band", lambda tf, x: tf.linalg.band_part(x, 1, 0)
+    )
+
+
+def test_a_graph_model_with_an_op_a_release_lacks_is_refused_for_it(finite_model: Path) -> None:
+    from tfjs_build.errors import UnsupportedModelError
+    from tfjs_build.graph import convert_saved_model
+
+    with pytest.raises(UnsupportedModelError) as caught:
+        convert_saved_model(finite_model, tfjs_version=OLD, origin="cli")
+    message = str(caught.value)
+    assert message.startswith(
+        f"{finite_model} (signature 'serving_default'): TF.js 3.21.0 (--tfjs-version 3.21.0) "
+        "cannot run 1 op(s): "
+        "IsFinite (first in TF.js 4.3.0) (node "
+    )
+    assert "; build for TF.js 4.3.0 or later (--tfjs-version 4.3.0), change the model, " in message
+    for release in ("4.3.0", tfjs_versions.PINNED):
+        artifact = convert_saved_model(finite_model, tfjs_version=release)
+        assert "IsFinite" in {node["op"] for node in artifact.topology["node"]}
+
+
+def test_an_op_a_release_lacks_is_lowered_for_it_and_matches_there(
+    band_model: Path, runtimes, tmp_path: Path
+) -> None:
+    from tfjs_build.artifact import write_artifact
+    from tfjs_build.graph import convert_saved_model
+    from tfjs_build.graph.pipeline import ConversionReport
+    from tfjs_build.parity import check_parity
+
+    report = ConversionReport()
+    old = convert_saved_model(band_model, backends=("cpu",), tfjs_version=OLD, report=report)
+    assert report.rewrites.get("MatrixBandPart") == 1
+    assert "MatrixBandPart" not in {node["op"] for node in old.topology["node"]}
+    write_artifact(old, tmp_path)
+    checked = check_parity(
+        tmp_path, band_model, backends=("cpu", "wasm"), runtimes=runtimes, tfjs_version=OLD
+    )
+    assert checked.passed, checked.summary()
+    assert max(o["max_abs_error"] for b in checked.record["backends"] for o in b["outputs"]) == 0
