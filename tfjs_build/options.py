@@ -403,7 +403,10 @@ class RemoteURL(Kind):
 class Release(Kind):
     """A TF.js release the version facts were measured in (``tfjs_versions.releases()``)."""
 
-    name: str = f"a TF.js release such as '{tfjs_versions.PINNED}', from {tfjs_versions.OLDEST} on"
+    name: str = (
+        f"a TF.js release such as '{tfjs_versions.PINNED}', from {tfjs_versions.OLDEST} to "
+        f"{tfjs_versions.PINNED}"
+    )
 
     def check(self, value: object) -> str:
         text = Text(self.name).check(value).strip()
@@ -659,8 +662,9 @@ class ConvertOptions:
     tfjs_version: str = option(
         Release(),
         tfjs_versions.PINNED,
-        "the TF.js release the app ships: the layers converter uses only what it can load, and "
-        "parity runs in it (its packages are installed once into the tool's cache); recorded in "
+        "the TF.js release the app ships (one of those tfjs-build has measured, 3.21.0 to "
+        "4.22.0): the layers converter and the op check use only what it has, and parity runs "
+        "in it (its packages are installed once into the tool's cache); recorded in "
         "parity.json and the lockfile",
         commands=CONVERT_AND_VERIFY,
         metavar="VERSION",
