@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
@@ -58,6 +58,11 @@ def release_key(version: str) -> tuple[int, int, int]:
         raise ValueError(f"{version!r} is not a TF.js release number such as {PINNED}")
     major, minor, patch = (int(part) for part in match.groups())
     return major, minor, patch
+
+
+def latest(versions: Iterable[str]) -> str:
+    """The newest of ``versions`` (releases)."""
+    return max(versions, key=release_key)
 
 
 def covered(version: str) -> bool:

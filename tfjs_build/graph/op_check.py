@@ -27,7 +27,7 @@ from tfjs_build.graph.fusion import FUSED_ACTIVATIONS
 from tfjs_build.graph.scope import all_scopes
 from tfjs_build.graph.wrong_kernels import wrong_kernel_problems
 from tfjs_build.options import Origin, spell
-from tfjs_build.tfjs_versions import PINNED, graph_gaps, release_key
+from tfjs_build.tfjs_versions import PINNED, graph_gaps, latest
 
 OP_TABLE = "tfjs_ops.json"
 MAX_NODES_NAMED = 5
@@ -83,7 +83,7 @@ class OpTable:
         since = self.kernels_since.get(backend, {})
         if not kernels or any(kernel not in since for kernel in kernels):
             return None
-        return max((since[kernel] for kernel in kernels), key=release_key)
+        return latest(since[kernel] for kernel in kernels)
 
     def lacking_kernels(self, node: Any, backend: str) -> list[str]:
         """Kernels ``node`` may need that ``backend`` does not register."""
@@ -268,9 +268,7 @@ def _on(problem: str, backend: str) -> bool:
     return re.search(rf" on {re.escape(backend)}(?: \(|$)", problem) is not None
 
 
-def _way_out(
-    found: dict[str, list[str]], table: OpTable, backends: Sequence[str], origin: Origin
-) -> str:
+def _way_out(found: dict[str, list[str]], backends: Sequence[str], origin: Origin) -> str:
     """What the user can do, in the syntax of where they set the options."""
     runnable = [b for b in backends if not any(_on(p, b) for p in found)]
     every_problem_is_one_backends = all(" on " in problem for problem in found)
@@ -281,8 +279,7 @@ def _way_out(
     )
     later = [m.group(1) for m in map(_FIRST_IN.search, found) if m is not None]
     newer = (
-        f"build for TF.js {max(later, key=release_key)} or later "
-        f"({spell('tfjs_version', max(later, key=release_key), origin)}), "
+        f"build for TF.js {latest(later)} or later ({spell('tfjs_version', latest(later), origin)}), "
         if later
         else ""
     )
@@ -310,5 +307,5 @@ def check_ops(
         listing = "; ".join(_describe(p, nodes) for p, nodes in sorted(found.items()))
         raise UnsupportedModelError(
             f"{source}: {release} cannot run {len(found)} op(s): {listing}; "
-            f"{_way_out(found, table, backends, origin)}"
+            f"{_way_out(found, backends, origin)}"
         )
