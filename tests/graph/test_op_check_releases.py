@@ -165,3 +165,40 @@ def test_an_op_a_release_lacks_is_lowered_for_it_and_matches_there(
     )
     assert checked.passed, checked.summary()
     assert max(o["max_abs_error"] for b in checked.record["backends"] for o in b["outputs"]) == 0
+
+
+def test_the_tool_condenses_release_tables_into_first_releases_and_ranges() -> None:
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("op_releases", TOOL.parent / "op_releases.py")
+    assert spec is not None and spec.loader is not None
+    tool = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(tool)
+
+    def table(ops: list[str], wasm: list[str] | None, reached: list[str]) -> dict:
+        kernels = {"cpu": ["Erf", "Mod"], **({"wasm": wasm} if wasm is not None else {})}
+        return {
+            "ops": ops,
+            "kernels": kernels,
+            "kernels_reached": {"FloorMod": reached} if reached else {},
+            "channels_last_only": {"cpu": []},
+        }
+
+    tables = {
+        "3.21.0": table(["Erf"], [], ["Mod"]),
+        "4.0.0": table(["Erf", "IsFinite"], None, []),
+        "4.1.0": table(["Erf", "IsFinite"], ["Erf"], ["Mod"]),
+        "4.2.0": table(["Erf", "IsFinite"], ["Erf", "Mod"], []),
+    }
+    wasm = ["3.21.0", "4.1.0", "4.2.0"]
+    facts = tool.condense(tables, {"tfjs-core": list(tables), "tfjs-backend-wasm": wasm})
+    assert facts["releases"] == list(tables)
+    assert facts["ops_since"] == {"IsFinite": "4.0.0"}
+    assert facts["kernels_since"] == {"cpu": {}, "wasm": {"Erf": "4.1.0", "Mod": "4.2.0"}}
+    assert facts["kernels_reached"] == {
+        "FloorMod": {"Mod": [["3.21.0", "3.21.0"], ["4.1.0", "4.1.0"]]}
+    }
+    assert facts["packages"]["@tensorflow/tfjs-backend-wasm"] == [
+        ["3.21.0", "3.21.0"],
+        ["4.1.0", "4.2.0"],
+    ]
