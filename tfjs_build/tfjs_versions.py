@@ -2,11 +2,11 @@
 
 Facts measured from the published packages: here, the first release that has each name a layers
 model can use and older releases lack (``js/tools/layer_registry.js`` run on each release's
-``tfjs-core`` and ``tfjs-layers``) and the first release of each package; in ``tfjs_releases.json``
-(written by ``js/tools/op_releases.py``), every release measured and, for graph models, the first
-release that executes each op and registers each kernel per backend, and the kernels each op
-reaches in each release. Everything that varies by TF.js version asks here; nothing else compares
-version numbers. Standard library only.
+``tfjs-core`` and ``tfjs-layers``); in ``tfjs_releases.json`` (written by
+``js/tools/op_releases.py``), every release measured, the releases each package was published
+for, and, for graph models, the first release that executes each op and registers each kernel
+per backend and the kernels each op reaches in each release. Everything that varies by TF.js
+version asks here; nothing else compares version numbers. Standard library only.
 """
 
 from __future__ import annotations
