@@ -264,3 +264,15 @@ def test_the_lockfile_and_parity_json_record_the_release(relu_model, tmp_path, n
     (root / "pyproject.toml").write_text(PROJECT.replace("4.10.0", "4.22.0"))
     stale = tfjs_build(root, "check")
     assert stale.returncode == 1 and "4.10.0" in stale.stdout and "4.22.0" in stale.stdout
+
+
+def test_a_runtime_for_a_release_tfjs_build_does_not_know_is_refused_before_installing() -> None:
+    from tfjs_build.errors import ConfigError
+    from tfjs_build.runtime import RuntimePool
+
+    with RuntimePool() as pool, pytest.raises(ConfigError) as caught:
+        pool.get("cpu", "4.22")
+    assert str(caught.value) == (
+        "cannot run TF.js cpu: '4.22' is not a TF.js release number such as 4.22.0 (tfjs-build "
+        "knows the 24 releases from 3.21.0 to 4.22.0)"
+    )

@@ -15,10 +15,10 @@ from types import TracebackType
 from typing import TYPE_CHECKING
 
 from tfjs_build.backends import BROWSER_BACKENDS, NODE_BACKENDS, PARITY_BACKENDS, ParityBackend
-from tfjs_build.errors import RuntimeFailure
+from tfjs_build.errors import ConfigError, RuntimeFailure
 from tfjs_build.runtime.node_packages import NodeSetup
 from tfjs_build.runtime.protocol import TfjsRuntime
-from tfjs_build.tfjs_versions import PINNED, missing_package
+from tfjs_build.tfjs_versions import PINNED, missing_package, unknown_release
 
 if TYPE_CHECKING:
     from tfjs_build.runtime.browser import BrowserSession
@@ -50,6 +50,9 @@ class RuntimePool:
         return self._runtimes[key]
 
     def _start(self, backend: str, tfjs_version: str) -> TfjsRuntime:
+        unknown = unknown_release(tfjs_version)  # options checked it; Python callers may not
+        if unknown is not None:
+            raise ConfigError(f"cannot run TF.js {backend}: {unknown}")
         lacking = missing_package(tfjs_version, backend)
         if lacking is not None:
             raise RuntimeFailure(f"cannot run TF.js {backend}: {lacking}")
