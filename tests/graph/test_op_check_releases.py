@@ -31,7 +31,11 @@ def _without_empty(sets: dict[str, frozenset[str]]) -> dict[str, frozenset[str]]
 
 def test_the_releases_run_from_the_oldest_covered_to_the_pinned_one() -> None:
     releases = tfjs_versions.releases()
-    assert (releases[0], releases[-1], len(releases)) == (OLD, tfjs_versions.PINNED, 24)
+    assert (releases[0], releases[-1], len(releases)) == (
+        tfjs_versions.OLDEST,
+        tfjs_versions.PINNED,
+        24,
+    )
     assert releases == sorted(releases, key=tfjs_versions.release_key)
 
 

@@ -77,9 +77,9 @@ class OpTable:
         )
         return named_like_kernel and op not in self.kernels.get(backend, frozenset())
 
-    def first_with(self, op: str, backend: str, kernels: Sequence[str]) -> str | None:
-        """The first later release whose ``backend`` registers ``kernels`` (those ``op`` lacks),
-        or None when no release has them all."""
+    def first_with(self, backend: str, kernels: Sequence[str]) -> str | None:
+        """The first later release whose ``backend`` registers all of ``kernels``, or None when
+        none does."""
         since = self.kernels_since.get(backend, {})
         if not kernels or any(kernel not in since for kernel in kernels):
             return None
@@ -237,7 +237,7 @@ def _on_backend(node: Any, backend: str, table: OpTable) -> str:
     """``op on backend``, naming the first release whose backend has what the node needs."""
     lacking = [node.op] if table.missing_kernel(node.op, backend) else []
     lacking += [k for k in table.lacking_kernels(node, backend) if k != node.op]
-    since = table.first_with(node.op, backend, lacking)
+    since = table.first_with(backend, lacking)
     if since is None:
         return f"{node.op} on {backend}"
     return f"{node.op} on {backend}{_first_in(since, [k for k in lacking if k != node.op])}"
