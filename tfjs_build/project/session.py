@@ -106,6 +106,7 @@ class BuildSession:
                 self.cache,
                 push=config.cache_push,
                 timeout=config.cache_remote_timeout,
+                client=config.cache_remote_client,
                 trusted=trusted_keys(config.root, config.cache_trusted_keys),
                 signer=signing_key_from_env() if config.cache_push else None,
             )
