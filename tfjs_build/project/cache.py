@@ -32,7 +32,7 @@ from typing import Any
 
 from tfjs_build.artifact.format import MODEL_JSON
 from tfjs_build.artifact.manifest import manifest_problems
-from tfjs_build.artifact.publish import publish_directory
+from tfjs_build.artifact.publish import PendingSyncs, publish_directory
 from tfjs_build.errors import ArtifactError
 from tfjs_build.options import DEFAULT_CACHE_MAX_BYTES
 from tfjs_build.parity.record import ParitySummary, checked_summary
@@ -253,8 +253,10 @@ class BuildCache:
         output: Path,
         hashes: HashCache | None = None,
         expected: Mapping[str, str] | None = None,
+        later: PendingSyncs | None = None,
     ) -> CachedArtifact | None:
         """Publish ``key``'s artifact to ``output``; None (and ``output`` untouched) on a miss.
+        ``later`` takes the directories to flush to disk (see ``publish_directory``).
 
         With ``expected`` (the files, name to sha256, the lockfile records for a build from the
         same inputs) an entry that records other files is evicted and :class:`RefusedEntry`
@@ -282,7 +284,7 @@ class BuildCache:
 
         try:
             self._check_against_model_json(entry, cached)
-            publish_directory(Path(output), fill)
+            publish_directory(Path(output), fill, later=later)
         except CacheMiss:
             self._discard(entry)
             return None

@@ -16,7 +16,7 @@ from tfjs_build.project.remote_fsspec import FSSPEC
 from tfjs_build.project.remote_obstore import OBSTORE
 from tfjs_build.project.remote_transport import Client, Transport
 
-CLIENTS: dict[str, Client] = {OBSTORE.name: OBSTORE, FSSPEC.name: FSSPEC}
+CLIENTS: tuple[Client, ...] = (OBSTORE, FSSPEC)
 """Every client, in the order ``"auto"`` tries them."""
 AUTO = "auto"
 
@@ -24,9 +24,9 @@ AUTO = "auto"
 def choose(url: str, client: str = AUTO, environ: Mapping[str, str] | None = None) -> Client:
     """The client for ``url`` under the setting ``client``."""
     if client != AUTO:
-        return CLIENTS[client]
+        return next(c for c in CLIENTS if c.name == client)
     environ = os.environ if environ is None else environ
-    return next(c for c in CLIENTS.values() if c.installed() and c.suits(url, environ))
+    return next(c for c in CLIENTS if c.installed() and c.suits(url, environ))
 
 
 def open_transport(url: str, client: str, timeout: float) -> Transport:
