@@ -129,11 +129,12 @@ def test_killing_a_publish_mid_write_leaves_the_previous_artifact_intact(tmp_pat
 def test_publishes_given_pending_syncs_leave_their_directories_to_one_flush(tmp_path):
     later = PendingSyncs()
     for name in ("a", "b", "a"):  # "a" again: replaced, still one directory to flush
-        publish_directory(
-            tmp_path / "web" / name,
-            lambda staging, name=name: (staging / "model.json").write_text(f'{{"name": "{name}"}}'),
-            later=later,
-        )
+        text = json.dumps({"name": name})
+
+        def fill(staging: Path, text: str = text) -> None:
+            (staging / "model.json").write_text(text)
+
+        publish_directory(tmp_path / "web" / name, fill, later=later)
     web = tmp_path / "web"
     assert later.pending == (web / "a", web, web / "b")
     written = {p.name: json.loads((p / "model.json").read_text()) for p in web.iterdir()}
