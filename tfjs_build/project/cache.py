@@ -311,21 +311,28 @@ class BuildCache:
         format: str,
         source: str = "",
         prune: bool = True,
+        checked: bool = False,
     ) -> bool:
         """Copy the published artifact in ``artifact_dir`` into the cache under ``key``.
 
-        Returns False when an entry for ``key`` already exists (a concurrent or earlier fill won)
-        or the artifact is larger than the whole cache may be.
+        ``checked``: ``artifact_dir`` is a staging directory of this cache holding exactly
+        ``files``, each already checked against its sha256 (a fetched remote entry); it is
+        moved into place rather than copied (and is gone afterwards either way). Returns False
+        when an entry for ``key`` already exists (a concurrent or earlier fill won) or the
+        artifact is larger than the whole cache may be.
         """
-        if _ENTRY in files:
+        if checked:
+            staging = Path(artifact_dir)
+        elif _ENTRY in files:
             return False
-        total = sum((Path(artifact_dir) / name).stat().st_size for name in files)
-        if total > self.max_bytes or self.lookup(key) is not None:
-            return False
-        staging = self.staging_directory(f"fill-{os.getpid()}-")
+        else:
+            staging = self.staging_directory(f"fill-{os.getpid()}-")
         try:
+            total = sum((Path(artifact_dir) / name).stat().st_size for name in files)
+            if _ENTRY in files or total > self.max_bytes or self.lookup(key) is not None:
+                return False
             buffer = bytearray(_CHUNK)
-            for name, expected in files.items():
+            for name, expected in () if checked else files.items():
                 if _copy_hashing(Path(artifact_dir) / name, staging / name, buffer) != expected:
                     return False  # the artifact changed under us; do not cache it
             record = {

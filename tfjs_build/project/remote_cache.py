@@ -264,6 +264,7 @@ class RemoteCache:
                 format=manifest["format"],
                 source=manifest["source"],
                 prune=False,
+                checked=True,  # download() checked every file: the staging directory moves in
             )
         except OSError as exc:
             self._note(name, f"could not add the remote cache's entry to the local cache: {exc}")
