@@ -281,12 +281,14 @@ def _convert_against_a_silent_remote(
         return result, time.perf_counter() - started, _accept_all(silent)
 
 
+@pytest.mark.parametrize("client", ["obstore", "fsspec"])
 def test_a_remote_that_never_answers_costs_its_timeout_once_not_the_build(
-    tmp_path, model_files, monkeypatch, s3
+    tmp_path, model_files, monkeypatch, s3, client
 ):
     url = f"s3://{use_s3(s3, tmp_path, monkeypatch)}/cache"
+    chosen = ("--cache-remote-client", client)
     result, waited, connections = _convert_against_a_silent_remote(
-        tmp_path / "repo", model_files, url, monkeypatch
+        tmp_path / "repo", model_files, url, monkeypatch, *chosen
     )
     assert result.returncode == 0, result.stderr
     assert records(result) == {"dense": "converted", "conv": "converted"}
@@ -299,6 +301,6 @@ def test_a_remote_that_never_answers_costs_its_timeout_once_not_the_build(
     # the deadline once, for the reads; then local builds, no push tried: the same connections as
     # a run that never pushes (counted, not timed: a loaded machine makes any time bound flaky)
     _, _, reads_only = _convert_against_a_silent_remote(
-        tmp_path / "read-only", model_files, url, monkeypatch, "--no-cache-push"
+        tmp_path / "read-only", model_files, url, monkeypatch, *chosen, "--no-cache-push"
     )
     assert 0 < connections == reads_only
