@@ -47,13 +47,29 @@ Sample = tuple[float, float, float]
 """Wall seconds, the process's CPU seconds, the server's CPU seconds."""
 
 
-def _server_cpu(server: S3Server) -> float:
+def server_cpu(server: S3Server) -> float:
     """CPU seconds the server process has used so far."""
     fields = Path(f"/proc/{server.process.pid}/stat").read_text().rsplit(")", 1)[1].split()
     return (int(fields[11]) + int(fields[12])) / TICKS
 
 
-def _clone(template: Path, clone: Path) -> Path:
+def timer(
+    server: S3Server, env: dict[str, str], failures: list[str]
+) -> Callable[[str, list[str], Path, Expect], Sample]:
+    """``timed(label, command, cwd, expect)``: run ``command`` in ``cwd``, its sample; what
+    ``expect`` finds wrong with its outcome goes to ``failures``."""
+
+    def timed(label: str, command: list[str], cwd: Path, expect: Expect) -> Sample:
+        before = server_cpu(server)
+        run = run_process(command, cwd, env)
+        if (problem := expect(run.returncode, run.stdout)) is not None:
+            failures.append(f"{label}: {problem} {run.stderr[-600:]}")
+        return run.wall, run.cpu, server_cpu(server) - before
+
+    return timed
+
+
+def clone_project(template: Path, clone: Path) -> Path:
     """A fresh checkout of ``template``: its sources (hard links) and pyproject.toml only."""
     shutil.rmtree(clone, ignore_errors=True)
     (clone / "models").mkdir(parents=True)
@@ -106,12 +122,7 @@ def _bench(scratch: Path, server: S3Server, url: str, models: int, shards: int, 
     size = -(-models // shards)
     failures: list[str] = []
 
-    def timed(label: str, command: list[str], cwd: Path, expect: Expect) -> Sample:
-        before = _server_cpu(server)
-        run = run_process(command, cwd, env)
-        if (problem := expect(run.returncode, run.stdout)) is not None:
-            failures.append(f"{label}: {problem} {run.stderr[-600:]}")
-        return run.wall, run.cpu, _server_cpu(server) - before
+    timed = timer(server, env, failures)
 
     def shard_command(shard: int) -> list[str]:
         return [*CONVERT, "--shard", f"{shard}/{shards}"]
@@ -120,7 +131,7 @@ def _bench(scratch: Path, server: S3Server, url: str, models: int, shards: int, 
         timed(
             f"cold {shard}",
             shard_command(shard),
-            _clone(template, scratch / f"cold{shard}"),
+            clone_project(template, scratch / f"cold{shard}"),
             _summary(size, f"{size} converted"),
         )
         for shard in range(1, shards + 1)
@@ -132,7 +143,7 @@ def _bench(scratch: Path, server: S3Server, url: str, models: int, shards: int, 
     warm: dict[str, list[Sample]] = {"restore": [], "again": [], "check": [], "local": []}
     for _ in range(runs):  # in turns, so a slow spell of the machine hits every case alike
         for shard in range(1, shards + 1):
-            clone = _clone(template, scratch / f"warm{shard}")
+            clone = clone_project(template, scratch / f"warm{shard}")
             command = shard_command(shard)
             warm["restore"].append(timed(f"warm {shard}", command, clone, restored))
             warm["again"].append(timed(f"again {shard}", command, clone, up_to_date))
@@ -148,11 +159,13 @@ def _bench(scratch: Path, server: S3Server, url: str, models: int, shards: int, 
             (clone / "tfjs-build.lock").unlink()
             warm["local"].append(timed(f"local {shard}", command, clone, local))
 
-    probe, modules = imported_modules(shard_command(1), _clone(template, scratch / "probe"), env)
+    probe, modules = imported_modules(
+        shard_command(1), clone_project(template, scratch / "probe"), env
+    )
     if heavy_imports(modules) or probe.returncode != 0:
         failures.append(f"probe: exit {probe.returncode}, imported {heavy_imports(modules)}")
 
-    assemble = _clone(template, scratch / "assemble")
+    assemble = clone_project(template, scratch / "assemble")
     everything = _summary(models, f"{models} restored from cache ({models} from the remote)")
     assembled = timed("assemble", CONVERT, assemble, everything)
     checked = [

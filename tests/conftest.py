@@ -197,21 +197,41 @@ def s3(tmp_path_factory) -> Iterator[S3Server]:
         yield server
 
 
-def use_s3(server: S3Server, scratch: Path, monkeypatch: pytest.MonkeyPatch) -> str:
-    """Point this test and its subprocesses at ``server``; a new empty bucket's name."""
+def use_s3(
+    server: S3Server, scratch: Path, monkeypatch: pytest.MonkeyPatch, *, profile: bool = False
+) -> str:
+    """Point this test and its subprocesses at ``server``; a new empty bucket's name. With
+    ``profile``, the credentials come from a named AWS profile instead of the variables (so
+    ``cache_remote_client = "auto"`` leaves S3 to fsspec, which reads profiles)."""
     for name, value in server.env(scratch).items():
         monkeypatch.setenv(name, value)
-    return server.new_bucket()
+    bucket = server.new_bucket()
+    if profile:
+        credentials = scratch / "aws-credentials"
+        credentials.write_text(
+            "[tfjs-build-test]\naws_access_key_id = testing\naws_secret_access_key = testing\n"
+        )
+        monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(credentials))
+        monkeypatch.setenv("AWS_PROFILE", "tfjs-build-test")
+        monkeypatch.delenv("AWS_ACCESS_KEY_ID")
+        monkeypatch.delenv("AWS_SECRET_ACCESS_KEY")
+    return bucket
 
 
-@pytest.fixture(params=["s3", "file"])
+REMOTE_CLIENT_OF = {"s3-obstore": "obstore", "s3-fsspec": "fsspec", "file": "fsspec"}
+"""Which client ``cache_remote_client = "auto"`` picks for each of remote_url's kinds."""
+
+
+@pytest.fixture(params=list(REMOTE_CLIENT_OF))
 def remote_url(request, tmp_path, monkeypatch) -> str:
     """An empty remote cache: a prefix in a new bucket of the session's S3 server (the AWS
-    variables set for the test and its subprocesses), or a shared directory."""
+    variables set for the test and its subprocesses; credentials in the variables, read by
+    obstore, or in a profile, read by s3fs), or a shared directory."""
     if request.param == "file":
         return (tmp_path / "shared-cache").as_uri()
     server = request.getfixturevalue("s3")
-    return f"s3://{use_s3(server, tmp_path, monkeypatch)}/team-cache"
+    profile = request.param == "s3-fsspec"
+    return f"s3://{use_s3(server, tmp_path, monkeypatch, profile=profile)}/team-cache"
 
 
 def remote_objects(url: str) -> dict[str, bytes]:

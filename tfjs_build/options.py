@@ -48,6 +48,8 @@ AutoBool = Literal["auto"] | bool
 ExplainMode = Literal["always", "on_failure", "never"]
 """When parity localizes a divergence: on every backend, on failing ones, or never."""
 EXPLAIN_CHOICES: tuple[ExplainMode, ...] = ("always", "on_failure", "never")
+REMOTE_CLIENTS = ("auto", "obstore", "fsspec")
+"""``cache_remote_client``'s values (the clients themselves: project/remote_clients.py)."""
 Origin = Literal["cli", "toml", "python"]
 """Where options were set, so that hints speak its syntax: a flag, a TOML key, a keyword."""
 
@@ -860,6 +862,17 @@ class ProjectSettings:
         fingerprinted=False,
         commands=frozenset({"convert", "cache"}),
         metavar="SECONDS",
+    )
+    cache_remote_client: str = option(
+        Choice("one of 'auto', 'obstore', 'fsspec'", choices=REMOTE_CLIENTS),
+        "auto",
+        "the client that talks to cache_remote: obstore (s3:// only; credentials from the AWS_* "
+        "environment variables, not profiles), fsspec (every URL; s3fs, gcsfs, adlfs), or auto: "
+        "obstore for s3:// when it is installed, the environment names credentials and no "
+        "AWS_PROFILE or FSSPEC_S3_* is set, fsspec otherwise",
+        fingerprinted=False,
+        commands=frozenset({"convert", "cache"}),
+        metavar="CLIENT",
     )
     depfile_dir: Path | None = option(
         OptionalPath("a directory"),

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import signal
 import subprocess
@@ -13,7 +14,7 @@ import numpy as np
 import pytest
 
 from tfjs_build.artifact import Artifact, publish_artifact, read_artifact
-from tfjs_build.artifact.publish import leftovers, publish_directory
+from tfjs_build.artifact.publish import PendingSyncs, leftovers, publish_directory
 from tfjs_build.errors import ArtifactError
 
 
@@ -123,6 +124,23 @@ def test_killing_a_publish_mid_write_leaves_the_previous_artifact_intact(tmp_pat
     publish_artifact(_artifact(10, 5.0), out)
     assert read_artifact(out).weight_dict()["w"].tolist() == [5.0] * 10
     assert leftovers(out) == []
+
+
+def test_publishes_given_pending_syncs_leave_their_directories_to_one_flush(tmp_path):
+    later = PendingSyncs()
+    for name in ("a", "b", "a"):  # "a" again: replaced, still one directory to flush
+        text = json.dumps({"name": name})
+
+        def fill(staging: Path, text: str = text) -> None:
+            (staging / "model.json").write_text(text)
+
+        publish_directory(tmp_path / "web" / name, fill, later=later)
+    web = tmp_path / "web"
+    assert later.pending == (web / "a", web, web / "b")
+    written = {p.name: json.loads((p / "model.json").read_text()) for p in web.iterdir()}
+    assert written == {"a": {"name": "a"}, "b": {"name": "b"}}
+    later.flush()
+    assert later.pending == ()
 
 
 def test_a_directory_that_is_not_an_artifact_is_never_replaced(tmp_path):

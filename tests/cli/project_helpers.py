@@ -9,7 +9,17 @@ import sys
 from pathlib import Path
 from typing import Any
 
-HEAVY = ("tensorflow", "keras", "tf_keras", "numpy", "h5py", "fsspec", "botocore", "cryptography")
+HEAVY = (
+    "tensorflow",
+    "keras",
+    "tf_keras",
+    "numpy",
+    "h5py",
+    "fsspec",
+    "botocore",
+    "obstore",
+    "cryptography",
+)
 PROBE = f"""
 import sys
 from tfjs_build.cli import main

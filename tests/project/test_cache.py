@@ -75,6 +75,23 @@ def test_a_filled_entry_restores_the_same_bytes_and_its_record(tmp_path):
     assert (tmp_path / "cache" / ".gitignore").read_text().endswith("*\n")
 
 
+def test_a_checked_staging_directory_moves_in_whole_and_restores_like_a_copy(tmp_path):
+    cache = BuildCache(tmp_path / "cache")
+    staged = cache.staging_directory("remote-")
+    files = make_artifact(staged, b"\x03" * 500)
+    made = tree(staged)
+    assert cache.store("k1", staged, files, PARITY, format="layers", checked=True) is True
+    assert not staged.exists()  # moved, not copied
+    assert cache.restore("k1", tmp_path / "out") is not None
+    assert tree(tmp_path / "out") == made
+
+    again = cache.staging_directory("remote-")
+    make_artifact(again, b"\x03" * 500)
+    assert cache.store("k1", again, files, PARITY, format="layers", checked=True) is False
+    assert not again.exists()  # the key was taken: the staged copy is gone, the entry kept
+    assert cache.problem("k1") is None
+
+
 def test_a_miss_leaves_the_output_untouched(tmp_path):
     cache = BuildCache(tmp_path / "cache")
     previous = make_artifact(tmp_path / "out", b"old")

@@ -15,6 +15,7 @@ import json
 import os
 import shutil
 import tempfile
+import threading
 from collections.abc import Callable
 from pathlib import Path
 from typing import TypeVar
@@ -65,6 +66,35 @@ def _fsync_directory(path: Path) -> None:
             os.fsync(fd)
         finally:
             os.close(fd)
+
+
+class PendingSyncs:
+    """Directories to flush to disk later, together: a run that restores many artifacts pays for
+    one journal commit at its end, before it writes the lockfile that names them, rather than
+    two per artifact. Until then a crash may leave a published directory short of entries: the
+    lockfile still describes the previous state, so ``check`` finds it stale and the next run
+    restores it again."""
+
+    def __init__(self) -> None:
+        self._paths: dict[Path, None] = {}
+        self._lock = threading.Lock()
+
+    def add(self, *paths: Path) -> None:
+        with self._lock:
+            self._paths.update(dict.fromkeys(paths))
+
+    @property
+    def pending(self) -> tuple[Path, ...]:
+        """The directories to flush, in the order they were added."""
+        with self._lock:
+            return tuple(self._paths)
+
+    def flush(self) -> None:
+        """fsync every directory added since the last flush, once each."""
+        with self._lock:
+            paths, self._paths = list(self._paths), {}
+        for path in paths:
+            _fsync_directory(path)
 
 
 def _recover(output: Path) -> None:
@@ -122,8 +152,9 @@ def _check_replaceable(output: Path) -> None:
         )
 
 
-def _swap_in(staging: Path, output: Path) -> None:
-    _fsync_directory(staging)
+def _swap_in(staging: Path, output: Path, later: PendingSyncs | None) -> None:
+    if later is None:
+        _fsync_directory(staging)
     if output.exists():
         if _exchange(staging, output):
             shutil.rmtree(staging, ignore_errors=True)
@@ -134,7 +165,10 @@ def _swap_in(staging: Path, output: Path) -> None:
             shutil.rmtree(old, ignore_errors=True)
     else:
         staging.rename(output)
-    _fsync_directory(output.parent)
+    if later is None:
+        _fsync_directory(output.parent)
+    else:
+        later.add(output, output.parent)
 
 
 def _keep_rejected(staging: Path, target: Path) -> None:
@@ -159,13 +193,16 @@ def publish_directory(
     *,
     verify: Callable[[Path], None] | None = None,
     rejected: Path | None = None,
+    later: PendingSyncs | None = None,
 ) -> T:
     """Build a new ``output`` directory with ``fill(staging)`` and swap it in if ``verify`` passes.
 
     When ``verify(staging)`` raises an ``ArtifactError``-like ``TfjsBuildError`` (it rejected the
     build), the old ``output`` stays untouched and, given ``rejected``, the rejected build is moved
     there (replacing an earlier one) before the error propagates. An interrupt or any other
-    failure keeps nothing. A build that is published removes an earlier rejected one.
+    failure keeps nothing. A build that is published removes an earlier rejected one. The new
+    directory's entries and the swap are flushed to disk before this returns, or, given
+    ``later``, when the caller flushes it.
     """
     output = Path(os.path.abspath(output))
     output.parent.mkdir(parents=True, exist_ok=True)
@@ -188,7 +225,7 @@ def publish_directory(
         with directory_lock(output.parent):
             _recover(output)
             _check_replaceable(output)
-            _swap_in(staging, output)
+            _swap_in(staging, output, later)
         if rejected is not None and rejected.exists():
             shutil.rmtree(rejected, ignore_errors=True)
     finally:

@@ -101,7 +101,11 @@ def _remote(args: argparse.Namespace, config: ProjectConfig) -> int:
         raise UsageError("cache prune --remote needs --max-size SIZE or --all")
     if args.action == "verify":
         return _verify_remote(config)
-    store = RemoteStore(config.cache_remote, timeout=config.cache_remote_timeout)
+    store = RemoteStore(
+        config.cache_remote,
+        timeout=config.cache_remote_timeout,
+        client=config.cache_remote_client,
+    )
     if args.action == "list":
         entries = remote_listing.entries(store)
         total = _print_entries([(e.key, e.total_bytes, e.created, e.source) for e in entries])
@@ -136,7 +140,12 @@ def _verify_remote(config: ProjectConfig) -> int:
 
     assert config.cache_remote is not None
     trusted = trusted_keys(config.root, config.cache_trusted_keys)
-    store = RemoteStore(config.cache_remote, timeout=config.cache_remote_timeout, trusted=trusted)
+    store = RemoteStore(
+        config.cache_remote,
+        timeout=config.cache_remote_timeout,
+        trusted=trusted,
+        client=config.cache_remote_client,
+    )
     with tempfile.TemporaryDirectory(prefix="tfjs-build-verify-") as scratch:
         return _print_problems(store.url, remote_problems(store, Path(scratch)))
 

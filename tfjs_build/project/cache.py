@@ -32,7 +32,7 @@ from typing import Any
 
 from tfjs_build.artifact.format import MODEL_JSON
 from tfjs_build.artifact.manifest import manifest_problems
-from tfjs_build.artifact.publish import publish_directory
+from tfjs_build.artifact.publish import PendingSyncs, publish_directory
 from tfjs_build.errors import ArtifactError
 from tfjs_build.options import DEFAULT_CACHE_MAX_BYTES
 from tfjs_build.parity.record import ParitySummary, checked_summary
@@ -253,8 +253,10 @@ class BuildCache:
         output: Path,
         hashes: HashCache | None = None,
         expected: Mapping[str, str] | None = None,
+        later: PendingSyncs | None = None,
     ) -> CachedArtifact | None:
         """Publish ``key``'s artifact to ``output``; None (and ``output`` untouched) on a miss.
+        ``later`` takes the directories to flush to disk (see ``publish_directory``).
 
         With ``expected`` (the files, name to sha256, the lockfile records for a build from the
         same inputs) an entry that records other files is evicted and :class:`RefusedEntry`
@@ -282,7 +284,7 @@ class BuildCache:
 
         try:
             self._check_against_model_json(entry, cached)
-            publish_directory(Path(output), fill)
+            publish_directory(Path(output), fill, later=later)
         except CacheMiss:
             self._discard(entry)
             return None
@@ -309,21 +311,28 @@ class BuildCache:
         format: str,
         source: str = "",
         prune: bool = True,
+        checked: bool = False,
     ) -> bool:
         """Copy the published artifact in ``artifact_dir`` into the cache under ``key``.
 
-        Returns False when an entry for ``key`` already exists (a concurrent or earlier fill won)
-        or the artifact is larger than the whole cache may be.
+        ``checked``: ``artifact_dir`` is a staging directory of this cache holding exactly
+        ``files``, each already checked against its sha256 (a fetched remote entry); it is
+        moved into place rather than copied (and is gone afterwards either way). Returns False
+        when an entry for ``key`` already exists (a concurrent or earlier fill won) or the
+        artifact is larger than the whole cache may be.
         """
-        if _ENTRY in files:
+        if checked:
+            staging = Path(artifact_dir)
+        elif _ENTRY in files:
             return False
-        total = sum((Path(artifact_dir) / name).stat().st_size for name in files)
-        if total > self.max_bytes or self.lookup(key) is not None:
-            return False
-        staging = self.staging_directory(f"fill-{os.getpid()}-")
+        else:
+            staging = self.staging_directory(f"fill-{os.getpid()}-")
         try:
+            total = sum((Path(artifact_dir) / name).stat().st_size for name in files)
+            if _ENTRY in files or total > self.max_bytes or self.lookup(key) is not None:
+                return False
             buffer = bytearray(_CHUNK)
-            for name, expected in files.items():
+            for name, expected in () if checked else files.items():
                 if _copy_hashing(Path(artifact_dir) / name, staging / name, buffer) != expected:
                     return False  # the artifact changed under us; do not cache it
             record = {

@@ -24,7 +24,7 @@ def local_problems(cache: BuildCache) -> Iterator[tuple[str, str | None]]:
 
 def _remote_keys(store: RemoteStore) -> list[str]:
     listed = store.listing(store.entries_dir(), "listing entries")
-    names = (info["name"].rsplit("/", 1)[-1] for info in listed)
+    names = (found.path.rsplit("/", 1)[-1] for found in listed)
     return sorted(n.removesuffix(".json") for n in names if n.endswith(".json"))
 
 

@@ -83,6 +83,7 @@ class ProjectConfig:
     output_root: Path = Path(DEFAULT_OUTPUT_ROOT)
     cache_remote: str | None = None
     cache_remote_timeout: int = 30
+    cache_remote_client: str = "auto"
     cache_push: bool = True
     depfile_dir: Path | None = None
     """Where a project build writes each model's Make/Ninja depfile (``NAME.d``), if anywhere."""
@@ -230,6 +231,7 @@ def parse_config(table: Mapping[str, Any], root: Path) -> ProjectConfig:
         output_root=output_root,
         cache_remote=project["cache_remote"],
         cache_remote_timeout=project["cache_remote_timeout"],
+        cache_remote_client=project["cache_remote_client"],
         cache_push=project["cache_push"],
         depfile_dir=root / project["depfile_dir"] if project["depfile_dir"] else None,
         cache_trusted_keys=project["cache_trusted_keys"],

@@ -51,6 +51,7 @@ class RemoteCache:
         *,
         push: bool = True,
         timeout: float = 30,
+        client: str = "auto",
         workers: int = WORKERS,
         trusted: tuple[PublicKey, ...] = (),
         signer: SecretKey | None = None,
@@ -59,6 +60,7 @@ class RemoteCache:
         self.trusted = trusted
         self.signer = signer
         self.timeout = timeout
+        self.client = client
         self.cache = cache
         self.push_enabled = push
         self.workers = workers
@@ -95,7 +97,11 @@ class RemoteCache:
         with self._opening:  # importing the backend takes a while: not under self._lock
             if self._store is None:
                 self._store = RemoteStore(
-                    self.url, timeout=self.timeout, trusted=self.trusted, signer=self.signer
+                    self.url,
+                    timeout=self.timeout,
+                    trusted=self.trusted,
+                    signer=self.signer,
+                    client=self.client,
                 )
             return self._store
 
@@ -258,6 +264,7 @@ class RemoteCache:
                 format=manifest["format"],
                 source=manifest["source"],
                 prune=False,
+                checked=True,  # download() checked every file: the staging directory moves in
             )
         except OSError as exc:
             self._note(name, f"could not add the remote cache's entry to the local cache: {exc}")

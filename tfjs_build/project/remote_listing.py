@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
-from typing import Any
 
 from tfjs_build.project.remote_manifest import Manifest
 from tfjs_build.project.remote_store import RemoteStore
@@ -35,21 +34,9 @@ class RemotePruneReport:
     blobs_recent: int
 
 
-def _modified(info: dict[str, Any]) -> float | None:
-    """A listed object's modification time, as backends spell it (None when not given)."""
-    for field in ("LastModified", "mtime", "last_modified", "updated", "created"):
-        value = info.get(field)
-        if isinstance(value, (int, float)) and not isinstance(value, bool):
-            return float(value)
-        timestamp = getattr(value, "timestamp", None)
-        if callable(timestamp):  # a datetime
-            return float(timestamp())
-    return None
-
-
 def manifests(store: RemoteStore) -> tuple[list[Manifest], list[str]]:
     """Every entry's manifest, oldest first, and the paths of manifests that are damaged."""
-    listed = [info["name"] for info in store.listing(store.entries_dir(), "listing entries")]
+    listed = [found.path for found in store.listing(store.entries_dir(), "listing entries")]
     keys = {path.rsplit("/", 1)[-1].removesuffix(".json"): path for path in listed}
     found = store.read_entries(list(keys))
     readable = [m for m in found.values() if isinstance(m, dict)]
@@ -83,14 +70,13 @@ def prune(store: RemoteStore, max_bytes: int) -> RemotePruneReport:
     named = {f["sha256"] for m in kept for f in m["files"].values() if "data" not in f}
     removed = recent = 0
     now = time.time()
-    for info in store.listing(store.blobs_dir(), "listing blobs"):
-        if info["name"].rsplit("/", 1)[-1] in named:
+    for blob in store.listing(store.blobs_dir(), "listing blobs"):
+        if blob.path.rsplit("/", 1)[-1] in named:
             continue
-        modified = _modified(info)
-        if modified is None or now - modified < BLOB_GRACE_SECONDS:
+        if blob.modified is None or now - blob.modified < BLOB_GRACE_SECONDS:
             recent += 1
             continue
-        store.remove(info["name"], "removing a blob")
+        store.remove(blob.path, "removing a blob")
         removed += 1
     freed = sum(m["total_bytes"] for m in found) - total
     return RemotePruneReport(len(found) - len(kept), freed, len(kept), total, removed, recent)

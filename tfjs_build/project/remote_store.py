@@ -1,5 +1,5 @@
-"""A build cache on object storage or a shared disk, through fsspec: where things are, how they
-travel, what a failure means.
+"""A build cache on object storage or a shared disk: where things are, what is checked, what a
+failure means.
 
 Under the URL (``s3://bucket/prefix``, ``gs://...``, ``az://...``, ``file:///shared/dir``):
 
@@ -17,25 +17,24 @@ Blobs are named by their content and a manifest only names blobs by content, so 
 pushing one key write equivalent entries and harm nothing. A fetch checks every file against its
 sha256 and size before it writes it anywhere.
 
-Reads go in batches (one ``fs.cat`` of many paths, concurrent on asynchronous backends). Every
-operation is retried with backoff; a remote that still fails raises
-:class:`~tfjs_build.errors.RemoteCacheError`. fsspec and its backend (s3fs, gcsfs, adlfs) are
-imported when a store is opened, never when this module is; credentials come from each backend's
-usual environment (for S3 the AWS variables and profiles, ``AWS_ENDPOINT_URL`` included), options
-from fsspec's configuration (``FSSPEC_S3_ANON=true``, ...).
+The bytes travel through a transport (:mod:`tfjs_build.project.remote_transport`: obstore or
+fsspec, chosen by :mod:`tfjs_build.project.remote_clients`), imported when a store is opened,
+never when this module is. Reads go in batches (one round of concurrent requests for many paths).
+Every operation is retried with backoff; a remote that still fails raises
+:class:`~tfjs_build.errors.RemoteCacheError`.
 """
 
 from __future__ import annotations
 
 import time
-import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TypeVar
 
-from tfjs_build.errors import MissingDependencyError, RemoteCacheError, RemoteDenied
+from tfjs_build.errors import RemoteCacheError, RemoteDenied
 from tfjs_build.parity.record import ParitySummary
 from tfjs_build.project.cache_signing import PublicKey, SecretKey, Unsigned, check_signature, sign
+from tfjs_build.project.remote_clients import AUTO, open_transport
 from tfjs_build.project.remote_manifest import (
     DamagedEntry,
     Manifest,
@@ -49,9 +48,7 @@ from tfjs_build.project.remote_manifest import (
     with_signature,
     write_checked,
 )
-
-if TYPE_CHECKING:
-    from fsspec import AbstractFileSystem
+from tfjs_build.project.remote_transport import Deadline, Listed
 
 T = TypeVar("T")
 
@@ -60,13 +57,6 @@ INLINE_BYTES = 64 * 1024
 """Files up to this size travel inside the manifest."""
 BATCH_BYTES = 64 * 1024 * 1024
 """Blobs read in one batch hold at most this much memory."""
-
-_BACKENDS = (
-    dict.fromkeys(("s3", "s3a"), ("s3fs", "s3"))
-    | dict.fromkeys(("gs", "gcs"), ("gcsfs", "gcs"))
-    | dict.fromkeys(("az", "abfs", "abfss", "adl"), ("adlfs", "azure"))
-)
-"""The package behind each protocol and the extra that installs it."""
 
 
 class ChangedArtifact(Exception):
@@ -100,26 +90,6 @@ def _batches(
         yield batch
 
 
-def _file_system(url: str) -> tuple[AbstractFileSystem, str]:
-    """fsspec's file system for ``url`` (a new instance: no state shared with other users of
-    fsspec in this process) and the path of ``url`` in it."""
-    scheme = url.partition("://")[0]
-    try:
-        from fsspec.core import url_to_fs
-
-        found: tuple[AbstractFileSystem, str] = url_to_fs(url, skip_instance_cache=True)
-        return found
-    except ImportError as exc:
-        if scheme in _BACKENDS:
-            package, extra = _BACKENDS[scheme]
-            hint = f"{package}; install it with: pip install 'tfjs-build[{extra}]'"
-        else:
-            hint = f"a package fsspec could not import ({exc}); install it"
-        raise MissingDependencyError(f"cache_remote {url} needs {hint}") from None
-    except ValueError as exc:  # fsspec's word for an unknown protocol
-        raise RemoteCacheError(f"cache_remote {url}: {exc}") from None
-
-
 class RemoteStore:
     """The remote cache at one URL (see the module docstring). Safe to use from several threads."""
 
@@ -133,6 +103,7 @@ class RemoteStore:
         inline_bytes: int = INLINE_BYTES,
         trusted: tuple[PublicKey, ...] = (),
         signer: SecretKey | None = None,
+        client: str = AUTO,
     ) -> None:
         self.url = url.rstrip("/")
         self.trusted = trusted
@@ -141,19 +112,16 @@ class RemoteStore:
         self.backoff = backoff
         self.timeout = timeout
         self.inline_bytes = inline_bytes
-        self.fs, root = _file_system(self.url)
-        self._root = root.rstrip("/")
-        self._local = bool(getattr(self.fs, "local_file", False))
-        # An asynchronous backend's calls take a deadline (fsspec cancels them past it); a local
-        # or mounted disk is read directly.
-        self._deadline = {"timeout": timeout} if getattr(self.fs, "async_impl", False) else {}
+        self.transport = open_transport(self.url, client, timeout)
+        root = self.transport.root
+        self._base = f"{root}/{LAYOUT}" if root else LAYOUT
 
     # ------------------------------------------------------------------------------ paths
     def entries_dir(self) -> str:
-        return f"{self._root}/{LAYOUT}/entries"
+        return f"{self._base}/entries"
 
     def blobs_dir(self) -> str:
-        return f"{self._root}/{LAYOUT}/blobs"
+        return f"{self._base}/blobs"
 
     def manifest_path(self, key: str) -> str:
         return f"{self.entries_dir()}/{key}.json"
@@ -183,8 +151,9 @@ class RemoteStore:
                 raise RemoteCacheError(f"{self.url}: {what}: not found ({exc})") from None
             except PermissionError as exc:
                 raise RemoteDenied(f"{self.url}: {what}: access denied ({exc})") from None
+            except Deadline:
+                raise self._too_late(what) from None
             except Exception as exc:  # any failure of the backend means "unavailable"
-                self._unless_too_late(exc, what)
                 failure = exc
         assert failure is not None
         raise RemoteCacheError(
@@ -204,9 +173,10 @@ class RemoteStore:
             if attempt:
                 time.sleep(self.backoff * 4 ** (attempt - 1))
             try:
-                results = self.fs.cat(pending, on_error="return", **self._deadline)
+                results = self.transport.read_many(pending)
+            except Deadline:
+                raise self._too_late(what) from None
             except Exception as exc:  # the whole batch failed
-                self._unless_too_late(exc, what)
                 failure = exc
                 continue
             retry = []
@@ -218,6 +188,8 @@ class RemoteStore:
                     found[path] = None
                 elif isinstance(value, PermissionError):
                     raise RemoteDenied(f"{self.url}: {what}: access denied ({value})")
+                elif isinstance(value, Deadline):
+                    raise self._too_late(what)
                 else:
                     failure = value
                     retry.append(path)
@@ -227,35 +199,16 @@ class RemoteStore:
             raise RemoteCacheError(f"{self.url}: {what} failed {self.attempts} times ({reason})")
         return found
 
-    def _unless_too_late(self, failure: BaseException, what: str) -> None:
-        """Raise :class:`RemoteCacheError` if ``failure`` is fsspec's deadline passing."""
-        if type(failure).__name__ == "FSTimeoutError":  # fsspec.exceptions, imported lazily
-            raise RemoteCacheError(
-                f"{self.url}: {what}: no answer within {self.timeout:g} s (cache_remote_timeout)"
-            ) from None
+    def _too_late(self, what: str) -> RemoteCacheError:
+        return RemoteCacheError(
+            f"{self.url}: {what}: no answer within {self.timeout:g} s (cache_remote_timeout)"
+        )
 
     def _write(self, path: str, data: bytes, what: str) -> None:
-        """Write ``path`` whole: on a local or mounted disk through a temporary name and a
-        rename, so that no reader sees a part of it (object stores write objects whole)."""
-
-        def write() -> None:
-            if not self._local:
-                self.fs.pipe_file(path, data, **self._deadline)
-                return
-            self.fs.makedirs(path.rsplit("/", 1)[0], exist_ok=True)
-            temporary = f"{path}.{uuid.uuid4().hex}.tmp"
-            try:
-                self.fs.pipe_file(temporary, data)
-                self.fs.mv(temporary, path)
-            finally:
-                if self.fs.exists(temporary):
-                    self.fs.rm(temporary)
-
-        self._call(what, write, reading=False)
+        self._call(what, lambda: self.transport.write(path, data), reading=False)
 
     def _exists(self, path: str, what: str) -> bool:
-        found: bool = self._call(what, lambda: self.fs.exists(path, **self._deadline))
-        return found
+        return self._call(what, lambda: self.transport.exists(path))
 
     # ---------------------------------------------------------------------------- fetch
     def read_entries(self, keys: list[str]) -> dict[str, Manifest | DamagedEntry | Unsigned | None]:
@@ -357,20 +310,10 @@ class RemoteStore:
             return False  # not even JSON: replace it
 
     # ------------------------------------------------------------------------- listing
-    def listing(self, path: str, what: str) -> list[dict[str, Any]]:
-        """The files directly under ``path``, as the backend describes them (none if it is
-        absent)."""
-
-        def listing() -> list[dict[str, Any]]:
-            self.fs.invalidate_cache(path)
-            try:
-                found: list[dict[str, Any]] = self.fs.ls(path, detail=True, **self._deadline)
-            except FileNotFoundError:
-                return []
-            return [info for info in found if info.get("type") != "directory"]
-
-        return self._call(what, listing)
+    def listing(self, path: str, what: str) -> list[Listed]:
+        """The objects directly under ``path`` (none if it is absent)."""
+        return self._call(what, lambda: self.transport.listing(path))
 
     def remove(self, path: str, what: str) -> None:
-        """Remove the file at ``path``."""
-        self._call(what, lambda: self.fs.rm_file(path, **self._deadline), reading=False)
+        """Remove the object at ``path``."""
+        self._call(what, lambda: self.transport.remove(path), reading=False)

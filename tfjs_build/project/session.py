@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING
 
 from tfjs_build.artifact.budget import budget_message, over_budget
 from tfjs_build.artifact.format import MODEL_JSON, PARITY_JSON
-from tfjs_build.artifact.publish import artifact_files
+from tfjs_build.artifact.publish import PendingSyncs, artifact_files
 from tfjs_build.artifact.quantization_record import (
     QuantizationPlanRecord,
     plan_summary,
@@ -106,12 +106,15 @@ class BuildSession:
                 self.cache,
                 push=config.cache_push,
                 timeout=config.cache_remote_timeout,
+                client=config.cache_remote_client,
                 trusted=trusted_keys(config.root, config.cache_trusted_keys),
                 signer=signing_key_from_env() if config.cache_push else None,
             )
         self._versions: dict[str, str] | None = None
         self._owner = os.getpid()
         self._filled_cache = False
+        self._syncs = PendingSyncs()
+        """The restored artifacts' directories, flushed to disk together by :meth:`flush`."""
 
     # ------------------------------------------------------------------------- lifetime
     def __enter__(self) -> BuildSession:
@@ -129,6 +132,7 @@ class BuildSession:
         """Write the pending lockfile changes and the hash cache; prune the cache if it grew;
         wait for the pushes to the remote cache."""
         try:
+            self._syncs.flush()  # what the lockfile is about to name is on disk first
             self.lockfile.commit()
         finally:
             self.hashes.save()
@@ -254,7 +258,7 @@ class BuildSession:
         expected = pinned["files"] if pinned is not None else None
         try:
             return self.cache.restore(
-                key, self.config.root / spec.output, self.hashes, expected
+                key, self.config.root / spec.output, self.hashes, expected, self._syncs
             ), False
         except RefusedEntry as exc:
             if self.remote is not None and self.remote.from_remote(key):
