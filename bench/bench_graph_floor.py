@@ -1,13 +1,15 @@
 """Benchmark: SavedModel to graph model as a whole process, against TensorFlow's own load time.
 
-Run: python bench/bench_graph_floor.py [--runs 3] [--only mobilenet_v2 ...]
+Run: python bench/bench_graph_floor.py [--runs 3] [--only mobilenet_v2 ...] [--loader]
 
 Exports Keras 3 MobileNetV2, ResNet50 and EfficientNetB0 (``weights=None``) with
 ``model.export(...)`` once into ``build/graph-floor/`` (kept for later runs), then runs, in turns
 and per model, the floor ``python -c "import tensorflow as tf; tf.saved_model.load(PATH)"`` and
 ``tfjs-build convert PATH OUT --no-parity``, each a whole process: wall time, CPU (user + system)
 and peak resident memory from ``wait4``'s accounting of the finished child. Ratios are taken run
-by run (each conversion against the floor run next to it) and their median printed. Then one
+by run (each conversion against the floor run next to it) and their median printed. ``--loader``
+adds a third command per round: the same conversion through ``tf.saved_model.load`` (the path
+taken before the signature was read from the files; Python API, not the CLI). Then one
 process per model times each phase of the conversion (import, load, freeze, prepare, Grappler,
 TF.js passes, export, write) and samples its resident set, as ``bench_graph_memory.py`` does.
 Prints two Markdown tables; the machine and its load average head them.
@@ -92,17 +94,34 @@ def _convert(source: Path, output: Path) -> list[str]:
     return [str(BIN / "tfjs-build"), "convert", str(source), str(output), "--no-parity"]
 
 
-def _interleaved(sources: dict[str, Path], runs: int, scratch: Path) -> dict[str, Any]:
-    """Per model, one warm-up pair, then ``runs`` pairs taken in turns (the floor first on even
-    rounds, the conversion first on odd ones)."""
-    results: dict[str, dict[str, list[Run]]] = {n: {"floor": [], "convert": []} for n in sources}
+LOADER_SCRIPT = (
+    "import sys; from pathlib import Path; "
+    "from tfjs_build.artifact.files import write_artifact; "
+    "from tfjs_build.graph.convert import convert_saved_model; "
+    "write_artifact(convert_saved_model(Path(sys.argv[1]), read_files=False), Path(sys.argv[2]))"
+)
+
+
+def _loader(source: Path, output: Path) -> list[str]:
+    """The conversion through ``tf.saved_model.load`` (before the files were read directly)."""
+    return [sys.executable, "-c", LOADER_SCRIPT, str(source), str(output)]
+
+
+COMMANDS = {"floor": lambda source, _output: _floor(source), "convert": _convert, "loader": _loader}
+
+
+def _interleaved(
+    sources: dict[str, Path], runs: int, scratch: Path, kinds: tuple[str, ...]
+) -> dict[str, Any]:
+    """Per model, one warm-up round, then ``runs`` rounds of ``kinds`` taken in turns (in order
+    on even rounds, reversed on odd ones)."""
+    results: dict[str, dict[str, list[Run]]] = {n: {k: [] for k in kinds} for n in sources}
     for round_ in range(runs + 1):
         for name, source in sources.items():
-            order = ("floor", "convert") if round_ % 2 == 0 else ("convert", "floor")
+            order = kinds if round_ % 2 == 0 else kinds[::-1]
             for which in order:
                 output = scratch / f"{name}-out"
-                command = _floor(source) if which == "floor" else _convert(source, output)
-                run = _timed(command)
+                run = _timed(COMMANDS[which](source, output))
                 shutil.rmtree(output, ignore_errors=True)
                 if round_ > 0:  # the first round warms the page cache
                     results[name][which].append(run)
@@ -118,7 +137,7 @@ def _spread(values: list[float], digits: int = 2) -> str:
 
 
 def _ratio(pairs: list[tuple[Run, Run]], field: str) -> float:
-    return statistics.median(getattr(c, field) / getattr(f, field) for c, f in pairs)
+    return float(statistics.median(getattr(c, field) / getattr(f, field) for c, f in pairs))
 
 
 def _whole_process_table(results: dict[str, Any]) -> str:
@@ -140,7 +159,20 @@ def _whole_process_table(results: dict[str, Any]) -> str:
             f"| {_ratio(pairs, 'wall'):.2f}, {_ratio(pairs, 'cpu'):.2f}, "
             f"{_ratio(pairs, 'peak_mib'):.2f} |"
         )
+        if "loader" in runs:
+            lines.append(_loader_row(name, floor, runs["loader"]))
     return "\n".join(lines)
+
+
+def _loader_row(name: str, floor: list[Run], loader: list[Run]) -> str:
+    pairs = list(zip(loader, floor, strict=True))
+    return (
+        f"| {MODELS[name]}, through `tf.saved_model.load` | | {_spread([r.wall for r in loader])} "
+        f"| | {statistics.median(r.cpu for r in loader):.2f} "
+        f"| | {statistics.median(r.peak_mib for r in loader):,.0f} "
+        f"| {_ratio(pairs, 'wall'):.2f}, {_ratio(pairs, 'cpu'):.2f}, "
+        f"{_ratio(pairs, 'peak_mib'):.2f} |"
+    )
 
 
 PHASES = ("import", "load", "freeze", "prepare", "grappler", "tfjs_passes", "export", "write")
@@ -182,10 +214,13 @@ def _phase_table(phases: dict[str, dict[str, Any]]) -> str:
             seconds, peak = phases[name]["phases"].get(phase, (0.0, 0.0))
             cells.append(f"{seconds:.2f} | {peak:,.0f}")
         lines.append(f"| {phase} | {' | '.join(cells)} |")
-    totals = " | ".join(f"**{phases[n]['total']:.2f}** | " for n in names)
-    lines.append(f"| **in the process** | {totals}")
-    nodes = " | ".join(f"{a:,} → {b:,} | " for a, b in (phases[n]["nodes"] for n in names))
-    lines.append(f"| nodes | {nodes}")
+    totals = " | ".join(
+        f"**{phases[n]['total']:.2f}** | **{max(p for _, p in phases[n]['phases'].values()):,.0f}**"
+        for n in names
+    )
+    lines.append(f"| **the process** | {totals} |")
+    nodes = " | ".join(f"{a:,} \u2192 {b:,} | " for a, b in (phases[n]["nodes"] for n in names))
+    lines.append(f"| nodes before \u2192 after | {nodes}|")
     return "\n".join(lines)
 
 
@@ -199,6 +234,11 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--runs", type=int, default=3, help="counted rounds (after one warm-up)")
     parser.add_argument("--only", nargs="+", choices=sorted(MODELS), help="these models only")
+    parser.add_argument(
+        "--loader",
+        action="store_true",
+        help="also convert through tf.saved_model.load (the path before reading the files)",
+    )
     parser.add_argument("--phases", nargs=2, type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.phases:
@@ -207,7 +247,8 @@ def main() -> None:
     sources = {name: _export(name) for name in args.only or MODELS}
     load_before = os.getloadavg()
     with tempfile.TemporaryDirectory(prefix="bench-graph-floor-") as scratch:
-        results = _interleaved(sources, args.runs, Path(scratch))
+        kinds = ("floor", "convert", "loader") if args.loader else ("floor", "convert")
+        results = _interleaved(sources, args.runs, Path(scratch), kinds)
         phases = {}
         for name, source in sources.items():
             out = subprocess.run(
