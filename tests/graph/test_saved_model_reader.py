@@ -3,9 +3,11 @@ makes; what the files cannot give alone (tables, TF1 graphs) goes through the lo
 
 from __future__ import annotations
 
+import shutil
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -13,6 +15,7 @@ import pytest
 from tests.graph.models import Case
 from tests.graph.test_freeze import _live_variables
 from tfjs_build.artifact.model import Artifact
+from tfjs_build.errors import SourceError
 from tfjs_build.graph import convert_saved_model
 from tfjs_build.graph.pipeline import ConversionReport
 from tfjs_build.graph.saved_model_reader import read_signature
@@ -91,3 +94,14 @@ def test_reading_the_files_restores_no_variable(keras3_export_case: Case, read_f
         assert report.variables == before
     else:  # the loader made one per weight
         assert report.variables > before
+
+
+def test_a_damaged_checkpoint_is_left_to_the_loader_to_name(mlp_case: Case, tmp_path: Path) -> None:
+    copy = tmp_path / "mlp"
+    shutil.copytree(mlp_case.path, copy)
+    data = next((copy / "variables").glob("variables.data-*"))
+    data.write_bytes(data.read_bytes()[:40])
+
+    assert read_signature(copy, "serving_default", ["serve"], "mlp") is None
+    with pytest.raises(SourceError, match=r"TensorFlow cannot load this SavedModel"):
+        convert_saved_model(copy)

@@ -21,6 +21,7 @@ from typing import Any
 import numpy as np
 
 from tfjs_build._optional import import_tensorflow
+from tfjs_build.errors import UnsupportedModelError
 from tfjs_build.graph.freeze import (
     FrozenGraph,
     TensorBinding,
@@ -197,8 +198,18 @@ def read_signature(
     path: Path, signature: str, tags: list[str], source: str
 ) -> SignatureFiles | None:
     """The function of ``signature`` and the values it captures, read from the SavedModel's
-    files; None when it needs the loaded objects (the caller then loads the SavedModel). The
-    SavedModel, its tags and its signature have been checked already."""
+    files; None when it needs the loaded objects, or when the files cannot be read (the caller
+    then loads the SavedModel, and TensorFlow's loader says what is wrong). The SavedModel, its
+    tags and its signature have been checked already."""
+    try:
+        return _read(path, signature, tags, source)
+    except UnsupportedModelError:
+        raise  # an input or output TF.js cannot feed or return: the same with the loader
+    except Exception:  # a damaged checkpoint or function library: TensorFlow raises many types
+        return None
+
+
+def _read(path: Path, signature: str, tags: list[str], source: str) -> SignatureFiles | None:
     meta_graph = read_meta_graph(path, tags)
     name = _signature_function_name(meta_graph, signature)
     concrete = meta_graph.object_graph_def.concrete_functions.get(name) if name else None
