@@ -17,6 +17,12 @@ from tests.graph.test_freeze import _live_variables
 from tfjs_build.artifact.model import Artifact
 from tfjs_build.errors import SourceError
 from tfjs_build.graph import convert_saved_model
+from tfjs_build.graph.freeze import (
+    _Captures,
+    _variable_reads,
+    constants_for_variables,
+    inline_calls_for_freezing,
+)
 from tfjs_build.graph.pipeline import ConversionReport
 from tfjs_build.graph.saved_model_reader import read_signature
 
@@ -105,3 +111,37 @@ def test_a_damaged_checkpoint_is_left_to_the_loader_to_name(mlp_case: Case, tmp_
     assert read_signature(copy, "serving_default", ["serve"], "mlp") is None
     with pytest.raises(SourceError, match=r"TensorFlow cannot load this SavedModel"):
         convert_saved_model(copy)
+
+
+WALKED_BY_TENSORFLOW = {"two_inputs_case", "wide_int_case", "text_tower_case"}
+"""Captures used otherwise than by reads (and Identity nodes): TensorFlow's own graph walk
+replaces them."""
+
+
+@pytest.mark.parametrize("case_name", READ_FROM_FILES)
+def test_variables_become_the_constants_tensorflow_makes(
+    case_name: str, request: pytest.FixtureRequest
+) -> None:
+    import tensorflow as tf
+    from tensorflow.python.framework import convert_to_constants
+
+    case: Case = request.getfixturevalue(case_name)
+    files = read_signature(case.path, "serving_default", ["serve"], case_name)
+    assert files is not None
+    fetches = [b.tensor for b in files.inputs] + [f"{name}:0" for name in files.captured]
+    inlined = inline_calls_for_freezing(
+        files.graph_def, fetches + [b.tensor for b in files.outputs]
+    )
+    data = {
+        name: convert_to_constants._TensorData(
+            numpy=value, dtype=tf.as_dtype(value.dtype).as_datatype_enum, index=index
+        )
+        for index, (name, value) in enumerate(files.captured.items())
+    }
+    expected, _ = convert_to_constants._replace_variables_by_constants(
+        converter_data=_Captures(inlined, data)
+    )
+    reads = _variable_reads(inlined, files.captured)
+    assert (reads is None) == (case_name in WALKED_BY_TENSORFLOW)
+
+    assert constants_for_variables(inlined, files.captured) == expected

@@ -11,8 +11,20 @@ import numpy as np
 
 from tfjs_build._optional import import_tensorflow
 from tfjs_build.errors import UnsupportedModelError
-from tfjs_build.graph.graph_edit import consumers, nodes_by_name, prune, replace_nodes
-from tfjs_build.graph.tables import TableContents, forget_table_initializers, materialize_tables
+from tfjs_build.graph.graph_edit import (
+    consumers,
+    is_control,
+    node_of,
+    nodes_by_name,
+    prune,
+    replace_nodes,
+)
+from tfjs_build.graph.tables import (
+    DT_RESOURCE,
+    TableContents,
+    forget_table_initializers,
+    materialize_tables,
+)
 
 # Dtypes a TF.js user can feed: TF.js holds float32, int32, bool and string tensors and feeds
 # narrower or wider numbers of the same kind through them.
@@ -196,6 +208,11 @@ def constants_for_variables(graph_def: Any, values: dict[str, np.ndarray]) -> An
     tf = import_tensorflow()
     from tensorflow.python.framework import convert_to_constants
 
+    reads = _variable_reads(graph_def, values)
+    if reads is not None:
+        _replace_reads(graph_def, values, reads)
+        return graph_def
+
     data = {
         name: convert_to_constants._TensorData(
             numpy=value, dtype=tf.as_dtype(value.dtype).as_datatype_enum, index=index
@@ -206,6 +223,83 @@ def constants_for_variables(graph_def: Any, values: dict[str, np.ndarray]) -> An
         converter_data=_Captures(graph_def, data)
     )
     return converted
+
+
+_CONVERTED_OPS = frozenset(
+    {
+        "Case", "Enter", "Exit", "Identity", "If", "Merge", "NextIteration", "PartitionedCall",
+        "Placeholder", "ReadVariableOp", "ResourceGather", "ResourceGatherNd", "StatefulPartitionedCall",
+        "StatelessIf", "StatelessWhile", "Switch", "VarHandleOp", "VariableV2", "While", "_SwitchN",
+    }
+)  # fmt: skip
+"""Ops ``convert_to_constants`` changes when a constant reaches them: any of them reading a
+captured constant leaves the replacement to it."""
+
+
+def _variable_reads(graph_def: Any, values: dict[str, np.ndarray]) -> dict[str, str] | None:
+    """For each node the replacement of the placeholders of ``values`` changes, the placeholder
+    it comes from: the ``Identity`` nodes inlining left after a placeholder, and the
+    ``ReadVariableOp`` nodes reading a variable (a resource placeholder). None unless nothing
+    else reads a variable (control dependencies aside), no other op of ``_CONVERTED_OPS`` reads
+    a captured constant, and no function is left: then TensorFlow's own graph walk is needed."""
+    if graph_def.library.function:
+        return None
+    readers: dict[str, list[tuple[Any, int]]] = {}
+    for node in graph_def.node:
+        for index, reference in enumerate(node.input):
+            if not is_control(reference):
+                readers.setdefault(node_of(reference), []).append((node, index))
+    resources = {
+        n.name for n in graph_def.node if n.name in values and n.attr["dtype"].type == DT_RESOURCE
+    }
+    found: dict[str, str] = {}
+    pending = [(name, name) for name in values]
+    while pending:
+        name, captured = pending.pop()
+        for reader, index in readers.get(name, []):
+            if reader.op == "Identity" or (reader.op == "ReadVariableOp" and index == 0):
+                found[reader.name] = captured
+                pending += [(reader.name, captured)] if reader.op == "Identity" else []
+            elif captured in resources or reader.op in _CONVERTED_OPS:
+                return None
+    return found
+
+
+def _replace_reads(graph_def: Any, values: dict[str, np.ndarray], reads: dict[str, str]) -> None:
+    """What ``convert_to_constants`` makes of variables only read: each placeholder a ``Const``
+    of its value, each ``Identity`` on the way of the value's dtype, each read an ``Identity``
+    (its control inputs and its attributes but ``_class`` dropped, as there)."""
+    tf = import_tensorflow()
+    from tensorflow.core.framework import attr_value_pb2
+    from tensorflow.python.framework import tensor_util
+
+    dtypes = {name: tf.as_dtype(value.dtype).as_datatype_enum for name, value in values.items()}
+    for node in graph_def.node:
+        name = node.name
+        if name in values:
+            value = values[name]
+            node.Clear()
+            node.name, node.op = name, "Const"
+            node.attr["dtype"].type = dtypes[name]
+            node.attr["value"].tensor.CopyFrom(
+                tensor_util.make_tensor_proto(value, dtypes[name], value.shape)
+            )
+        elif name in reads and node.op == "Identity":
+            node.attr["T"].type = dtypes[reads[name]]
+            if "_output_shapes" in node.attr:
+                del node.attr["_output_shapes"]
+        elif name in reads:
+            source, read = node.input[0], attr_value_pb2.AttrValue()
+            read.CopyFrom(node.attr["dtype"])
+            kept = attr_value_pb2.AttrValue()
+            if "_class" in node.attr:
+                kept.CopyFrom(node.attr["_class"])
+            node.Clear()
+            node.name, node.op = name, "Identity"
+            node.input.append(source)
+            node.attr["T"].CopyFrom(read)
+            if kept.ByteSize():
+                node.attr["_class"].CopyFrom(kept)
 
 
 def inline_calls_for_freezing(graph_def: Any, fetches: Sequence[str]) -> Any:
