@@ -2,14 +2,16 @@
 
 ``tf.saved_model.load`` rebuilds every object of the model (its variables, its functions as
 Python callables) before anything can be frozen. The frozen graph only needs the signature's
-function, which ``saved_model.pb`` holds as a FunctionDef, and the values of the variables it
-captures, which the checkpoint holds under keys its object graph names. This module reads those
-two directly, then freezes as ``freeze.freeze_function`` does (the same inlining, the same
-replacement of variables by constants), so the artifact is the same.
+function, which ``saved_model.pb`` holds as a FunctionDef, and the values it captures: variables,
+which the checkpoint holds under keys its object graph names, and constants, which the
+MetaGraph's graph holds. This module reads those directly, then freezes as
+``freeze.freeze_function`` does (the same inlining, the same replacement of variables by
+constants), so the artifact is the same.
 
-It reads what it can vouch for and nothing else: a signature whose function captures anything but
-variables (lookup tables, assets, constants, other resources), or whose graph holds table ops,
-gets ``None`` and goes through ``tf.saved_model.load``.
+It reads what it can vouch for and nothing else: a signature that captures anything else (lookup
+tables, assets, other resources), whose graph holds table ops or control flow (functions that
+would stay in the artifact), or whose files cannot be read gets ``None`` and goes through
+``tf.saved_model.load``.
 """
 
 from __future__ import annotations
