@@ -1,6 +1,6 @@
 """Benchmark: SavedModel to graph model as a whole process, against TensorFlow's own load time.
 
-Run: python bench/bench_graph_floor.py [--runs 3] [--only mobilenet_v2 ...] [--loader]
+Run: python bench/bench_graph_floor.py [--runs 5] [--only mobilenet_v2 ...] [--loader]
 
 Exports Keras 3 MobileNetV2, ResNet50 and EfficientNetB0 (``weights=None``) with
 ``model.export(...)`` once into ``build/graph-floor/`` (kept for later runs), then runs, in turns
@@ -232,7 +232,7 @@ def _machine() -> str:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--runs", type=int, default=3, help="counted rounds (after one warm-up)")
+    parser.add_argument("--runs", type=int, default=5, help="counted rounds (after one warm-up)")
     parser.add_argument("--only", nargs="+", choices=sorted(MODELS), help="these models only")
     parser.add_argument(
         "--loader",
