@@ -12,7 +12,8 @@ from tfjs_build.backends import DEFAULT_TARGET_BACKENDS
 from tfjs_build.graph.freeze import freeze_function
 from tfjs_build.graph.keras_model import KerasFlavor, load_keras_model, trace_keras_model
 from tfjs_build.graph.pipeline import ConversionReport, frozen_to_artifact
-from tfjs_build.graph.saved_model import load_signature
+from tfjs_build.graph.saved_model import check_signature, load_signature
+from tfjs_build.graph.saved_model_reader import freeze_signature, read_signature
 from tfjs_build.options import Origin
 from tfjs_build.tfjs_versions import PINNED
 
@@ -39,22 +40,34 @@ def convert_saved_model(
     report: ConversionReport | None = None,
     origin: Origin = "python",
     tfjs_version: str = PINNED,
+    read_files: bool = True,
 ) -> Artifact:
     """Convert one signature of the SavedModel at ``path`` into a TF.js graph model.
 
     Inputs and outputs are named by the signature's keys. ``backends`` are the TF.js backends the
     model must run on: only fusions all of them execute are kept. ``check_ops=False`` writes the
     model even if TF.js lacks some of its ops. ``origin`` says where these options were set, so
-    hints use its syntax.
+    hints use its syntax. ``read_files=False`` always restores the SavedModel's objects with
+    ``tf.saved_model.load`` (otherwise only what the signature's files cannot give alone).
     """
     path = Path(path)
     report = report if report is not None else ConversionReport()
+    source = f"{path} (signature {signature!r})"
     with report.timed("load"):
-        loaded = load_signature(path, signature, tags, origin)
-    with report.timed("freeze"):
-        frozen = freeze_function(loaded.function, f"{path} (signature {signature!r})")
-        del loaded  # its variables are constants now
-        release_memory()
+        check_signature(path, signature, tags, origin)
+        files = read_signature(path, signature, list(tags), source) if read_files else None
+    frozen = None
+    if files is not None:
+        with report.timed("freeze"):
+            frozen = freeze_signature(files)
+            del files
+    if frozen is None:
+        with report.timed("load"):
+            loaded = load_signature(path, signature, tags, origin)
+        with report.timed("freeze"):
+            frozen = freeze_function(loaded.function, source)
+            del loaded  # its variables are constants now
+            release_memory()
     return frozen_to_artifact(
         frozen,
         backends=backends,

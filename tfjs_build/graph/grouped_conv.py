@@ -110,11 +110,14 @@ def rewrite_grouped_convolutions(graph_def: Any) -> int:
         const = _filter_const(index, data[1])
         if const is None or name not in channels:
             continue
-        weights = const_value(const)
-        per_group_in, out = weights.shape[2], weights.shape[3]
-        groups = channels[name] // per_group_in
+        dims = const.attr["value"].tensor.tensor_shape.dim
+        if len(dims) != 4:
+            continue
+        per_group_in, out = dims[2].size, dims[3].size  # the values only for grouped ones
+        groups = channels[name] // per_group_in if per_group_in > 0 else 0
         if groups <= 1 or channels[name] % per_group_in or out % groups:
             continue
+        weights = const_value(const)
         builder = Builder(scope, node)
         if per_group_in == 1:
             _to_depthwise(builder, weights, groups)

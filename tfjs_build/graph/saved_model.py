@@ -57,6 +57,13 @@ def _read_saved_model_proto(path: Path) -> Any:
     return proto
 
 
+def read_meta_graph(path: Path, tags: Sequence[str]) -> Any:
+    """The MetaGraphDef of the (checked) SavedModel at ``path`` tagged ``tags``."""
+    wanted = frozenset(tags)
+    proto = _read_saved_model_proto(path)
+    return next(meta for meta in proto.meta_graphs if frozenset(meta.meta_info_def.tags) == wanted)
+
+
 def _uses_variables(meta_graph: Any) -> bool:
     objects = meta_graph.object_graph_def.nodes
     return any(node.WhichOneof("kind") == "variable" for node in objects)
@@ -141,12 +148,9 @@ class LoadedSignature:
     signature: str
 
 
-def load_signature(
-    path: Path, signature: str, tags: Sequence[str], origin: Origin = "python"
-) -> LoadedSignature:
-    """Check the SavedModel at ``path`` and load the concrete function of ``signature`` (hints
-    spell options as set in ``origin``)."""
-    path = Path(path)
+def check_signature(path: Path, signature: str, tags: Sequence[str], origin: Origin) -> None:
+    """SourceError unless the SavedModel at ``path`` is whole and has ``signature`` tagged
+    ``tags`` (hints spell options as set in ``origin``)."""
     meta = _select_meta_graph(path, inspect_saved_model(path), tags, origin)
     if signature not in meta.signatures:
         existing = ", ".join(meta.signatures) or "none"
@@ -156,6 +160,15 @@ def load_signature(
         )
     if meta.has_variables:
         _check_variables(path)
+
+
+def load_signature(
+    path: Path, signature: str, tags: Sequence[str], origin: Origin = "python"
+) -> LoadedSignature:
+    """Check the SavedModel at ``path`` and load the concrete function of ``signature`` (hints
+    spell options as set in ``origin``)."""
+    path = Path(path)
+    check_signature(path, signature, tags, origin)
     tf = import_tensorflow()
     try:
         owner = tf.saved_model.load(str(path), tags=list(tags))
