@@ -7,7 +7,7 @@
 3. TF.js passes: strip debug ops left in functions, keep or split fused ops per backend, lower
    every node a target backend cannot run (``lowerings``), table lookups by vector, move
    residual blocks' shifts next to their convolutions (``residual_shift``), fuse contraction
-   chains, cancel transposes, loop results
+   chains, zero pads into convolutions (``pad_folding``), cancel transposes, loop results
 4. name inputs and outputs by signature key, prune, refuse captured resources, op check, export
    with a ``modelInitializer`` that fills the lookup tables left (``tables``)
 """
@@ -35,6 +35,7 @@ from tfjs_build.graph.inline import inline_function_calls
 from tfjs_build.graph.layout import cancel_transposes
 from tfjs_build.graph.lowerings import lower_unsupported
 from tfjs_build.graph.op_check import check_ops as check_graph_ops
+from tfjs_build.graph.pad_folding import fold_pads
 from tfjs_build.graph.residual_shift import regroup_residual_shifts
 from tfjs_build.graph.rewrites import strip_debug_ops
 from tfjs_build.graph.signature import (
@@ -113,6 +114,9 @@ def _tfjs_passes(
     if regrouped:
         report.rewrites["residual shift next to its convolution"] = regrouped
     report.fused_added = fuse_contractions(graph_def, backends, protected)
+    pads = fold_pads(graph_def, protected)
+    if pads:
+        report.rewrites["Pad into the convolution's padding"] = pads
     cancel_transposes(graph_def)
     return_tensors_directly(graph_def)
 
