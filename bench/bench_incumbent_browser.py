@@ -51,9 +51,13 @@ DEFAULT_MODELS = (
     "MobileNetV2 SavedModel",
     "ResNet50 SavedModel",
 )
+Artifacts = dict[str, dict[str, Path]]
+"""Each model's artifacts by variant label, in the order they run in even rounds."""
 GRAPH_ONLY = "tfjs-build/webgl"
 """``target_backends`` shapes graph models only: for layers models this variant is skipped."""
 WORK = incumbent.WORK
+SHADERS_COMPILED = "Object.keys(tf.backend().binaryCache).length"
+"""WebGL programs TF.js compiled in the page (its cache of them, keyed by shader source and shapes)."""
 
 
 def _models(names: list[str] | None, rebuild: bool) -> dict[str, tuple[Path, Path, np.ndarray]]:
@@ -112,6 +116,24 @@ def _convert(model: incumbent.Model, source: Path, variant: Variant) -> Path:
     return output
 
 
+def _artifacts(model: incumbent.Model, source: Path) -> dict[str, Path]:
+    """Each variant's artifact of ``model`` by label; tfjs-build's webgl-only one only where it
+    differs from its default one (else the same artifact would be timed twice)."""
+    made = {label: _convert(model, source, (label, targets)) for label, targets in _variants(model)}
+    webgl_only = made.get(GRAPH_ONLY)
+    if webgl_only is not None and _same_files(webgl_only, made["tfjs-build"]):
+        print(f"{model.name}: {GRAPH_ONLY} is the same artifact as tfjs-build", file=sys.stderr)
+        del made[GRAPH_ONLY]
+    return made
+
+
+def _same_files(one: Path, other: Path) -> bool:
+    names = sorted(p.name for p in one.iterdir())
+    if names != sorted(p.name for p in other.iterdir()):
+        return False
+    return all((one / n).read_bytes() == (other / n).read_bytes() for n in names)
+
+
 def _input_name(artifact: Path) -> str:
     """The name a run feeds the model's one input by (a layers model takes any one name)."""
     document = json.loads((artifact / "model.json").read_text())
@@ -135,6 +157,8 @@ def _run_webgl(artifact: Path, spec: Path, warm: int) -> dict[str, Any]:
         runtime = BrowserRuntime(session, "webgl")
         runtime.environment()  # the page and TF.js's backend ready: not part of the timings
         run = runtime.timed_run(artifact, {_input_name(artifact): x}, warm_runs=warm)
+        page = runtime._ready_page()  # the same page: what its TF.js compiled for this artifact
+        shaders = session.evaluate(page, SHADERS_COMPILED, timeout=30)
     except RuntimeFailure as exc:
         return {"error": str(exc)}
     finally:
@@ -144,6 +168,7 @@ def _run_webgl(artifact: Path, spec: Path, warm: int) -> dict[str, Any]:
         "first_predict_ms": run.timings["predict_ms"],
         "predict_ms": [run.timings["warm_predict_ms"]],
         "outputs": [np.asarray(next(iter(run.outputs.values()))).reshape(-1).tolist()],
+        "shaders": shaders,
     }
 
 
@@ -155,7 +180,7 @@ def _run(artifact: Path, backend: str, spec: Path, warm: int) -> dict[str, Any]:
 
 def _measure(
     models: dict[str, tuple[Path, Path, np.ndarray]],
-    artifacts: dict[tuple[str, str], Path],
+    artifacts: Artifacts,
     backends: list[str],
     rounds: int,
     warm: int,
@@ -165,14 +190,16 @@ def _measure(
     for round_ in range(rounds):
         for model in [m for m in incumbent.MODELS if m.name in models]:
             _, spec, reference = models[model.name]
-            order = _variants(model)
+            order = list(artifacts[model.name].items())
             if round_ % 2:
                 order = order[::-1]
             for backend in backends:
-                for label, _ in order:
+                for label, artifact in order:
                     started = time.perf_counter()
-                    raw = _run(artifacts[model.name, label], backend, spec, warm)
+                    raw = _run(artifact, backend, spec, warm)
                     result = incumbent._compare(raw, reference)
+                    if "shaders" in raw:
+                        result["shaders"] = raw["shaders"]
                     results.setdefault((model.name, label, backend), []).append(result)
                     print(
                         f"round {round_ + 1} {model.name} {label} {backend}: "
@@ -232,23 +259,28 @@ def _count(artifact: Path) -> str:
 
 def _markdown(
     models: list[incumbent.Model],
-    artifacts: dict[tuple[str, str], Path],
+    artifacts: Artifacts,
     results: dict[tuple[str, str, str], list[dict[str, Any]]],
     backends: list[str],
 ) -> str:
     lines = []
     for backend in backends:
+        shaders = backend == "webgl"
         lines += [
             f"#### {backend}",
             "",
-            "| model | artifact | nodes / layers | load | first predict | warm predict |",
-            "|---|---|---|---|---|---|",
+            "| model | artifact | nodes / layers | load | first predict | warm predict |"
+            + (" shaders compiled |" if shaders else ""),
+            "|---|---|---|---|---|---|" + ("---|" if shaders else ""),
         ]
         for model in models:
-            for label, _ in _variants(model):
+            for label, artifact in artifacts[model.name].items():
                 runs = results.get((model.name, label, backend), [])
                 cells = [_cell(runs, k) for k in ("load_ms", "first_predict_ms", "predict_ms")]
-                count = _count(artifacts[model.name, label])
+                count = _count(artifact)
+                if shaders:
+                    compiled = sorted({r["shaders"] for r in runs if "shaders" in r})
+                    cells.append(", ".join(map(str, compiled)) or "-")
                 lines.append(f"| {model.name} | {label} | {count} | " + " | ".join(cells) + " |")
         lines.append("")
     lines += [
@@ -258,7 +290,7 @@ def _markdown(
         "|---|---|" + "---|---|" * len(backends),
     ]
     for model in models:
-        for label, _ in _variants(model):
+        for label in artifacts[model.name]:
             if label == "incumbent":
                 continue
             cells = []
@@ -294,9 +326,7 @@ def main() -> int:
     machine = incumbent._machine()
     built = _models(names, args.rebuild)
     models = [m for m in incumbent.MODELS if m.name in built]
-    artifacts = {
-        (m.name, v[0]): _convert(m, built[m.name][0], v) for m in models for v in _variants(m)
-    }
+    artifacts = {m.name: _artifacts(m, built[m.name][0]) for m in models}
     started = time.perf_counter()
     results = _measure(built, artifacts, args.backends, args.rounds, args.warm)
     machine["load_average_after"] = os.getloadavg()
