@@ -63,3 +63,16 @@ def test_pads_fold_into_convolutions(
         backends=("cpu", "wasm", "webgl"),
         runtimes=runtimes,
     )
+
+
+@pytest.mark.parametrize("targets", [("webgl",), ("cpu", "wasm")])
+def test_every_target_set_gets_the_same_rewrites(
+    padded_case: Case, targets: tuple[str, ...]
+) -> None:
+    """Both rewrites help every backend and every backend runs their result: nothing is chosen
+    per target (docs/explanation/formats.md)."""
+    default = convert_keras_to_graph(padded_case.path)
+    report = ConversionReport()
+    artifact = convert_keras_to_graph(padded_case.path, backends=targets, report=report)
+    assert report.rewrites.get(REWRITE) == 2
+    assert artifact.topology == default.topology
