@@ -9,8 +9,10 @@ import numpy as np
 import pytest
 
 from tests.graph.checks import assert_runs_like_tensorflow, write
+from tests.graph.graph_defs import GraphDefBuilder, ints
 from tests.graph.models import Case, keras_case, randomize
 from tfjs_build.graph import convert_keras_to_graph
+from tfjs_build.graph.pad_folding import fold_pads
 from tfjs_build.graph.pipeline import ConversionReport
 from tfjs_build.runtime import RuntimePool
 
@@ -76,3 +78,39 @@ def test_every_target_set_gets_the_same_rewrites(
     artifact = convert_keras_to_graph(padded_case.path, backends=targets, report=report)
     assert report.rewrites.get(REWRITE) == 2
     assert artifact.topology == default.topology
+
+
+def _padded_convolution(paddings: list[list[int]], padding: bytes = b"VALID") -> GraphDefBuilder:
+    g = GraphDefBuilder()
+    padded = g.node("padded", "Pad", [g.placeholder("x"), g.const("p", np.array(paddings))])
+    g.node(
+        "conv",
+        "Conv2D",
+        [padded, g.const("w", np.ones((3, 3, 2, 4), "float32"))],
+        strides=ints(1, 1, 1, 1),
+        padding=padding,
+    )
+    return g
+
+
+@pytest.mark.parametrize(
+    ("paddings", "padding"),
+    [
+        ([[0, 0], [1, 1], [1, 1], [0, 1]], b"VALID"),  # channels padded too
+        ([[1, 0], [1, 1], [1, 1], [0, 0]], b"VALID"),  # the batch padded
+        ([[0, 0], [1, 1], [1, 1], [0, 0]], b"SAME"),  # the convolution pads by itself
+    ],
+)
+def test_pads_a_convolution_cannot_take_stay(paddings: list[list[int]], padding: bytes) -> None:
+    g = _padded_convolution(paddings, padding)
+    assert fold_pads(g.graph_def, {"x", "conv"}) == 0
+    assert [n.op for n in g.graph_def.node].count("Pad") == 1
+
+
+def test_a_spatial_pad_folds_into_a_valid_convolution() -> None:
+    g = _padded_convolution([[0, 0], [1, 2], [3, 0], [0, 0]])
+    assert fold_pads(g.graph_def, {"x", "conv"}) == 1
+    conv = next(n for n in g.graph_def.node if n.name == "conv")
+    assert conv.input[0] == "x" and conv.attr["padding"].s == b"EXPLICIT"
+    assert list(conv.attr["explicit_paddings"].list.i) == [0, 0, 1, 2, 3, 0, 0, 0]
+    assert "Pad" not in {n.op for n in g.graph_def.node}

@@ -8,9 +8,11 @@ import numpy as np
 import pytest
 
 from tests.graph.checks import assert_runs_like_tensorflow, write
+from tests.graph.graph_defs import GraphDefBuilder
 from tests.graph.models import Case, keras_case, randomize
 from tfjs_build.graph import convert_keras_to_graph
 from tfjs_build.graph.pipeline import ConversionReport
+from tfjs_build.graph.residual_shift import regroup_residual_shifts
 from tfjs_build.runtime import RuntimePool
 
 REWRITE = "residual shift next to its convolution"
@@ -53,3 +55,33 @@ def test_residual_shifts_become_convolution_biases(
         backends=("cpu", "wasm", "webgl"),
         runtimes=runtimes,
     )
+
+
+def _shifted_sum(*, term_readers: int) -> GraphDefBuilder:
+    """``AddV2(t, AddN(x, Mul(MatMul(x, w), s)))``; the scaled term read ``term_readers`` times."""
+    g = GraphDefBuilder()
+    x = g.placeholder("x")
+    product = g.node("product", "MatMul", [x, g.const("w", np.ones((3, 3), "float32"))])
+    scaled = g.node("scaled", "Mul", [product, g.const("s", np.full(3, 2.0, "float32"))])
+    total = g.node("total", "AddN", [x, scaled], N=2)
+    g.node("shifted", "AddV2", [g.const("t", np.arange(3, dtype="float32")), total])
+    for i in range(term_readers - 1):
+        g.node(f"other{i}", "Relu", [scaled])
+    return g
+
+
+def test_the_shift_moves_next_to_the_term_a_chain_ends_in() -> None:
+    g = _shifted_sum(term_readers=1)
+    assert regroup_residual_shifts(g.graph_def, {"x", "shifted"}) == 1
+    nodes = {n.name: n for n in g.graph_def.node}
+    assert (nodes["total"].op, list(nodes["total"].input)) == ("AddV2", ["scaled", "t"])
+    assert "N" not in nodes["total"].attr
+    assert list(nodes["shifted"].input) == ["x", "total"]
+
+
+def test_a_term_read_elsewhere_or_a_protected_sum_stays_as_it_is() -> None:
+    shared = _shifted_sum(term_readers=2)
+    assert regroup_residual_shifts(shared.graph_def, {"x", "shifted"}) == 0
+    protected = _shifted_sum(term_readers=1)
+    assert regroup_residual_shifts(protected.graph_def, {"x", "total"}) == 0
+    assert {n.op for n in protected.graph_def.node if n.name == "total"} == {"AddN"}
