@@ -209,6 +209,47 @@ def _measure(
     return results
 
 
+CONVOLUTIONS = ("Conv2D", "FusedConv2D", "DepthwiseConv2dNative", "FusedDepthwiseConv2D")
+
+
+def _profile(artifact: Path, spec: Path, runs: int = 5) -> dict[str, Any]:
+    """A graph model's wasm prediction kernel by kernel (``tfjs_profile.js``)."""
+    from tfjs_build.runtime.node_packages import ensure_node_packages, node_executable
+
+    script = Path(__file__).with_name("tfjs_profile.js")
+    command = [node_executable(), str(script), str(ensure_node_packages()), "wasm"]
+    result = subprocess.run(
+        [*command, str(artifact), str(spec), str(runs)], capture_output=True, text=True, check=False
+    )
+    lines = result.stdout.strip().splitlines()
+    return json.loads(lines[-1]) if lines else {"error": result.stderr.strip()[-200:]}
+
+
+def _profile_table(models: dict[str, tuple[Path, Path, np.ndarray]], artifacts: Artifacts) -> str:
+    """Where each graph model's wasm prediction goes: convolutions, other kernels, the rest."""
+    lines = [
+        "| model | artifact | wasm predict (profiled) | convolutions | other kernels | outside kernels |",
+        "|---|---|---|---|---|---|",
+    ]
+    for name, by_label in artifacts.items():
+        for label, artifact in by_label.items():
+            if "nodes" not in incumbent._artifact_facts(artifact):
+                continue
+            found = _profile(artifact, models[name][1])
+            if "error" in found:
+                lines.append(f"| {name} | {label} | {found['error'][:60]} | | | |")
+                continue
+            kernels = found["kernels_ms"]
+            convolutions = sum(v for k, v in kernels.items() if k in CONVOLUTIONS)
+            other = sum(kernels.values()) - convolutions
+            rest = found["wall_ms"] - convolutions - other
+            lines.append(
+                f"| {name} | {label} | {found['wall_ms']:.1f} ms | {convolutions:.1f} ms "
+                f"| {other:.1f} ms | {rest:.1f} ms |"
+            )
+    return "\n".join(lines)
+
+
 def _brief(result: dict[str, Any]) -> str:
     if not result.get("loads"):
         return f"does not load: {result.get('error', '')[:120]}"
@@ -335,6 +376,9 @@ def main() -> int:
     (WORK / "browser-results.json").write_text(json.dumps(document, indent=1))
     print(f"machine: {machine}\n")
     print(_markdown(models, artifacts, results, args.backends))
+    if "wasm" in args.backends:
+        print("\nWhere a wasm prediction goes (tf.profile, 5 predictions after 3 warm-up ones):\n")
+        print(_profile_table(built, artifacts))
     return 0
 
 
