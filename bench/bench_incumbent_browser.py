@@ -14,7 +14,9 @@ alone (``tfjs-build/webgl``). Then, in each round, every artifact of a model run
 backend, the tools in turns (the order reversed every round): on webgl in a fresh Chromium of its
 own (no compiled shader carries over from one artifact to the next), in Node in a fresh process.
 Each run times loading, the first prediction (on webgl: compiling the shaders) and the median of
-``--warm`` more; outputs are compared with TensorFlow's on the same input.
+``--warm`` more, and on webgl counts the WebGL programs TF.js compiled; outputs are compared
+with TensorFlow's on the same input. With wasm, each graph model's wasm prediction is then
+profiled (``tfjs_profile.js``): convolutions, other kernels, the time outside kernels.
 Results: Markdown tables on stdout, ``build/incumbent-bench/browser-results.json``.
 """
 
