@@ -143,6 +143,12 @@ def _incumbent_converter() -> Path | None:
     return converter if converter.exists() else None
 
 
+def output_dir(root: Path, source: Path) -> Path:
+    """Where a tool writes ``source``'s artifact under ``root``: a directory whose name does not
+    end in ``.keras`` or ``.h5`` (tfjs-build reads such an output as a Keras file to write)."""
+    return root / source.name.replace(".", "_")
+
+
 def _command(tool: str, model: Model, source: Path, output: Path) -> list[str]:
     if tool == "tfjs-build":
         return [
@@ -276,7 +282,7 @@ def _convert_all(
         for model in models:
             source = built[model.name][0]
             for tool in TOOLS if run % 2 == 0 else TOOLS[::-1]:
-                output = WORK / "out" / tool / source.name
+                output = output_dir(WORK / "out" / tool, source)
                 if output.exists() and tool == "incumbent":
                     shutil.rmtree(output)
                 output.parent.mkdir(parents=True, exist_ok=True)
@@ -303,7 +309,7 @@ def _summarize(
         source, spec, reference = built[model.name]
         for tool in TOOLS:
             done = conversions[model.name][tool]
-            output = WORK / "out" / tool / source.name
+            output = output_dir(WORK / "out" / tool, source)
             row: dict[str, Any] = {
                 "model": model.name,
                 "tool": tool,

@@ -5,8 +5,9 @@
 2. Grappler: channels-first layouts to channels-last, debug stripping, constant folding,
    arithmetic, dependencies, remapper (``grappler``)
 3. TF.js passes: strip debug ops left in functions, keep or split fused ops per backend, lower
-   every node a target backend cannot run (``lowerings``), table lookups by vector, fuse
-   contraction chains, cancel transposes, loop results
+   every node a target backend cannot run (``lowerings``), table lookups by vector, move
+   residual blocks' shifts next to their convolutions (``residual_shift``), fuse contraction
+   chains, zero pads into convolutions (``pad_folding``), cancel transposes, loop results
 4. name inputs and outputs by signature key, prune, refuse captured resources, op check, export
    with a ``modelInitializer`` that fills the lookup tables left (``tables``)
 """
@@ -34,6 +35,8 @@ from tfjs_build.graph.inline import inline_function_calls
 from tfjs_build.graph.layout import cancel_transposes
 from tfjs_build.graph.lowerings import lower_unsupported
 from tfjs_build.graph.op_check import check_ops as check_graph_ops
+from tfjs_build.graph.pad_folding import fold_pads
+from tfjs_build.graph.residual_shift import regroup_residual_shifts
 from tfjs_build.graph.rewrites import strip_debug_ops
 from tfjs_build.graph.signature import (
     check_no_captured_inputs,
@@ -115,7 +118,13 @@ def _tfjs_passes(
     if lookups:
         report.rewrites["LookupTableFindV2 by vector"] = lookups
     protected = {b.node for b in frozen.inputs} | {b.node for b in frozen.outputs}
+    regrouped = regroup_residual_shifts(graph_def, protected)
+    if regrouped:
+        report.rewrites["residual shift next to its convolution"] = regrouped
     report.fused_added = fuse_contractions(graph_def, backends, protected)
+    pads = fold_pads(graph_def, protected)
+    if pads:
+        report.rewrites["Pad into the convolution's padding"] = pads
     cancel_transposes(graph_def)
     return_tensors_directly(graph_def)
 
