@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 from tfjs_build._lazy import lazy_getattr
 
-__version__ = "0.1.0"
+__version__ = "0.2.0"
 
 if TYPE_CHECKING:
     from tfjs_build.api import convert, inspect, verify
