@@ -30,11 +30,19 @@ def owner_pid(name: str, prefix: str) -> int | None:
 
 
 def remove_orphans(directory: Path, prefix: str) -> None:
-    """Remove ``directory/{prefix}{pid}-*`` entries whose process no longer exists."""
-    for path in Path(directory).glob(f"{prefix}*"):
-        pid = owner_pid(path.name, prefix)
+    """Remove ``directory/{prefix}{pid}-*`` entries whose process no longer exists.
+
+    One ``scandir`` comparing names: a publish calls this for its output's parent, which holds
+    every artifact of a project (``Path.glob`` made a path object and a stat of each)."""
+    try:
+        with os.scandir(directory) as entries:
+            names = [entry.name for entry in entries if entry.name.startswith(prefix)]
+    except OSError:  # no such directory (yet), or unreadable: nothing of ours to remove
+        return
+    for name in names:
+        pid = owner_pid(name, prefix)
         if pid is not None and not process_alive(pid):
-            shutil.rmtree(path, ignore_errors=True)
+            shutil.rmtree(Path(directory) / name, ignore_errors=True)
 
 
 def private_temporary_directory(prefix: str) -> tempfile.TemporaryDirectory[str]:

@@ -50,6 +50,7 @@ _RELEASE = re.compile(r"^(\d+)\.(\d+)\.(\d+)$")
 _ACTIVATION_KEYS = ("activation", "recurrent_activation")
 
 
+@lru_cache(maxsize=256)
 def release_key(version: str) -> tuple[int, int, int]:
     """``"4.19.0"`` as ``(4, 19, 0)``; a version that is not ``MAJOR.MINOR.PATCH`` raises
     ``ValueError``."""
