@@ -12,8 +12,8 @@ from tfjs_build.backends import DEFAULT_TARGET_BACKENDS
 from tfjs_build.graph.freeze import freeze_function
 from tfjs_build.graph.keras_model import KerasFlavor, load_keras_model, trace_keras_model
 from tfjs_build.graph.pipeline import ConversionReport, frozen_to_artifact
-from tfjs_build.graph.saved_model import check_signature, load_signature
-from tfjs_build.graph.saved_model_reader import freeze_signature, read_signature
+from tfjs_build.graph.saved_model import check_signature, load_checked_signature
+from tfjs_build.graph.saved_model_reader import freeze_signature, read_checked_signature
 from tfjs_build.options import Origin
 from tfjs_build.tfjs_versions import PINNED
 
@@ -54,8 +54,9 @@ def convert_saved_model(
     report = report if report is not None else ConversionReport()
     source = f"{path} (signature {signature!r})"
     with report.timed("load"):
-        check_signature(path, signature, tags, origin)
-        files = read_signature(path, signature, list(tags), source) if read_files else None
+        meta_graph = check_signature(path, signature, tags, origin)
+        files = read_checked_signature(path, meta_graph, signature, source) if read_files else None
+        del meta_graph
     frozen = None
     if files is not None:
         with report.timed("freeze"):
@@ -63,7 +64,7 @@ def convert_saved_model(
             del files
     if frozen is None:
         with report.timed("load"):
-            loaded = load_signature(path, signature, tags, origin)
+            loaded = load_checked_signature(path, signature, tags)
         with report.timed("freeze"):
             frozen = freeze_function(loaded.function, source)
             del loaded  # its variables are constants now

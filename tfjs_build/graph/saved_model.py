@@ -69,17 +69,17 @@ def _uses_variables(meta_graph: Any) -> bool:
     return any(node.WhichOneof("kind") == "variable" for node in objects)
 
 
+def _meta_graph_info(meta: Any) -> MetaGraphInfo:
+    return MetaGraphInfo(
+        tags=frozenset(meta.meta_info_def.tags),
+        signatures=tuple(sorted(k for k in meta.signature_def if k != INIT_OP_SIGNATURE)),
+        has_variables=_uses_variables(meta),
+    )
+
+
 def inspect_saved_model(path: Path) -> list[MetaGraphInfo]:
     """The MetaGraphs of the SavedModel at ``path``; raise SourceError if it is not one."""
-    proto = _read_saved_model_proto(path)
-    return [
-        MetaGraphInfo(
-            tags=frozenset(meta.meta_info_def.tags),
-            signatures=tuple(sorted(k for k in meta.signature_def if k != INIT_OP_SIGNATURE)),
-            has_variables=_uses_variables(meta),
-        )
-        for meta in proto.meta_graphs
-    ]
+    return [_meta_graph_info(meta) for meta in _read_saved_model_proto(path).meta_graphs]
 
 
 def signature_defs(path: Path) -> list[tuple[frozenset[str], str, Any]]:
@@ -148,10 +148,12 @@ class LoadedSignature:
     signature: str
 
 
-def check_signature(path: Path, signature: str, tags: Sequence[str], origin: Origin) -> None:
-    """SourceError unless the SavedModel at ``path`` is whole and has ``signature`` tagged
-    ``tags`` (hints spell options as set in ``origin``)."""
-    meta = _select_meta_graph(path, inspect_saved_model(path), tags, origin)
+def check_signature(path: Path, signature: str, tags: Sequence[str], origin: Origin) -> Any:
+    """The MetaGraphDef tagged ``tags`` of the SavedModel at ``path``; SourceError unless the
+    SavedModel is whole and has ``signature`` there (hints spell options as set in ``origin``)."""
+    meta_graphs = list(_read_saved_model_proto(path).meta_graphs)
+    infos = [_meta_graph_info(meta_graph) for meta_graph in meta_graphs]
+    meta = _select_meta_graph(path, infos, tags, origin)
     if signature not in meta.signatures:
         existing = ", ".join(meta.signatures) or "none"
         raise SourceError(
@@ -160,6 +162,7 @@ def check_signature(path: Path, signature: str, tags: Sequence[str], origin: Ori
         )
     if meta.has_variables:
         _check_variables(path)
+    return meta_graphs[infos.index(meta)]
 
 
 def load_signature(
@@ -169,6 +172,11 @@ def load_signature(
     spell options as set in ``origin``)."""
     path = Path(path)
     check_signature(path, signature, tags, origin)
+    return load_checked_signature(path, signature, tags)
+
+
+def load_checked_signature(path: Path, signature: str, tags: Sequence[str]) -> LoadedSignature:
+    """``load_signature`` for a SavedModel ``check_signature`` has passed."""
     tf = import_tensorflow()
     try:
         owner = tf.saved_model.load(str(path), tags=list(tags))

@@ -204,15 +204,25 @@ def read_signature(
     then loads the SavedModel, and TensorFlow's loader says what is wrong). The SavedModel, its
     tags and its signature have been checked already."""
     try:
-        return _read(path, signature, tags, source)
+        meta_graph = read_meta_graph(path, tags)
+    except Exception:  # unreadable: the loader says what is wrong
+        return None
+    return read_checked_signature(path, meta_graph, signature, source)
+
+
+def read_checked_signature(
+    path: Path, meta_graph: Any, signature: str, source: str
+) -> SignatureFiles | None:
+    """``read_signature`` given the MetaGraphDef ``check_signature`` returned."""
+    try:
+        return _read(path, meta_graph, signature, source)
     except UnsupportedModelError:
         raise  # an input or output TF.js cannot feed or return: the same with the loader
     except Exception:  # a damaged checkpoint or function library: TensorFlow raises many types
         return None
 
 
-def _read(path: Path, signature: str, tags: list[str], source: str) -> SignatureFiles | None:
-    meta_graph = read_meta_graph(path, tags)
+def _read(path: Path, meta_graph: Any, signature: str, source: str) -> SignatureFiles | None:
     name = _signature_function_name(meta_graph, signature)
     concrete = meta_graph.object_graph_def.concrete_functions.get(name) if name else None
     if name is None or concrete is None:
